@@ -1,0 +1,9 @@
+# pixfuse_warnings(target): warnings are errors in pixfuse's own targets (tests, bench,
+# examples). Consumers of the INTERFACE library get no flags from us.
+function(pixfuse_warnings target)
+  if(CMAKE_CXX_COMPILER_ID MATCHES "GNU|Clang")
+    target_compile_options(${target} PRIVATE -Wall -Wextra -Werror)
+  elseif(MSVC)
+    target_compile_options(${target} PRIVATE /W4 /WX)
+  endif()
+endfunction()

@@ -1,0 +1,17 @@
+// pixfuse: expression-fused image preprocessing for ML inference (CPU).
+// One include for the whole library; pixfuse/cuda.hpp adds the CUDA backend.
+#pragma once
+
+#include "pixfuse/version.hpp"
+
+#include "pixfuse/core/convert.hpp"
+#include "pixfuse/core/dtype.hpp"
+#include "pixfuse/core/error.hpp"
+#include "pixfuse/core/extents.hpp"
+#include "pixfuse/core/float16.hpp"
+#include "pixfuse/core/image_view.hpp"
+#include "pixfuse/core/tensor_view.hpp"
+#include "pixfuse/core/validate.hpp"
+
+#include "pixfuse/io/decode.hpp"
+#include "pixfuse/io/npy.hpp"
