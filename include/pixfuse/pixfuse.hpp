@@ -13,5 +13,14 @@
 #include "pixfuse/core/tensor_view.hpp"
 #include "pixfuse/core/validate.hpp"
 
+#include "pixfuse/recipe/presets.hpp"
+#include "pixfuse/recipe/recipe.hpp"
+
+#include "pixfuse/plan/lower.hpp"
+#include "pixfuse/plan/plan.hpp"
+
+#include "pixfuse/cpu/reference.hpp"
+#include "pixfuse/run.hpp"
+
 #include "pixfuse/io/decode.hpp"
 #include "pixfuse/io/npy.hpp"

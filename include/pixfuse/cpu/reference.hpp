@@ -1,0 +1,231 @@
+// The scalar reference kernels: the executable specification of a Plan.
+//
+// Written to be obviously right, not fast: every sample is read through the plan's tap
+// tables, the horizontal pass fills a full intermediate image of the source rows the
+// output needs, the vertical pass reads it, and each convention's arithmetic is spelled
+// out below with the rule it follows. The SIMD and CUDA kernels are tested against this.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+#include "pixfuse/core/convert.hpp"
+#include "pixfuse/core/error.hpp"
+#include "pixfuse/core/image_view.hpp"
+#include "pixfuse/core/tensor_view.hpp"
+#include "pixfuse/core/validate.hpp"
+#include "pixfuse/plan/detail/no_contract.hpp"
+#include "pixfuse/plan/plan.hpp"
+
+namespace pixfuse {
+
+namespace detail {
+
+// The input must be the image the plan was lowered for.
+inline void check_input(const Plan& p, const AnyImageView& in, const std::string& subject) {
+  if (in.empty()) fail_mismatch(subject, "a non-empty image", "an empty view");
+  if (in.width != p.in_width || in.height != p.in_height || in.channels != p.in_channels ||
+      in.dtype != p.in_dtype)
+    fail_mismatch(subject,
+                  to_text(p.in_width, "x", p.in_height, "x", p.in_channels, " ", name(p.in_dtype),
+                          " (the shape the plan was made for)"),
+                  to_text(in.width, "x", in.height, "x", in.channels, " ", name(in.dtype)));
+}
+
+inline void check_run(const Plan& p, const AnyImageView& in, const AnyTensorView& out) {
+  check_input(p, in, "input image");
+  check_output(out, p.out_dtype, p.layout, p.output_shape());
+  check_no_overlap(in, out);
+}
+
+// Write value v (already mapped, in float) at (c, y, x) of a single-image tensor.
+template <class T>
+void store(const Plan& p, void* data, int c, int y, int x, float v) {
+  const std::size_t C = static_cast<std::size_t>(p.out_channels), H = static_cast<std::size_t>(p.out_height),
+                    W = static_cast<std::size_t>(p.out_width);
+  const std::size_t i = p.layout == Layout::nchw
+                            ? (static_cast<std::size_t>(c) * H + static_cast<std::size_t>(y)) * W + static_cast<std::size_t>(x)
+                            : (static_cast<std::size_t>(y) * W + static_cast<std::size_t>(x)) * C + static_cast<std::size_t>(c);
+  static_cast<T*>(data)[i] = from_float<T>(v);
+}
+
+inline int clip8(std::int64_t v) { return v < 0 ? 0 : (v > 255 ? 255 : static_cast<int>(v)); }
+inline double round_half_away(double v) { return std::trunc(v >= 0.0 ? v + 0.5 : v - 0.5); }
+
+// One pass of the plan's arithmetic over the samples s[0..n) of one output with the
+// taps of `axis` at output index o. `first_pass` selects the horizontal rule where the
+// convention's two passes differ; `flat` is the column's flattened index (opencv cubic).
+struct Pass {
+  const Plan& p;
+
+  PIXFUSE_NO_CONTRACT double operator()(const AxisTaps& a, int o, const double* s, bool first_pass,
+                                        std::int64_t flat) const {
+    const int n = a.count[static_cast<std::size_t>(o)];
+    const double* w = a.weight_row(o);
+    const std::int32_t* q = a.fixed.empty() ? nullptr : a.fixed_row(o);
+    switch (p.arithmetic) {
+      case Arithmetic::fixed_u8: {  // Pillow 8-bit / torchvision uint8: one rounding per pass
+        std::int64_t acc = std::int64_t{1} << (a.precision_bits - 1);
+        for (int k = 0; k < n; ++k) acc += static_cast<std::int64_t>(q[k]) * static_cast<std::int64_t>(s[k]);
+        return clip8(acc >> a.precision_bits);
+      }
+      case Arithmetic::round_half_away: {  // Pillow mode I: double sum, rounded half away
+        double acc = 0.0;
+        for (int k = 0; k < n; ++k) acc += s[k] * w[k];
+        return round_half_away(acc);
+      }
+      case Arithmetic::real:
+      case Arithmetic::real_u16: {  // double sum, float between passes and at the end
+        double acc = 0.0;
+        for (int k = 0; k < n; ++k) acc += s[k] * w[k];
+        if (p.arithmetic == Arithmetic::real || first_pass) return static_cast<float>(acc);
+        return std::clamp(std::nearbyint(static_cast<float>(acc)), 0.0f, 65535.0f);  // saturate_cast<ushort>
+      }
+      case Arithmetic::opencv_area: {  // float32 sums in table order (which a mirror reverses)
+        float acc = 0.0f;
+        for (int j = 0; j < n; ++j) {
+          const int k = a.reversed ? n - 1 - j : j;
+          acc = acc + static_cast<float>(s[k]) * static_cast<float>(w[k]);
+        }
+        return first_pass ? acc : clip8(static_cast<std::int64_t>(std::nearbyint(acc)));
+      }
+      default: break;
+    }
+    // The other opencv paths: the horizontal pass is an exact int32 dot product.
+    std::int64_t dot = 0;
+    for (int k = 0; k < n; ++k) dot += static_cast<std::int64_t>(q[k]) * static_cast<std::int64_t>(s[k]);
+    if (first_pass) return static_cast<double>(dot);
+    switch (p.arithmetic) {
+      case Arithmetic::opencv_linear: {  // VResizeLinear: >> 4, mul-high by the 11-bit weight, + 2 >> 2
+        std::int64_t out = 2;
+        for (int k = 0; k < n; ++k)
+          out += (static_cast<std::int64_t>(q[k]) * (static_cast<std::int64_t>(s[k]) >> 4)) >> 16;
+        return clip8(out >> 2);
+      }
+      case Arithmetic::opencv_cubic: {
+        const std::int64_t simd_columns = 8 * ((static_cast<std::int64_t>(p.x.resized_size) * p.in_channels) / 8);
+        if (flat < simd_columns) {  // VResizeCubicVec_32s8u: float32, from the last tap to the first
+          float t = 0.0f;
+          for (int j = n - 1; j >= 0; --j) {
+            const int k = a.reversed ? n - 1 - j : j;
+            const float beta = static_cast<float>(q[k]) * (1.0f / 4194304.0f);
+            t = j == n - 1 ? static_cast<float>(s[k]) * beta : static_cast<float>(s[k]) * beta + t;
+          }
+          return clip8(static_cast<std::int64_t>(std::nearbyint(t)));
+        }
+        return clip8((dot + (1 << 21)) >> 22);  // the scalar tail: integer
+      }
+      case Arithmetic::opencv_lanczos4: return clip8((dot + (1 << 21)) >> 22);
+      case Arithmetic::opencv_linear_exact: return clip8((dot + (1 << 15)) >> 16);
+      case Arithmetic::opencv_area_fast: {  // dot = the block sum (weights 1)
+        const int kx = p.x.count[static_cast<std::size_t>(p.x.valid_begin)], area = kx * n;
+        if (kx == 2 && n == 2) return static_cast<double>((dot + 2) >> 2);
+        const float mean = static_cast<float>(dot) * (1.0f / static_cast<float>(area));
+        return clip8(static_cast<std::int64_t>(std::nearbyint(mean)));
+      }
+      default: break;
+    }
+    throw Error("reference kernel: unhandled arithmetic (a pixfuse bug)");
+  }
+};
+
+// Pillow's RGBA -> RGBa: c * a / 255 rounded, in integers.
+inline int premultiply(int c, int a) {
+  const unsigned t = static_cast<unsigned>(c * a + 128);
+  return static_cast<int>(((t >> 8) + t) >> 8);
+}
+// RGBa -> RGBA: 255 * c / a truncated and clipped; unchanged for a = 0 or 255.
+inline int unpremultiply(int c, int a) {
+  if (a == 0 || a == 255) return c;
+  const int v = 255 * c / a;
+  return v > 255 ? 255 : v;
+}
+
+template <class Src, class Dst>
+void run_reference_typed(const Plan& p, const ImageView<const Src>& in, void* out) {
+  const AxisTaps& X = p.x;
+  const AxisTaps& Y = p.y;
+  // Source channels the output reads (alpha too when resizing premultiplied).
+  std::vector<int> used;
+  for (int c = 0; c < p.out_channels; ++c) used.push_back(p.channel_source[static_cast<std::size_t>(c)]);
+  if (p.premultiply_alpha) used.push_back(3);
+  std::sort(used.begin(), used.end());
+  used.erase(std::unique(used.begin(), used.end()), used.end());
+
+  // Upright sample (u, v, c): stored (u, v), or (v, u) when the orientation transposes.
+  auto sample = [&](int u, int v, int c) -> double {
+    const int sx = p.transposed ? v : u, sy = p.transposed ? u : v;
+    if (!p.premultiply_alpha || c == 3) return static_cast<double>(in(sx, sy, c));
+    return premultiply(static_cast<int>(in(sx, sy, c)), static_cast<int>(in(sx, sy, 3)));
+  };
+
+  const int upright_h = p.transposed ? p.in_width : p.in_height;
+  std::vector<char> row_needed(static_cast<std::size_t>(upright_h), 0);
+  for (int o = Y.valid_begin; o < Y.valid_end; ++o)
+    for (int k = 0; k < Y.count[static_cast<std::size_t>(o)]; ++k) row_needed[static_cast<std::size_t>(Y.index(o, k))] = 1;
+
+  // Horizontal pass: every needed upright row, every valid output column, every used channel.
+  const Pass pass{p};
+  const std::size_t W = static_cast<std::size_t>(p.out_width);
+  std::vector<double> mid(static_cast<std::size_t>(upright_h) * W * 4, 0.0);
+  auto mid_at = [&](int row, int x, int c) -> double& {
+    return mid[(static_cast<std::size_t>(row) * W + static_cast<std::size_t>(x)) * 4 + static_cast<std::size_t>(c)];
+  };
+  std::vector<double> s(static_cast<std::size_t>(std::max(X.max_taps, Y.max_taps)));
+  for (int row = 0; row < upright_h; ++row) {
+    if (!row_needed[static_cast<std::size_t>(row)]) continue;
+    for (int x = X.valid_begin; x < X.valid_end; ++x)
+      for (int c : used) {
+        for (int k = 0; k < X.count[static_cast<std::size_t>(x)]; ++k) s[static_cast<std::size_t>(k)] = sample(X.index(x, k), row, c);
+        mid_at(row, x, c) = pass(X, x, s.data(), true, 0);
+      }
+  }
+
+  // Vertical pass, value map, store.
+  for (int y = 0; y < p.out_height; ++y)
+    for (int x = 0; x < p.out_width; ++x) {
+      const bool pad = Y.is_padding(y) || X.is_padding(x);
+      double value[4] = {0, 0, 0, 0};
+      if (!pad) {
+        for (int c : used) {
+          for (int k = 0; k < Y.count[static_cast<std::size_t>(y)]; ++k) s[static_cast<std::size_t>(k)] = mid_at(Y.index(y, k), x, c);
+          const std::int64_t flat = static_cast<std::int64_t>(X.resized[static_cast<std::size_t>(x)]) * p.in_channels + c;
+          value[c] = pass(Y, y, s.data(), false, flat);
+        }
+        if (p.premultiply_alpha)
+          for (int c = 0; c < 3; ++c) value[c] = unpremultiply(static_cast<int>(value[c]), static_cast<int>(value[3]));
+      }
+      for (int c = 0; c < p.out_channels; ++c) {
+        const auto cc = static_cast<std::size_t>(c);
+        float out_value;
+        if (pad) {
+          out_value = p.value(c, p.pad_value);
+        } else {
+          const double v = value[p.channel_source[cc]];
+          out_value = produces_u8(p.arithmetic) ? p.lut[cc * 256 + static_cast<std::size_t>(v)]
+                                                : p.value(c, static_cast<float>(v));
+        }
+        store<Dst>(p, out, c, y, x, out_value);
+      }
+    }
+}
+
+}  // namespace detail
+
+// Execute `plan` on `in` into `out` (one image: shape (1, C, H, W) in the plan's layout)
+// with the reference kernels.
+inline void run_reference(const Plan& plan, const AnyImageView& in, const AnyTensorView& out) {
+  detail::check_run(plan, in, out);
+  in.visit([&](auto view) {
+    using Src = std::remove_const_t<typename decltype(view)::element_type>;
+    visit_dtype(out.dtype, [&](auto tag) {
+      using Dst = typename decltype(tag)::type;
+      if constexpr (is_tensor_dtype(decltype(tag)::value))
+        detail::run_reference_typed<Src, Dst>(plan, view, out.data);
+    });
+  });
+}
+
+}  // namespace pixfuse

@@ -1,0 +1,69 @@
+// The resampling matrix of one output axis, row by row.
+//
+// ResizeTaps is what a convention (compat/*.hpp) computes for a resize of one axis:
+// resized index r reads window samples first[r] .. first[r] + count[r] - 1, each index
+// clamped into [0, in_size) (replicated borders, as OpenCV's cubic reads them; the
+// Pillow-style conventions never leave the window), with weights[r * max_taps + k].
+//
+// AxisTaps is the same for the final output axis, after crops, pads and flips are folded
+// in (plan/coordinate_map.hpp): absolute indices in the upright source, clamped into
+// [clamp_begin, clamp_end) (the resized window); output indices outside
+// [valid_begin, valid_end) are padding. Rows are max_taps long and zero-filled past count.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace pixfuse {
+
+struct ResizeTaps {
+  int in_size = 0, out_size = 0;
+  int max_taps = 0;
+  std::vector<std::int32_t> first, count;
+  std::vector<double> weights;       // out_size * max_taps: the convention's values
+  std::vector<std::int32_t> fixed;   // out_size * max_taps fixed-point weights, or empty
+  int precision_bits = 0;            // of `fixed`
+  bool identity = false;             // the convention leaves this axis untouched
+
+  void resize_rows(int in, int out, int taps) {
+    in_size = in;
+    out_size = out;
+    max_taps = taps;
+    first.assign(static_cast<std::size_t>(out), 0);
+    count.assign(static_cast<std::size_t>(out), 0);
+    weights.assign(static_cast<std::size_t>(out) * static_cast<std::size_t>(taps), 0.0);
+  }
+  double* weight_row(int r) { return weights.data() + static_cast<std::size_t>(r) * max_taps; }
+  std::int32_t* fixed_row(int r) { return fixed.data() + static_cast<std::size_t>(r) * max_taps; }
+};
+
+struct AxisTaps {
+  int out_size = 0;
+  int valid_begin = 0, valid_end = 0;  // output indices that read the source
+  int clamp_begin = 0, clamp_end = 0;  // source indices are clamped into this range
+  int resized_size = 0;                // length of the resized image
+  int max_taps = 0;
+  std::vector<std::int32_t> first;     // out_size entries (0 for padding)
+  std::vector<std::int32_t> count;     // out_size entries (0 for padding)
+  std::vector<std::int32_t> resized;   // out_size entries: the resized index each output shows
+  std::vector<double> weights;         // out_size * max_taps
+  std::vector<std::int32_t> fixed;     // out_size * max_taps, or empty
+  int precision_bits = 0;
+  bool reversed = false;   // taps are stored ascending but the convention sums them descending
+  bool identity = false;   // output index o is source index o with weight 1
+
+  bool is_padding(int o) const { return o < valid_begin || o >= valid_end; }
+  int index(int o, int k) const {
+    return std::clamp(first[static_cast<std::size_t>(o)] + k, clamp_begin, clamp_end - 1);
+  }
+  const double* weight_row(int o) const {
+    return weights.data() + static_cast<std::size_t>(o) * static_cast<std::size_t>(max_taps);
+  }
+  const std::int32_t* fixed_row(int o) const {
+    return fixed.data() + static_cast<std::size_t>(o) * static_cast<std::size_t>(max_taps);
+  }
+};
+
+}  // namespace pixfuse

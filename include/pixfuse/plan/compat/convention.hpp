@@ -1,0 +1,52 @@
+// Which convention computes a resize's taps, and with which arithmetic.
+#pragma once
+
+#include <string>
+
+#include "pixfuse/core/dtype.hpp"
+#include "pixfuse/core/error.hpp"
+#include "pixfuse/plan/arithmetic.hpp"
+#include "pixfuse/plan/axis.hpp"
+#include "pixfuse/plan/compat/jax.hpp"
+#include "pixfuse/plan/compat/opencv.hpp"
+#include "pixfuse/plan/compat/pil.hpp"
+#include "pixfuse/plan/compat/torchvision.hpp"
+#include "pixfuse/recipe/resampling.hpp"
+
+namespace pixfuse::compat {
+
+struct AxisPair {
+  Arithmetic arithmetic;
+  ResizeTaps x, y;
+};
+
+// Taps for resizing a window of sw x sh upright source pixels to dw x dh.
+inline AxisPair resize_taps(const Resampling& how, DType in, int sw, int dw, int sh, int dh, int) {
+  const bool u8 = in == DType::u8;
+  switch (how.compat) {
+    case Compat::pil: {
+      if (!how.antialias)
+        throw Error("compat pil: Pillow always antialiases; use compat torchvision or jax for "
+                    "--no-antialias");
+      // 8-bit images use Pillow's fixed point; u16 is resized as Pillow's mode I (int32),
+      // f32 as mode F.
+      const Arithmetic a = u8 ? Arithmetic::fixed_u8
+                              : (in == DType::u16 ? Arithmetic::round_half_away : Arithmetic::real);
+      return {a, pil::axis_taps(sw, dw, how.filter), pil::axis_taps(sh, dh, how.filter)};
+    }
+    case Compat::opencv: {
+      opencv::Taps t = opencv::resize_taps(how.filter, sw, dw, sh, dh, in);
+      return {t.arithmetic, std::move(t.x), std::move(t.y)};
+    }
+    case Compat::torchvision: {
+      torchvision::Taps t = torchvision::resize_taps(how.filter, how.antialias, sw, dw, sh, dh, u8);
+      return {t.arithmetic, std::move(t.x), std::move(t.y)};
+    }
+    case Compat::jax:
+      return {Arithmetic::real, jax::axis_taps(sw, dw, how.filter, how.antialias),
+              jax::axis_taps(sh, dh, how.filter, how.antialias)};
+  }
+  throw Error("resize compat: unknown convention");
+}
+
+}  // namespace pixfuse::compat

@@ -1,0 +1,117 @@
+// The jax convention: jax.image.resize (jax/_src/image/scale.py) on float images.
+//
+// Per axis a dense weight matrix, evaluated here only where it is non-zero: sample
+// position s = (i + 0.5) * (in / out) - 0.5 (in float32, as XLA computes it, with one
+// rounding), kernel scale k = max(in / out, 1) when antialiasing, weight of input j
+// kernel(|s - j| / k), normalised by the column sum (zero when the sum is below
+// 1000 * FLT_EPSILON), zero for samples outside [-0.5, in - 0.5]. Kernels: triangle,
+// Keys cubic (a = -0.5), lanczos3, lanczos5. An unchanged axis is not resampled.
+// nearest: input floor(float(i + 0.5) * float(in * (1 / out))) in float32.
+//
+// The sample position is float32 as in JAX (in double, weights would be up to 2.7e-4
+// off on large images); the rest is double, within 1e-6 of JAX's float32 weights.
+// (With jax_enable_x64 JAX computes the positions in double; that mode is not modelled.)
+#pragma once
+
+#include <cfloat>
+#include <cmath>
+#include <string>
+
+#include "pixfuse/core/error.hpp"
+#include "pixfuse/plan/axis.hpp"
+#include "pixfuse/plan/detail/no_contract.hpp"
+#include "pixfuse/recipe/resampling.hpp"
+
+namespace pixfuse::compat::jax {
+
+namespace kernel {
+inline double triangle(double x) { return x < 1.0 ? 1.0 - x : 0.0; }
+inline double keys_cubic(double x) {  // a = -0.5
+  if (x >= 2.0) return 0.0;
+  if (x >= 1.0) return ((-0.5 * x + 2.5) * x - 4.0) * x + 2.0;
+  return ((1.5 * x - 2.5) * x) * x + 1.0;
+}
+inline double lanczos(double x, double r) {
+  if (x > r) return 0.0;
+  if (x <= 1e-3) return 1.0;
+  return r * std::sin(M_PI * x) * std::sin(M_PI * x / r) / (M_PI * M_PI * x * x);
+}
+}  // namespace kernel
+
+inline double support(Filter f) {
+  switch (f) {
+    case Filter::bilinear: return 1.0;
+    case Filter::bicubic: return 2.0;
+    case Filter::lanczos3: return 3.0;
+    case Filter::lanczos5: return 5.0;
+    default:
+      throw Error("resize filter", "nearest, bilinear, bicubic, lanczos3 or lanczos5 for compat jax",
+                  std::string(name(f)));
+  }
+}
+
+inline double evaluate(Filter f, double x) {
+  switch (f) {
+    case Filter::bilinear: return kernel::triangle(x);
+    case Filter::bicubic: return kernel::keys_cubic(x);
+    case Filter::lanczos3: return kernel::lanczos(x, 3.0);
+    default: return kernel::lanczos(x, 5.0);
+  }
+}
+
+inline ResizeTaps identity(int n) {
+  ResizeTaps t;
+  t.resize_rows(n, n, 1);
+  for (int i = 0; i < n; ++i) {
+    t.first[static_cast<std::size_t>(i)] = i;
+    t.count[static_cast<std::size_t>(i)] = 1;
+    t.weights[static_cast<std::size_t>(i)] = 1.0;
+  }
+  t.identity = true;
+  return t;
+}
+
+inline ResizeTaps nearest(int in, int out) {
+  ResizeTaps t;
+  t.resize_rows(in, out, 1);
+  const float c = static_cast<float>(in) * (1.0f / static_cast<float>(out));
+  for (int i = 0; i < out; ++i) {
+    const float v = (static_cast<float>(i) + 0.5f) * c;
+    int j = static_cast<int>(std::floor(v));
+    j = j < 0 ? 0 : (j > in - 1 ? in - 1 : j);
+    t.first[static_cast<std::size_t>(i)] = j;
+    t.count[static_cast<std::size_t>(i)] = 1;
+    t.weights[static_cast<std::size_t>(i)] = 1.0;
+  }
+  t.identity = in == out;
+  return t;
+}
+
+inline ResizeTaps axis_taps(int in, int out, Filter f, bool antialias) {
+  if (f == Filter::nearest) return nearest(in, out);
+  const double reach = support(f);
+  if (in == out) return identity(in);
+  const float inv = static_cast<float>(static_cast<double>(in) / out);
+  const double k = antialias && inv > 1.0f ? inv : 1.0;
+  const int taps = static_cast<int>(std::ceil(2 * reach * k)) + 2;
+  ResizeTaps t;
+  t.resize_rows(in, out, taps);
+  for (int i = 0; i < out; ++i) {
+    // float32 fused multiply-add, as XLA evaluates (i + 0.5) * inv - 0.5.
+    const double s = std::fmaf(static_cast<float>(i) + 0.5f, inv, -0.5f);
+    if (!(s >= -0.5 && s <= in - 0.5)) continue;  // outside the input: all weights zero
+    int lo = static_cast<int>(std::floor(s - reach * k)), hi = static_cast<int>(std::ceil(s + reach * k));
+    lo = lo < 0 ? 0 : lo;
+    hi = hi > in - 1 ? in - 1 : hi;
+    double* w = t.weight_row(i);
+    double total = 0.0;
+    for (int j = lo; j <= hi; ++j) total += w[j - lo] = evaluate(f, std::fabs(s - j) / k);
+    const double threshold = 1000.0 * FLT_EPSILON;
+    for (int j = lo; j <= hi; ++j) w[j - lo] = std::fabs(total) > threshold ? w[j - lo] / total : 0.0;
+    t.first[static_cast<std::size_t>(i)] = lo;
+    t.count[static_cast<std::size_t>(i)] = hi - lo + 1;
+  }
+  return t;
+}
+
+}  // namespace pixfuse::compat::jax

@@ -1,0 +1,14 @@
+// PIXFUSE_NO_CONTRACT: compute exactly the written floating-point operations, never
+// fused multiply-adds, whatever -ffp-contract or -march the includer uses. Weight tables
+// must equal the peer libraries' bit for bit (their builds do not contract), so the
+// functions that compute them carry this attribute.
+//
+// Clang has no per-function form; its default (-ffp-contract=on) fuses only within one
+// expression. Build with -ffp-contract=off under clang for bit-exact weights.
+#pragma once
+
+#if defined(__GNUC__) && !defined(__clang__)
+#define PIXFUSE_NO_CONTRACT __attribute__((optimize("fp-contract=off")))
+#else
+#define PIXFUSE_NO_CONTRACT
+#endif

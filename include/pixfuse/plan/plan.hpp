@@ -1,0 +1,63 @@
+// Plan: a recipe lowered for one input shape (plan/lower.hpp), the single description
+// every backend executes. Per output axis the taps and weights in the chosen convention,
+// with crops, pads, flips and the EXIF orientation folded in; per output channel the
+// source channel and the value map; the output dtype and layout.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "pixfuse/core/dtype.hpp"
+#include "pixfuse/core/tensor_view.hpp"
+#include "pixfuse/plan/arithmetic.hpp"
+#include "pixfuse/plan/axis.hpp"
+#include "pixfuse/plan/orientation.hpp"
+#include "pixfuse/plan/transform.hpp"
+#include "pixfuse/plan/value_map.hpp"
+#include "pixfuse/recipe/resampling.hpp"
+
+namespace pixfuse {
+
+struct Plan {
+  // The input this plan was lowered for (stored pixels, before orientation).
+  int in_width = 0, in_height = 0, in_channels = 0;
+  DType in_dtype = DType::u8;
+  Orientation orientation = Orientation::normal;
+
+  // The output of one image.
+  int out_width = 0, out_height = 0, out_channels = 0;
+  DType out_dtype = DType::f32;
+  Layout layout = Layout::nchw;
+
+  Resampling resampling;  // as applied
+  Arithmetic arithmetic = Arithmetic::fixed_u8;
+
+  // x: along the output width, y: along the output height, indices in the upright source.
+  AxisTaps x, y;
+  // Orientation folded into the taps' indices except for transposition: when transposed,
+  // x taps index stored rows and y taps stored columns.
+  bool transposed = false;
+
+  std::array<std::int8_t, 4> channel_source{0, 1, 2, 3};  // per output channel
+  bool premultiply_alpha = false;  // Pillow resizes RGBA premultiplied (not for nearest)
+
+  std::array<ValueMap, 4> values;             // per output channel
+  std::array<float, 4> value_scale{1, 1, 1, 1};   // folded value map: a
+  std::array<float, 4> value_offset{0, 0, 0, 0};  // folded value map: b
+  bool has_padding = false;
+  float pad_value = 0.0f;                         // in source pixel units
+  std::vector<float> lut;  // produces_u8(arithmetic): 256 entries per output channel
+
+  PointTransform transform;
+
+  TensorShape output_shape() const { return {1, out_channels, out_height, out_width}; }
+  std::size_t output_elements() const {
+    return static_cast<std::size_t>(out_channels) * static_cast<std::size_t>(out_height) *
+           static_cast<std::size_t>(out_width);
+  }
+  // The output value (before dtype conversion) of resampled value v in channel c.
+  float value(int c, float v) const { return values[static_cast<std::size_t>(c)].apply(v); }
+};
+
+}  // namespace pixfuse

@@ -1,0 +1,66 @@
+// Crop stages. Before the resize they select the part of the source that is resized;
+// after it they select part of the resized image. Regions outside the image read as
+// zero (as PIL's Image.crop and torchvision's CenterCrop pad).
+#pragma once
+
+#include <cstdint>
+
+#include "pixfuse/core/image_view.hpp"
+#include "pixfuse/recipe/stage.hpp"
+
+namespace pixfuse {
+
+struct Crop : StageTag {
+  Rect rect;
+};
+inline Crop crop(const Rect& r) {
+  Crop c;
+  c.rect = r;
+  return c;
+}
+inline Crop crop(std::int64_t x, std::int64_t y, std::int64_t width, std::int64_t height) {
+  return crop(Rect{x, y, width, height});
+}
+
+template <>
+struct static_effect<Crop> {
+  static constexpr StaticShape apply(StaticShape s) {
+    s.width = s.height = dynamic_size;  // the rectangle is a run-time value
+    return s;
+  }
+};
+
+// The centred W x H window; offsets int(round((in - out) / 2.0)) with round half to
+// even (torchvision); a window larger than the image pads with zeros, (out - in) // 2
+// before and the rest after.
+template <int W = dynamic_size, int H = dynamic_size>
+struct CenterCrop : StageTag {
+  static_assert((W == dynamic_size) == (H == dynamic_size), "both sizes static or both dynamic");
+  static_assert(W == dynamic_size || (W > 0 && H > 0), "sizes are positive");
+  int width_value = W, height_value = H;
+  constexpr int width() const { return W != dynamic_size ? W : width_value; }
+  constexpr int height() const { return H != dynamic_size ? H : height_value; }
+};
+
+template <int W, int H>
+struct static_effect<CenterCrop<W, H>> {
+  static constexpr StaticShape apply(StaticShape s) {
+    s.width = W;
+    s.height = H;
+    return s;
+  }
+};
+
+template <int W, int H>
+constexpr CenterCrop<W, H> center_crop() {
+  return {};
+}
+inline CenterCrop<> center_crop(int width, int height) {
+  CenterCrop<> c;
+  c.width_value = width;
+  c.height_value = height;
+  return c;
+}
+inline CenterCrop<> center_crop(int size) { return center_crop(size, size); }
+
+}  // namespace pixfuse
