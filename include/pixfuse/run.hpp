@@ -3,24 +3,22 @@
 //   pixfuse::Plan plan = pixfuse::make_plan(recipe, pixfuse::InputShape::of(image));
 //   pixfuse::run(plan, image, output);       // output: one image, (C, H, W) or (H, W, C)
 //
-// run() picks the fastest backend this CPU has; the reference kernels (cpu/reference.hpp)
-// are the specification every backend is tested against.
+// run() uses the best SIMD target this CPU has (cpu/dispatch.hpp; PIXFUSE_TARGET or
+// set_target() choose another); the reference kernels (cpu/reference.hpp) are the
+// specification every target is tested against.
 #pragma once
 
 #include <type_traits>
 
 #include "pixfuse/core/image_view.hpp"
 #include "pixfuse/core/tensor_view.hpp"
+#include "pixfuse/cpu/dispatch.hpp"
 #include "pixfuse/cpu/reference.hpp"
 #include "pixfuse/plan/lower.hpp"
 #include "pixfuse/plan/plan.hpp"
 #include "pixfuse/recipe/recipe.hpp"
 
 namespace pixfuse {
-
-inline void run(const Plan& plan, const AnyImageView& in, const AnyTensorView& out) {
-  run_reference(plan, in, out);
-}
 
 // Lower `recipe` for `in` and run it; returns the plan (its transform maps output
 // coordinates back to the source).

@@ -214,18 +214,25 @@ void run_reference_typed(const Plan& p, const ImageView<const Src>& in, void* ou
 
 }  // namespace detail
 
-// Execute `plan` on `in` into `out` (one image: shape (1, C, H, W) in the plan's layout)
-// with the reference kernels.
-inline void run_reference(const Plan& plan, const AnyImageView& in, const AnyTensorView& out) {
-  detail::check_run(plan, in, out);
+namespace detail {
+// The reference kernel on arguments check_run accepted.
+inline void reference_kernel(const Plan& plan, const AnyImageView& in, const AnyTensorView& out) {
   in.visit([&](auto view) {
     using Src = std::remove_const_t<typename decltype(view)::element_type>;
     visit_dtype(out.dtype, [&](auto tag) {
       using Dst = typename decltype(tag)::type;
       if constexpr (is_tensor_dtype(decltype(tag)::value))
-        detail::run_reference_typed<Src, Dst>(plan, view, out.data);
+        run_reference_typed<Src, Dst>(plan, view, out.data);
     });
   });
+}
+}  // namespace detail
+
+// Execute `plan` on `in` into `out` (one image: shape (1, C, H, W) in the plan's layout)
+// with the reference kernels.
+inline void run_reference(const Plan& plan, const AnyImageView& in, const AnyTensorView& out) {
+  detail::check_run(plan, in, out);
+  detail::reference_kernel(plan, in, out);
 }
 
 }  // namespace pixfuse

@@ -50,6 +50,7 @@ struct AxisTaps {
   std::vector<std::int32_t> resized;   // out_size entries: the resized index each output shows
   std::vector<double> weights;         // out_size * max_taps
   std::vector<std::int32_t> fixed;     // out_size * max_taps, or empty
+  std::vector<std::int32_t> indices;   // out_size * max_taps: index(o, k), clamped (0 past count)
   int precision_bits = 0;
   bool reversed = false;   // taps are stored ascending but the convention sums them descending
   bool identity = false;   // output index o is source index o with weight 1
@@ -57,6 +58,27 @@ struct AxisTaps {
   bool is_padding(int o) const { return o < valid_begin || o >= valid_end; }
   int index(int o, int k) const {
     return std::clamp(first[static_cast<std::size_t>(o)] + k, clamp_begin, clamp_end - 1);
+  }
+  // Fill `indices` from first / count / the clamp range (after every fold).
+  void build_indices() {
+    indices.assign(static_cast<std::size_t>(out_size) * static_cast<std::size_t>(max_taps), 0);
+    for (int o = valid_begin; o < valid_end; ++o)
+      for (int k = 0; k < count[static_cast<std::size_t>(o)]; ++k)
+        indices[static_cast<std::size_t>(o) * static_cast<std::size_t>(max_taps) + static_cast<std::size_t>(k)] = index(o, k);
+  }
+  const std::int32_t* index_row(int o) const {
+    return indices.data() + static_cast<std::size_t>(o) * static_cast<std::size_t>(max_taps);
+  }
+  // Source indices the valid outputs read: [lo, hi]; lo > hi when nothing is read.
+  void source_range(int& lo, int& hi) const {
+    lo = clamp_end;
+    hi = clamp_begin - 1;
+    for (int o = valid_begin; o < valid_end; ++o)
+      for (int k = 0; k < count[static_cast<std::size_t>(o)]; ++k) {
+        const int i = index(o, k);
+        lo = i < lo ? i : lo;
+        hi = i > hi ? i : hi;
+      }
   }
   const double* weight_row(int o) const {
     return weights.data() + static_cast<std::size_t>(o) * static_cast<std::size_t>(max_taps);

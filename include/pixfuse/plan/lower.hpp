@@ -6,11 +6,13 @@
 #pragma once
 
 #include <algorithm>
+#include <cstring>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "pixfuse/core/convert.hpp"
 #include "pixfuse/core/dtype.hpp"
 #include "pixfuse/core/error.hpp"
 #include "pixfuse/core/image_view.hpp"
@@ -34,6 +36,27 @@ struct InputShape {
 };
 
 namespace detail {
+
+// The bit pattern of from_float<T>(v) for the output dtype, zero-extended to 32 bits.
+inline std::uint32_t output_bits(DType t, float v) {
+  return visit_dtype(t, [&](auto tag) -> std::uint32_t {
+    using T = typename decltype(tag)::type;
+    const T x = from_float<T>(v);
+    if constexpr (sizeof(T) == 4) {
+      std::uint32_t b;
+      std::memcpy(&b, &x, 4);
+      return b;
+    } else if constexpr (sizeof(T) == 2) {
+      std::uint16_t b;
+      std::memcpy(&b, &x, 2);
+      return b;
+    } else {
+      std::uint8_t b;
+      std::memcpy(&b, &x, 1);
+      return b;
+    }
+  });
+}
 
 class Lowering {
  public:
@@ -184,9 +207,18 @@ class Lowering {
     p.pad_value = pad_value_;
     if (produces_u8(p.arithmetic)) {
       p.lut.resize(256 * channels_.size());
+      p.lut_bits.resize(256 * channels_.size());
       for (std::size_t c = 0; c < channels_.size(); ++c)
-        for (int v = 0; v < 256; ++v) p.lut[c * 256 + static_cast<std::size_t>(v)] = p.values[c].apply(static_cast<float>(v));
+        for (int v = 0; v < 256; ++v) {
+          const std::size_t i = c * 256 + static_cast<std::size_t>(v);
+          p.lut[i] = p.values[c].apply(static_cast<float>(v));
+          p.lut_bits[i] = output_bits(dtype_, p.lut[i]);
+        }
     }
+    for (std::size_t c = 0; c < channels_.size(); ++c)
+      p.pad_bits[c] = output_bits(dtype_, p.values[c].apply(pad_value_));
+    p.x.build_indices();
+    p.y.build_indices();
     p.transform = {x_.transform(), y_.transform()};
     return p;
   }

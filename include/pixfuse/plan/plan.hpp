@@ -48,6 +48,10 @@ struct Plan {
   bool has_padding = false;
   float pad_value = 0.0f;                         // in source pixel units
   std::vector<float> lut;  // produces_u8(arithmetic): 256 entries per output channel
+  // The same table as the output dtype's bit patterns (f32 bits, f16 / bf16 bits, u8 / i8
+  // bytes, zero-extended), and the padding value per channel in that form.
+  std::vector<std::uint32_t> lut_bits;
+  std::array<std::uint32_t, 4> pad_bits{0, 0, 0, 0};
 
   PointTransform transform;
 

@@ -9,6 +9,10 @@
 
 #if defined(__GNUC__) && !defined(__clang__)
 #define PIXFUSE_NO_CONTRACT __attribute__((optimize("fp-contract=off")))
+// For a region of functions (the SIMD kernels): inside Highway's HWY_BEFORE_NAMESPACE,
+// whose pop_options ends it.
+#define PIXFUSE_NO_CONTRACT_REGION _Pragma("GCC optimize(\"fp-contract=off\")")
 #else
 #define PIXFUSE_NO_CONTRACT
+#define PIXFUSE_NO_CONTRACT_REGION
 #endif

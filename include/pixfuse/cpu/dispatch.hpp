@@ -1,0 +1,205 @@
+// Runtime dispatch of the fused kernels (cpu/fused-inl.h) across SIMD targets.
+//
+// This header runs hwy/foreach_target.h, which can happen once per translation unit.
+// If your file already uses foreach_target for its own kernels, include
+// "pixfuse/cpu/fused-inl.h" from your own HWY_TARGET_INCLUDE file instead, and define
+// PIXFUSE_USER_FOREACH_TARGET before including pixfuse (after your foreach_target):
+// this header then builds its dispatch table from your inclusions.
+//
+// Everything here and in fused-inl.h lives in an inline namespace named after the
+// translation unit's baseline target, so a file compiled with -march=native and one
+// compiled for the baseline never share (and never swap) kernels or dispatchers.
+//
+// PIXFUSE_STATIC_DISPATCH (target pixfuse::static_dispatch): only the baseline target is
+// compiled (HWY_COMPILE_ONLY_STATIC) and nothing from libhwy is needed.
+#pragma once
+
+#if defined(PIXFUSE_STATIC_DISPATCH) && !defined(HWY_COMPILE_ONLY_STATIC)
+#define HWY_COMPILE_ONLY_STATIC 1
+#endif
+
+// HWY_STATIC_TARGET without highway.h, which must come after foreach_target.h.
+#include <hwy/detect_targets.h>
+
+// Named after the baseline (static) target; fixed for every per-target inclusion.
+#if HWY_STATIC_TARGET == HWY_SCALAR
+#define PIXFUSE_DISPATCH_NAMESPACE dispatch_scalar
+#elif HWY_STATIC_TARGET == HWY_EMU128
+#define PIXFUSE_DISPATCH_NAMESPACE dispatch_emu128
+#elif HWY_ARCH_X86 && HWY_STATIC_TARGET == HWY_SSSE3
+#define PIXFUSE_DISPATCH_NAMESPACE dispatch_ssse3
+#elif HWY_ARCH_X86 && HWY_STATIC_TARGET == HWY_SSE4
+#define PIXFUSE_DISPATCH_NAMESPACE dispatch_sse4
+#elif HWY_ARCH_X86 && HWY_STATIC_TARGET == HWY_AVX2
+#define PIXFUSE_DISPATCH_NAMESPACE dispatch_avx2
+#elif HWY_ARCH_X86 && HWY_STATIC_TARGET == HWY_AVX3
+#define PIXFUSE_DISPATCH_NAMESPACE dispatch_avx3
+#elif HWY_ARCH_X86 && HWY_STATIC_TARGET == HWY_AVX3_DL
+#define PIXFUSE_DISPATCH_NAMESPACE dispatch_avx3_dl
+#elif HWY_ARCH_ARM && HWY_STATIC_TARGET == HWY_NEON
+#define PIXFUSE_DISPATCH_NAMESPACE dispatch_neon
+#elif HWY_ARCH_ARM && HWY_STATIC_TARGET == HWY_SVE
+#define PIXFUSE_DISPATCH_NAMESPACE dispatch_sve
+#elif HWY_ARCH_ARM && HWY_STATIC_TARGET == HWY_SVE2
+#define PIXFUSE_DISPATCH_NAMESPACE dispatch_sve2
+#elif HWY_ARCH_ARM && HWY_STATIC_TARGET == HWY_SVE_256
+#define PIXFUSE_DISPATCH_NAMESPACE dispatch_sve_256
+#elif HWY_ARCH_ARM && HWY_STATIC_TARGET == HWY_SVE2_128
+#define PIXFUSE_DISPATCH_NAMESPACE dispatch_sve2_128
+#else
+#define PIXFUSE_DISPATCH_NAMESPACE dispatch_other
+#endif
+
+#if defined(PIXFUSE_USER_FOREACH_TARGET)
+// The user's foreach_target already included fused-inl.h for each target.
+#elif defined(HWY_TARGET_INCLUDE)
+#error "hwy/foreach_target.h already ran in this translation unit: include pixfuse/cpu/fused-inl.h from your HWY_TARGET_INCLUDE file and define PIXFUSE_USER_FOREACH_TARGET (see pixfuse/cpu/dispatch.hpp)"
+#else
+#define HWY_TARGET_INCLUDE "pixfuse/cpu/fused-inl.h"
+#include <hwy/foreach_target.h>  // NOLINT(build/include)
+#endif
+#include "pixfuse/cpu/fused-inl.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "pixfuse/core/error.hpp"
+#include "pixfuse/cpu/reference.hpp"
+
+namespace pixfuse {
+namespace detail {
+
+// The target run() should use, shared by every translation unit: 0 = not set (use
+// PIXFUSE_TARGET or the best), -1 = the scalar reference, else a Highway target bit.
+inline std::atomic<std::int64_t> requested_target{0};
+
+// pixfuse's name for a Highway target.
+inline std::string target_name(std::int64_t target) {
+  if (target == -1) return "scalar";
+  if (target == HWY_SCALAR) return "hwy_scalar";
+  std::string s = hwy::TargetName(target);
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (s.rfind("avx3", 0) == 0) s.replace(0, 4, "avx512");  // AVX3 is Highway's AVX-512
+  return s;
+}
+
+}  // namespace detail
+
+inline namespace PIXFUSE_DISPATCH_NAMESPACE {
+namespace dispatching {
+
+using RunFn = void (*)(const Plan&, const AnyImageView&, const AnyTensorView&);
+
+struct CompiledTarget {
+  std::int64_t bit;  // -1: the scalar reference
+  RunFn run;
+};
+
+// The targets compiled into this translation unit, best first, then the reference.
+inline const std::vector<CompiledTarget>& compiled_targets() {
+  static const std::vector<CompiledTarget> targets = [] {
+    std::vector<CompiledTarget> t;
+#if defined(HWY_COMPILE_ONLY_STATIC) && HWY_COMPILE_ONLY_STATIC
+    t.push_back({HWY_STATIC_TARGET, &HWY_STATIC_DISPATCH(RunPlan)});
+#else
+    const RunFn list[] = {HWY_CHOOSE_TARGET_LIST(RunPlan)};
+    for (std::size_t j = 0; j < sizeof(list) / sizeof(list[0]); ++j)
+      if (list[j] != nullptr)
+        t.push_back({std::int64_t{1} << (static_cast<int>(j) + HWY_HIGHEST_TARGET_BIT + 1 - HWY_MAX_DYNAMIC_TARGETS),
+                     list[j]});
+    std::sort(t.begin(), t.end(), [](const CompiledTarget& a, const CompiledTarget& b) { return a.bit < b.bit; });
+#if HWY_TARGETS & HWY_EMU128
+    t.push_back({HWY_EMU128, &N_EMU128::RunPlan});
+#elif HWY_TARGETS & HWY_SCALAR
+    t.push_back({HWY_SCALAR, &N_SCALAR::RunPlan});
+#endif
+#endif
+    t.push_back({-1, &pixfuse::detail::reference_kernel});
+    return t;
+  }();
+  return targets;
+}
+
+// Whether this CPU runs a target's code.
+inline bool cpu_supports(std::int64_t bit) {
+#if defined(HWY_COMPILE_ONLY_STATIC) && HWY_COMPILE_ONLY_STATIC
+  (void)bit;
+  return true;  // the baseline target: the program requires it anyway
+#else
+  return bit == -1 || (hwy::SupportedTargets() & bit) != 0 || bit == HWY_SCALAR || bit == HWY_EMU128;
+#endif
+}
+
+inline const CompiledTarget* find_target(std::string_view name) {
+  for (const CompiledTarget& t : compiled_targets())
+    if (pixfuse::detail::target_name(t.bit) == name && cpu_supports(t.bit)) return &t;
+  return nullptr;
+}
+
+inline std::string usable_list() {
+  std::string s;
+  for (const CompiledTarget& t : compiled_targets())
+    if (cpu_supports(t.bit)) s += (s.empty() ? "" : ", ") + pixfuse::detail::target_name(t.bit);
+  return s;
+}
+
+// The target in use: set_target's, else PIXFUSE_TARGET's (read once), else the best.
+inline const CompiledTarget& active() {
+  const std::int64_t requested = pixfuse::detail::requested_target.load(std::memory_order_relaxed);
+  if (requested != 0)
+    for (const CompiledTarget& t : compiled_targets())
+      if (t.bit == requested && cpu_supports(t.bit)) return t;
+  static const CompiledTarget* from_environment = []() -> const CompiledTarget* {
+    const char* env = std::getenv("PIXFUSE_TARGET");
+    if (env == nullptr || *env == '\0' || std::string_view(env) == "auto") return nullptr;
+    const CompiledTarget* t = find_target(env);
+    if (t == nullptr)
+      throw Error("PIXFUSE_TARGET", "auto or one of: " + usable_list(), std::string(env));
+    return t;
+  }();
+  if (from_environment != nullptr) return *from_environment;
+  for (const CompiledTarget& t : compiled_targets())
+    if (cpu_supports(t.bit)) return t;
+  return compiled_targets().back();
+}
+
+}  // namespace dispatching
+
+// The targets this CPU can run and this build compiled, best first; "scalar" (the
+// reference kernels) is always last.
+inline std::vector<std::string> available_targets() {
+  std::vector<std::string> names;
+  for (const dispatching::CompiledTarget& t : dispatching::compiled_targets())
+    if (dispatching::cpu_supports(t.bit)) names.push_back(pixfuse::detail::target_name(t.bit));
+  return names;
+}
+
+// Use `name` ("auto", or one of available_targets()) for every later run() in this
+// process. Throws pixfuse::Error naming the choices otherwise.
+inline void set_target(std::string_view name) {
+  if (name == "auto") {
+    pixfuse::detail::requested_target.store(0);
+    return;
+  }
+  const dispatching::CompiledTarget* t = dispatching::find_target(name);
+  if (t == nullptr) throw Error("target", "auto or one of: " + dispatching::usable_list(), std::string(name));
+  pixfuse::detail::requested_target.store(t->bit);
+}
+
+// The target run() uses now.
+inline std::string active_target() { return pixfuse::detail::target_name(dispatching::active().bit); }
+
+// Execute `plan` on `in` into `out` (one image) on the active target.
+inline void run(const Plan& plan, const AnyImageView& in, const AnyTensorView& out) {
+  pixfuse::detail::check_run(plan, in, out);
+  dispatching::active().run(plan, in, out);
+}
+
+}  // namespace PIXFUSE_DISPATCH_NAMESPACE
+}  // namespace pixfuse

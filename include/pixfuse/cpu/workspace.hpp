@@ -1,0 +1,56 @@
+// Scratch memory for the kernels: per thread, kept between calls and only ever grown,
+// so a warm kernel allocates nothing.
+#pragma once
+
+#include <cstddef>
+#include <cstring>
+#include <new>
+
+namespace pixfuse::detail {
+
+// A 64-byte aligned buffer that grows on demand (contents are not kept when it grows).
+class ScratchBuffer {
+ public:
+  ScratchBuffer() = default;
+  ScratchBuffer(const ScratchBuffer&) = delete;
+  ScratchBuffer& operator=(const ScratchBuffer&) = delete;
+  ~ScratchBuffer() { release(); }
+
+  template <class T>
+  T* get(std::size_t count) {
+    const std::size_t bytes = count * sizeof(T);
+    if (bytes > capacity_) {
+      release();
+      data_ = ::operator new(bytes, std::align_val_t{64});
+      capacity_ = bytes;
+    }
+    return static_cast<T*>(data_);
+  }
+
+ private:
+  void release() {
+    if (data_) ::operator delete(data_, std::align_val_t{64});
+    data_ = nullptr;
+    capacity_ = 0;
+  }
+  void* data_ = nullptr;
+  std::size_t capacity_ = 0;
+};
+
+// The buffers one kernel call uses.
+struct Workspace {
+  ScratchBuffer columns;  // the horizontal pass's transposed input block
+  ScratchBuffer ring;     // horizontally resampled rows
+  ScratchBuffer tags;     // which source row each ring slot holds
+  ScratchBuffer values;   // one output row of resampled values, per channel
+  ScratchBuffer staging;  // lanes before they are scattered into rows
+  ScratchBuffer blocks;   // the source rows of one horizontal block
+  ScratchBuffer taps;     // the ring rows one output row reads
+
+  static Workspace& for_this_thread() {
+    thread_local Workspace w;
+    return w;
+  }
+};
+
+}  // namespace pixfuse::detail
