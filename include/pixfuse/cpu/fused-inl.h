@@ -20,6 +20,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <vector>
 
 #include "pixfuse/core/image_view.hpp"
 #include "pixfuse/core/tensor_view.hpp"
@@ -49,18 +50,38 @@ namespace fused {
 
 namespace hn = hwy::HWY_NAMESPACE;
 
+// Whether blocks are transposed in registers: fixed-width vectors with Highway's block
+// shuffles (not HWY_SCALAR's single lane, not scalable SVE / RVV vectors).
+// Fully unroll a loop over channels or lanes (constant trip counts GCC leaves rolled,
+// keeping the accumulators in memory).
+#ifndef PIXFUSE_UNROLL
+#if defined(__clang__)
+#define PIXFUSE_UNROLL _Pragma("unroll")
+#elif defined(__GNUC__)
+#define PIXFUSE_UNROLL _Pragma("GCC unroll 8")
+#else
+#define PIXFUSE_UNROLL
+#endif
+#endif
+
+#undef PIXFUSE_REGISTER_TRANSPOSE
+#define PIXFUSE_REGISTER_TRANSPOSE (!HWY_HAVE_SCALABLE && HWY_TARGET != HWY_SCALAR)
+
 // Loads / stores of the first n lanes (n <= Lanes), never touching memory past them.
+// The bounce buffers hold HWY_MAX_BYTES, not MaxLanes(d): Highway 1.0.3's MaxLanes is
+// smaller than Lanes for narrowed SVE tags (Rebind<float, ScalableTag<double>>) once
+// vectors reach 1024 bits.
 template <class D, class T>
 hn::Vec<D> load_n(D d, const T* p, std::size_t n) {
   if (n == hn::Lanes(d)) return hn::LoadU(d, p);
-  alignas(64) T lanes[hn::MaxLanes(d)] = {};
+  alignas(64) T lanes[HWY_MAX_BYTES / sizeof(T)] = {};
   std::memcpy(lanes, p, n * sizeof(T));
   return hn::Load(d, lanes);
 }
 template <class D, class T>
 void store_n(hn::Vec<D> v, D d, T* p, std::size_t n) {
   if (n == hn::Lanes(d)) return hn::StoreU(v, d, p);
-  alignas(64) T lanes[hn::MaxLanes(d)];
+  alignas(64) T lanes[HWY_MAX_BYTES / sizeof(T)];
   hn::Store(v, d, lanes);
   std::memcpy(p, lanes, n * sizeof(T));
 }
@@ -130,45 +151,204 @@ inline int premultiplied(int c, int a) {
   return static_cast<int>(((t >> 8) + t) >> 8);
 }
 
-// Fill cols[c][(j - jlo) * L + l] with sample (rows[l], j, channel c) for the used channels.
-template <class Src, class Acc>
-void transpose_in(const Source<Src>& src, const int* rows, int nrows, int L, int jlo, int jhi,
-                  const int* used, int nused, Acc* cols, std::size_t col_stride) {
-  const int width = jhi - jlo + 1;
-  for (int l = 0; l < L; ++l) {
+// The horizontal pass reads the source through `cols`: for each used channel u and
+// column j, the R = lanes rows of the block as R consecutive samples (of the source's
+// type), cols[u * col_stride + (j - jlo) * R + l]. Filling it is a transpose.
+
+// One lane at a time: the general path (transposed orientations, premultiplied alpha,
+// scalable vectors, columns that are not part of a long run).
+template <class Src>
+void transpose_in_scalar(const Source<Src>& src, const int* rows, int nrows, int R, const std::int32_t* columns,
+                         std::size_t q0, std::size_t q1, const int* used, int nused, Src* cols, std::size_t col_stride) {
+  for (int l = 0; l < R; ++l) {
     const int r = rows[l < nrows ? l : nrows - 1];  // pad a partial block with its last row
-    for (int j = 0; j < width; ++j) {
-      const Src* px = src.pixel(r, jlo + j);
+    for (std::size_t q = q0; q < q1; ++q) {
+      const Src* px = src.pixel(r, columns[q]);
       for (int u = 0; u < nused; ++u) {
         const int c = used[u];
-        Acc v = static_cast<Acc>(px[c]);
+        Src v = px[c];
         if constexpr (std::is_same_v<Src, std::uint8_t>) {
-          if (src.premultiply && c != 3) v = static_cast<Acc>(premultiplied(px[c], px[3]));
+          if (src.premultiply && c != 3) v = static_cast<Src>(premultiplied(px[c], px[3]));
         }
-        cols[static_cast<std::size_t>(u) * col_stride + static_cast<std::size_t>(j) * L + l] = v;
+        cols[static_cast<std::size_t>(u) * col_stride + q * static_cast<std::size_t>(R) + static_cast<std::size_t>(l)] = v;
       }
     }
   }
 }
 
-// The horizontal pass result of the accumulator lanes, as Mid values.
+#if PIXFUSE_REGISTER_TRANSPOSE
+// Interleave a and b at a granularity of G-byte units (Highway's per-128-bit-block
+// InterleaveLower / InterleaveUpper).
+template <std::size_t G, class D>
+HWY_INLINE void interleave(D d, hn::Vec<D> a, hn::Vec<D> b, hn::Vec<D>& lower, hn::Vec<D>& upper) {
+  using U = std::conditional_t<G == 1, std::uint8_t,
+                               std::conditional_t<G == 2, std::uint16_t, std::conditional_t<G == 4, std::uint32_t, std::uint64_t>>>;
+  const hn::Repartition<U, D> dg;
+  lower = hn::BitCast(d, hn::InterleaveLower(dg, hn::BitCast(dg, a), hn::BitCast(dg, b)));
+  upper = hn::BitCast(d, hn::InterleaveUpper(dg, hn::BitCast(dg, a), hn::BitCast(dg, b)));
+}
+
+// Transposes R rows v[0..R) (R = 4 or 8) of E-byte elements so that, within every 128-bit
+// block, v[k] holds the k-th run of 16 / (E R) columns, each column R elements.
+template <std::size_t R, class D>
+HWY_INLINE void transpose_rows(D d, hn::Vec<D>* v) {
+  constexpr std::size_t E = sizeof(hn::TFromD<D>);
+  if constexpr (R == 4) {
+    hn::Vec<D> a0, b0, a1, b1;
+    interleave<E>(d, v[0], v[1], a0, b0);
+    interleave<E>(d, v[2], v[3], a1, b1);
+    interleave<2 * E>(d, a0, a1, v[0], v[1]);
+    interleave<2 * E>(d, b0, b1, v[2], v[3]);
+  } else {
+    static_assert(R == 8, "blocks of 4 or 8 rows");
+    hn::Vec<D> a[4], b[4], aa[2], ab[2], ba[2], bb[2];
+    for (int i = 0; i < 4; ++i) interleave<E>(d, v[2 * i], v[2 * i + 1], a[i], b[i]);
+    for (int j = 0; j < 2; ++j) {
+      interleave<2 * E>(d, a[2 * j], a[2 * j + 1], aa[j], ab[j]);
+      interleave<2 * E>(d, b[2 * j], b[2 * j + 1], ba[j], bb[j]);
+    }
+    interleave<4 * E>(d, aa[0], aa[1], v[0], v[1]);
+    interleave<4 * E>(d, ab[0], ab[1], v[2], v[3]);
+    interleave<4 * E>(d, ba[0], ba[1], v[4], v[5]);
+    interleave<4 * E>(d, bb[0], bb[1], v[6], v[7]);
+  }
+}
+
+// In-register transpose of an L x L block of 32-bit lanes (L = Lanes(d): 1, 2, 4 or 8):
+// on return v[i] holds what was lane i of every input vector.
+template <class D>
+HWY_INLINE void transpose_square(D d, hn::Vec<D>* v) {
+  constexpr std::size_t L = hn::MaxLanes(d);
+  static_assert(sizeof(hn::TFromD<D>) == 4, "32-bit lanes");
+  if constexpr (L == 1) {
+    (void)d;
+  } else if constexpr (L == 2) {
+    hn::Vec<D> a, b;
+    interleave<4>(d, v[0], v[1], a, b);
+    v[0] = a;
+    v[1] = b;
+  } else {
+    static_assert(L == 4 || L == 8, "blocks of at most 8 lanes");
+    transpose_rows<4>(d, v);  // 4 x 4 within each 128-bit block
+    if constexpr (L == 8) {
+      transpose_rows<4>(d, v + 4);
+      for (int i = 0; i < 4; ++i) {  // then across the two blocks
+        const auto lo = hn::ConcatLowerLower(d, v[4 + i], v[i]), hi = hn::ConcatUpperUpper(d, v[4 + i], v[i]);
+        v[i] = lo;
+        v[4 + i] = hi;
+      }
+    }
+  }
+}
+
+// Stores 128-bit block b of v at p.
+template <class D>
+HWY_INLINE void store_block(D d, hn::Vec<D> v, std::size_t b, hn::TFromD<D>* p) {
+  if constexpr (hn::MaxLanes(d) * sizeof(hn::TFromD<D>) == 16) {
+    (void)b;
+    hn::StoreU(v, d, p);
+  } else {
+    static_assert(hn::MaxLanes(d) * sizeof(hn::TFromD<D>) == 32, "vectors of one or two blocks");
+    const hn::Half<D> dh;
+    if (b == 0) hn::StoreU(hn::LowerHalf(dh, v), dh, p);
+    else hn::StoreU(hn::UpperHalf(dh, v), dh, p);
+  }
+}
+#endif
+
+// Fill cols for the block's rows and the columns listed in `columns` (ascending): windows
+// of N consecutive source columns are loaded as whole vectors per row, deinterleaved and
+// transposed R x N in registers, straight into place when every column of the window is
+// listed, else through `window` from which the listed ones are copied; columns with few
+// listed neighbours go one sample at a time.
+template <std::size_t R, class Src>
+void transpose_in(const Source<Src>& src, const int* rows, int nrows, const std::vector<std::int32_t>& columns,
+                  int row_length, const int* used, int nused, Src* cols, std::size_t col_stride, Src* window) {
+  const std::size_t S = columns.size();
+  const std::int32_t* c = columns.data();
+#if PIXFUSE_REGISTER_TRANSPOSE
+  if (!src.transposed && !src.premultiply) {
+    const hn::CappedTag<Src, 32 / sizeof(Src)> d;  // one or two 128-bit blocks
+    constexpr std::size_t N = hn::MaxLanes(d);
+    constexpr std::size_t per_block = 16 / sizeof(Src);  // columns per block
+    constexpr std::size_t run = per_block / R;           // columns per vector per block
+    constexpr std::size_t min_listed = N / 8 > 4 ? N / 8 : 4;  // below this, one at a time
+    hn::Vec<decltype(d)> ch[4][R];
+    std::size_t q = 0;
+    while (q < S) {
+      std::size_t q1 = q;  // listed columns inside the window [c[q], c[q] + N)
+      while (q1 < S && c[q1] < c[q] + static_cast<std::int32_t>(N)) ++q1;
+      if (q1 - q < min_listed || c[q] + static_cast<std::int32_t>(N) > row_length) {
+        transpose_in_scalar(src, rows, nrows, static_cast<int>(R), c, q, q + 1, used, nused, cols, col_stride);
+        ++q;
+        continue;
+      }
+      const bool dense = q1 - q == N;
+      for (std::size_t l = 0; l < R; ++l) {
+        const Src* p = src.pixel(rows[l < static_cast<std::size_t>(nrows) ? l : static_cast<std::size_t>(nrows) - 1], c[q]);
+        if (src.channels == 1) ch[0][l] = hn::LoadU(d, p);
+        else if (src.channels == 3) hn::LoadInterleaved3(d, p, ch[0][l], ch[1][l], ch[2][l]);
+        else hn::LoadInterleaved4(d, p, ch[0][l], ch[1][l], ch[2][l], ch[3][l]);
+      }
+      for (int u = 0; u < nused; ++u) {
+        hn::Vec<decltype(d)>* v = ch[used[u]];
+        transpose_rows<R>(d, v);
+        Src* in_place = cols + static_cast<std::size_t>(u) * col_stride + q * R;
+        Src* out = dense ? in_place : window;
+        for (std::size_t k = 0; k < R; ++k)
+          for (std::size_t b = 0; b < N / per_block; ++b) store_block(d, v[k], b, out + (b * per_block + k * run) * R);
+        if (!dense)
+          for (std::size_t t = q; t < q1; ++t)
+            std::memcpy(in_place + (t - q) * R, window + static_cast<std::size_t>(c[t] - c[q]) * R, R * sizeof(Src));
+      }
+      q = q1;
+    }
+    return;
+  }
+#endif
+  (void)row_length;
+  (void)window;
+  transpose_in_scalar(src, rows, nrows, static_cast<int>(R), c, 0, S, used, nused, cols, col_stride);
+}
+
+// R consecutive samples of the block's columns as accumulator lanes.
+template <class DA, class Src>
+HWY_INLINE hn::Vec<DA> load_column(DA da, const Src* p) {
+  using Acc = hn::TFromD<DA>;
+  const hn::Rebind<Src, DA> ds;
+  if constexpr (std::is_same_v<Src, Acc>) {
+    return hn::LoadU(da, p);
+  } else if constexpr (std::is_same_v<Acc, std::int32_t>) {
+    return hn::PromoteTo(da, hn::LoadU(ds, p));
+  } else if constexpr (std::is_same_v<Acc, float>) {  // u8 -> float (INTER_AREA)
+    const hn::RebindToSigned<DA> di;
+    return hn::ConvertTo(da, hn::PromoteTo(di, hn::LoadU(ds, p)));
+  } else if constexpr (std::is_same_v<Src, float>) {  // float -> double
+    return hn::PromoteTo(da, hn::LoadU(ds, p));
+  } else {  // u8 / u16 -> double
+    const hn::Rebind<std::int32_t, DA> di;
+    return hn::PromoteTo(da, hn::PromoteTo(di, hn::LoadU(ds, p)));
+  }
+}
+
+// The horizontal pass result of the accumulator lanes, as Mid lanes.
 template <Arithmetic A, class D>
-void h_finish(D d, hn::Vec<D> acc, int precision, typename Traits<A>::Mid* out) {
+HWY_INLINE hn::Vec<hn::Rebind<typename Traits<A>::Mid, D>> h_finish(D d, hn::Vec<D> acc, int precision) {
   using Acc = typename Traits<A>::Acc;
+  const hn::Rebind<typename Traits<A>::Mid, D> dm;
   if constexpr (A == Arithmetic::fixed_u8) {
     // acc + 2^(p-1) >> p, clamped to 0..255 (Pillow, torchvision).
     const auto v = hn::ShiftRightSame(hn::Add(acc, hn::Set(d, 1 << (precision - 1))), precision);
-    hn::Store(hn::Min(hn::Max(v, hn::Zero(d)), hn::Set(d, 255)), d, out);
+    return hn::Min(hn::Max(v, hn::Zero(d)), hn::Set(d, 255));
   } else if constexpr (std::is_same_v<Acc, std::int32_t> || A == Arithmetic::opencv_area) {
-    hn::Store(acc, d, out);  // OpenCV keeps the sums
+    (void)precision;
+    return acc;  // OpenCV keeps the sums
   } else if constexpr (A == Arithmetic::round_half_away) {
-    // trunc(acc +- 0.5): Pillow mode I.
-    const auto half = hn::CopySign(hn::Set(d, 0.5), acc);
-    const hn::Rebind<std::int32_t, D> di;
-    hn::Store(hn::DemoteTo(di, hn::Trunc(hn::Add(acc, half))), di, out);
+    (void)precision;
+    return hn::DemoteTo(dm, hn::Trunc(hn::Add(acc, hn::CopySign(hn::Set(d, 0.5), acc))));  // Pillow mode I
   } else {  // real: rounded to float
-    const hn::Rebind<float, D> df;
-    hn::Store(hn::DemoteTo(df, acc), df, out);
+    (void)precision;
+    return hn::DemoteTo(dm, acc);
   }
 }
 
@@ -332,9 +512,9 @@ hn::Vec<DU> f16_bits(DU du, hn::Vec<DU> u) {
   const auto exponent = hn::ShiftRight<23>(mag);
   const auto mantissa = hn::Or(hn::And(mag, hn::Set(du, 0x7FFFFFu)), hn::Set(du, 0x800000u));
   const auto shift = hn::Min(hn::Max(hn::Sub(hn::Set(du, 126u), hn::Min(exponent, hn::Set(du, 125u))), one), hn::Set(du, 31u));
-  const auto q = mantissa >> shift;
-  const auto rest = hn::Sub(mantissa, q << shift);
-  const auto half = one << hn::Sub(shift, one);
+  const auto q = hn::Shr(mantissa, shift);
+  const auto rest = hn::Sub(mantissa, hn::Shl(q, shift));
+  const auto half = hn::Shl(one, hn::Sub(shift, one));
   const auto rest_gt_half = hn::RebindMask(du, hn::Gt(hn::BitCast(di, rest), hn::BitCast(di, half)));
   const auto tie_odd = hn::And(hn::RebindMask(du, hn::Eq(hn::BitCast(di, rest), hn::BitCast(di, half))),
                                hn::RebindMask(du, hn::Eq(hn::BitCast(di, hn::And(q, one)), hn::BitCast(di, one))));
@@ -388,106 +568,119 @@ hn::Vec<hn::RebindToUnsigned<DF>> output_bits(DF df, hn::Vec<DF> v) {
 }
 
 // ---------------------------------------------------------------------------------------
-// Storing one output row of one channel.
+// Storing output rows.
 
+// The output element type's storage as unsigned lanes (bit patterns).
 template <class T>
-void put(void* out, std::size_t i, std::uint32_t bits) {
-  static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "the low bytes of `bits` are the element");
-  std::memcpy(static_cast<unsigned char*>(out) + i * sizeof(T), &bits, sizeof(T));
-}
+using Storage = std::conditional_t<sizeof(T) == 4, std::uint32_t, std::conditional_t<sizeof(T) == 2, std::uint16_t, std::uint8_t>>;
 
-// Writes `count` element bits to out at element index `start`, stepping `step` elements.
-template <class T, class D>
-void store_bits(D du, hn::Vec<D> bits, void* out, std::size_t start, std::size_t step, std::size_t count) {
-  if (step == 1) {
-    if constexpr (sizeof(T) == 4) {
-      store_n(bits, du, reinterpret_cast<std::uint32_t*>(static_cast<T*>(out) + start), count);
-      return;
-    } else if constexpr (sizeof(T) == 2) {
-      const hn::Rebind<std::uint16_t, D> d16;
-      const hn::RebindToSigned<D> di;
-      store_n(hn::DemoteTo(d16, hn::BitCast(di, bits)), d16, reinterpret_cast<std::uint16_t*>(static_cast<T*>(out) + start), count);
-      return;
-    } else {
-      const hn::Rebind<std::uint8_t, D> d8;
-      const hn::RebindToSigned<D> di;
-      store_n(hn::DemoteTo(d8, hn::BitCast(di, bits)), d8, reinterpret_cast<std::uint8_t*>(static_cast<T*>(out) + start), count);
-      return;
+// Float values -> output elements (as Storage lanes of the same count).
+template <class T, class DF>
+HWY_INLINE hn::Vec<hn::Rebind<Storage<T>, DF>> to_storage(DF df, hn::Vec<DF> v) {
+  const hn::Rebind<Storage<T>, DF> ds;
+  const hn::RebindToSigned<DF> di;
+  if constexpr (sizeof(T) == 4) {
+    return hn::BitCast(ds, v);
+  } else {
+    // f16 / bf16 bits, or u8 / i8 bytes, are at most 16 bits: demote without saturating.
+    const auto bits = hn::BitCast(di, output_bits<T>(df, v));
+    if constexpr (sizeof(T) == 2) {
+      return hn::DemoteTo(ds, bits);
+    } else if constexpr (std::is_same_v<T, std::uint8_t>) {
+      return hn::DemoteTo(ds, bits);
+    } else {  // i8: the byte of the signed value
+      const hn::Rebind<std::int8_t, DF> d8;
+      return hn::BitCast(ds, hn::DemoteTo(d8, saturate_round(df, v, -128.0f, 127.0f)));
     }
   }
-  alignas(64) std::uint32_t lanes[hn::MaxLanes(du)];
-  hn::Store(bits, du, lanes);
-  for (std::size_t i = 0; i < count; ++i) put<T>(out, start + i * step, lanes[i]);
 }
 
-// One output row of one channel into the tensor, in the plan's layout and dtype.
+// Resampled values (u8 values as int32, or floats) through one channel's value map: the
+// same float operations that built the plan's lookup table, so equal to it. Steps that
+// are exact identities (x * 1, x - 0, x / 1) are skipped.
+template <class DF, class V>
+HWY_INLINE hn::Vec<DF> mapped(DF df, const ValueMap& m, const V* values, std::size_t lanes) {
+  const hn::RebindToSigned<DF> di;
+  hn::Vec<DF> v;
+  if constexpr (std::is_same_v<V, float>) v = load_n(df, values, lanes);
+  else v = hn::ConvertTo(df, load_n(di, values, lanes));
+  for (const NormalizeStep& s : m.steps) {
+    if (s.scale != 1.0f) v = s.divide ? hn::Div(v, hn::Set(df, s.scale)) : hn::Mul(v, hn::Set(df, s.scale));
+    if (s.mean != 0.0f) v = hn::Sub(v, hn::Set(df, s.mean));
+    if (s.std != 1.0f) v = hn::Div(v, hn::Set(df, s.std));
+  }
+  return v;
+}
+
+// One output row (all channels) into the tensor, in the plan's layout and dtype: padding
+// left of x0 and right of x1, the channels' values between.
 struct RowStore {
   const Plan& p;
   void* out;
 
-  template <class F>
-  void with_dtype(F&& f) const {
+  template <class V>
+  void row(int y, int x0, int x1, const V* const* channel_values) const {
     switch (p.out_dtype) {
-      case DType::f32: return f(float{});
-      case DType::f16: return f(f16{});
-      case DType::bf16: return f(bf16{});
-      case DType::u8: return f(std::uint8_t{});
-      default: return f(std::int8_t{});
+      case DType::f32: return row_as<float>(y, x0, x1, channel_values);
+      case DType::f16: return row_as<f16>(y, x0, x1, channel_values);
+      case DType::bf16: return row_as<bf16>(y, x0, x1, channel_values);
+      case DType::u8: return row_as<std::uint8_t>(y, x0, x1, channel_values);
+      default: return row_as<std::int8_t>(y, x0, x1, channel_values);
     }
   }
 
-  std::size_t index(int c, int y, int x) const {
-    const std::size_t C = static_cast<std::size_t>(p.out_channels), H = static_cast<std::size_t>(p.out_height),
-                      W = static_cast<std::size_t>(p.out_width);
-    return p.layout == Layout::nchw ? (static_cast<std::size_t>(c) * H + static_cast<std::size_t>(y)) * W + static_cast<std::size_t>(x)
-                                    : (static_cast<std::size_t>(y) * W + static_cast<std::size_t>(x)) * C + static_cast<std::size_t>(c);
-  }
-  std::size_t step() const { return p.layout == Layout::nchw ? 1 : static_cast<std::size_t>(p.out_channels); }
-
-  void padding(int c, int y, int x0, int x1) const {
-    with_dtype([&](auto t) {
-      using T = decltype(t);
-      for (int x = x0; x < x1; ++x) put<T>(out, index(c, y, x), p.pad_bits[static_cast<std::size_t>(c)]);
-    });
-  }
-
-  // u8 values through the plan's lookup table.
-  void lookup(int c, int y, int x0, int x1, const std::int32_t* values) const {
-    with_dtype([&](auto t) { lookup_as<decltype(t)>(c, y, x0, x1, values); });
-  }
-  // Float values through the channel's value map.
-  void map(int c, int y, int x0, int x1, const float* values) const {
-    with_dtype([&](auto t) { map_as<decltype(t)>(c, y, x0, x1, values); });
-  }
-
-  template <class T>
-  void lookup_as(int c, int y, int x0, int x1, const std::int32_t* values) const {
-    const hn::ScalableTag<std::uint32_t> du;
-    const hn::RebindToSigned<decltype(du)> di;
-    const int N = static_cast<int>(hn::Lanes(du));
-    const std::uint32_t* table = p.lut_bits.data() + static_cast<std::size_t>(c) * 256;
-    for (int x = x0; x < x1; x += N) {
-      const std::size_t lanes = static_cast<std::size_t>(std::min(N, x1 - x));
-      const auto v = load_n(di, values + x, lanes);
-      const auto bits = hn::GatherIndex(du, table, v);
-      store_bits<T>(du, bits, out, index(c, y, x), step(), lanes);
-    }
-  }
-
-  template <class T>
-  void map_as(int c, int y, int x0, int x1, const float* values) const {
+ private:
+  template <class T, class V>
+  void row_as(int y, int x0, int x1, const V* const* channel_values) const {
+    using S = Storage<T>;
     const hn::ScalableTag<float> df;
-    const hn::RebindToUnsigned<decltype(df)> du;
+    const hn::Rebind<S, decltype(df)> ds;
     const int N = static_cast<int>(hn::Lanes(df));
-    const ValueMap& m = p.values[static_cast<std::size_t>(c)];
-    for (int x = x0; x < x1; x += N) {
-      const std::size_t lanes = static_cast<std::size_t>(std::min(N, x1 - x));
-      auto v = load_n(df, values + x, lanes);
-      for (const NormalizeStep& s : m.steps) {
-        v = s.divide ? hn::Div(v, hn::Set(df, s.scale)) : hn::Mul(v, hn::Set(df, s.scale));
-        v = hn::Div(hn::Sub(v, hn::Set(df, s.mean)), hn::Set(df, s.std));
+    const int C = p.out_channels, W = p.out_width;
+    S* base = reinterpret_cast<S*>(out);
+    const std::size_t row_elems = static_cast<std::size_t>(W) * static_cast<std::size_t>(C);
+    if (p.layout == Layout::nchw) {
+      for (int c = 0; c < C; ++c) {
+        S* o = base + (static_cast<std::size_t>(c) * static_cast<std::size_t>(p.out_height) + static_cast<std::size_t>(y)) * static_cast<std::size_t>(W);
+        const S pad = static_cast<S>(p.pad_bits[static_cast<std::size_t>(c)]);
+        std::fill(o, o + x0, pad);
+        std::fill(o + x1, o + W, pad);
+        const ValueMap& m = p.values[static_cast<std::size_t>(c)];
+        for (int x = x0; x < x1; x += N) {
+          const std::size_t lanes = static_cast<std::size_t>(std::min(N, x1 - x));
+          store_n(to_storage<T>(df, mapped(df, m, channel_values[c] + x, lanes)), ds, o + x, lanes);
+        }
       }
-      store_bits<T>(du, output_bits<T>(df, v), out, index(c, y, x), step(), lanes);
+      return;
+    }
+    // Interleaved: whole vectors of pixels with StoreInterleaved, the rest lane by lane.
+    S* o = base + static_cast<std::size_t>(y) * row_elems;
+    for (int x = 0; x < W; ++x)
+      if (x < x0 || x >= x1)
+        for (int c = 0; c < C; ++c) o[static_cast<std::size_t>(x) * C + c] = static_cast<S>(p.pad_bits[static_cast<std::size_t>(c)]);
+    int x = x0;
+#if HWY_TARGET != HWY_SCALAR
+    if (C == 3 || C == 4) {
+      for (; x + N <= x1; x += N) {
+        const auto r = to_storage<T>(df, mapped(df, p.values[0], channel_values[0] + x, static_cast<std::size_t>(N)));
+        const auto g = to_storage<T>(df, mapped(df, p.values[1], channel_values[1] + x, static_cast<std::size_t>(N)));
+        const auto b = to_storage<T>(df, mapped(df, p.values[2], channel_values[2] + x, static_cast<std::size_t>(N)));
+        if (C == 3) {
+          hn::StoreInterleaved3(r, g, b, ds, o + static_cast<std::size_t>(x) * 3);
+        } else {
+          const auto a = to_storage<T>(df, mapped(df, p.values[3], channel_values[3] + x, static_cast<std::size_t>(N)));
+          hn::StoreInterleaved4(r, g, b, a, ds, o + static_cast<std::size_t>(x) * 4);
+        }
+      }
+    }
+#endif
+    alignas(64) S lanes[HWY_MAX_BYTES];
+    for (; x < x1; x += N) {
+      const std::size_t n = static_cast<std::size_t>(std::min(N, x1 - x));
+      for (int c = 0; c < C; ++c) {
+        hn::Store(to_storage<T>(df, mapped(df, p.values[static_cast<std::size_t>(c)], channel_values[c] + x, n)), ds, lanes);
+        for (std::size_t i = 0; i < n; ++i) o[(static_cast<std::size_t>(x) + i) * C + c] = lanes[i];
+      }
     }
   }
 };
@@ -502,6 +695,88 @@ inline void unpremultiply(std::int32_t* colour, const std::int32_t* alpha, int x
 
 // ---------------------------------------------------------------------------------------
 // The pass structure.
+
+// The horizontal pass for one block of nrows (<= R) source rows, C channels: L rows x L
+// output columns at a time, the L x L results transposed into row order and stored at
+// rows[u * R + l] + (x - x0).
+#if !HWY_HAVE_SCALABLE  // (arrays of vectors; scalable vectors cannot be array elements)
+template <Arithmetic A, int C, std::size_t R, class DA, class Src>
+void h_block(DA da, const AxisTaps& X, const Src* cols, std::size_t col_stride, int x0, int x1, int nrows,
+             typename Traits<A>::Mid* const* rows) {
+  using Acc = hn::TFromD<DA>;
+  const hn::Rebind<typename Traits<A>::Mid, DA> dm;
+  const int L = static_cast<int>(hn::Lanes(da));
+  for (int sub = 0; sub < nrows; sub += L) {  // the rows of one vector
+    const int nr = std::min(L, nrows - sub);
+    for (int xb = x0; xb < x1; xb += L) {
+      const int nx = std::min(L, x1 - xb);
+      hn::Vec<decltype(dm)> tile[C][hn::MaxLanes(da)];
+      for (int i = 0; i < L; ++i) {
+        const int x = xb + std::min(i, nx - 1);  // pad the last tile with its last column
+        const int n = X.count[static_cast<std::size_t>(x)];
+        const std::int32_t* slot = X.slot_row(x);
+        const std::size_t row = static_cast<std::size_t>(x) * static_cast<std::size_t>(X.max_taps);
+        hn::Vec<DA> acc[C];
+        PIXFUSE_UNROLL
+        for (int u = 0; u < C; ++u) acc[u] = hn::Zero(da);
+        for (int j = 0; j < n; ++j) {
+          const int k = (A == Arithmetic::opencv_area && X.reversed) ? n - 1 - j : j;
+          const auto w = hn::Set(da, h_weight<Acc>(X, row + static_cast<std::size_t>(k)));
+          const Src* at = cols + static_cast<std::size_t>(slot[k]) * R + static_cast<std::size_t>(sub);
+          PIXFUSE_UNROLL
+          for (int u = 0; u < C; ++u)
+            acc[u] = hn::Add(acc[u], hn::Mul(load_column(da, at + static_cast<std::size_t>(u) * col_stride), w));
+        }
+        PIXFUSE_UNROLL
+        for (int u = 0; u < C; ++u) tile[u][i] = h_finish<A>(da, acc[u], X.precision_bits);
+      }
+      for (int u = 0; u < C; ++u) {
+        typename Traits<A>::Mid* const* out = rows + static_cast<std::size_t>(u) * R + static_cast<std::size_t>(sub);
+#if PIXFUSE_REGISTER_TRANSPOSE
+        transpose_square(dm, tile[u]);  // tile[l]: row sub + l over columns xb .. xb + L - 1
+        for (int l = 0; l < nr; ++l) store_n(tile[u][l], dm, out[l] + (xb - x0), static_cast<std::size_t>(nx));
+#else
+        alignas(64) typename Traits<A>::Mid lanes[hn::MaxLanes(dm)];
+        for (int i = 0; i < nx; ++i) {
+          hn::Store(tile[u][i], dm, lanes);
+          for (int l = 0; l < nr; ++l) out[l][xb - x0 + i] = lanes[l];
+        }
+#endif
+      }
+    }
+  }
+}
+#else
+// Scalable vectors: one output column and channel at a time, lanes scattered to the rows.
+template <Arithmetic A, int C, std::size_t R, class DA, class Src>
+void h_block(DA da, const AxisTaps& X, const Src* cols, std::size_t col_stride, int x0, int x1, int nrows,
+             typename Traits<A>::Mid* const* rows) {
+  using Acc = hn::TFromD<DA>;
+  using Mid = typename Traits<A>::Mid;
+  const hn::Rebind<Mid, DA> dm;
+  const int L = static_cast<int>(hn::Lanes(da));
+  alignas(64) Mid lanes[HWY_MAX_BYTES / sizeof(Mid)];
+  for (int sub = 0; sub < nrows; sub += L) {
+    const int nr = std::min(L, nrows - sub);
+    for (int x = x0; x < x1; ++x) {
+      const int n = X.count[static_cast<std::size_t>(x)];
+      const std::int32_t* slot = X.slot_row(x);
+      const std::size_t row = static_cast<std::size_t>(x) * static_cast<std::size_t>(X.max_taps);
+      for (int u = 0; u < C; ++u) {
+        auto acc = hn::Zero(da);
+        for (int j = 0; j < n; ++j) {
+          const int k = (A == Arithmetic::opencv_area && X.reversed) ? n - 1 - j : j;
+          const Src* at = cols + static_cast<std::size_t>(u) * col_stride + static_cast<std::size_t>(slot[k]) * R +
+                          static_cast<std::size_t>(sub);
+          acc = hn::Add(acc, hn::Mul(load_column(da, at), hn::Set(da, h_weight<Acc>(X, row + static_cast<std::size_t>(k)))));
+        }
+        hn::Store(h_finish<A>(da, acc, X.precision_bits), dm, lanes);
+        for (int l = 0; l < nr; ++l) rows[static_cast<std::size_t>(u) * R + static_cast<std::size_t>(sub + l)][x - x0] = lanes[l];
+      }
+    }
+  }
+}
+#endif
 
 template <Arithmetic A, class Src>
 void run_plan(const Plan& p, const AnyImageView& in, void* out) {
@@ -522,76 +797,72 @@ void run_plan(const Plan& p, const AnyImageView& in, void* out) {
   }
 
   const bool any_valid = X.valid_begin < X.valid_end && Y.valid_begin < Y.valid_end;
-  int jlo = 0, jhi = -1, rlo = 0, rhi = -1;
-  if (any_valid) {
-    X.source_range(jlo, jhi);
-    Y.source_range(rlo, rhi);
-  }
   const int x0 = X.valid_begin, x1 = X.valid_end;
   const std::size_t row_width = static_cast<std::size_t>(std::max(x1 - x0, 0));
+  // Only the source columns and rows some tap reads are touched (X.sources, Y.sources);
+  // rows are addressed by their position in Y.sources.
+  const int nrow_sources = static_cast<int>(Y.sources.size());
 
-  const hn::ScalableTag<Acc> da;
-  const int L = static_cast<int>(hn::Lanes(da));
-  const int ring_rows = Y.max_taps + L + 1;
-  const std::size_t col_stride = static_cast<std::size_t>(std::max(jhi - jlo + 1, 0)) * static_cast<std::size_t>(L);
+  // Lanes = source rows: 8 (4 for doubles), so blocks transpose in registers. (Fewer on
+  // narrower targets: SSE holds 4 int32, HWY_SCALAR 1; the horizontal pass then runs
+  // several vectors per block.)
+  const hn::CappedTag<Acc, sizeof(Acc) == 8 ? 4 : 8> da;
+  constexpr std::size_t R = sizeof(Acc) == 8 ? 4 : 8;  // rows per block
+  const int ring_rows = Y.max_taps + static_cast<int>(R) + 1;
+  const std::size_t col_stride = X.sources.size() * R;
 
   detail::Workspace& ws = detail::Workspace::for_this_thread();
-  Acc* cols = ws.columns.get<Acc>(col_stride * static_cast<std::size_t>(nused) + static_cast<std::size_t>(L));
+  Src* cols = ws.columns.get<Src>(col_stride * static_cast<std::size_t>(nused) + R);
   Mid* ring = ws.ring.get<Mid>(static_cast<std::size_t>(ring_rows) * static_cast<std::size_t>(nused) * row_width + 1);
   int* tags = ws.tags.get<int>(static_cast<std::size_t>(ring_rows));
   Value* values = ws.values.get<Value>(4 * static_cast<std::size_t>(p.out_width) + 1);
-  Mid* staging = ws.staging.get<Mid>(static_cast<std::size_t>(L));
+  Mid** block_rows = ws.block_rows.get<Mid*>(4 * R);
+  Src* window = ws.window.get<Src>(64 * R);
   std::fill(tags, tags + ring_rows, -1);
 
   const Source<Src> src{static_cast<const unsigned char*>(in.data), in.row_stride, in.channels, p.transposed,
                         p.premultiply_alpha};
-  auto ring_row = [&](int r, int u) {
-    return ring + (static_cast<std::size_t>(r % ring_rows) * static_cast<std::size_t>(nused) + static_cast<std::size_t>(u)) * row_width;
+  // Ring rows by row position t; the slot cycles with the position.
+  auto ring_row = [&](int t, int u) {
+    return ring + (static_cast<std::size_t>(t % ring_rows) * static_cast<std::size_t>(nused) + static_cast<std::size_t>(u)) * row_width;
   };
 
-  // Horizontal pass over rows[0..nrows), written into the ring.
-  auto horizontal = [&](const int* rows, int nrows) {
-    transpose_in<Src, Acc>(src, rows, nrows, L, jlo, jhi, used, nused, cols, col_stride);
-    for (int u = 0; u < nused; ++u) {
-      const Acc* col = cols + static_cast<std::size_t>(u) * col_stride;
-      for (int x = x0; x < x1; ++x) {
-        const int n = X.count[static_cast<std::size_t>(x)];
-        const std::int32_t* idx = X.index_row(x);
-        const std::size_t row = static_cast<std::size_t>(x) * static_cast<std::size_t>(X.max_taps);
-        auto acc = hn::Zero(da);
-        for (int j = 0; j < n; ++j) {
-          const int k = (A == Arithmetic::opencv_area && X.reversed) ? n - 1 - j : j;
-          const auto s = hn::Load(da, col + static_cast<std::size_t>(idx[k] - jlo) * static_cast<std::size_t>(L));
-          acc = hn::Add(acc, hn::Mul(s, hn::Set(da, h_weight<Acc>(X, row + static_cast<std::size_t>(k)))));
-        }
-        h_finish<A>(da, acc, X.precision_bits, staging);
-        for (int l = 0; l < nrows; ++l) ring_row(rows[l], u)[x - x0] = staging[l];
-      }
+  // Horizontal pass over the rows at positions [t0, t0 + n) (n <= R), into the ring.
+  int rows[R];
+  auto horizontal = [&](int t0, int n) {
+    for (int l = 0; l < n; ++l) rows[l] = Y.sources[static_cast<std::size_t>(t0 + l)];
+    transpose_in<R>(src, rows, n, X.sources, p.transposed ? p.in_height : p.in_width, used, nused, cols, col_stride,
+                    window);
+    for (int u = 0; u < nused; ++u)
+      for (int l = 0; l < n; ++l) block_rows[static_cast<std::size_t>(u) * R + static_cast<std::size_t>(l)] = ring_row(t0 + l, u);
+    switch (nused) {  // all channels of an output column share its taps
+      case 1: h_block<A, 1, R>(da, X, cols, col_stride, x0, x1, n, block_rows); break;
+      case 2: h_block<A, 2, R>(da, X, cols, col_stride, x0, x1, n, block_rows); break;
+      case 3: h_block<A, 3, R>(da, X, cols, col_stride, x0, x1, n, block_rows); break;
+      default: h_block<A, 4, R>(da, X, cols, col_stride, x0, x1, n, block_rows); break;
     }
-    for (int l = 0; l < nrows; ++l) tags[rows[l] % ring_rows] = rows[l];
+    for (int l = 0; l < n; ++l) tags[(t0 + l) % ring_rows] = t0 + l;
   };
 
-  // Make the ring hold every row in [lo, hi], computing blocks of L rows in the
-  // direction the output travels.
+  // Output rows in the order their source rows advance (backwards when the rows are
+  // mirrored); the ring holds the positions [lo, hi] an output row reads, computed R at
+  // a time ahead of the travel.
   const bool forward = !(Y.valid_end - Y.valid_begin > 1 &&
                          Y.first[static_cast<std::size_t>(Y.valid_begin)] > Y.first[static_cast<std::size_t>(Y.valid_end - 1)]);
-  int* block = ws.blocks.get<int>(static_cast<std::size_t>(L));
   auto ensure = [&](int lo, int hi) {
     for (;;) {
       int missing = -1;
       if (forward) {
-        for (int r = lo; r <= hi && missing < 0; ++r)
-          if (tags[r % ring_rows] != r) missing = r;
+        for (int t = lo; t <= hi && missing < 0; ++t)
+          if (tags[t % ring_rows] != t) missing = t;
       } else {
-        for (int r = hi; r >= lo && missing < 0; --r)
-          if (tags[r % ring_rows] != r) missing = r;
+        for (int t = hi; t >= lo && missing < 0; --t)
+          if (tags[t % ring_rows] != t) missing = t;
       }
       if (missing < 0) return;
-      const int first = forward ? missing : std::max(missing - L + 1, rlo);
-      const int last = forward ? std::min(missing + L - 1, rhi) : missing;
-      int n = 0;
-      for (int r = first; r <= last; ++r) block[n++] = r;
-      horizontal(block, n);
+      const int first = forward ? missing : std::max(missing - static_cast<int>(R) + 1, 0);
+      const int last = forward ? std::min(missing + static_cast<int>(R) - 1, nrow_sources - 1) : missing;
+      horizontal(first, last - first + 1);
     }
   };
 
@@ -599,32 +870,29 @@ void run_plan(const Plan& p, const AnyImageView& in, void* out) {
   for (int step = 0; step < p.out_height; ++step) {
     const int y = forward ? step : p.out_height - 1 - step;
     if (Y.is_padding(y) || !any_valid) {
-      for (int c = 0; c < p.out_channels; ++c) store.padding(c, y, 0, p.out_width);
+      store.row<Value>(y, 0, 0, nullptr);
       continue;
     }
     const int n = Y.count[static_cast<std::size_t>(y)];
-    const std::int32_t* idx = Y.index_row(y);
-    int lo = idx[0], hi = idx[0];
+    const std::int32_t* slot = Y.slot_row(y);
+    int lo = slot[0], hi = slot[0];
     for (int k = 1; k < n; ++k) {
-      lo = std::min(lo, idx[k]);
-      hi = std::max(hi, idx[k]);
+      lo = std::min(lo, slot[k]);
+      hi = std::max(hi, slot[k]);
     }
     ensure(lo, hi);
     for (int u = 0; u < nused; ++u) {
-      for (int k = 0; k < n; ++k) taps[k] = ring_row(idx[k], u) - x0;
+      for (int k = 0; k < n; ++k) taps[k] = ring_row(slot[k], u) - x0;
       Vertical<A>::run(p, Y, y, taps, x0, x1, used[u], values + static_cast<std::size_t>(used[u]) * static_cast<std::size_t>(p.out_width));
     }
     if constexpr (u8_values) {
       if (p.premultiply_alpha)
         for (int c = 0; c < 3; ++c) unpremultiply(values + c * p.out_width, values + 3 * p.out_width, x0, x1);
     }
-    for (int c = 0; c < p.out_channels; ++c) {
-      const Value* v = values + static_cast<std::size_t>(p.channel_source[static_cast<std::size_t>(c)]) * static_cast<std::size_t>(p.out_width);
-      store.padding(c, y, 0, x0);
-      if constexpr (u8_values) store.lookup(c, y, x0, x1, v);
-      else store.map(c, y, x0, x1, v);
-      store.padding(c, y, x1, p.out_width);
-    }
+    const Value* channel_values[4];
+    for (int c = 0; c < p.out_channels; ++c)
+      channel_values[c] = values + static_cast<std::size_t>(p.channel_source[static_cast<std::size_t>(c)]) * static_cast<std::size_t>(p.out_width);
+    store.row(y, x0, x1, channel_values);
   }
 }
 

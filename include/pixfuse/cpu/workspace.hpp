@@ -46,6 +46,8 @@ struct Workspace {
   ScratchBuffer staging;  // lanes before they are scattered into rows
   ScratchBuffer blocks;   // the source rows of one horizontal block
   ScratchBuffer taps;     // the ring rows one output row reads
+  ScratchBuffer block_rows;  // the ring rows one horizontal block writes
+  ScratchBuffer window;      // a transposed window of source columns, partly used
 
   static Workspace& for_this_thread() {
     thread_local Workspace w;

@@ -51,6 +51,10 @@ struct AxisTaps {
   std::vector<double> weights;         // out_size * max_taps
   std::vector<std::int32_t> fixed;     // out_size * max_taps, or empty
   std::vector<std::int32_t> indices;   // out_size * max_taps: index(o, k), clamped (0 past count)
+  // The distinct source indices the valid outputs read, ascending, and for each tap the
+  // position of its index in that list (kernels keep only these samples).
+  std::vector<std::int32_t> sources;
+  std::vector<std::int32_t> source_slots;  // out_size * max_taps (0 past count)
   int precision_bits = 0;
   bool reversed = false;   // taps are stored ascending but the convention sums them descending
   bool identity = false;   // output index o is source index o with weight 1
@@ -59,12 +63,26 @@ struct AxisTaps {
   int index(int o, int k) const {
     return std::clamp(first[static_cast<std::size_t>(o)] + k, clamp_begin, clamp_end - 1);
   }
-  // Fill `indices` from first / count / the clamp range (after every fold).
+  // Fill `indices`, `sources` and `source_slots` from first / count / the clamp range
+  // (after every fold).
   void build_indices() {
-    indices.assign(static_cast<std::size_t>(out_size) * static_cast<std::size_t>(max_taps), 0);
+    const std::size_t n = static_cast<std::size_t>(out_size) * static_cast<std::size_t>(max_taps);
+    indices.assign(n, 0);
+    source_slots.assign(n, 0);
+    sources.clear();
     for (int o = valid_begin; o < valid_end; ++o)
-      for (int k = 0; k < count[static_cast<std::size_t>(o)]; ++k)
-        indices[static_cast<std::size_t>(o) * static_cast<std::size_t>(max_taps) + static_cast<std::size_t>(k)] = index(o, k);
+      for (int k = 0; k < count[static_cast<std::size_t>(o)]; ++k) {
+        const int i = index(o, k);
+        indices[static_cast<std::size_t>(o) * static_cast<std::size_t>(max_taps) + static_cast<std::size_t>(k)] = i;
+        sources.push_back(i);
+      }
+    std::sort(sources.begin(), sources.end());
+    sources.erase(std::unique(sources.begin(), sources.end()), sources.end());
+    for (std::size_t t = 0; t < n; ++t)
+      source_slots[t] = static_cast<std::int32_t>(std::lower_bound(sources.begin(), sources.end(), indices[t]) - sources.begin());
+  }
+  const std::int32_t* slot_row(int o) const {
+    return source_slots.data() + static_cast<std::size_t>(o) * static_cast<std::size_t>(max_taps);
   }
   const std::int32_t* index_row(int o) const {
     return indices.data() + static_cast<std::size_t>(o) * static_cast<std::size_t>(max_taps);
