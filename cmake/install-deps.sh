@@ -7,7 +7,8 @@
 #                                    GoogleTest, Google Benchmark
 #   cmake/install-deps.sh --bench    + Python peers for benchmarks and fixtures
 #                                    (OpenCV, Pillow, NumPy, matplotlib)
-#   cmake/install-deps.sh --arm      + aarch64 cross compiler, qemu-user, arm64 Highway
+#   cmake/install-deps.sh --arm      + aarch64 cross compiler, qemu-user, arm64 Highway and
+#                                    GoogleTest (Debian multiarch: adds the arm64 architecture)
 #   cmake/install-deps.sh --jpeg     + libjpeg-turbo (faster decode, DCT scaling)
 #   cmake/install-deps.sh --all      every group
 set -euo pipefail
@@ -23,13 +24,22 @@ for arg in "$@"; do
            packages+=(g++-aarch64-linux-gnu qemu-user libhwy-dev:arm64 libgtest-dev:arm64) ;;
     --jpeg) packages+=(libturbojpeg0-dev libjpeg62-turbo-dev) ;;
     --all) exec "$0" --bench --arm --jpeg ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "install-deps.sh: unknown option '$arg' (expected --bench, --arm, --jpeg, --all)" >&2
        exit 2 ;;
   esac
 done
 
-installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q '^install ok installed$'; }
+# Whether package NAME or NAME:ARCH is installed. A name without :ARCH means the native
+# architecture (or an arch-independent package), as apt-get install reads it: once --arm
+# adds arm64, a multiarch package such as libhwy-dev can be installed for both.
+native_arch=$(dpkg --print-architecture)
+installed() {
+  local name=${1%%:*} arch="$native_arch|all"
+  [[ $1 == *:* ]] && arch=${1#*:}
+  dpkg-query -W -f='${Architecture} ${Status}\n' "$name" 2>/dev/null |
+    grep -Eq "^($arch) install ok installed$"
+}
 
 missing=()
 for p in "${packages[@]}"; do installed "$p" || missing+=("$p"); done

@@ -83,16 +83,24 @@ TEST(F16, OverflowUnderflowAndSpecials) {
   EXPECT_TRUE(is_nan_f16(pf::to_f16(f).bits));
 }
 
-#if defined(__FLT16_MAX__)
+#if defined(__aarch64__)
+// Arm's __fp16 (IEEE half; float -> __fp16 is one FCVT, round to nearest even).
+#define PIXFUSE_TEST_COMPILER_F16 __fp16
+#elif defined(__FLT16_MAX__)
 // GCC/Clang's _Float16 (a correctly rounded software conversion on x86 without
-// AVX512-FP16) as an oracle over floats spread across the whole range.
+// AVX512-FP16). GCC 12 defines __FLT16_MAX__ on aarch64 but has no _Float16 in C++.
+#define PIXFUSE_TEST_COMPILER_F16 _Float16
+#endif
+#if defined(PIXFUSE_TEST_COMPILER_F16)
+// The compiler's half-precision conversion as an oracle over floats spread across the
+// whole range.
 TEST(F16, MatchesCompilerFloat16OnSpreadOfFloats) {
   for (std::uint64_t u = 0; u <= 0xFFFFFFFFull; u += 9973) {
     const std::uint32_t bits = static_cast<std::uint32_t>(u);
     float f;
     std::memcpy(&f, &bits, 4);
     if (std::isnan(f)) continue;
-    const _Float16 h = static_cast<_Float16>(f);
+    const PIXFUSE_TEST_COMPILER_F16 h = static_cast<PIXFUSE_TEST_COMPILER_F16>(f);
     std::uint16_t want;
     std::memcpy(&want, &h, 2);
     ASSERT_EQ(pf::to_f16(f).bits, want) << std::hexfloat << f;
