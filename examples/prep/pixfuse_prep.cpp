@@ -95,11 +95,19 @@ void write_manifest(const std::string& path, const std::vector<Item>& items) {
 
 int run(const prep::Options& o) {
   if (o.list_targets) {
-    std::printf("scalar\n");
+    for (const std::string& t : pf::available_targets()) std::printf("%s\n", t.c_str());
     return 0;
   }
-  if (o.target != "auto" && o.target != "scalar")
-    throw prep::UsageError{"--target: expected auto or one of --list-targets (scalar), got '" + o.target + "'"};
+  if (o.target != "auto") {
+    const std::vector<std::string> targets = pf::available_targets();
+    if (std::find(targets.begin(), targets.end(), o.target) == targets.end()) {
+      std::string list;
+      for (const std::string& t : targets) list += (list.empty() ? "" : ", ") + t;
+      throw prep::UsageError{"--target: expected auto or one of --list-targets (" + list + "), got '" + o.target +
+                             "'"};
+    }
+  }
+  pf::set_target(o.target);
   const pf::DynamicRecipe recipe = prep::build_recipe(o);
   // Surface recipe errors (a filter the convention lacks, ...) before touching any file.
   try {
@@ -189,11 +197,11 @@ int run(const prep::Options& o) {
             ? std::vector<std::int64_t>{static_cast<std::int64_t>(good), p.out_channels, p.out_height, p.out_width}
             : std::vector<std::int64_t>{static_cast<std::int64_t>(good), p.out_height, p.out_width, p.out_channels};
     pf::io::write_npy(o.output, tensor.data(), p.out_dtype, shape);
-    std::printf("pixfuse-prep: wrote %s: %zu image(s), shape (%lld, %lld, %lld, %lld) %s, %s, compat %s, %zu failed\n",
+    std::printf("pixfuse-prep: wrote %s: %zu image(s), shape (%lld, %lld, %lld, %lld) %s, %s, compat %s, target %s, %zu failed\n",
                 o.output.c_str(), good, static_cast<long long>(shape[0]), static_cast<long long>(shape[1]),
                 static_cast<long long>(shape[2]), static_cast<long long>(shape[3]),
                 std::string(pf::name(p.out_dtype)).c_str(), std::string(pf::name(p.layout)).c_str(),
-                std::string(pf::name(p.resampling.compat)).c_str(), failed);
+                std::string(pf::name(p.resampling.compat)).c_str(), pf::active_target().c_str(), failed);
   } else {
     std::fprintf(stderr, "pixfuse-prep: no image succeeded; nothing written\n");
   }
