@@ -201,5 +201,46 @@ inline void run(const Plan& plan, const AnyImageView& in, const AnyTensorView& o
   dispatching::active().run(plan, in, out);
 }
 
+namespace dispatching {
+
+// run_static's kernel for the active target: RunPlanStatic<Out> of that target, from a
+// table built like compiled_targets' (the reference has no shaped variant).
+template <class Out>
+RunFn static_kernel(std::int64_t bit) {
+#if defined(HWY_COMPILE_ONLY_STATIC) && HWY_COMPILE_ONLY_STATIC
+  if (bit == HWY_STATIC_TARGET) return &HWY_STATIC_DISPATCH(RunPlanStatic<Out>);
+#else
+  static const RunFn list[] = {HWY_CHOOSE_TARGET_LIST(RunPlanStatic<Out>)};
+  for (std::size_t j = 0; j < sizeof(list) / sizeof(list[0]); ++j)
+    if (list[j] != nullptr &&
+        bit == std::int64_t{1} << (static_cast<int>(j) + HWY_HIGHEST_TARGET_BIT + 1 - HWY_MAX_DYNAMIC_TARGETS))
+      return list[j];
+#if HWY_TARGETS & HWY_EMU128
+  if (bit == HWY_EMU128) return &N_EMU128::RunPlanStatic<Out>;
+#elif HWY_TARGETS & HWY_SCALAR
+  if (bit == HWY_SCALAR) return &N_SCALAR::RunPlanStatic<Out>;
+#endif
+#endif
+  return nullptr;
+}
+
+}  // namespace dispatching
+
+// run() for a plan whose output is known at compile time to be C x H x W (e.g. a recipe
+// ending in center_crop<224, 224>()): the kernels instantiated for that shape, with
+// constant trip counts. Same result as run(); a plan of another shape is an error.
+template <int C, int H, int W>
+void run_static(const Plan& plan, const AnyImageView& in, const AnyTensorView& out) {
+  if (plan.out_channels != C || plan.out_height != H || plan.out_width != W)
+    throw Error("run_static: plan output",
+                "(" + std::to_string(C) + ", " + std::to_string(H) + ", " + std::to_string(W) + ")",
+                "(" + std::to_string(plan.out_channels) + ", " + std::to_string(plan.out_height) + ", " +
+                    std::to_string(plan.out_width) + ")");
+  pixfuse::detail::check_run(plan, in, out);
+  const dispatching::CompiledTarget& t = dispatching::active();
+  const dispatching::RunFn kernel = dispatching::static_kernel<StaticOutput<C, H, W>>(t.bit);
+  (kernel != nullptr ? kernel : t.run)(plan, in, out);
+}
+
 }  // namespace PIXFUSE_DISPATCH_NAMESPACE
 }  // namespace pixfuse

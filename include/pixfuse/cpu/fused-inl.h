@@ -24,6 +24,7 @@
 
 #include "pixfuse/core/image_view.hpp"
 #include "pixfuse/core/tensor_view.hpp"
+#include "pixfuse/cpu/static_output.hpp"
 #include "pixfuse/cpu/workspace.hpp"
 #include "pixfuse/plan/detail/no_contract.hpp"
 #include "pixfuse/plan/plan.hpp"
@@ -353,6 +354,27 @@ HWY_INLINE hn::Vec<hn::Rebind<typename Traits<A>::Mid, D>> h_finish(D d, hn::Vec
 }
 
 // ---------------------------------------------------------------------------------------
+// Output extents: the plan's (DynamicShape), or known at compile time (StaticShape, from
+// run_static) with every output column inside the source, so that the column range
+// [x0, x1) is [0, W) and loops over it, and over rows and channels, have constant trip
+// counts.
+struct DynamicShape {
+  static int channels(const Plan& p) { return p.out_channels; }
+  static int height(const Plan& p) { return p.out_height; }
+  static int width(const Plan& p) { return p.out_width; }
+  static int begin(int x0) { return x0; }
+  static int end(int x1) { return x1; }
+};
+template <int C, int H, int W>
+struct StaticShape {
+  static constexpr int channels(const Plan&) { return C; }
+  static constexpr int height(const Plan&) { return H; }
+  static constexpr int width(const Plan&) { return W; }
+  static constexpr int begin(int) { return 0; }
+  static constexpr int end(int) { return W; }
+};
+
+// ---------------------------------------------------------------------------------------
 // The vertical pass for one output row and one channel: values[x] for x in [x0, x1).
 
 template <Arithmetic A>
@@ -361,8 +383,10 @@ struct Vertical;
 // Integer dot product of the rows with fixed weights, then the convention's rounding.
 template <Arithmetic A>
 struct IntegerVertical {
-  static void run(const Plan& p, const AxisTaps& Y, int y, const std::int32_t* const* rows, int x0, int x1,
+  template <class Shape>
+  static void run(const Plan& p, const AxisTaps& Y, int y, const std::int32_t* const* rows, int begin, int end,
                   int source_channel, std::int32_t* values) {
+    const int x0 = Shape::begin(begin), x1 = Shape::end(end);
     const hn::ScalableTag<std::int32_t> d;
     const int N = static_cast<int>(hn::Lanes(d));
     const int n = Y.count[static_cast<std::size_t>(y)];
@@ -436,8 +460,10 @@ struct Vertical : IntegerVertical<A> {};
 // INTER_AREA's general path: float32 sums in table order, rint at the end.
 template <>
 struct Vertical<Arithmetic::opencv_area> {
-  static void run(const Plan&, const AxisTaps& Y, int y, const float* const* rows, int x0, int x1, int,
+  template <class Shape>
+  static void run(const Plan&, const AxisTaps& Y, int y, const float* const* rows, int begin, int end, int,
                   std::int32_t* values) {
+    const int x0 = Shape::begin(begin), x1 = Shape::end(end);
     const hn::ScalableTag<float> df;
     const hn::RebindToSigned<decltype(df)> di;
     const int N = static_cast<int>(hn::Lanes(df));
@@ -459,8 +485,10 @@ struct Vertical<Arithmetic::opencv_area> {
 // Double sums of double weights: Pillow modes I and F, float images, JAX.
 template <Arithmetic A, class Mid>
 struct RealVertical {
-  static void run(const Plan&, const AxisTaps& Y, int y, const Mid* const* rows, int x0, int x1, int,
+  template <class Shape>
+  static void run(const Plan&, const AxisTaps& Y, int y, const Mid* const* rows, int begin, int end, int,
                   float* values) {
+    const int x0 = Shape::begin(begin), x1 = Shape::end(end);
     const hn::ScalableTag<double> dd;
     const hn::Rebind<Mid, decltype(dd)> dm;
     const hn::Rebind<float, decltype(dd)> df;
@@ -614,6 +642,7 @@ HWY_INLINE hn::Vec<DF> mapped(DF df, const ValueMap& m, const V* values, std::si
 
 // One output row (all channels) into the tensor, in the plan's layout and dtype: padding
 // left of x0 and right of x1, the channels' values between.
+template <class Shape>
 struct RowStore {
   const Plan& p;
   void* out;
@@ -631,17 +660,19 @@ struct RowStore {
 
  private:
   template <class T, class V>
-  void row_as(int y, int x0, int x1, const V* const* channel_values) const {
+  void row_as(int y, int begin, int end, const V* const* channel_values) const {
     using S = Storage<T>;
     const hn::ScalableTag<float> df;
     const hn::Rebind<S, decltype(df)> ds;
     const int N = static_cast<int>(hn::Lanes(df));
-    const int C = p.out_channels, W = p.out_width;
+    const int C = Shape::channels(p), H = Shape::height(p), W = Shape::width(p);
+    // A padding row (end == 0) is stored as such even for a static shape.
+    const int x0 = end == 0 ? 0 : Shape::begin(begin), x1 = end == 0 ? 0 : Shape::end(end);
     S* base = reinterpret_cast<S*>(out);
     const std::size_t row_elems = static_cast<std::size_t>(W) * static_cast<std::size_t>(C);
     if (p.layout == Layout::nchw) {
       for (int c = 0; c < C; ++c) {
-        S* o = base + (static_cast<std::size_t>(c) * static_cast<std::size_t>(p.out_height) + static_cast<std::size_t>(y)) * static_cast<std::size_t>(W);
+        S* o = base + (static_cast<std::size_t>(c) * static_cast<std::size_t>(H) + static_cast<std::size_t>(y)) * static_cast<std::size_t>(W);
         const S pad = static_cast<S>(p.pad_bits[static_cast<std::size_t>(c)]);
         std::fill(o, o + x0, pad);
         std::fill(o + x1, o + W, pad);
@@ -700,9 +731,10 @@ inline void unpremultiply(std::int32_t* colour, const std::int32_t* alpha, int x
 // output columns at a time, the L x L results transposed into row order and stored at
 // rows[u * R + l] + (x - x0).
 #if !HWY_HAVE_SCALABLE  // (arrays of vectors; scalable vectors cannot be array elements)
-template <Arithmetic A, int C, std::size_t R, class DA, class Src>
-void h_block(DA da, const AxisTaps& X, const Src* cols, std::size_t col_stride, int x0, int x1, int nrows,
+template <Arithmetic A, int C, std::size_t R, class Shape, class DA, class Src>
+void h_block(DA da, const AxisTaps& X, const Src* cols, std::size_t col_stride, int begin, int end, int nrows,
              typename Traits<A>::Mid* const* rows) {
+  const int x0 = Shape::begin(begin), x1 = Shape::end(end);
   using Acc = hn::TFromD<DA>;
   const hn::Rebind<typename Traits<A>::Mid, DA> dm;
   const int L = static_cast<int>(hn::Lanes(da));
@@ -748,9 +780,10 @@ void h_block(DA da, const AxisTaps& X, const Src* cols, std::size_t col_stride, 
 }
 #else
 // Scalable vectors: one output column and channel at a time, lanes scattered to the rows.
-template <Arithmetic A, int C, std::size_t R, class DA, class Src>
-void h_block(DA da, const AxisTaps& X, const Src* cols, std::size_t col_stride, int x0, int x1, int nrows,
+template <Arithmetic A, int C, std::size_t R, class Shape, class DA, class Src>
+void h_block(DA da, const AxisTaps& X, const Src* cols, std::size_t col_stride, int begin, int end, int nrows,
              typename Traits<A>::Mid* const* rows) {
+  const int x0 = Shape::begin(begin), x1 = Shape::end(end);
   using Acc = hn::TFromD<DA>;
   using Mid = typename Traits<A>::Mid;
   const hn::Rebind<Mid, DA> dm;
@@ -778,7 +811,7 @@ void h_block(DA da, const AxisTaps& X, const Src* cols, std::size_t col_stride, 
 }
 #endif
 
-template <Arithmetic A, class Src>
+template <Arithmetic A, class Src, class Shape>
 void run_plan(const Plan& p, const AnyImageView& in, void* out) {
   using Acc = typename Traits<A>::Acc;
   using Mid = typename Traits<A>::Mid;
@@ -786,7 +819,8 @@ void run_plan(const Plan& p, const AnyImageView& in, void* out) {
   using Value = std::conditional_t<u8_values, std::int32_t, float>;
   const AxisTaps& X = p.x;
   const AxisTaps& Y = p.y;
-  const RowStore store{p, out};
+  const RowStore<Shape> store{p, out};
+  const int out_width = Shape::width(p);
 
   // Source channels the output reads (and alpha, to premultiply).
   int used[4], nused = 0;
@@ -836,10 +870,10 @@ void run_plan(const Plan& p, const AnyImageView& in, void* out) {
     for (int u = 0; u < nused; ++u)
       for (int l = 0; l < n; ++l) block_rows[static_cast<std::size_t>(u) * R + static_cast<std::size_t>(l)] = ring_row(t0 + l, u);
     switch (nused) {  // all channels of an output column share its taps
-      case 1: h_block<A, 1, R>(da, X, cols, col_stride, x0, x1, n, block_rows); break;
-      case 2: h_block<A, 2, R>(da, X, cols, col_stride, x0, x1, n, block_rows); break;
-      case 3: h_block<A, 3, R>(da, X, cols, col_stride, x0, x1, n, block_rows); break;
-      default: h_block<A, 4, R>(da, X, cols, col_stride, x0, x1, n, block_rows); break;
+      case 1: h_block<A, 1, R, Shape>(da, X, cols, col_stride, x0, x1, n, block_rows); break;
+      case 2: h_block<A, 2, R, Shape>(da, X, cols, col_stride, x0, x1, n, block_rows); break;
+      case 3: h_block<A, 3, R, Shape>(da, X, cols, col_stride, x0, x1, n, block_rows); break;
+      default: h_block<A, 4, R, Shape>(da, X, cols, col_stride, x0, x1, n, block_rows); break;
     }
     for (int l = 0; l < n; ++l) tags[(t0 + l) % ring_rows] = t0 + l;
   };
@@ -867,10 +901,11 @@ void run_plan(const Plan& p, const AnyImageView& in, void* out) {
   };
 
   const Mid** taps = ws.taps.get<const Mid*>(static_cast<std::size_t>(Y.max_taps) + 1);
-  for (int step = 0; step < p.out_height; ++step) {
-    const int y = forward ? step : p.out_height - 1 - step;
+  const int out_height = Shape::height(p);
+  for (int step = 0; step < out_height; ++step) {
+    const int y = forward ? step : out_height - 1 - step;
     if (Y.is_padding(y) || !any_valid) {
-      store.row<Value>(y, 0, 0, nullptr);
+      store.template row<Value>(y, 0, 0, nullptr);
       continue;
     }
     const int n = Y.count[static_cast<std::size_t>(y)];
@@ -883,49 +918,65 @@ void run_plan(const Plan& p, const AnyImageView& in, void* out) {
     ensure(lo, hi);
     for (int u = 0; u < nused; ++u) {
       for (int k = 0; k < n; ++k) taps[k] = ring_row(slot[k], u) - x0;
-      Vertical<A>::run(p, Y, y, taps, x0, x1, used[u], values + static_cast<std::size_t>(used[u]) * static_cast<std::size_t>(p.out_width));
+      Vertical<A>::template run<Shape>(p, Y, y, taps, x0, x1, used[u],
+                                       values + static_cast<std::size_t>(used[u]) * static_cast<std::size_t>(out_width));
     }
     if constexpr (u8_values) {
       if (p.premultiply_alpha)
-        for (int c = 0; c < 3; ++c) unpremultiply(values + c * p.out_width, values + 3 * p.out_width, x0, x1);
+        for (int c = 0; c < 3; ++c) unpremultiply(values + c * out_width, values + 3 * out_width, x0, x1);
     }
     const Value* channel_values[4];
-    for (int c = 0; c < p.out_channels; ++c)
-      channel_values[c] = values + static_cast<std::size_t>(p.channel_source[static_cast<std::size_t>(c)]) * static_cast<std::size_t>(p.out_width);
+    for (int c = 0; c < Shape::channels(p); ++c)
+      channel_values[c] = values + static_cast<std::size_t>(p.channel_source[static_cast<std::size_t>(c)]) * static_cast<std::size_t>(out_width);
     store.row(y, x0, x1, channel_values);
   }
 }
 
 // The instantiation for the plan's arithmetic and input type (the pairs lowering makes).
-template <class Src>
+template <class Src, class Shape>
 void run_typed(const Plan& p, const AnyImageView& in, void* out) {
   if constexpr (std::is_same_v<Src, std::uint8_t>) {
     switch (p.arithmetic) {
-      case Arithmetic::fixed_u8: return run_plan<Arithmetic::fixed_u8, Src>(p, in, out);
-      case Arithmetic::opencv_linear: return run_plan<Arithmetic::opencv_linear, Src>(p, in, out);
-      case Arithmetic::opencv_cubic: return run_plan<Arithmetic::opencv_cubic, Src>(p, in, out);
-      case Arithmetic::opencv_lanczos4: return run_plan<Arithmetic::opencv_lanczos4, Src>(p, in, out);
-      case Arithmetic::opencv_linear_exact: return run_plan<Arithmetic::opencv_linear_exact, Src>(p, in, out);
-      case Arithmetic::opencv_area_fast: return run_plan<Arithmetic::opencv_area_fast, Src>(p, in, out);
-      case Arithmetic::opencv_area: return run_plan<Arithmetic::opencv_area, Src>(p, in, out);
+      case Arithmetic::fixed_u8: return run_plan<Arithmetic::fixed_u8, Src, Shape>(p, in, out);
+      case Arithmetic::opencv_linear: return run_plan<Arithmetic::opencv_linear, Src, Shape>(p, in, out);
+      case Arithmetic::opencv_cubic: return run_plan<Arithmetic::opencv_cubic, Src, Shape>(p, in, out);
+      case Arithmetic::opencv_lanczos4: return run_plan<Arithmetic::opencv_lanczos4, Src, Shape>(p, in, out);
+      case Arithmetic::opencv_linear_exact: return run_plan<Arithmetic::opencv_linear_exact, Src, Shape>(p, in, out);
+      case Arithmetic::opencv_area_fast: return run_plan<Arithmetic::opencv_area_fast, Src, Shape>(p, in, out);
+      case Arithmetic::opencv_area: return run_plan<Arithmetic::opencv_area, Src, Shape>(p, in, out);
       default: break;
     }
   } else if constexpr (std::is_same_v<Src, std::uint16_t>) {
-    if (p.arithmetic == Arithmetic::round_half_away) return run_plan<Arithmetic::round_half_away, Src>(p, in, out);
-    if (p.arithmetic == Arithmetic::real_u16) return run_plan<Arithmetic::real_u16, Src>(p, in, out);
+    if (p.arithmetic == Arithmetic::round_half_away) return run_plan<Arithmetic::round_half_away, Src, Shape>(p, in, out);
+    if (p.arithmetic == Arithmetic::real_u16) return run_plan<Arithmetic::real_u16, Src, Shape>(p, in, out);
   }
-  return run_plan<Arithmetic::real, Src>(p, in, out);
+  return run_plan<Arithmetic::real, Src, Shape>(p, in, out);
+}
+
+template <class Shape>
+void run_shaped(const Plan& p, const AnyImageView& in, const AnyTensorView& out) {
+  switch (in.dtype) {
+    case DType::u16: return run_typed<std::uint16_t, Shape>(p, in, out.data);
+    case DType::f32: return run_typed<float, Shape>(p, in, out.data);
+    default: return run_typed<std::uint8_t, Shape>(p, in, out.data);
+  }
 }
 
 }  // namespace fused
 
 // Runs `p` on `in` into `out` (validated by the caller).
 inline void RunPlan(const Plan& p, const AnyImageView& in, const AnyTensorView& out) {
-  switch (in.dtype) {
-    case DType::u16: return fused::run_typed<std::uint16_t>(p, in, out.data);
-    case DType::f32: return fused::run_typed<float>(p, in, out.data);
-    default: return fused::run_typed<std::uint8_t>(p, in, out.data);
-  }
+  fused::run_shaped<fused::DynamicShape>(p, in, out);
+}
+
+// The same for a plan whose output is C x H x W (checked by the caller); instantiated on
+// use, for each target, by run_static's dispatch table (cpu/dispatch.hpp).
+template <class Out>  // a StaticOutput
+void RunPlanStatic(const Plan& p, const AnyImageView& in, const AnyTensorView& out) {
+  using Shape = fused::StaticShape<Out::channels, Out::height, Out::width>;
+  // Shape's constant column range holds only when every output column reads the source.
+  if (p.x.valid_begin == 0 && p.x.valid_end == p.out_width) return fused::run_shaped<Shape>(p, in, out);
+  fused::run_shaped<fused::DynamicShape>(p, in, out);
 }
 
 }  // namespace HWY_NAMESPACE
