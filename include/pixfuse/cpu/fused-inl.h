@@ -751,13 +751,22 @@ void h_block(DA da, const AxisTaps& X, const Src* cols, std::size_t col_stride, 
         hn::Vec<DA> acc[C];
         PIXFUSE_UNROLL
         for (int u = 0; u < C; ++u) acc[u] = hn::Zero(da);
-        for (int j = 0; j < n; ++j) {
-          const int k = (A == Arithmetic::opencv_area && X.reversed) ? n - 1 - j : j;
-          const auto w = hn::Set(da, h_weight<Acc>(X, row + static_cast<std::size_t>(k)));
-          const Src* at = cols + static_cast<std::size_t>(slot[k]) * R + static_cast<std::size_t>(sub);
+        auto tap = [&](const Src* at, std::size_t k) HWY_ATTR {
+          const auto w = hn::Set(da, h_weight<Acc>(X, row + k));
           PIXFUSE_UNROLL
           for (int u = 0; u < C; ++u)
             acc[u] = hn::Add(acc[u], hn::Mul(load_column(da, at + static_cast<std::size_t>(u) * col_stride), w));
+        };
+        const bool in_order = !(A == Arithmetic::opencv_area && X.reversed);
+        if (in_order && X.consecutive[static_cast<std::size_t>(x)]) {
+          // The common case (every resize): the taps read consecutive columns.
+          const Src* at = cols + static_cast<std::size_t>(slot[0]) * R + static_cast<std::size_t>(sub);
+          for (int k = 0; k < n; ++k, at += R) tap(at, static_cast<std::size_t>(k));
+        } else {
+          for (int j = 0; j < n; ++j) {
+            const int k = in_order ? j : n - 1 - j;
+            tap(cols + static_cast<std::size_t>(slot[k]) * R + static_cast<std::size_t>(sub), static_cast<std::size_t>(k));
+          }
         }
         PIXFUSE_UNROLL
         for (int u = 0; u < C; ++u) tile[u][i] = h_finish<A>(da, acc[u], X.precision_bits);

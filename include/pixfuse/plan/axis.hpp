@@ -55,6 +55,7 @@ struct AxisTaps {
   // position of its index in that list (kernels keep only these samples).
   std::vector<std::int32_t> sources;
   std::vector<std::int32_t> source_slots;  // out_size * max_taps (0 past count)
+  std::vector<std::uint8_t> consecutive;   // per output: its slots are slot[0], slot[0] + 1, ...
   int precision_bits = 0;
   bool reversed = false;   // taps are stored ascending but the convention sums them descending
   bool identity = false;   // output index o is source index o with weight 1
@@ -80,6 +81,13 @@ struct AxisTaps {
     sources.erase(std::unique(sources.begin(), sources.end()), sources.end());
     for (std::size_t t = 0; t < n; ++t)
       source_slots[t] = static_cast<std::int32_t>(std::lower_bound(sources.begin(), sources.end(), indices[t]) - sources.begin());
+    consecutive.assign(static_cast<std::size_t>(out_size), 0);
+    for (int o = valid_begin; o < valid_end; ++o) {
+      const std::int32_t* slot = slot_row(o);
+      bool run = true;
+      for (int k = 1; k < count[static_cast<std::size_t>(o)]; ++k) run = run && slot[k] == slot[0] + k;
+      consecutive[static_cast<std::size_t>(o)] = run;
+    }
   }
   const std::int32_t* slot_row(int o) const {
     return source_slots.data() + static_cast<std::size_t>(o) * static_cast<std::size_t>(max_taps);
