@@ -1,0 +1,309 @@
+// The reference kernel's arithmetic (cpu/reference.hpp) as __host__ __device__ functions
+// over the packed descriptors: one pass of a convention over n samples, the value map, and
+// the output conversion. Host and device run the same code, which is how the tests check
+// the kernel's arithmetic against the reference on machines without a GPU.
+//
+// Floating point: every product and sum goes through the _rn intrinsics on the device, so
+// nvcc never fuses them into FMAs (the reference computes without contraction, and the
+// OpenCV float paths and the value map must round exactly as written).
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+
+#include "pixfuse/cuda/descriptor.hpp"
+
+#if defined(__CUDACC__)
+#define PIXFUSE_HD __host__ __device__
+#else
+#define PIXFUSE_HD
+#endif
+
+namespace pixfuse::cuda::detail {
+
+PIXFUSE_HD inline float fmul(float a, float b) {
+#if defined(__CUDA_ARCH__)
+  return __fmul_rn(a, b);
+#else
+  return a * b;
+#endif
+}
+PIXFUSE_HD inline float fadd(float a, float b) {
+#if defined(__CUDA_ARCH__)
+  return __fadd_rn(a, b);
+#else
+  return a + b;
+#endif
+}
+PIXFUSE_HD inline float fdiv(float a, float b) {
+#if defined(__CUDA_ARCH__)
+  return __fdiv_rn(a, b);
+#else
+  return a / b;
+#endif
+}
+PIXFUSE_HD inline double dmul(double a, double b) {
+#if defined(__CUDA_ARCH__)
+  return __dmul_rn(a, b);
+#else
+  return a * b;
+#endif
+}
+PIXFUSE_HD inline double dadd(double a, double b) {
+#if defined(__CUDA_ARCH__)
+  return __dadd_rn(a, b);
+#else
+  return a + b;
+#endif
+}
+// Round half to even (the default rounding mode on both sides).
+PIXFUSE_HD inline float rint_f(float x) { return rintf(x); }
+PIXFUSE_HD inline std::uint32_t bits_of(float x) {
+#if defined(__CUDA_ARCH__)
+  return __float_as_uint(x);
+#else
+  std::uint32_t u;
+  std::memcpy(&u, &x, 4);
+  return u;
+#endif
+}
+
+template <class T>
+PIXFUSE_HD inline const T* table(const unsigned char* tab, std::int64_t offset) {
+  return reinterpret_cast<const T*>(tab + offset);
+}
+
+PIXFUSE_HD inline int clip8(std::int64_t v) { return v < 0 ? 0 : (v > 255 ? 255 : static_cast<int>(v)); }
+
+PIXFUSE_HD inline double round_half_away(double v) { return trunc(v >= 0.0 ? dadd(v, 0.5) : dadd(v, -0.5)); }
+
+// Arithmetic codes as ints (the descriptors carry them as int32).
+enum : std::int32_t {
+  a_fixed_u8 = static_cast<std::int32_t>(Arithmetic::fixed_u8),
+  a_round_half_away = static_cast<std::int32_t>(Arithmetic::round_half_away),
+  a_real = static_cast<std::int32_t>(Arithmetic::real),
+  a_real_u16 = static_cast<std::int32_t>(Arithmetic::real_u16),
+  a_opencv_linear = static_cast<std::int32_t>(Arithmetic::opencv_linear),
+  a_opencv_cubic = static_cast<std::int32_t>(Arithmetic::opencv_cubic),
+  a_opencv_lanczos4 = static_cast<std::int32_t>(Arithmetic::opencv_lanczos4),
+  a_opencv_linear_exact = static_cast<std::int32_t>(Arithmetic::opencv_linear_exact),
+  a_opencv_area_fast = static_cast<std::int32_t>(Arithmetic::opencv_area_fast),
+  a_opencv_area = static_cast<std::int32_t>(Arithmetic::opencv_area),
+};
+
+PIXFUSE_HD inline bool u8_result(std::int32_t a) { return a != a_round_half_away && a != a_real && a != a_real_u16; }
+
+// One pass over the samples s(0..n) of output o of axis `a` (reference.hpp, Pass). `s(k)`
+// returns tap k's sample; `first` selects the horizontal rule; `flat` is the column's
+// flattened index (opencv cubic).
+template <class Sample>
+PIXFUSE_HD double pass(const PlanDesc& p, const AxisDesc& a, const unsigned char* tab, int o, const Sample& s,
+                       bool first, std::int64_t flat) {
+  const int n = table<std::int32_t>(tab, a.count)[o];
+  const std::int64_t row = static_cast<std::int64_t>(o) * a.max_taps;
+  const double* w = a.weights >= 0 ? table<double>(tab, a.weights) + row : nullptr;
+  const std::int32_t* q = a.fixed >= 0 ? table<std::int32_t>(tab, a.fixed) + row : nullptr;
+  switch (p.arithmetic) {
+    case a_fixed_u8: {
+      std::int64_t acc = std::int64_t{1} << (a.precision_bits - 1);
+      for (int k = 0; k < n; ++k) acc += static_cast<std::int64_t>(q[k]) * static_cast<std::int64_t>(s(k));
+      return clip8(acc >> a.precision_bits);
+    }
+    case a_round_half_away: {
+      double acc = 0.0;
+      for (int k = 0; k < n; ++k) acc = dadd(acc, dmul(s(k), w[k]));
+      return round_half_away(acc);
+    }
+    case a_real:
+    case a_real_u16: {
+      double acc = 0.0;
+      for (int k = 0; k < n; ++k) acc = dadd(acc, dmul(s(k), w[k]));
+      const float f = static_cast<float>(acc);
+      if (p.arithmetic == a_real || first) return f;
+      const float r = rint_f(f);
+      return r < 0.0f ? 0.0f : (r > 65535.0f ? 65535.0f : r);
+    }
+    case a_opencv_area: {
+      float acc = 0.0f;
+      for (int j = 0; j < n; ++j) {
+        const int k = a.reversed ? n - 1 - j : j;
+        acc = fadd(acc, fmul(static_cast<float>(s(k)), static_cast<float>(w[k])));
+      }
+      return first ? acc : clip8(static_cast<std::int64_t>(rint_f(acc)));
+    }
+    default: break;
+  }
+  std::int64_t dot = 0;
+  for (int k = 0; k < n; ++k) dot += static_cast<std::int64_t>(q[k]) * static_cast<std::int64_t>(s(k));
+  if (first) return static_cast<double>(dot);
+  switch (p.arithmetic) {
+    case a_opencv_linear: {
+      std::int64_t out = 2;
+      for (int k = 0; k < n; ++k)
+        out += (static_cast<std::int64_t>(q[k]) * (static_cast<std::int64_t>(s(k)) >> 4)) >> 16;
+      return clip8(out >> 2);
+    }
+    case a_opencv_cubic: {
+      if (flat < p.simd_columns) {
+        float t = 0.0f;
+        for (int j = n - 1; j >= 0; --j) {
+          const int k = a.reversed ? n - 1 - j : j;
+          const float beta = fmul(static_cast<float>(q[k]), 1.0f / 4194304.0f);
+          const float term = fmul(static_cast<float>(s(k)), beta);
+          t = j == n - 1 ? term : fadd(term, t);
+        }
+        return clip8(static_cast<std::int64_t>(rint_f(t)));
+      }
+      return clip8((dot + (1 << 21)) >> 22);
+    }
+    case a_opencv_lanczos4: return clip8((dot + (1 << 21)) >> 22);
+    case a_opencv_linear_exact: return clip8((dot + (1 << 15)) >> 16);
+    case a_opencv_area_fast: {
+      const int area = p.area_kx * n;
+      if (p.area_kx == 2 && n == 2) return static_cast<double>((dot + 2) >> 2);
+      const float mean = fmul(static_cast<float>(dot), fdiv(1.0f, static_cast<float>(area)));
+      return clip8(static_cast<std::int64_t>(rint_f(mean)));
+    }
+    default: break;
+  }
+  return 0.0;  // unreachable: pack_plans only packs lowered plans
+}
+
+// Pillow's premultiply / unpremultiply (reference.hpp).
+PIXFUSE_HD inline int premultiply(int c, int a) {
+  const unsigned t = static_cast<unsigned>(c * a + 128);
+  return static_cast<int>(((t >> 8) + t) >> 8);
+}
+PIXFUSE_HD inline int unpremultiply(int c, int a) {
+  if (a == 0 || a == 255) return c;
+  const int v = 255 * c / a;
+  return v > 255 ? 255 : v;
+}
+
+// Stored sample (sx, sy, c) of the source as double.
+PIXFUSE_HD inline double load(const PlanDesc& p, const ImageDesc& im, int sx, int sy, int c) {
+  const unsigned char* row = static_cast<const unsigned char*>(im.src) + static_cast<std::int64_t>(sy) * im.src_stride;
+  const std::int64_t i = static_cast<std::int64_t>(sx) * p.in_channels + c;
+  switch (static_cast<DType>(p.in_dtype)) {
+    case DType::u8: return row[i];
+    case DType::u16: return reinterpret_cast<const std::uint16_t*>(row)[i];
+    default: return reinterpret_cast<const float*>(row)[i];
+  }
+}
+
+// Upright sample (u, v, c), premultiplied when the plan resizes RGBA premultiplied.
+PIXFUSE_HD inline double sample(const PlanDesc& p, const ImageDesc& im, int u, int v, int c) {
+  const int sx = p.transposed ? v : u, sy = p.transposed ? u : v;
+  if (!p.premultiply || c == 3) return load(p, im, sx, sy, c);
+  return premultiply(static_cast<int>(load(p, im, sx, sy, c)), static_cast<int>(load(p, im, sx, sy, 3)));
+}
+
+// The horizontal pass: upright row `row`, output column x (valid), source channel c.
+PIXFUSE_HD inline double horizontal(const PlanDesc& p, const ImageDesc& im, const unsigned char* tab, int row, int x, int c) {
+  const std::int32_t* idx = table<std::int32_t>(tab, p.x.indices) + static_cast<std::int64_t>(x) * p.x.max_taps;
+  return pass(p, p.x, tab, x, [&](int k) { return sample(p, im, idx[k], row, c); }, true, 0);
+}
+
+// The value map of output channel c, step by step in float as the reference applies it.
+PIXFUSE_HD inline float apply_steps(const PlanDesc& p, const unsigned char* tab, int c, float x) {
+  if (p.step_count[c] == 0) return x;
+  const float* st = table<float>(tab, p.steps) + 4 * p.step_begin[c];
+  for (int i = 0; i < p.step_count[c]; ++i, st += 4) {
+    const float scaled = st[1] != 0.0f ? fdiv(x, st[0]) : fmul(x, st[0]);
+    x = fdiv(fadd(scaled, -st[2]), st[3]);
+  }
+  return x;
+}
+
+// from_float<T> (core/convert.hpp, core/float16.hpp) as output bits, zero-extended.
+PIXFUSE_HD inline std::uint32_t f16_bits(float x) {
+  const std::uint32_t u = bits_of(x);
+  const std::uint32_t sign = (u >> 16) & 0x8000u, mag = u & 0x7FFFFFFFu;
+  if (mag > 0x7F800000u) {
+    const std::uint32_t payload = (mag >> 13) & 0x3FFu;
+    return sign | 0x7C00u | (payload ? payload : 0x200u);
+  }
+  if (mag >= 0x477FF000u) return sign | 0x7C00u;
+  if (mag >= 0x38800000u) {
+    std::uint32_t r = mag - (112u << 23);
+    r += 0x0FFFu + ((r >> 13) & 1u);
+    return sign | (r >> 13);
+  }
+  if (mag <= 0x33000000u) return sign;
+  const std::uint32_t shift = 126u - (mag >> 23);
+  const std::uint32_t mantissa = (mag & 0x7FFFFFu) | 0x800000u;
+  std::uint32_t v = mantissa >> shift;
+  const std::uint32_t rest = mantissa & ((1u << shift) - 1u), half = 1u << (shift - 1u);
+  if (rest > half || (rest == half && (v & 1u))) ++v;
+  return sign | v;
+}
+PIXFUSE_HD inline std::uint32_t bf16_bits(float x) {
+  const std::uint32_t u = bits_of(x);
+  if ((u & 0x7FFFFFFFu) > 0x7F800000u) {
+    std::uint32_t hi = u >> 16;
+    if ((hi & 0x7Fu) == 0) hi |= 0x40u;
+    return hi;
+  }
+  return (u + 0x7FFFu + ((u >> 16) & 1u)) >> 16;
+}
+PIXFUSE_HD inline std::uint32_t output_bits(std::int32_t dtype, float v) {
+  switch (static_cast<DType>(dtype)) {
+    case DType::f16: return f16_bits(v);
+    case DType::bf16: return bf16_bits(v);
+    case DType::u8: {
+      if (v != v) return 0;
+      if (v <= 0.0f) return 0;
+      if (v >= 255.0f) return 255;
+      return static_cast<std::uint32_t>(rint_f(v));
+    }
+    case DType::i8: {
+      if (v != v) return 0;
+      if (v <= -128.0f) return 0x80u;
+      if (v >= 127.0f) return 0x7Fu;
+      return static_cast<std::uint32_t>(static_cast<std::uint8_t>(static_cast<std::int8_t>(rint_f(v))));
+    }
+    default: return bits_of(v);
+  }
+}
+
+// Store output bits at (c, y, x) of the image's slot.
+PIXFUSE_HD inline void store(const PlanDesc& p, const ImageDesc& im, int c, int y, int x, std::uint32_t bits) {
+  const std::int64_t C = p.out_channels, H = p.out_height, W = p.out_width;
+  const std::int64_t i = p.layout == static_cast<std::int32_t>(Layout::nchw) ? (c * H + y) * W + x : (y * W + x) * C + c;
+  switch (static_cast<DType>(p.out_dtype)) {
+    case DType::u8:
+    case DType::i8: static_cast<std::uint8_t*>(im.dst)[i] = static_cast<std::uint8_t>(bits); break;
+    case DType::f16:
+    case DType::bf16: static_cast<std::uint16_t*>(im.dst)[i] = static_cast<std::uint16_t>(bits); break;
+    default: static_cast<std::uint32_t*>(im.dst)[i] = bits; break;
+  }
+}
+
+// The vertical pass, unpremultiply, value map and store of output pixel (x, y), all
+// channels. `mid(k, c)` returns the horizontal result of vertical tap k, channel c.
+template <class Mid>
+PIXFUSE_HD void finish_pixel(const PlanDesc& p, const ImageDesc& im, const unsigned char* tab, int x, int y, const Mid& mid) {
+  const bool pad = y < p.y.valid_begin || y >= p.y.valid_end || x < p.x.valid_begin || x >= p.x.valid_end;
+  if (pad) {
+    for (int c = 0; c < p.out_channels; ++c) store(p, im, c, y, x, p.pad_bits[c]);
+    return;
+  }
+  double value[4] = {0, 0, 0, 0};
+  const std::int64_t resized = table<std::int32_t>(tab, p.x.resized)[x];
+  for (int c = 0; c < 4; ++c) {
+    if (!(p.used_mask & (1 << c))) continue;
+    value[c] = pass(p, p.y, tab, y, [&](int k) { return mid(k, c); }, false, resized * p.in_channels + c);
+  }
+  if (p.premultiply)
+    for (int c = 0; c < 3; ++c) value[c] = unpremultiply(static_cast<int>(value[c]), static_cast<int>(value[3]));
+  const bool lut = u8_result(p.arithmetic);
+  for (int c = 0; c < p.out_channels; ++c) {
+    const double v = value[p.channel_source[c]];
+    const std::uint32_t bits = lut ? table<std::uint32_t>(tab, p.lut_bits)[c * 256 + static_cast<int>(v)]
+                                   : output_bits(p.out_dtype, apply_steps(p, tab, c, static_cast<float>(v)));
+    store(p, im, c, y, x, bits);
+  }
+}
+
+}  // namespace pixfuse::cuda::detail
