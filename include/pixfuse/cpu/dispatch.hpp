@@ -18,6 +18,16 @@
 #define HWY_COMPILE_ONLY_STATIC 1
 #endif
 
+// Highway 1.0.3 decides whether AVX3_DL is attainable by testing HWY_BASELINE, a macro
+// it never defines, so a file built for an AVX3_DL baseline (-march=native on Ice Lake or
+// Zen 4 and later) stops with "best baseline should be included in dynamic targets".
+// Opting in to AVX3_DL, which that baseline has anyway, is what Highway meant to do.
+#if !defined(HWY_WANT_AVX3_DL) && defined(__AVX512VBMI2__) && defined(__AVX512BITALG__) && \
+    defined(__AVX512VPOPCNTDQ__) && defined(__AVX512VBMI__) && defined(__VAES__) &&       \
+    defined(__VPCLMULQDQ__) && defined(__AVXVNNI__)
+#define HWY_WANT_AVX3_DL 1
+#endif
+
 // HWY_STATIC_TARGET without highway.h, which must come after foreach_target.h.
 #include <hwy/detect_targets.h>
 
