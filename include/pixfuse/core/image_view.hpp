@@ -40,26 +40,29 @@ namespace detail {
 // Throws unless the arguments describe a readable image; `subject` names it in the message.
 inline void validate_image(const void* data, std::int64_t width, std::int64_t height,
                            std::int64_t channels, std::int64_t row_stride, std::size_t element_size,
-                           const std::string& subject) {
-  if (data == nullptr) fail_mismatch(subject + " data", "a non-null pointer", "nullptr");
-  if (width <= 0) fail_mismatch(subject + " width", "> 0", width);
-  if (height <= 0) fail_mismatch(subject + " height", "> 0", height);
+                           const char* subject) {
+  // Message strings are built only on the failing branch (no allocation on valid input).
+  const auto named = [subject](const char* what) { return std::string(subject) + what; };
+  if (data == nullptr) fail_mismatch(named(" data"), "a non-null pointer", "nullptr");
+  if (width <= 0) fail_mismatch(named(" width"), "> 0", width);
+  if (height <= 0) fail_mismatch(named(" height"), "> 0", height);
   if (channels != 1 && channels != 3 && channels != 4)
-    fail_mismatch(subject + " channels", "1, 3 or 4", channels);
+    fail_mismatch(named(" channels"), "1, 3 or 4", channels);
   const std::int64_t pixels = checked_mul(width, height, max_image_elements,
-                                          subject + " width * height");
-  checked_mul(pixels, channels, max_image_elements, subject + " width * height * channels");
+                                          [&] { return named(" width * height"); });
+  checked_mul(pixels, channels, max_image_elements,
+              [&] { return named(" width * height * channels"); });
   const std::int64_t row_bytes = width * channels * static_cast<std::int64_t>(element_size);
   if (row_stride < row_bytes)
-    fail_mismatch(subject + " row stride",
+    fail_mismatch(named(" row stride"),
                   to_text(">= ", row_bytes, " bytes (", width, " pixels * ", channels,
                           " channels * ", element_size, " bytes)"),
                   to_text(row_stride, " bytes"));
   if (row_stride % static_cast<std::int64_t>(element_size) != 0)
-    fail_mismatch(subject + " row stride", to_text("a multiple of ", element_size, " bytes"),
+    fail_mismatch(named(" row stride"), to_text("a multiple of ", element_size, " bytes"),
                   to_text(row_stride, " bytes"));
   checked_mul(row_stride, height, std::numeric_limits<std::ptrdiff_t>::max(),
-              subject + " row stride * height");
+              [&] { return named(" row stride * height"); });
 }
 }  // namespace detail
 

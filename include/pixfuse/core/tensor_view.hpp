@@ -37,15 +37,17 @@ namespace detail {
 // Throws unless data and extents describe a writable tensor; returns the element count.
 template <class Extents>
 std::int64_t validate_tensor(const void* data, const Extents& e, std::size_t element_size,
-                             const std::string& subject) {
-  if (data == nullptr) fail_mismatch(subject + " data", "a non-null pointer", "nullptr");
+                             const char* subject) {
+  // Message strings are built only on the failing branch (no allocation on valid input).
+  if (data == nullptr) fail_mismatch(std::string(subject) + " data", "a non-null pointer", "nullptr");
   std::int64_t count = 1;
   const std::int64_t limit =
       std::numeric_limits<std::ptrdiff_t>::max() / static_cast<std::int64_t>(element_size);
   for (std::size_t r = 0; r < Extents::rank(); ++r) {
     const auto v = static_cast<std::int64_t>(e.extent(r));
-    if (v <= 0) fail_mismatch(subject + " extents", "all extents > 0", e.to_string());
-    count = checked_mul(count, v, limit, subject + " element count " + e.to_string());
+    if (v <= 0) fail_mismatch(std::string(subject) + " extents", "all extents > 0", e.to_string());
+    count = checked_mul(count, v, limit,
+                        [&] { return std::string(subject) + " element count " + e.to_string(); });
   }
   return count;
 }

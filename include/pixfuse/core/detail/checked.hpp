@@ -10,12 +10,15 @@
 
 namespace pixfuse::detail {
 
-// a * b, or an Error naming `what` if the product does not fit in `limit`.
-inline std::int64_t checked_mul(std::int64_t a, std::int64_t b, std::int64_t limit,
-                                const std::string& what) {
+// a * b, or an Error naming what `describe()` returns if the product does not fit in
+// `limit`. The name is built only on failure: validation runs on every kernel call, which
+// must not allocate once warm.
+template <class Describe>
+std::int64_t checked_mul(std::int64_t a, std::int64_t b, std::int64_t limit, Describe&& describe) {
   std::int64_t product = 0;
   if (__builtin_mul_overflow(a, b, &product) || product > limit)
-    fail_mismatch(what, to_text("at most ", limit), to_text(a, " * ", b, " overflows"));
+    fail_mismatch(std::string(describe()), to_text("at most ", limit),
+                  to_text(a, " * ", b, " overflows"));
   return product;
 }
 
