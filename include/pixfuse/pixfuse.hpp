@@ -22,5 +22,12 @@
 #include "pixfuse/cpu/reference.hpp"
 #include "pixfuse/run.hpp"
 
+// Batches: plans cached per shape, images mapped over a batch on a caller-owned executor,
+// producing the next batch while the current one is processed (issue 5).
+#include "pixfuse/executor.hpp"
+#include "pixfuse/jit.hpp"
+#include "pixfuse/pipeline.hpp"
+#include "pixfuse/vmap.hpp"
+
 #include "pixfuse/io/decode.hpp"
 #include "pixfuse/io/npy.hpp"
