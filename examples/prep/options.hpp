@@ -2,6 +2,7 @@
 // and the recipe the flags describe.
 #pragma once
 
+#include <cstdint>
 #include <cstdlib>
 #include <optional>
 #include <string>
@@ -42,6 +43,13 @@ struct Options {
   bool time = false;
   int repeat = 1;
   bool help = false;
+  // The main job: output batches, decoding, limits, reporting.
+  std::optional<int> batch;          // rows per output file (OUT_00000.npy, ...); one file if unset
+  bool fast_decode = false;          // JPEG DCT scaling when the recipe shrinks enough
+  bool no_exif = false;              // ignore EXIF orientation
+  std::int64_t max_pixels = 178956970;  // Pillow's DecompressionBombError threshold
+  bool no_progress = false;
+  bool quiet = false;                // no summary table
 };
 
 inline const char* usage_text() {
@@ -50,9 +58,14 @@ inline const char* usage_text() {
 Decodes images, runs a preprocessing recipe on each and writes one .npy tensor of shape
 (N, C, H, W) (or (N, H, W, C)), N = the images that succeeded, in input order.
 
-  INPUT                 image files (always tried) or directories (searched recursively
-                        for .jpg .jpeg .png .bmp .tga .gif, sorted)
+  INPUT                 image files (always tried), .npy arrays ((H, W, C) or (N, H, W, C),
+                        u8 or f32: each slice is one image), directories (searched
+                        recursively for .jpg .jpeg .png .bmp .tga .gif, sorted), or @LIST:
+                        a text file of paths, one per line (relative to the list's
+                        directory; empty lines and lines starting with # are skipped)
   -o, --output OUT.npy  where to write the tensor
+  --batch N             one .npy per N images: OUT_00000.npy, OUT_00001.npy, ... (the last
+                        may hold fewer); without it one OUT.npy holds every image
   --preset imagenet|clip|yolo
   --resize WxH | --resize-shorter N | --resize-longer N
   --crop WxH            center crop after resizing (N for NxN)
@@ -66,10 +79,21 @@ Decodes images, runs a preprocessing recipe on each and writes one .npy tensor o
   --layout nchw|nhwc    --dtype f32|f16|bf16|u8|i8
   --target NAME         auto (default), or one of --list-targets
   --list-targets        print the targets usable on this CPU, one per line, and exit
-  --threads N           worker threads (default 1)
-  --manifest PATH       JSON lines: index, path, status, error, width, height
-  --time                last line of stdout: JSON {images, failed, repeat, decode_s,
-                        preprocess_s, write_s, preprocess_img_per_s}
+  --threads N           worker threads in all (default 1); images are decoded and
+                        preprocessed in parallel, a bounded number of images in flight
+  --fast-decode         JPEG: decode at 1/2, 1/4 or 1/8 size by DCT scaling when the recipe
+                        shrinks by at least twice as much (libjpeg-turbo builds; different
+                        pixels from a full decode, like Pillow's draft())
+  --no-exif             ignore the EXIF orientation (default: applied, as exif_transpose)
+  --max-pixels N        reject images over N pixels from their header, before decoding
+                        (default 178956970, Pillow's decompression bomb limit)
+  --no-progress         no progress bar (it is drawn only when stderr is a terminal)
+  --quiet               no summary table on stderr
+  --manifest PATH       JSON lines: index, path, status, error, width, height (as stored),
+                        row, batch, orientation (EXIF 1-8), reduction (DCT scale)
+  --time                last line of stdout: JSON {images, failed, repeat, threads, total_s,
+                        img_per_s, decode_s, preprocess_s, write_s, preprocess_img_per_s};
+                        decode_s and preprocess_s are summed over the threads
   --repeat K            run the preprocess stage K times (measurement)
 
 --dtype u8 --scale 1 --mean 0 --std 1 writes the resampled pixels themselves.
@@ -110,6 +134,12 @@ inline int parse_positive(const std::string& flag, const std::string& v) {
   int n = 0;
   if (!parse_int(v, n) || n <= 0) throw UsageError{flag + ": expected a positive integer, got '" + v + "'"};
   return n;
+}
+
+inline std::int64_t parse_positive64(const std::string& flag, const std::string& v) {
+  if (v.empty() || v.size() > 18 || v.find_first_not_of("0123456789") != std::string::npos || std::atoll(v.c_str()) <= 0)
+    throw UsageError{flag + ": expected a positive integer, got '" + v + "'"};
+  return std::atoll(v.c_str());
 }
 
 inline std::vector<float> parse_floats(const std::string& flag, const std::string& v) {
@@ -198,6 +228,12 @@ inline Options parse_options(int argc, char** argv) {
     else if (a == "--manifest") o.manifest = value(i, a);
     else if (a == "--time") o.time = true;
     else if (a == "--repeat") o.repeat = detail::parse_positive(a, value(i, a));
+    else if (a == "--batch") o.batch = detail::parse_positive(a, value(i, a));
+    else if (a == "--fast-decode") o.fast_decode = true;
+    else if (a == "--no-exif") o.no_exif = true;
+    else if (a == "--max-pixels") o.max_pixels = detail::parse_positive64(a, value(i, a));
+    else if (a == "--no-progress") o.no_progress = true;
+    else if (a == "--quiet") o.quiet = true;
     else if (a == "-h" || a == "--help") o.help = true;
     else if (a.size() > 1 && a[0] == '-') throw UsageError{a + ": unknown option (see --help)"};
     else o.inputs.push_back(a);

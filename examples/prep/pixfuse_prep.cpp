@@ -1,9 +1,20 @@
-// pixfuse-prep: images in, one model-ready tensor out.
+// pixfuse-prep: images in, model-ready tensors out.
 //
-// Decodes every input (stb_image), lowers the recipe the flags describe for each image's
-// shape, runs it, and writes the images that succeeded, in input order, as one .npy.
+// The job, for inputs of any count: expand the inputs (files, directories, @lists, .npy
+// slices) into a list of images; then, chunk by chunk, every worker of one Executor takes
+// an image, reads and decodes it (libjpeg-turbo or stb_image), takes the plan for its
+// shape from a pixfuse::jit cache (EXIF orientation folded in) and runs it into the
+// chunk's slot for that image. Images, not stages, are the unit of work, so decoding one
+// image overlaps preprocessing another on the other threads, no thread idles between
+// stages, and --threads N means N busy threads in all (a pixfuse::Pipeline producer
+// thread would add one: --threads 1 would then use two cores). The main thread then
+// appends the chunk's good rows to the output (one .npy, or one per --batch rows) and
+// its manifest lines. Memory stays bounded: one chunk of outputs plus one decoded image
+// per thread, however many images there are.
 // A file that cannot be read or decoded, or whose output shape differs from the batch's,
-// is reported (stderr and the manifest) and skipped; the others still land.
+// is reported (stderr and the manifest) and skipped; the others still land, in order.
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cctype>
@@ -11,12 +22,18 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "json.hpp"
 #include "options.hpp"
+#include "pixfuse/executor.hpp"
+#include "pixfuse/io/npy_writer.hpp"
+#include "pixfuse/io/reduction.hpp"
+#include "pixfuse/jit.hpp"
 #include "pixfuse/pixfuse.hpp"
 
 namespace fs = std::filesystem;
@@ -25,9 +42,7 @@ namespace pf = pixfuse;
 namespace {
 
 using Clock = std::chrono::steady_clock;
-double seconds_since(Clock::time_point t) {
-  return std::chrono::duration<double>(Clock::now() - t).count();
-}
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
 bool is_image_extension(const fs::path& p) {
   std::string ext = p.extension().string();
@@ -36,60 +51,249 @@ bool is_image_extension(const fs::path& p) {
     if (ext == e) return true;
   return false;
 }
+bool is_npy(const std::string& p) { return p.size() > 4 && p.compare(p.size() - 4, 4, ".npy") == 0; }
 
-// Files as given; directories searched recursively for image extensions, sorted.
-std::vector<std::string> expand_inputs(const std::vector<std::string>& inputs) {
-  std::vector<std::string> files;
-  for (const std::string& in : inputs) {
-    std::error_code ec;
-    if (fs::is_directory(in, ec)) {
-      std::vector<std::string> found;
-      for (auto it = fs::recursive_directory_iterator(in, fs::directory_options::skip_permission_denied, ec);
-           it != fs::recursive_directory_iterator(); it.increment(ec)) {
-        if (ec) break;
-        if (it->is_regular_file(ec) && is_image_extension(it->path())) found.push_back(it->path().string());
-      }
-      std::sort(found.begin(), found.end());
-      files.insert(files.end(), found.begin(), found.end());
-    } else {
-      files.push_back(in);
-    }
-  }
-  return files;
-}
-
+// One image of the job. Kept for every input (the manifest and the summary need them),
+// so it holds only metadata; pixels live in the chunk being processed.
 struct Item {
+  explicit Item(std::string p, std::int64_t s = -1, std::string e = {})
+      : path(std::move(p)), slice(s), error(std::move(e)) {}
   std::string path;
-  pf::io::DecodedImage image;
-  pf::Plan plan;
-  std::string error;  // empty: ok so far
-  std::size_t row = 0;
+  std::int64_t slice;       // .npy inputs: index along the first axis (-1: the whole file)
+  std::string error;        // empty: ok so far
+  int width = 0, height = 0;  // as stored, when the header was readable
+  pf::Orientation orientation = pf::Orientation::normal;
+  int reduction = 1;
+  std::int64_t batch = -1, row = -1;
 };
 
-// Run f(i) for i in [0, n) on `threads` threads.
-template <class F>
-void parallel_for(std::size_t n, int threads, F&& f) {
-  std::atomic<std::size_t> next{0};
-  auto worker = [&] {
-    for (std::size_t i; (i = next++) < n;) f(i);
-  };
-  std::vector<std::thread> pool;
-  for (int t = 1; t < threads && static_cast<std::size_t>(t) < n; ++t) pool.emplace_back(worker);
-  worker();
-  for (auto& t : pool) t.join();
+// Expand the command line's inputs into images, in order: files as given, directories
+// searched recursively for image extensions (sorted), @lists read line by line, .npy
+// files one image per slice of a 4-d array. Problems become items with an error (or, for
+// an empty directory, a warning): nothing is dropped silently.
+class Inputs {
+ public:
+  std::vector<Item> items;
+
+  void add(const std::string& in, bool from_list) {
+    if (!in.empty() && in[0] == '@' && !from_list) return add_list(in.substr(1));
+    std::error_code ec;
+    if (!from_list && fs::is_directory(in, ec)) return add_directory(in);
+    if (is_npy(in)) return add_npy(in);
+    items.push_back(Item{in});
+  }
+
+ private:
+  void add_directory(const std::string& dir) {
+    std::vector<std::string> found;
+    std::error_code ec;
+    for (auto it = fs::recursive_directory_iterator(dir, fs::directory_options::skip_permission_denied, ec);
+         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      std::error_code e2;
+      if (it->is_regular_file(e2) && is_image_extension(it->path())) found.push_back(it->path().string());
+    }
+    if (ec) items.push_back(Item{dir, -1, dir + ": cannot list the directory: " + ec.message()});
+    if (found.empty() && !ec)
+      std::fprintf(stderr, "pixfuse-prep: %s: warning: no image files in this directory (searched recursively for "
+                   ".jpg .jpeg .png .bmp .tga .gif)\n", dir.c_str());
+    std::sort(found.begin(), found.end());
+    for (std::string& f : found) items.push_back(Item{std::move(f)});
+  }
+
+  void add_list(const std::string& list) {
+    std::ifstream f(list);
+    if (!f) throw prep::UsageError{"@" + list + ": cannot open the list file"};
+    const fs::path base = fs::path(list).parent_path();
+    for (std::string line; std::getline(f, line);) {
+      while (!line.empty() && std::isspace(static_cast<unsigned char>(line.back()))) line.pop_back();
+      std::size_t start = 0;
+      while (start < line.size() && std::isspace(static_cast<unsigned char>(line[start]))) ++start;
+      line.erase(0, start);
+      if (line.empty() || line[0] == '#') continue;
+      const fs::path p(line);
+      add(p.is_absolute() || base.empty() ? line : (base / p).string(), true);
+    }
+  }
+
+  void add_npy(const std::string& path) {
+    try {
+      const pf::io::NpyHeader h = pf::io::read_npy_header(path);
+      if (h.shape.size() == 4) {
+        if (h.shape[0] == 0) throw pf::Error(path, "(N, H, W, C) with N > 0", "N = 0");
+        for (std::int64_t i = 0; i < h.shape[0]; ++i) items.push_back(Item{path, i});
+        return;
+      }
+    } catch (const pf::Error& e) {
+      items.push_back(Item{path, -1, e.what()});
+      return;
+    }
+    items.push_back(Item{path});  // 2-d or 3-d (or wrong: decoding says why)
+  }
+};
+
+// What a worker needs for one image: pixels it owns and a view of them.
+struct Source {
+  pf::io::DecodedImage image;       // encoded files
+  pf::io::NpyArray array;           // .npy slices
+  std::optional<pf::AnyImageView> view;
+};
+
+// The recipe with its plans cached per input shape (photos of one camera, .npy slices).
+using Jit = pf::Jit<pf::DynamicRecipe>;
+
+Source load(Item& it, const prep::Options& o, const Jit& jit) {
+  Source s;
+  if (is_npy(it.path)) {
+    const pf::io::NpyHeader h = pf::io::read_npy_header(it.path);
+    const bool sliced = h.shape.size() == 4;
+    if (h.shape.size() < 2 || h.shape.size() > 4)
+      throw pf::Error(it.path, "a .npy array of shape (H, W), (H, W, C) or (N, H, W, C)",
+                      std::to_string(h.shape.size()) + " dimensions");
+    if (h.dtype != pf::DType::u8 && h.dtype != pf::DType::f32 && h.dtype != pf::DType::u16)
+      throw pf::Error(it.path, "dtype uint8, uint16 or float32", std::string(pf::name(h.dtype)));
+    const std::size_t d = sliced ? 1 : 0;
+    const std::int64_t H = h.shape[d], W = h.shape[d + 1], C = h.shape.size() > d + 2 ? h.shape[d + 2] : 1;
+    if (C != 1 && C != 3 && C != 4) throw pf::Error(it.path, "1, 3 or 4 channels (last axis)", std::to_string(C));
+    it.width = static_cast<int>(std::min<std::int64_t>(W, 1 << 30));
+    it.height = static_cast<int>(std::min<std::int64_t>(H, 1 << 30));
+    if (W * H > o.max_pixels)
+      throw pf::Error(it.path, pf::detail::to_text("at most ", o.max_pixels, " pixels"),
+                      pf::detail::to_text(W, "x", H, " pixels (raise --max-pixels)"));
+    s.array = pf::io::read_npy_rows(it.path, h, sliced ? it.slice : 0, sliced ? 1 : h.shape[0]);
+    s.view.emplace(s.array.bytes.data(), h.dtype, static_cast<int>(W), static_cast<int>(H), static_cast<int>(C),
+                   W * C * static_cast<std::int64_t>(pf::size_of(h.dtype)));
+    return s;
+  }
+  const std::vector<unsigned char> bytes = pf::io::read_file(it.path);
+  pf::io::DecodeOptions d;
+  d.max_pixels = o.max_pixels;
+  d.keep_16_bit = false;  // 16-bit PNG: the high byte, as Pillow reads 16-bit RGB
+  const pf::io::ImageInfo info = pf::io::probe(bytes.data(), bytes.size(), it.path, d);
+  it.width = info.width;  // known even for a bomb, for the manifest
+  it.height = info.height;
+  pf::io::check_limits(info, it.path, d);
+  if (!o.no_exif) it.orientation = info.orientation;
+  if (o.fast_decode && info.can_reduce) {
+    // Lower on the full-size shape to see how much the recipe shrinks each axis.
+    const auto full = jit.plan(pf::InputShape{info.width, info.height, info.channels, pf::DType::u8, it.orientation});
+    d.reduce = pf::io::dct_reduction(*full);
+  }
+  s.image = pf::io::decode(bytes.data(), bytes.size(), it.path, d);
+  it.reduction = s.image.reduction();
+  s.view.emplace(s.image.view());
+  return s;
 }
 
-void write_manifest(const std::string& path, const std::vector<Item>& items) {
-  std::ofstream m(path);
-  if (!m) throw pf::Error(path + ": cannot create the manifest");
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    const Item& it = items[i];
-    m << "{\"index\": " << i << ", \"path\": " << prep::json::quote(it.path)
-      << ", \"status\": " << (it.error.empty() ? "\"ok\"" : "\"error\"")
-      << ", \"error\": " << (it.error.empty() ? "null" : prep::json::quote(it.error))
-      << ", \"width\": " << it.image.width() << ", \"height\": " << it.image.height();
-    if (it.error.empty()) m << ", \"row\": " << it.row;
-    m << "}\n";
+std::string shape_text(const pf::TensorShape& s) {
+  return "(" + std::to_string(s.c) + ", " + std::to_string(s.h) + ", " + std::to_string(s.w) + ")";
+}
+
+// Per-thread stage clocks, summed at the end (thread-seconds).
+struct StageTimes {
+  double decode = 0, preprocess = 0;
+};
+
+// A one-line progress bar on stderr, redrawn at most ten times a second.
+class Progress {
+ public:
+  Progress(std::size_t total, bool enabled) : total_(total), enabled_(enabled), start_(Clock::now()) {}
+  void tick() {
+    const std::size_t done = ++done_;
+    if (!enabled_) return;
+    std::unique_lock<std::mutex> lock(mutex_, std::try_to_lock);
+    if (!lock.owns_lock()) return;
+    const double t = seconds_since(start_);
+    if (done != total_ && t - last_ < 0.1) return;
+    last_ = t;
+    const double rate = t > 0 ? static_cast<double>(done) / t : 0;
+    const double eta = rate > 0 ? static_cast<double>(total_ - done) / rate : 0;
+    const int width = 30, filled = static_cast<int>(width * done / std::max<std::size_t>(total_, 1));
+    std::fprintf(stderr, "\r[%s%s] %zu/%zu  %.1f img/s  ETA %d:%02d ", std::string(static_cast<std::size_t>(filled), '#').c_str(),
+                 std::string(static_cast<std::size_t>(width - filled), ' ').c_str(), done, total_, rate,
+                 static_cast<int>(eta) / 60, static_cast<int>(eta) % 60);
+    drawn_ = true;
+  }
+  void finish() {
+    if (drawn_.exchange(false)) std::fputs("\n", stderr);
+  }
+  // Before another message on stderr: the bar is redrawn on the next tick.
+  void clear_line() {
+    if (drawn_.exchange(false)) std::fputs("\r\033[K", stderr);
+  }
+
+ private:
+  std::size_t total_;
+  bool enabled_;
+  Clock::time_point start_;
+  std::atomic<std::size_t> done_{0};
+  std::atomic<bool> drawn_{false};  // the bar is on the terminal's last line
+  std::mutex mutex_;
+  double last_ = -1;
+};
+
+// The output: one file, or a file per `batch` rows (OUT_00000.npy, ...).
+class Output {
+ public:
+  Output(std::string path, std::optional<int> batch) : path_(std::move(path)), batch_(batch) {}
+
+  // Where the next row lands: (batch, row).
+  void append(const unsigned char* row, const pf::Plan& p, std::int64_t& batch, std::int64_t& row_out) {
+    if (!writer_) {
+      const std::vector<std::int64_t> shape =
+          p.layout == pf::Layout::nchw ? std::vector<std::int64_t>{p.out_channels, p.out_height, p.out_width}
+                                       : std::vector<std::int64_t>{p.out_height, p.out_width, p.out_channels};
+      writer_ = std::make_unique<pf::io::NpyWriter>(file_name(files_), p.out_dtype, shape);
+    }
+    batch = files_;
+    row_out = writer_->rows();
+    writer_->append(row, 1);
+    ++rows_;
+    if (batch_ && writer_->rows() == *batch_) close();
+  }
+  void close() {
+    if (!writer_) return;
+    writer_->finish();
+    written_.push_back(writer_->path());
+    writer_.reset();
+    ++files_;
+  }
+  std::int64_t rows() const { return rows_; }
+  const std::vector<std::string>& written() const { return written_; }
+
+ private:
+  std::string file_name(std::int64_t k) const {
+    if (!batch_) return path_;
+    char suffix[32];
+    std::snprintf(suffix, sizeof suffix, "_%05lld.npy", static_cast<long long>(k));
+    return (is_npy(path_) ? path_.substr(0, path_.size() - 4) : path_) + suffix;
+  }
+  std::string path_;
+  std::optional<int> batch_;
+  std::unique_ptr<pf::io::NpyWriter> writer_;
+  std::int64_t files_ = 0, rows_ = 0;
+  std::vector<std::string> written_;
+};
+
+void manifest_line(std::FILE* m, std::size_t index, const Item& it) {
+  const bool ok = it.error.empty();
+  std::fprintf(m, "{\"index\": %zu, \"path\": %s, ", index, prep::json::quote(it.path).c_str());
+  if (it.slice >= 0) std::fprintf(m, "\"slice\": %lld, ", static_cast<long long>(it.slice));
+  std::fprintf(m, "\"status\": \"%s\", \"error\": %s, \"width\": %d, \"height\": %d, ", ok ? "ok" : "error",
+               ok ? "null" : prep::json::quote(it.error).c_str(), it.width, it.height);
+  if (ok)
+    std::fprintf(m, "\"row\": %lld, \"batch\": %lld, ", static_cast<long long>(it.row), static_cast<long long>(it.batch));
+  else
+    std::fputs("\"row\": null, \"batch\": null, ", m);
+  std::fprintf(m, "\"orientation\": %d, \"reduction\": %d}\n", static_cast<int>(it.orientation), it.reduction);
+}
+
+void check_target(const prep::Options& o) {
+  if (o.target == "auto") return;
+  const std::vector<std::string> targets = pf::available_targets();
+  if (std::find(targets.begin(), targets.end(), o.target) == targets.end()) {
+    std::string list;
+    for (const std::string& t : targets) list += (list.empty() ? "" : ", ") + t;
+    throw prep::UsageError{"--target: expected auto or one of --list-targets (" + list + "), got '" + o.target + "'"};
   }
 }
 
@@ -98,123 +302,163 @@ int run(const prep::Options& o) {
     for (const std::string& t : pf::available_targets()) std::printf("%s\n", t.c_str());
     return 0;
   }
-  if (o.target != "auto") {
-    const std::vector<std::string> targets = pf::available_targets();
-    if (std::find(targets.begin(), targets.end(), o.target) == targets.end()) {
-      std::string list;
-      for (const std::string& t : targets) list += (list.empty() ? "" : ", ") + t;
-      throw prep::UsageError{"--target: expected auto or one of --list-targets (" + list + "), got '" + o.target +
-                             "'"};
-    }
-  }
+  check_target(o);
   pf::set_target(o.target);
-  const pf::DynamicRecipe recipe = prep::build_recipe(o);
+  const Jit jit(prep::build_recipe(o), 256);
+  const pf::DynamicRecipe& recipe = jit.recipe();
   // Surface recipe errors (a filter the convention lacks, ...) before touching any file.
   try {
     (void)pf::make_plan(recipe, pf::InputShape{64, 48, 3, pf::DType::u8});
   } catch (const pf::Error& e) {
     throw prep::UsageError{std::string("recipe: ") + e.what()};
   }
+  const auto t_start = Clock::now();
 
-  std::vector<Item> items;
-  for (const std::string& f : expand_inputs(o.inputs)) items.push_back(Item{f, {}, {}, {}, 0});
+  Inputs inputs;
+  for (const std::string& in : o.inputs) inputs.add(in, false);
+  std::vector<Item>& items = inputs.items;
   if (items.empty()) throw prep::UsageError{"INPUT: no image files found"};
 
-  // Decode, and lower the recipe for each image's shape.
-  const auto t_decode = Clock::now();
-  parallel_for(items.size(), o.threads, [&](std::size_t i) {
-    Item& it = items[i];
-    try {
-      it.image = pf::io::decode_file(it.path);
-      it.plan = pf::make_plan(recipe, pf::InputShape::of(it.image.view()));
-    } catch (const pf::Error& e) {
-      it.error = e.what();
-    }
-  });
-  const double decode_s = seconds_since(t_decode);
-
-  // The first good image fixes the batch's shape; others must match it.
-  const Item* first = nullptr;
-  std::size_t rows = 0;
-  for (Item& it : items) {
-    if (!it.error.empty()) continue;
-    if (!first) first = &it;
-    if (it.plan.output_shape() != first->plan.output_shape()) {
-      const pf::TensorShape a = it.plan.output_shape(), b = first->plan.output_shape();
-      it.error = it.path + ": output shape (" + std::to_string(a.c) + ", " + std::to_string(a.h) + ", " +
-                 std::to_string(a.w) + ") differs from the batch's (" + std::to_string(b.c) + ", " +
-                 std::to_string(b.h) + ", " + std::to_string(b.w) +
-                 "); give the recipe a fixed output size (--crop, --resize or --letterbox)";
-      continue;
-    }
-    it.row = rows++;
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> manifest(nullptr, &std::fclose);
+  if (!o.manifest.empty()) {
+    manifest.reset(std::fopen(o.manifest.c_str(), "w"));
+    if (!manifest) throw pf::Error(o.manifest + ": cannot create the manifest");
   }
 
-  std::vector<unsigned char> tensor;
-  double preprocess_s = 0;
-  if (first) {
-    const std::size_t slot = first->plan.output_elements() * pf::size_of(first->plan.out_dtype);
-    tensor.resize(slot * rows);
-    const auto t_pre = Clock::now();
-    for (int k = 0; k < o.repeat; ++k)
-      parallel_for(items.size(), o.threads, [&](std::size_t i) {
-        Item& it = items[i];
-        if (!it.error.empty()) return;
-        try {
-          pf::run(it.plan, it.image.view(),
-                  pf::AnyTensorView(tensor.data() + it.row * slot, it.plan.out_dtype, it.plan.layout,
-                                    it.plan.output_shape()));
-        } catch (const pf::Error& e) {
-          it.error = e.what();
-        }
-      });
-    preprocess_s = seconds_since(t_pre);
-  }
+  pf::Executor executor(o.threads);
+  std::vector<StageTimes> times(static_cast<std::size_t>(o.threads) + 1);
+  std::atomic<int> next_thread{0};
+  auto my_times = [&]() -> StageTimes& {
+    thread_local int slot = -1;
+    if (slot < 0) slot = std::min(next_thread++, o.threads);
+    return times[static_cast<std::size_t>(slot)];
+  };
 
+  // The batch's output shape: fixed by the first image that loads (in input order).
+  std::optional<pf::TensorShape> shape;
+  std::optional<pf::Plan> shape_plan;  // dtype and layout of the output
+  std::size_t slot_bytes = 0;
+  Output output(o.output, o.batch);
+  Progress progress(items.size(), !o.no_progress && isatty(STDERR_FILENO));
   std::size_t failed = 0;
-  for (const Item& it : items)
-    if (!it.error.empty()) {
-      ++failed;
-      std::fprintf(stderr, "pixfuse-prep: %s\n", it.error.c_str());
-    }
-  // A failure during preprocessing leaves a hole: compact the rows that succeeded.
-  std::size_t good = 0;
-  if (first) {
-    const std::size_t slot = first->plan.output_elements() * pf::size_of(first->plan.out_dtype);
-    for (Item& it : items) {
-      if (!it.error.empty()) continue;
-      if (it.row != good) std::copy_n(tensor.begin() + static_cast<std::ptrdiff_t>(it.row * slot), slot,
-                                      tensor.begin() + static_cast<std::ptrdiff_t>(good * slot));
-      it.row = good++;
-    }
-  }
+  double write_s = 0;
 
-  const auto t_write = Clock::now();
+  // Chunks of images in flight: enough to keep every thread busy between the main
+  // thread's writes, small enough to bound memory (one output slot per image).
+  const std::size_t chunk = static_cast<std::size_t>(std::max(16, 8 * o.threads));
+  std::vector<unsigned char> slots;
+  for (std::size_t begin = 0; begin < items.size(); begin += chunk) {
+    const std::size_t end = std::min(items.size(), begin + chunk);
+    auto process = [&](std::size_t i) {
+      Item& it = items[i];
+      if (!it.error.empty()) {
+        progress.tick();
+        return;
+      }
+      StageTimes& t = my_times();
+      auto t0 = Clock::now();
+      try {
+        Source s = load(it, o, jit);
+        t.decode += seconds_since(t0);
+        t0 = Clock::now();
+        // Held for the whole use: the cache may evict it meanwhile (more shapes than slots).
+        const std::shared_ptr<const pf::Plan> cached = jit.plan(pf::InputShape::of(*s.view, it.orientation));
+        const pf::Plan& plan = *cached;
+        if (!shape) {  // only ever reached in the sequential phase below
+          shape = plan.output_shape();
+          shape_plan = plan;
+          slot_bytes = plan.output_elements() * pf::size_of(plan.out_dtype);
+          slots.resize(slot_bytes * chunk);
+        } else if (plan.output_shape() != *shape) {
+          throw pf::Error(it.path + ": output shape " + shape_text(plan.output_shape()) + " differs from the batch's " +
+                          shape_text(*shape) + "; give the recipe a fixed output size (--crop, --resize or --letterbox)");
+        }
+        unsigned char* out = slots.data() + (i - begin) * slot_bytes;
+        for (int k = 0; k < o.repeat; ++k)
+          pf::run(plan, *s.view, pf::AnyTensorView(out, plan.out_dtype, plan.layout, plan.output_shape()));
+        t.preprocess += seconds_since(t0);
+      } catch (const std::exception& e) {
+        it.error = e.what();
+      }
+      progress.tick();
+    };
+    // Until the batch's shape is known, images go one by one in input order (usually
+    // just the first); then the rest of the chunk in parallel.
+    std::size_t first = begin;
+    while (!shape && first < end) process(first++);
+    executor.parallel_for(end - first, [&, first](std::size_t k) { process(first + k); });
+
+    // In order: the good rows to the output, failures to stderr, every item to the manifest.
+    const auto t_write = Clock::now();
+    for (std::size_t i = begin; i < end; ++i) {
+      Item& it = items[i];
+      if (it.error.empty()) {
+        output.append(slots.data() + (i - begin) * slot_bytes, *shape_plan, it.batch, it.row);
+      } else {
+        ++failed;
+        progress.clear_line();
+        std::fprintf(stderr, "pixfuse-prep: %s\n", it.error.c_str());
+      }
+      if (manifest) manifest_line(manifest.get(), i, it);
+    }
+    write_s += seconds_since(t_write);
+  }
+  const auto t_close = Clock::now();
+  output.close();
+  if (manifest && std::fclose(manifest.release()) != 0) throw pf::Error(o.manifest + ": cannot write the manifest");
+  write_s += seconds_since(t_close);
+  progress.finish();
+  const double total_s = seconds_since(t_start);
+
+  const std::int64_t good = output.rows();
   if (good > 0) {
-    const pf::Plan& p = first->plan;
-    const std::vector<std::int64_t> shape =
-        p.layout == pf::Layout::nchw
-            ? std::vector<std::int64_t>{static_cast<std::int64_t>(good), p.out_channels, p.out_height, p.out_width}
-            : std::vector<std::int64_t>{static_cast<std::int64_t>(good), p.out_height, p.out_width, p.out_channels};
-    pf::io::write_npy(o.output, tensor.data(), p.out_dtype, shape);
-    std::printf("pixfuse-prep: wrote %s: %zu image(s), shape (%lld, %lld, %lld, %lld) %s, %s, compat %s, target %s, %zu failed\n",
-                o.output.c_str(), good, static_cast<long long>(shape[0]), static_cast<long long>(shape[1]),
-                static_cast<long long>(shape[2]), static_cast<long long>(shape[3]),
+    const pf::Plan& p = *shape_plan;
+    const std::int64_t n = o.batch ? std::min<std::int64_t>(*o.batch, good) : good;
+    const std::vector<std::int64_t> dims = p.layout == pf::Layout::nchw
+                                               ? std::vector<std::int64_t>{n, p.out_channels, p.out_height, p.out_width}
+                                               : std::vector<std::int64_t>{n, p.out_height, p.out_width, p.out_channels};
+    const std::vector<std::string>& files = output.written();
+    const std::string where = files.size() == 1 ? files[0]
+                                                : files.front() + " .. " + files.back() + " (" +
+                                                      std::to_string(files.size()) + " files)";
+    std::printf("pixfuse-prep: wrote %s: %lld image(s), shape (%lld, %lld, %lld, %lld) %s, %s, compat %s, target %s, %zu failed\n",
+                where.c_str(), static_cast<long long>(good), static_cast<long long>(dims[0]),
+                static_cast<long long>(dims[1]), static_cast<long long>(dims[2]), static_cast<long long>(dims[3]),
                 std::string(pf::name(p.out_dtype)).c_str(), std::string(pf::name(p.layout)).c_str(),
                 std::string(pf::name(p.resampling.compat)).c_str(), pf::active_target().c_str(), failed);
   } else {
     std::fprintf(stderr, "pixfuse-prep: no image succeeded; nothing written\n");
   }
-  if (!o.manifest.empty()) write_manifest(o.manifest, items);
-  const double write_s = seconds_since(t_write);
 
+  StageTimes sum;
+  for (const StageTimes& t : times) {
+    sum.decode += t.decode;
+    sum.preprocess += t.preprocess;
+  }
+  const double rate = total_s > 0 ? static_cast<double>(good) / total_s : 0.0;
+  if (!o.quiet) {
+    // The summary table (stderr: stdout stays machine-readable).
+    const double busy = sum.decode + sum.preprocess + write_s;
+    auto line = [&](const char* stage, double s, const char* note) {
+      std::fprintf(stderr, "  %-11s %9.3f  %5.1f%%  %9.1f  %s\n", stage, s, busy > 0 ? 100 * s / busy : 0.0,
+                   s > 0 ? static_cast<double>(good) / s : 0.0, note);
+    };
+    std::fprintf(stderr, "pixfuse-prep: %lld image(s) in %.3f s = %.1f img/s, %zu failed, %d thread(s)%s\n",
+                 static_cast<long long>(good), total_s, rate, failed, o.threads,
+                 o.fast_decode ? ", fast decode" : "");
+    std::fprintf(stderr, "  %-11s %9s  %6s  %9s\n", "stage", "seconds", "share", "img/s");
+    line("decode", sum.decode, "read + header + decode, summed over threads");
+    line("preprocess", sum.preprocess, o.repeat > 1 ? "plan + kernel, summed over threads, x --repeat" : "plan + kernel, summed over threads");
+    line("write", write_s, "output .npy and manifest (main thread)");
+  }
   if (o.time) {
-    const double rate = preprocess_s > 0 ? static_cast<double>(good) * o.repeat / preprocess_s : 0.0;
-    std::printf("{\"images\": %zu, \"failed\": %zu, \"repeat\": %d, \"decode_s\": %s, \"preprocess_s\": %s, "
-                "\"write_s\": %s, \"preprocess_img_per_s\": %s}\n",
-                good, failed, o.repeat, prep::json::number(decode_s).c_str(),
-                prep::json::number(preprocess_s).c_str(), prep::json::number(write_s).c_str(),
-                prep::json::number(rate).c_str());
+    const double pre_rate = sum.preprocess > 0 ? static_cast<double>(good) * o.repeat / sum.preprocess : 0.0;
+    std::printf("{\"images\": %lld, \"failed\": %zu, \"repeat\": %d, \"threads\": %d, \"total_s\": %s, \"img_per_s\": %s, "
+                "\"decode_s\": %s, \"preprocess_s\": %s, \"write_s\": %s, \"preprocess_img_per_s\": %s}\n",
+                static_cast<long long>(good), failed, o.repeat, o.threads, prep::json::number(total_s).c_str(),
+                prep::json::number(rate).c_str(), prep::json::number(sum.decode).c_str(),
+                prep::json::number(sum.preprocess).c_str(), prep::json::number(write_s).c_str(),
+                prep::json::number(pre_rate).c_str());
   }
   return good > 0 ? 0 : 1;
 }

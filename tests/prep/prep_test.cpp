@@ -11,54 +11,12 @@
 #include <vector>
 
 #include "pixfuse/pixfuse.hpp"
+#include "prep_runner.hpp"
 
 namespace fs = std::filesystem;
 namespace pf = pixfuse;
 
-namespace {
-
-struct Result {
-  int status = -1;
-  std::string out;  // stdout and stderr together
-};
-
-Result prep(const std::string& args) {
-  const std::string cmd = std::string(PIXFUSE_PREP) + " " + args + " 2>&1";
-  Result r;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return r;
-  std::array<char, 4096> buf;
-  while (std::fgets(buf.data(), static_cast<int>(buf.size()), p)) r.out += buf.data();
-  const int s = pclose(p);
-  r.status = WIFEXITED(s) ? WEXITSTATUS(s) : -1;
-  return r;
-}
-
-const std::string kData = std::string(PIXFUSE_TEST_DATA_DIR) + "/../examples/data";
-
-// A scratch directory per test, removed afterwards.
-class Prep : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("pixfuse_prep_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
-  void write(const std::string& name, const std::string& bytes) const {
-    std::ofstream(path(name), std::ios::binary) << bytes;
-  }
-  fs::path dir_;
-};
-
-std::string slurp(const std::string& p) {
-  std::ifstream f(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(f), {});
-}
-
-}  // namespace
+using namespace prep_test;
 
 TEST_F(Prep, ImagenetPresetMatchesTheLibrary) {
   const Result r = prep("--preset imagenet " + kData + " -o " + path("out.npy"));
@@ -203,4 +161,42 @@ TEST_F(Prep, TimeRepeatThreadsAndTargets) {
   }
   EXPECT_GE(listed, 2);  // the reference and at least one Highway target
   EXPECT_EQ(prep("--help").status, 0);
+}
+
+TEST_F(Prep, FastDecodeRunsTheRecipeOnTheReducedImage) {
+  if (!pf::io::have_turbojpeg()) GTEST_SKIP() << "built without libjpeg-turbo: --fast-decode decodes at full size";
+  // chelsea.jpg (451x300) to 32x32: the shorter side shrinks 9.4x, so 1/4 (113x75).
+  const Result r = prep("--fast-decode --resize-shorter 32 --crop 32 " + kData + "/chelsea.jpg -o " + path("o.npy"));
+  ASSERT_EQ(r.status, 0) << r.out;
+  pf::io::DecodeOptions o;
+  o.reduce = 4;
+  const pf::io::DecodedImage img = pf::io::decode_file(kData + "/chelsea.jpg", o);
+  ASSERT_EQ(img.width(), 113);
+  std::vector<float> want(3 * 32 * 32);
+  pf::run(pf::to_rgb() | pf::resize_shorter(32) | pf::center_crop(32, 32) | pf::normalize(pf::over(255), {0.0f}, {1.0f}) |
+              pf::nchw() | pf::cast<float>(),
+          img.view(), pf::AnyTensorView(want.data(), pf::DType::f32, pf::Layout::nchw, {1, 3, 32, 32}));
+  const pf::io::NpyArray a = pf::io::read_npy(path("o.npy"));
+  ASSERT_EQ(a.shape, (std::vector<std::int64_t>{1, 3, 32, 32}));
+  EXPECT_EQ(0, std::memcmp(a.data<float>(), want.data(), want.size() * 4));
+}
+
+TEST_F(Prep, ExifOrientationIsFoldedIntoThePlan) {
+  // exif6.jpg is stored 40x24 with orientation 6: the output is the upright 24x40 image.
+  const std::string f = std::string(PIXFUSE_TEST_DATA_DIR) + "/data/bad/exif6.jpg";
+  const Result r = prep("--resize 12x20 --dtype u8 --scale 1 " + f + " -o " + path("o.npy"));
+  ASSERT_EQ(r.status, 0) << r.out;
+  const pf::io::DecodedImage img = pf::io::decode_file(f);
+  std::vector<std::uint8_t> want(3 * 20 * 12);
+  const auto recipe = pf::to_rgb() | pf::resize(12, 20) | pf::normalize(pf::ScaleFactor(1.0f), {0.0f}, {1.0f}) |
+                      pf::nchw() | pf::cast<std::uint8_t>();
+  pf::run(pf::make_plan(recipe, pf::InputShape::of(img.view(), pf::Orientation::rotate_90_cw)), img.view(),
+          pf::AnyTensorView(want.data(), pf::DType::u8, pf::Layout::nchw, {1, 3, 20, 12}));
+  const pf::io::NpyArray a = pf::io::read_npy(path("o.npy"));
+  ASSERT_EQ(a.shape, (std::vector<std::int64_t>{1, 3, 20, 12}));
+  EXPECT_EQ(0, std::memcmp(a.data<std::uint8_t>(), want.data(), want.size()));
+  // --no-exif: the stored orientation, a different tensor shape.
+  ASSERT_EQ(prep("--no-exif --resize 12x20 " + f + " -o " + path("n.npy")).status, 0);
+  const Result landscape = prep("--no-exif --resize-shorter 12 " + f + " -o " + path("n.npy"));
+  EXPECT_NE(landscape.out.find("shape (1, 3, 12, 20)"), std::string::npos) << landscape.out;
 }

@@ -1,15 +1,21 @@
-// Decoding image files into owned pixels, with stb_image (embedded, see detail/stb_image.hpp).
+// Decoding image files into owned pixels: stb_image (embedded, see detail/stb_image.hpp)
+// by default, libjpeg-turbo for JPEG when built with it (io/jpeg_turbo.hpp).
 //
-// JPEG (baseline and progressive), PNG (8- and 16-bit, gray, palette, alpha), BMP, TGA
-// and GIF (first frame). Gray stays 1 channel, gray+alpha becomes RGBA, palette becomes
-// RGB or RGBA; 16-bit PNGs decode to u16, everything else to u8. Failures throw
-// pixfuse::Error naming the file and stb's reason; images over max_pixels are rejected
+// JPEG (baseline and progressive; CMYK with libjpeg-turbo, or stb's conversion), PNG (8-
+// and 16-bit, gray, palette, alpha), BMP, TGA and GIF (first frame). Gray stays 1 channel,
+// gray+alpha becomes RGBA, palette becomes RGB or RGBA; 16-bit PNGs decode to u16 (or to
+// u8, their high byte, as Pillow reads 16-bit RGB, with keep_16_bit = false), everything
+// else to u8. The EXIF orientation is read (io/exif.hpp), not applied: pass it to
+// InputShape::of(view, orientation) and the Plan folds it in. Failures throw
+// pixfuse::Error naming the file and the reason; images over max_pixels are rejected
 // from their header, before any pixel memory is allocated (decompression bombs).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <limits>
 #include <memory>
 #include <string>
@@ -18,13 +24,44 @@
 #include "pixfuse/core/error.hpp"
 #include "pixfuse/core/image_view.hpp"
 #include "pixfuse/io/detail/stb_image.hpp"
+#include "pixfuse/io/exif.hpp"
 #include "pixfuse/io/file.hpp"
+#include "pixfuse/io/jpeg_turbo.hpp"
+#include "pixfuse/plan/orientation.hpp"
 
 namespace pixfuse::io {
 
+// Whether this build decodes JPEG with libjpeg-turbo (else stb_image).
+constexpr bool have_turbojpeg() noexcept { return PIXFUSE_HAVE_TURBOJPEG != 0; }
+
 struct DecodeOptions {
-  // Largest width * height accepted; Pillow's DecompressionBombError threshold by default.
+  // Largest width * height accepted, checked on the header. The default is the size at
+  // which Pillow raises DecompressionBombError (2 * Image.MAX_IMAGE_PIXELS).
   std::int64_t max_pixels = 178956970;
+  // JPEG with libjpeg-turbo only: decode at 1/reduce (1, 2, 4 or 8) by DCT scaling.
+  // Other formats, and builds without libjpeg-turbo, ignore it (DecodedImage::reduction
+  // says what was done).
+  int reduce = 1;
+  // false: 16-bit PNGs decode to u8, the high byte of each sample.
+  bool keep_16_bit = true;
+  // false: JPEG through stb_image even when libjpeg-turbo is available.
+  bool use_turbojpeg = true;
+};
+
+// What a file's header says, read without decoding pixels.
+struct ImageInfo {
+  int width = 0, height = 0;  // full size, as stored
+  int channels = 0;           // of the decoded pixels: 1, 3 or 4
+  bool sixteen_bit = false;
+  std::string format;         // "jpeg", "png", "gif", "bmp", "tga"
+  Orientation orientation = Orientation::normal;  // EXIF, not applied
+  // Size after DecodeOptions::reduce (JPEG with libjpeg-turbo), else width and height.
+  int decoded_width(int reduce) const { return reduce > 1 && can_reduce ? (width + reduce - 1) / reduce : width; }
+  int decoded_height(int reduce) const {
+    return reduce > 1 && can_reduce ? (height + reduce - 1) / reduce : height;
+  }
+  bool can_reduce = false;  // decode() would honour DecodeOptions::reduce
+  bool cmyk = false;        // stored as CMYK or YCCK (decoded to RGB)
 };
 
 class DecodedImage {
@@ -41,17 +78,22 @@ class DecodedImage {
   DType dtype() const noexcept { return dtype_; }
   // "jpeg", "png", "gif", "bmp", "tga".
   const std::string& format() const noexcept { return format_; }
+  // The EXIF orientation of the file (not applied to the pixels).
+  Orientation orientation() const noexcept { return orientation_; }
+  // 1, or the DCT reduction the pixels were decoded at (width() is ceil(full / reduction)).
+  int reduction() const noexcept { return reduction_; }
 
  private:
-  friend DecodedImage decode(const unsigned char*, std::size_t, const std::string&,
-                             const DecodeOptions&);
+  friend DecodedImage decode(const unsigned char*, std::size_t, const std::string&, const DecodeOptions&);
   struct Free {
-    void operator()(void* p) const noexcept { stbi_image_free(p); }
+    void operator()(void* p) const noexcept { std::free(p); }  // stb and TurboJPEG paths both malloc
   };
   std::unique_ptr<void, Free> pixels_;
   int width_ = 0, height_ = 0, channels_ = 0;
   DType dtype_ = DType::u8;
   std::string format_;
+  Orientation orientation_ = Orientation::normal;
+  int reduction_ = 1;
 };
 
 namespace detail {
@@ -62,36 +104,102 @@ inline std::string sniff_format(const unsigned char* b, std::size_t n) {
   if (n >= 2 && b[0] == 'B' && b[1] == 'M') return "bmp";
   return "tga";  // the one format without a signature; stb decides
 }
+
+inline bool via_turbo(const std::string& format, const DecodeOptions& o) {
+  return PIXFUSE_HAVE_TURBOJPEG && o.use_turbojpeg && format == "jpeg";
+}
+
+inline void check_pixels(const std::string& name, int w, int h, const DecodeOptions& o) {
+  const std::int64_t pixels = static_cast<std::int64_t>(w) * h;
+  if (pixels > o.max_pixels)
+    throw Error(name, pixfuse::detail::to_text("at most ", o.max_pixels, " pixels"),
+                pixfuse::detail::to_text(w, "x", h, " = ", pixels,
+                                         " pixels (possible decompression bomb; raise max_pixels)"));
+}
 }  // namespace detail
+
+// Read the header of an encoded image held in memory: size, channels, format, EXIF
+// orientation. Throws (naming `name`) when it is not a decodable image; does not apply
+// max_pixels (check_limits does), so a bomb's declared size can still be reported.
+inline ImageInfo probe(const unsigned char* bytes, std::size_t size, const std::string& name,
+                       const DecodeOptions& options = {}) {
+  if (size == 0) throw Error(name + ": empty file");
+  if (size > static_cast<std::size_t>(std::numeric_limits<int>::max()))
+    throw Error(name + ": file larger than 2 GiB");
+  ImageInfo info;
+  info.format = detail::sniff_format(bytes, size);
+  info.orientation = exif_orientation(bytes, size);
+#if PIXFUSE_HAVE_TURBOJPEG
+  if (detail::via_turbo(info.format, options)) {
+    const turbo::Header h = turbo::read_header(bytes, size, name);
+    info.width = h.width;
+    info.height = h.height;
+    info.channels = h.channels;
+    info.can_reduce = true;
+    info.cmyk = h.cmyk;
+    return info;
+  }
+#endif
+  // stb_image calls a PNG too large for it "corrupt": take the size from IHDR first, so
+  // that a bomb is reported as one.
+  if (info.format == "png" && size >= 24 && std::memcmp(bytes + 12, "IHDR", 4) == 0) {
+    auto be32 = [&](std::size_t at) {
+      return (std::uint32_t{bytes[at]} << 24) | (std::uint32_t{bytes[at + 1]} << 16) |
+             (std::uint32_t{bytes[at + 2]} << 8) | bytes[at + 3];
+    };
+    const std::uint32_t w = be32(16), h = be32(20);
+    if (w > (1u << 24) || h > (1u << 24) || std::uint64_t{w} * h > (std::uint64_t{1} << 28)) {
+      info.width = static_cast<int>(std::min<std::uint32_t>(w, 0x7FFFFFFF));
+      info.height = static_cast<int>(std::min<std::uint32_t>(h, 0x7FFFFFFF));
+      info.channels = 3;  // not decodable here anyway: check_limits or stb will refuse it
+      return info;
+    }
+  }
+  const int len = static_cast<int>(size);
+  int file_channels = 0;
+  if (!stbi_info_from_memory(bytes, len, &info.width, &info.height, &file_channels))
+    throw Error(name + ": not a decodable image (" + stbi_failure_reason() + ")");
+  info.channels = file_channels == 2 ? 4 : file_channels;  // gray+alpha -> RGBA
+  info.sixteen_bit = options.keep_16_bit && stbi_is_16_bit_from_memory(bytes, len) != 0;
+  return info;
+}
+
+// Throws (naming `name`) when the header's size is over options.max_pixels.
+inline void check_limits(const ImageInfo& info, const std::string& name, const DecodeOptions& options = {}) {
+  detail::check_pixels(name, info.width, info.height, options);
+}
 
 // Decode an encoded image held in memory; `name` (usually the path) prefixes errors.
 inline DecodedImage decode(const unsigned char* bytes, std::size_t size, const std::string& name,
                            const DecodeOptions& options = {}) {
-  if (size == 0) throw Error(name + ": empty file");
-  if (size > static_cast<std::size_t>(std::numeric_limits<int>::max()))
-    throw Error(name + ": file larger than 2 GiB");
+  const ImageInfo info = probe(bytes, size, name, options);
+  check_limits(info, name, options);  // before any pixel memory is allocated
+  DecodedImage img;
+  img.format_ = info.format;
+  img.orientation_ = info.orientation;
+#if PIXFUSE_HAVE_TURBOJPEG
+  if (detail::via_turbo(info.format, options)) {
+    const int r = options.reduce == 2 || options.reduce == 4 || options.reduce == 8 ? options.reduce : 1;
+    const turbo::Header h{info.width, info.height, info.channels, info.cmyk};
+    img.pixels_.reset(turbo::decode(bytes, size, h, r, name));
+    img.width_ = info.decoded_width(r);
+    img.height_ = info.decoded_height(r);
+    img.channels_ = info.channels;
+    img.reduction_ = r;
+    return img;
+  }
+#endif
   const int len = static_cast<int>(size);
   int w = 0, h = 0, file_channels = 0;
-  if (!stbi_info_from_memory(bytes, len, &w, &h, &file_channels))
-    throw Error(name + ": not a decodable image (" + stbi_failure_reason() + ")");
-  if (static_cast<std::int64_t>(w) * h > options.max_pixels)
-    throw Error(name, pixfuse::detail::to_text("at most ", options.max_pixels, " pixels"),
-                pixfuse::detail::to_text(w, "x", h, " = ", static_cast<std::int64_t>(w) * h,
-                                " pixels (possible decompression bomb; raise max_pixels)"));
-  const int channels = file_channels == 2 ? 4 : file_channels;  // gray+alpha -> RGBA
-  const bool sixteen = stbi_is_16_bit_from_memory(bytes, len) != 0;
-  void* pixels = sixteen ? static_cast<void*>(stbi_load_16_from_memory(bytes, len, &w, &h,
-                                                                       &file_channels, channels))
-                         : static_cast<void*>(stbi_load_from_memory(bytes, len, &w, &h,
-                                                                    &file_channels, channels));
+  void* pixels = info.sixteen_bit
+                     ? static_cast<void*>(stbi_load_16_from_memory(bytes, len, &w, &h, &file_channels, info.channels))
+                     : static_cast<void*>(stbi_load_from_memory(bytes, len, &w, &h, &file_channels, info.channels));
   if (pixels == nullptr) throw Error(name + ": cannot decode (" + stbi_failure_reason() + ")");
-  DecodedImage img;
   img.pixels_.reset(pixels);
   img.width_ = w;
   img.height_ = h;
-  img.channels_ = channels;
-  img.dtype_ = sixteen ? DType::u16 : DType::u8;
-  img.format_ = detail::sniff_format(bytes, size);
+  img.channels_ = info.channels;
+  img.dtype_ = info.sixteen_bit ? DType::u16 : DType::u8;
   return img;
 }
 

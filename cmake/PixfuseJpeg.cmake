@@ -1,0 +1,39 @@
+# Optional libjpeg-turbo for pixfuse's JPEG decoding (include/pixfuse/io/jpeg_turbo.hpp).
+#
+#   include(PixfuseJpeg)
+#   target_link_libraries(app PRIVATE pixfuse::pixfuse pixfuse::jpeg)
+#
+# pixfuse::jpeg is an INTERFACE target: with libjpeg-turbo's TurboJPEG found (pkg-config
+# module libturbojpeg, Debian libturbojpeg0-dev; `cmake/install-deps.sh --jpeg`) it links
+# it and defines PIXFUSE_HAVE_TURBOJPEG=1; without it, it is empty and decoding stays on
+# the embedded stb_image. The core library stays header-only and links nothing for it.
+# PIXFUSE_WITH_TURBOJPEG: AUTO (default: use it if found), ON (required), OFF.
+include_guard(GLOBAL)
+
+set(PIXFUSE_WITH_TURBOJPEG AUTO CACHE STRING "Decode JPEG with libjpeg-turbo: AUTO, ON or OFF")
+set_property(CACHE PIXFUSE_WITH_TURBOJPEG PROPERTY STRINGS AUTO ON OFF)
+
+add_library(pixfuse_jpeg INTERFACE)
+add_library(pixfuse::jpeg ALIAS pixfuse_jpeg)
+set(PIXFUSE_HAVE_TURBOJPEG OFF)
+if(PIXFUSE_WITH_TURBOJPEG STREQUAL "AUTO" AND CMAKE_CROSSCOMPILING)
+  # pkg-config would find the build machine's library; ask for it explicitly (ON) with a
+  # pkg-config set up for the target.
+  message(STATUS "pixfuse: cross-compiling, libjpeg-turbo not searched (PIXFUSE_WITH_TURBOJPEG=ON to use it)")
+elseif(NOT PIXFUSE_WITH_TURBOJPEG STREQUAL "OFF")
+  find_package(PkgConfig QUIET)
+  if(PkgConfig_FOUND)
+    pkg_check_modules(PIXFUSE_TURBOJPEG QUIET IMPORTED_TARGET libturbojpeg)
+  endif()
+  if(PIXFUSE_TURBOJPEG_FOUND)
+    target_link_libraries(pixfuse_jpeg INTERFACE PkgConfig::PIXFUSE_TURBOJPEG)
+    target_compile_definitions(pixfuse_jpeg INTERFACE PIXFUSE_HAVE_TURBOJPEG=1)
+    set(PIXFUSE_HAVE_TURBOJPEG ON)
+    message(STATUS "pixfuse: JPEG decoding with libjpeg-turbo ${PIXFUSE_TURBOJPEG_VERSION}")
+  elseif(PIXFUSE_WITH_TURBOJPEG STREQUAL "ON")
+    message(FATAL_ERROR "PIXFUSE_WITH_TURBOJPEG=ON: libturbojpeg not found by pkg-config "
+                        "(install it: cmake/install-deps.sh --jpeg)")
+  else()
+    message(STATUS "pixfuse: libjpeg-turbo not found; JPEG decoding with stb_image (cmake/install-deps.sh --jpeg)")
+  endif()
+endif()
