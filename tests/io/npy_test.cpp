@@ -53,6 +53,19 @@ TEST(Npy, UnfinishedWriterLeavesNothing) {
   EXPECT_FALSE(fs::exists(path + ".partial"));
 }
 
+TEST(Npy, WriterKeepsADeviceNodeADeviceNode) {
+  // -o /dev/null (timing runs): written in place, never replaced by a renamed file.
+  if (!fs::is_character_file("/dev/null")) GTEST_SKIP() << "no /dev/null character device here";
+  {
+    io::NpyWriter w("/dev/null", pf::DType::u8, {4});
+    const unsigned char row[4] = {1, 2, 3, 4};
+    w.append(row, 1);
+    w.finish();
+  }
+  EXPECT_TRUE(fs::is_character_file("/dev/null"));
+  EXPECT_FALSE(fs::exists("/dev/null.partial"));
+}
+
 TEST(Npy, MalformedHeaders) {
   auto error = [](const std::string& header, std::size_t data) {
     std::string dict = header;

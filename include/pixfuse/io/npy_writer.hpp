@@ -3,12 +3,15 @@
 // written with room for any row count and rewritten with the final count by finish();
 // until then the data goes to PATH.partial, renamed to PATH on finish() and removed if
 // the writer is destroyed unfinished (no half-written tensor under the real name).
+// A PATH that exists and is not a regular file (/dev/null, a device) is written in place:
+// renaming over it would replace the device node with a file.
 #pragma once
 
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -23,7 +26,11 @@ class NpyWriter {
  public:
   // row_shape: the shape of one row, e.g. (C, H, W) for a batch of NCHW images.
   NpyWriter(std::string path, DType dtype, std::vector<std::int64_t> row_shape)
-      : path_(std::move(path)), partial_(path_ + ".partial"), dtype_(dtype), row_shape_(std::move(row_shape)) {
+      : path_(std::move(path)), dtype_(dtype), row_shape_(std::move(row_shape)) {
+    std::error_code ec;
+    const auto kind = std::filesystem::status(path_, ec).type();
+    in_place_ = !ec && kind != std::filesystem::file_type::not_found && kind != std::filesystem::file_type::regular;
+    partial_ = in_place_ ? path_ : path_ + ".partial";
     row_bytes_ = size_of(dtype_);
     for (std::int64_t s : row_shape_) row_bytes_ *= static_cast<std::size_t>(s);
     file_ = detail::open_or_throw(partial_, "wb", "create");
@@ -35,7 +42,7 @@ class NpyWriter {
   ~NpyWriter() {
     if (file_) {
       file_.reset();
-      std::remove(partial_.c_str());
+      if (!in_place_) std::remove(partial_.c_str());
     }
   }
 
@@ -53,9 +60,12 @@ class NpyWriter {
   // Write the final header and move the file to its name.
   void finish() {
     const std::string h = header(rows_);
-    if (std::fseek(file_.get(), 0, SEEK_SET) != 0) throw Error(partial_ + ": cannot seek: " + std::strerror(errno));
+    if (std::fseek(file_.get(), 0, SEEK_SET) != 0)
+      throw Error(partial_ + ": cannot seek (the .npy header is written last; write to a regular file): " +
+                  std::strerror(errno));
     write(h);
     if (std::fclose(file_.release()) != 0) throw Error(partial_ + ": cannot write: " + std::strerror(errno));
+    if (in_place_) return;
     if (std::rename(partial_.c_str(), path_.c_str()) != 0)
       throw Error(path_ + ": cannot create (rename from .partial): " + std::strerror(errno));
   }
@@ -85,6 +95,7 @@ class NpyWriter {
   std::size_t row_bytes_ = 0;
   std::size_t header_len_ = 0;
   std::int64_t rows_ = 0;
+  bool in_place_ = false;  // PATH is not a regular file: no .partial, no rename
   detail::File file_;
 };
 
