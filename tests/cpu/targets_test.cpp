@@ -190,6 +190,50 @@ TEST_P(EveryTarget, StaticShapeEqualsTheReference) {
   }
 }
 
+// A resize to the input's own size (normalise / convert / relayout only) takes the kernels'
+// identity path, which skips resampling: still the reference's bytes, in every convention,
+// for every input type, channel count, output dtype and layout, across vector widths.
+TEST_P(EveryTarget, IdentityResizeEqualsTheReference) {
+  std::mt19937 rng(2026);
+  auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  int checked = 0, identity = 0;
+  for (const Case& k : all_cases()) {
+    for (int trial = 0; trial < 8; ++trial) {
+      const pf::DType in_types[] = {pf::DType::u8, pf::DType::u16, pf::DType::f32};
+      const int channels[] = {1, 3, 4};
+      const int w = pick(1, 70), h = pick(1, 5), c = channels[pick(0, 2)];
+      Image img(in_types[pick(0, 2)], w, h, c, pick(0, 1) ? 0 : 3, rng);
+      if (img.dtype == pf::DType::f32)  // -0 must come out as the reference's +0
+        reinterpret_cast<float*>(img.bytes.data())[0] = -0.0f;
+      pf::DynamicRecipe r;
+      const int order = pick(0, 3);
+      if (order == 0) r.add(pf::Channels(pf::to_rgb()));
+      else if (order == 1) r.add(pf::swap_rb());
+      else if (order == 2 && c == 4) r.add(pf::drop_alpha());
+      r.add(pf::resize(w, h).filter(k.filter).compat(k.compat).antialias(k.antialias));
+      if (pick(0, 1)) r.add(pf::normalize(pf::over(255.0f), {0.485f, 0.456f, 0.406f}, {0.229f, 0.224f, 0.225f}));
+      r.add(pf::layout(pick(0, 1) ? pf::Layout::nchw : pf::Layout::nhwc));
+      const pf::DType outs[] = {pf::DType::f32, pf::DType::f16, pf::DType::bf16, pf::DType::u8, pf::DType::i8};
+      r.add(pf::cast(outs[pick(0, 4)]));
+      pf::Plan plan;
+      try {
+        plan = pf::make_plan(r, pf::InputShape::of(img.view()));
+      } catch (const pf::Error&) {
+        continue;  // a channel stage this input lacks (e.g. swap_rb on gray)
+      }
+      identity += plan.x.identity && plan.y.identity;
+      const std::size_t bytes = plan.output_elements() * pf::size_of(plan.out_dtype);
+      std::vector<unsigned char> want(bytes, 0xAB), got(bytes, 0xCD);
+      pf::run_reference(plan, img.view(), pf::AnyTensorView(want.data(), plan.out_dtype, plan.layout, plan.output_shape()));
+      pf::run(plan, img.view(), pf::AnyTensorView(got.data(), plan.out_dtype, plan.layout, plan.output_shape()));
+      EXPECT_EQ(want, got) << GetParam() << ": " << describe(plan);
+      ++checked;
+    }
+  }
+  EXPECT_GT(checked, 200);
+  EXPECT_GT(identity, checked * 9 / 10);  // the lowering marks these plans identity
+}
+
 INSTANTIATE_TEST_SUITE_P(Targets, EveryTarget, ::testing::ValuesIn(pf::available_targets()),
                          [](const ::testing::TestParamInfo<std::string>& i) { return i.param; });
 

@@ -623,20 +623,50 @@ HWY_INLINE hn::Vec<hn::Rebind<Storage<T>, DF>> to_storage(DF df, hn::Vec<DF> v) 
   }
 }
 
+// One channel's value map, copied out of the plan into plain locals the compiler keeps in
+// registers across a row (read through the plan, it would reload them for every vector,
+// as the output stores might alias them). The usual map is one normalize step, applied
+// as the reference's lookup table computes it: ((x * k or x / k) - mean) / std, where
+// the identities (x * 1, x - 0, x / 1) are exact, so nothing is skipped.
+struct ChannelMap {
+  enum Kind : std::uint8_t { none, one_step, general } kind = none;
+  bool divide = false;
+  float k = 1.0f, mean = 0.0f, std = 1.0f;
+  const ValueMap* map = nullptr;  // general: more than one step
+
+  static ChannelMap of(const ValueMap& m) {
+    ChannelMap c;
+    c.map = &m;
+    if (m.steps.size() == 1) {
+      c.kind = one_step;
+      c.divide = m.steps[0].divide;
+      c.k = m.steps[0].scale;
+      c.mean = m.steps[0].mean;
+      c.std = m.steps[0].std;
+    } else if (!m.steps.empty()) {
+      c.kind = general;
+    }
+    return c;
+  }
+};
+
 // Resampled values (u8 values as int32, or floats) through one channel's value map: the
-// same float operations that built the plan's lookup table, so equal to it. Steps that
-// are exact identities (x * 1, x - 0, x / 1) are skipped.
+// same float operations that built the plan's lookup table, so equal to it.
 template <class DF, class V>
-HWY_INLINE hn::Vec<DF> mapped(DF df, const ValueMap& m, const V* values, std::size_t lanes) {
+HWY_INLINE hn::Vec<DF> mapped(DF df, const ChannelMap m, const V* values, std::size_t lanes) {
   const hn::RebindToSigned<DF> di;
   hn::Vec<DF> v;
   if constexpr (std::is_same_v<V, float>) v = load_n(df, values, lanes);
   else v = hn::ConvertTo(df, load_n(di, values, lanes));
-  for (const NormalizeStep& s : m.steps) {
-    if (s.scale != 1.0f) v = s.divide ? hn::Div(v, hn::Set(df, s.scale)) : hn::Mul(v, hn::Set(df, s.scale));
-    if (s.mean != 0.0f) v = hn::Sub(v, hn::Set(df, s.mean));
-    if (s.std != 1.0f) v = hn::Div(v, hn::Set(df, s.std));
+  if (m.kind == ChannelMap::one_step) {
+    v = m.divide ? hn::Div(v, hn::Set(df, m.k)) : hn::Mul(v, hn::Set(df, m.k));
+    return hn::Div(hn::Sub(v, hn::Set(df, m.mean)), hn::Set(df, m.std));
   }
+  if (m.kind == ChannelMap::general)
+    for (const NormalizeStep& s : m.map->steps) {
+      v = s.divide ? hn::Div(v, hn::Set(df, s.scale)) : hn::Mul(v, hn::Set(df, s.scale));
+      v = hn::Div(hn::Sub(v, hn::Set(df, s.mean)), hn::Set(df, s.std));
+    }
   return v;
 }
 
@@ -676,7 +706,7 @@ struct RowStore {
         const S pad = static_cast<S>(p.pad_bits[static_cast<std::size_t>(c)]);
         std::fill(o, o + x0, pad);
         std::fill(o + x1, o + W, pad);
-        const ValueMap& m = p.values[static_cast<std::size_t>(c)];
+        const ChannelMap m = ChannelMap::of(p.values[static_cast<std::size_t>(c)]);
         for (int x = x0; x < x1; x += N) {
           const std::size_t lanes = static_cast<std::size_t>(std::min(N, x1 - x));
           store_n(to_storage<T>(df, mapped(df, m, channel_values[c] + x, lanes)), ds, o + x, lanes);
@@ -692,14 +722,16 @@ struct RowStore {
     int x = x0;
 #if HWY_TARGET != HWY_SCALAR
     if (C == 3 || C == 4) {
+      const ChannelMap m0 = ChannelMap::of(p.values[0]), m1 = ChannelMap::of(p.values[1]),
+                       m2 = ChannelMap::of(p.values[2]), m3 = ChannelMap::of(p.values[3]);
       for (; x + N <= x1; x += N) {
-        const auto r = to_storage<T>(df, mapped(df, p.values[0], channel_values[0] + x, static_cast<std::size_t>(N)));
-        const auto g = to_storage<T>(df, mapped(df, p.values[1], channel_values[1] + x, static_cast<std::size_t>(N)));
-        const auto b = to_storage<T>(df, mapped(df, p.values[2], channel_values[2] + x, static_cast<std::size_t>(N)));
+        const auto r = to_storage<T>(df, mapped(df, m0, channel_values[0] + x, static_cast<std::size_t>(N)));
+        const auto g = to_storage<T>(df, mapped(df, m1, channel_values[1] + x, static_cast<std::size_t>(N)));
+        const auto b = to_storage<T>(df, mapped(df, m2, channel_values[2] + x, static_cast<std::size_t>(N)));
         if (C == 3) {
           hn::StoreInterleaved3(r, g, b, ds, o + static_cast<std::size_t>(x) * 3);
         } else {
-          const auto a = to_storage<T>(df, mapped(df, p.values[3], channel_values[3] + x, static_cast<std::size_t>(N)));
+          const auto a = to_storage<T>(df, mapped(df, m3, channel_values[3] + x, static_cast<std::size_t>(N)));
           hn::StoreInterleaved4(r, g, b, a, ds, o + static_cast<std::size_t>(x) * 4);
         }
       }
@@ -709,7 +741,7 @@ struct RowStore {
     for (; x < x1; x += N) {
       const std::size_t n = static_cast<std::size_t>(std::min(N, x1 - x));
       for (int c = 0; c < C; ++c) {
-        hn::Store(to_storage<T>(df, mapped(df, p.values[static_cast<std::size_t>(c)], channel_values[c] + x, n)), ds, lanes);
+        hn::Store(to_storage<T>(df, mapped(df, ChannelMap::of(p.values[static_cast<std::size_t>(c)]), channel_values[c] + x, n)), ds, lanes);
         for (std::size_t i = 0; i < n; ++i) o[(static_cast<std::size_t>(x) + i) * C + c] = lanes[i];
       }
     }
@@ -820,6 +852,70 @@ void h_block(DA da, const AxisTaps& X, const Src* cols, std::size_t col_stride, 
 }
 #endif
 
+// Source row pixels of the channels in `used` as values, one row per channel at
+// values + s * W: the identity-resize case, where a value is the sample itself.
+template <class Value, class Src>
+void deinterleave_row(const Src* row, int channels, int W, const int* used, int nused, Value* values) {
+  int x = 0;
+#if HWY_TARGET != HWY_SCALAR
+  if constexpr ((std::is_same_v<Src, std::uint8_t> && std::is_same_v<Value, std::int32_t>) ||
+                (std::is_same_v<Src, float> && std::is_same_v<Value, float>)) {
+    if (channels >= 3) {  // every channel (an unused alpha costs a store, not a branch)
+      const hn::ScalableTag<Value> dv;
+      const hn::Rebind<Src, decltype(dv)> ds;  // as many samples as value lanes
+      const int N = static_cast<int>(hn::Lanes(dv));
+      Value* v0 = values;
+      Value* v1 = values + W;
+      Value* v2 = values + 2 * static_cast<std::size_t>(W);
+      Value* v3 = values + 3 * static_cast<std::size_t>(W);
+      const auto put = [&](hn::Vec<decltype(ds)> v, Value* to) HWY_ATTR {
+        if constexpr (std::is_same_v<Src, Value>) {
+          hn::StoreU(hn::Add(v, hn::Zero(dv)), dv, to);  // + 0: -0 becomes +0, as in the reference's sums
+        } else {
+          hn::StoreU(hn::PromoteTo(dv, v), dv, to);
+        }
+      };
+      for (; x + N <= W; x += N) {
+        hn::Vec<decltype(ds)> a, b, c;
+        if (channels == 3) {
+          hn::LoadInterleaved3(ds, row + static_cast<std::size_t>(x) * 3, a, b, c);
+        } else {
+          hn::Vec<decltype(ds)> d;
+          hn::LoadInterleaved4(ds, row + static_cast<std::size_t>(x) * 4, a, b, c, d);
+          put(d, v3 + x);
+        }
+        put(a, v0 + x), put(b, v1 + x), put(c, v2 + x);
+      }
+    }
+  }
+#endif
+  for (int u = 0; u < nused; ++u) {
+    Value* v = values + static_cast<std::size_t>(used[u]) * static_cast<std::size_t>(W);
+    for (int i = x; i < W; ++i) v[i] = static_cast<Value>(row[static_cast<std::size_t>(i) * channels + used[u]]) + Value(0);
+  }
+}
+
+// Both axes untouched (normalise / convert / relayout only): no resampling, each source
+// row goes straight through the value maps into the output. The lowering sets
+// AxisTaps::identity only when output o is source o with weight 1 in the convention's
+// arithmetic (no crop, pad or flip), so the values are the samples themselves.
+template <class Value, class Src, class Shape>
+void map_rows(const Plan& p, const AnyImageView& in, void* out, const int* used, int nused) {
+  const RowStore<Shape> store{p, out};
+  const int W = Shape::width(p), H = Shape::height(p);
+  detail::Workspace& ws = detail::Workspace::for_this_thread();
+  Value* values = ws.values.get<Value>(4 * static_cast<std::size_t>(W) + 1);
+  const Value* channel_values[4];
+  for (int c = 0; c < Shape::channels(p); ++c)
+    channel_values[c] = values + static_cast<std::size_t>(p.channel_source[static_cast<std::size_t>(c)]) * static_cast<std::size_t>(W);
+  const auto* base = static_cast<const unsigned char*>(in.data);
+  for (int y = 0; y < H; ++y) {
+    const Src* row = reinterpret_cast<const Src*>(base + static_cast<std::ptrdiff_t>(y) * in.row_stride);
+    deinterleave_row(row, in.channels, W, used, nused, values);
+    store.row(y, 0, W, channel_values);
+  }
+}
+
 template <Arithmetic A, class Src, class Shape>
 void run_plan(const Plan& p, const AnyImageView& in, void* out) {
   using Acc = typename Traits<A>::Acc;
@@ -838,6 +934,9 @@ void run_plan(const Plan& p, const AnyImageView& in, void* out) {
     for (int c = 0; c < p.out_channels; ++c) needed |= p.channel_source[static_cast<std::size_t>(c)] == s;
     if (needed) used[nused++] = s;
   }
+
+  if (X.identity && Y.identity && !p.transposed && !p.premultiply_alpha)
+    return map_rows<Value, Src, Shape>(p, in, out, used, nused);
 
   const bool any_valid = X.valid_begin < X.valid_end && Y.valid_begin < Y.valid_end;
   const int x0 = X.valid_begin, x1 = X.valid_end;

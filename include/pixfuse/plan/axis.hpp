@@ -39,6 +39,25 @@ struct ResizeTaps {
   std::int32_t* fixed_row(int r) { return fixed.data() + static_cast<std::size_t>(r) * max_taps; }
 };
 
+// The taps of an axis its convention leaves untouched (identity): source i with weight
+// one, in the convention's fixed point too. Pillow and torchvision skip such a pass and
+// OpenCV copies a same-size image, while the filter's own taps can carry weights of
+// 1e-17 (lanczos, bicubic at integer offsets): unit taps give the libraries' exact copy
+// in float arithmetic as well, and let kernels skip the resampling.
+inline ResizeTaps unit_taps(const ResizeTaps& r) {
+  ResizeTaps t;
+  t.resize_rows(r.in_size, r.out_size, 1);
+  for (int i = 0; i < r.out_size; ++i) {
+    t.first[static_cast<std::size_t>(i)] = i;
+    t.count[static_cast<std::size_t>(i)] = 1;
+    t.weights[static_cast<std::size_t>(i)] = 1.0;
+  }
+  t.precision_bits = r.precision_bits;
+  if (!r.fixed.empty()) t.fixed.assign(static_cast<std::size_t>(r.out_size), std::int32_t{1} << r.precision_bits);
+  t.identity = true;
+  return t;
+}
+
 struct AxisTaps {
   int out_size = 0;
   int valid_begin = 0, valid_end = 0;  // output indices that read the source

@@ -185,10 +185,12 @@ class Lowering {
     p.layout = layout_;
     p.resampling = resampling_;
 
-    const compat::AxisPair taps = compat::resize_taps(resampling_, in_.dtype, x_.window_length(),
+    compat::AxisPair taps = compat::resize_taps(resampling_, in_.dtype, x_.window_length(),
                                                       x_.resized_length(), y_.window_length(),
                                                       y_.resized_length(), in_.channels);
     p.arithmetic = taps.arithmetic;
+    if (taps.x.identity) taps.x = unit_taps(taps.x);
+    if (taps.y.identity) taps.y = unit_taps(taps.y);
     p.x = x_.lower(taps.x);
     p.y = y_.lower(taps.y);
     fold_orientation(p);
