@@ -25,8 +25,9 @@ int main() {
   try {
     pixfuse::ImageView<const unsigned char, 3> bad(pixels.data(), 4, 0);
   } catch (const pixfuse::Error& e) {
-    std::printf("pixfuse %s: imagenet on %dx%d on target %s equals the reference; error text: %s\n",
-                pixfuse::version_string, w, h, pixfuse::active_target().c_str(), e.what());
+    std::printf("pixfuse %s: imagenet on %dx%d on target %s equals the reference; JPEG decoder %s; error text: %s\n",
+                pixfuse::version_string, w, h, pixfuse::active_target().c_str(),
+                pixfuse::io::have_turbojpeg() ? "libjpeg-turbo" : "stb_image", e.what());
     return 0;
   }
   return 1;
