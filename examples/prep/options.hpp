@@ -38,6 +38,7 @@ struct Options {
   std::optional<pixfuse::DType> dtype;
   std::string target = "auto";
   bool list_targets = false;
+  std::string device = "cpu";  // cpu | cuda | auto (the GPU when there is one)
   int threads = 1;
   std::string manifest;
   bool time = false;
@@ -79,6 +80,11 @@ Decodes images, runs a preprocessing recipe on each and writes one .npy tensor o
   --layout nchw|nhwc    --dtype f32|f16|bf16|u8|i8
   --target NAME         auto (default), or one of --list-targets
   --list-targets        print the targets usable on this CPU, one per line, and exit
+  --device cpu|cuda|auto
+                        where the preprocess stage runs (default cpu): cuda needs a build
+                        with PIXFUSE_CUDA and a GPU, else it fails; auto takes the GPU when
+                        there is one and otherwise says so in one line and uses the CPU.
+                        Decoding stays on the CPU threads; the GPU takes a chunk at a time
   --threads N           worker threads in all (default 1); images are decoded and
                         preprocessed in parallel, a bounded number of images in flight
   --fast-decode         JPEG: decode at 1/2, 1/4 or 1/8 size by DCT scaling when the recipe
@@ -91,7 +97,7 @@ Decodes images, runs a preprocessing recipe on each and writes one .npy tensor o
   --quiet               no summary table on stderr
   --manifest PATH       JSON lines: index, path, status, error, width, height (as stored),
                         row, batch, orientation (EXIF 1-8), reduction (DCT scale)
-  --time                last line of stdout: JSON {images, failed, repeat, threads, total_s,
+  --time                last line of stdout: JSON {images, failed, repeat, threads, device, total_s,
                         img_per_s, decode_s, preprocess_s, write_s, preprocess_img_per_s};
                         decode_s and preprocess_s are summed over the threads
   --repeat K            run the preprocess stage K times (measurement)
@@ -224,6 +230,11 @@ inline Options parse_options(int argc, char** argv) {
       o.dtype = *t;
     } else if (a == "--target") o.target = value(i, a);
     else if (a == "--list-targets") o.list_targets = true;
+    else if (a == "--device") {
+      o.device = value(i, a);
+      if (o.device != "cpu" && o.device != "cuda" && o.device != "auto")
+        throw UsageError{"--device: expected cpu, cuda or auto, got '" + o.device + "'"};
+    }
     else if (a == "--threads") o.threads = detail::parse_positive(a, value(i, a));
     else if (a == "--manifest") o.manifest = value(i, a);
     else if (a == "--time") o.time = true;

@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "json.hpp"
+#include "gpu.hpp"
 #include "options.hpp"
 #include "pixfuse/executor.hpp"
 #include "pixfuse/io/npy_writer.hpp"
@@ -297,6 +298,23 @@ void check_target(const prep::Options& o) {
   }
 }
 
+// --device: the GPU batch runner, or nullptr for the CPU. auto falls back to the CPU with
+// one line saying why; an explicit cuda that cannot be had is an error naming the flag.
+std::unique_ptr<prep::GpuBatch> open_device(const prep::Options& o) {
+  if (o.device == "cpu") return nullptr;
+  std::string reason = prep::gpu_unavailable_reason();
+  if (reason.empty()) {
+    try {
+      return prep::make_gpu_batch();
+    } catch (const std::exception& e) {
+      reason = e.what();
+    }
+  }
+  if (o.device == "cuda") throw prep::UsageError{"--device cuda: " + reason};
+  std::fprintf(stderr, "pixfuse-prep: --device auto: %s; using the CPU\n", reason.c_str());
+  return nullptr;
+}
+
 int run(const prep::Options& o) {
   if (o.list_targets) {
     for (const std::string& t : pf::available_targets()) std::printf("%s\n", t.c_str());
@@ -325,6 +343,7 @@ int run(const prep::Options& o) {
     if (!manifest) throw pf::Error(o.manifest + ": cannot create the manifest");
   }
 
+  const std::unique_ptr<prep::GpuBatch> gpu = open_device(o);
   pf::Executor executor(o.threads);
   std::vector<StageTimes> times(static_cast<std::size_t>(o.threads) + 1);
   std::atomic<int> next_thread{0};
@@ -347,6 +366,50 @@ int run(const prep::Options& o) {
   // thread's writes, small enough to bound memory (one output slot per image).
   const std::size_t chunk = static_cast<std::size_t>(std::max(16, 8 * o.threads));
   std::vector<unsigned char> slots;
+  // With a GPU the workers only decode and look up plans; the chunk then goes to the GPU
+  // in one batch (sources and plans are held until then).
+  std::vector<Source> sources(gpu ? chunk : 0);
+  std::vector<std::shared_ptr<const pf::Plan>> plans(gpu ? chunk : 0);
+  std::vector<unsigned char> gpu_out;
+  std::vector<const unsigned char*> result(chunk);  // each good image's output row
+  double gpu_s = 0;
+  // The chunk's decoded images in one GPU batch, outputs packed in input order. Should
+  // the GPU fail, the chunk runs on the CPU instead (said once per chunk): nothing lost.
+  auto run_chunk_on_gpu = [&](prep::GpuBatch& device, std::size_t begin, std::size_t end) {
+    std::vector<std::size_t> good;
+    std::vector<const pf::Plan*> batch_plans;
+    std::vector<pf::AnyImageView> batch_images;
+    for (std::size_t i = begin; i < end; ++i) {
+      if (!items[i].error.empty() || !plans[i - begin]) continue;
+      good.push_back(i);
+      batch_plans.push_back(plans[i - begin].get());
+      batch_images.push_back(*sources[i - begin].view);
+    }
+    if (!good.empty()) {
+      gpu_out.resize(good.size() * slot_bytes);
+      const pf::Plan& p = *shape_plan;
+      const auto n = static_cast<std::int64_t>(good.size());
+      const pf::TensorShape batch{n, p.out_channels, p.out_height, p.out_width};
+      try {
+        for (int k = 0; k < o.repeat; ++k)
+          device.run(batch_plans, batch_images, pf::AnyTensorView(gpu_out.data(), p.out_dtype, p.layout, batch));
+        for (std::size_t k = 0; k < good.size(); ++k) result[good[k] - begin] = gpu_out.data() + k * slot_bytes;
+      } catch (const std::exception& e) {
+        progress.clear_line();
+        std::fprintf(stderr, "pixfuse-prep: %s; images %zu..%zu run on the CPU\n", e.what(), begin, end - 1);
+        for (std::size_t k = 0; k < good.size(); ++k) {
+          unsigned char* out = slots.data() + (good[k] - begin) * slot_bytes;
+          const pf::Plan& plan = *batch_plans[k];
+          pf::run(plan, batch_images[k], pf::AnyTensorView(out, plan.out_dtype, plan.layout, plan.output_shape()));
+          result[good[k] - begin] = out;
+        }
+      }
+    }
+    for (std::size_t i = begin; i < end; ++i) {  // free the chunk's pixels
+      sources[i - begin] = Source{};
+      plans[i - begin].reset();
+    }
+  };
   for (std::size_t begin = 0; begin < items.size(); begin += chunk) {
     const std::size_t end = std::min(items.size(), begin + chunk);
     auto process = [&](std::size_t i) {
@@ -373,9 +436,15 @@ int run(const prep::Options& o) {
           throw pf::Error(it.path + ": output shape " + shape_text(plan.output_shape()) + " differs from the batch's " +
                           shape_text(*shape) + "; give the recipe a fixed output size (--crop, --resize or --letterbox)");
         }
-        unsigned char* out = slots.data() + (i - begin) * slot_bytes;
-        for (int k = 0; k < o.repeat; ++k)
-          pf::run(plan, *s.view, pf::AnyTensorView(out, plan.out_dtype, plan.layout, plan.output_shape()));
+        if (gpu) {
+          sources[i - begin] = std::move(s);
+          plans[i - begin] = cached;
+        } else {
+          unsigned char* out = slots.data() + (i - begin) * slot_bytes;
+          for (int k = 0; k < o.repeat; ++k)
+            pf::run(plan, *s.view, pf::AnyTensorView(out, plan.out_dtype, plan.layout, plan.output_shape()));
+          result[i - begin] = out;
+        }
         t.preprocess += seconds_since(t0);
       } catch (const std::exception& e) {
         it.error = e.what();
@@ -387,13 +456,18 @@ int run(const prep::Options& o) {
     std::size_t first = begin;
     while (!shape && first < end) process(first++);
     executor.parallel_for(end - first, [&, first](std::size_t k) { process(first + k); });
+    if (gpu) {
+      const auto t_gpu = Clock::now();
+      run_chunk_on_gpu(*gpu, begin, end);
+      gpu_s += seconds_since(t_gpu);
+    }
 
     // In order: the good rows to the output, failures to stderr, every item to the manifest.
     const auto t_write = Clock::now();
     for (std::size_t i = begin; i < end; ++i) {
       Item& it = items[i];
       if (it.error.empty()) {
-        output.append(slots.data() + (i - begin) * slot_bytes, *shape_plan, it.batch, it.row);
+        output.append(result[i - begin], *shape_plan, it.batch, it.row);
       } else {
         ++failed;
         progress.clear_line();
@@ -421,11 +495,13 @@ int run(const prep::Options& o) {
     const std::string where = files.size() == 1 ? files[0]
                                                 : files.front() + " .. " + files.back() + " (" +
                                                       std::to_string(files.size()) + " files)";
-    std::printf("pixfuse-prep: wrote %s: %lld image(s), shape (%lld, %lld, %lld, %lld) %s, %s, compat %s, target %s, %zu failed\n",
+    const std::string device = gpu ? gpu->describe() : std::string("cpu");
+    std::printf("pixfuse-prep: wrote %s: %lld image(s), shape (%lld, %lld, %lld, %lld) %s, %s, compat %s, target %s, device %s, %zu failed\n",
                 where.c_str(), static_cast<long long>(good), static_cast<long long>(dims[0]),
                 static_cast<long long>(dims[1]), static_cast<long long>(dims[2]), static_cast<long long>(dims[3]),
                 std::string(pf::name(p.out_dtype)).c_str(), std::string(pf::name(p.layout)).c_str(),
-                std::string(pf::name(p.resampling.compat)).c_str(), pf::active_target().c_str(), failed);
+                std::string(pf::name(p.resampling.compat)).c_str(), pf::active_target().c_str(), device.c_str(),
+                failed);
   } else {
     std::fprintf(stderr, "pixfuse-prep: no image succeeded; nothing written\n");
   }
@@ -438,7 +514,7 @@ int run(const prep::Options& o) {
   const double rate = total_s > 0 ? static_cast<double>(good) / total_s : 0.0;
   if (!o.quiet) {
     // The summary table (stderr: stdout stays machine-readable).
-    const double busy = sum.decode + sum.preprocess + write_s;
+    const double busy = sum.decode + sum.preprocess + gpu_s + write_s;
     auto line = [&](const char* stage, double s, const char* note) {
       std::fprintf(stderr, "  %-11s %9.3f  %5.1f%%  %9.1f  %s\n", stage, s, busy > 0 ? 100 * s / busy : 0.0,
                    s > 0 ? static_cast<double>(good) / s : 0.0, note);
@@ -449,16 +525,18 @@ int run(const prep::Options& o) {
     std::fprintf(stderr, "  %-11s %9s  %6s  %9s\n", "stage", "seconds", "share", "img/s");
     line("decode", sum.decode, "read + header + decode, summed over threads");
     line("preprocess", sum.preprocess, o.repeat > 1 ? "plan + kernel, summed over threads, x --repeat" : "plan + kernel, summed over threads");
+    if (gpu) line("gpu", gpu_s, "one batch per chunk: staging, transfers, kernel (main thread)");
     line("write", write_s, "output .npy and manifest (main thread)");
   }
   if (o.time) {
-    const double pre_rate = sum.preprocess > 0 ? static_cast<double>(good) * o.repeat / sum.preprocess : 0.0;
-    std::printf("{\"images\": %lld, \"failed\": %zu, \"repeat\": %d, \"threads\": %d, \"total_s\": %s, \"img_per_s\": %s, "
-                "\"decode_s\": %s, \"preprocess_s\": %s, \"write_s\": %s, \"preprocess_img_per_s\": %s}\n",
-                static_cast<long long>(good), failed, o.repeat, o.threads, prep::json::number(total_s).c_str(),
-                prep::json::number(rate).c_str(), prep::json::number(sum.decode).c_str(),
-                prep::json::number(sum.preprocess).c_str(), prep::json::number(write_s).c_str(),
-                prep::json::number(pre_rate).c_str());
+    const double pre_s = sum.preprocess + gpu_s;  // with a GPU: plan lookups + the batches
+    const double pre_rate = pre_s > 0 ? static_cast<double>(good) * o.repeat / pre_s : 0.0;
+    std::printf("{\"images\": %lld, \"failed\": %zu, \"repeat\": %d, \"threads\": %d, \"device\": %s, \"total_s\": %s, "
+                "\"img_per_s\": %s, \"decode_s\": %s, \"preprocess_s\": %s, \"write_s\": %s, \"preprocess_img_per_s\": %s}\n",
+                static_cast<long long>(good), failed, o.repeat, o.threads, prep::json::quote(gpu ? "cuda" : "cpu").c_str(),
+                prep::json::number(total_s).c_str(), prep::json::number(rate).c_str(),
+                prep::json::number(sum.decode).c_str(), prep::json::number(pre_s).c_str(),
+                prep::json::number(write_s).c_str(), prep::json::number(pre_rate).c_str());
   }
   return good > 0 ? 0 : 1;
 }
