@@ -10,12 +10,20 @@
 #   cmake/install-deps.sh --arm      + aarch64 cross compiler, qemu-user, arm64 Highway and
 #                                    GoogleTest (Debian multiarch: adds the arm64 architecture)
 #   cmake/install-deps.sh --jpeg     + libjpeg-turbo (faster decode, DCT scaling)
-#   cmake/install-deps.sh --all      every group
+#   cmake/install-deps.sh --report   + everything bench/report/report.py compares against:
+#                                    the --bench group, stb_image_resize, and two Python venvs
+#                                    (PyPI): /opt/pfx-venv (torch, torchvision, jax[cpu], on top
+#                                    of Debian's numpy/Pillow/OpenCV/matplotlib) and
+#                                    /opt/pfx-simd-venv (pillow-simd, built with -mavx2 where the
+#                                    CPU has AVX2). Never needed by the library or its tests.
+#                                    PFX_VENV / PFX_SIMD_VENV choose other folders.
+#   cmake/install-deps.sh --all      every Debian group (not --report, which downloads from PyPI)
 set -euo pipefail
 
 packages=(g++ cmake ninja-build pkg-config libhwy-dev libeigen3-dev libxsimd-dev libstb-dev
           libgtest-dev libbenchmark-dev)
 arm=false
+report=false
 for arg in "$@"; do
   case "$arg" in
     --bench) packages+=(python3 python3-numpy python3-pil python3-opencv libopencv-dev
@@ -23,9 +31,14 @@ for arg in "$@"; do
     --arm) arm=true
            packages+=(g++-aarch64-linux-gnu qemu-user libhwy-dev:arm64 libgtest-dev:arm64) ;;
     --jpeg) packages+=(libturbojpeg0-dev libjpeg62-turbo-dev) ;;
+    # --- report group (bench/report/report.py) ---
+    --report) report=true
+              packages+=(python3 python3-numpy python3-pil python3-opencv libopencv-dev python3-matplotlib
+                         python3-venv python3-dev libstb-dev libjpeg-dev zlib1g-dev) ;;
+    # --- end report group ---
     --all) exec "$0" --bench --arm --jpeg ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
-    *) echo "install-deps.sh: unknown option '$arg' (expected --bench, --arm, --jpeg, --all)" >&2
+    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d'; exit 0 ;;
+    *) echo "install-deps.sh: unknown option '$arg' (expected --bench, --arm, --jpeg, --report, --all)" >&2
        exit 2 ;;
   esac
 done
@@ -43,27 +56,68 @@ installed() {
 
 missing=()
 for p in "${packages[@]}"; do installed "$p" || missing+=("$p"); done
-if [ ${#missing[@]} -eq 0 ]; then
-  echo "install-deps.sh: all ${#packages[@]} packages already installed"
-  exit 0
-fi
 
+# sudo when not root and root is needed; fails with a message naming what needs it.
 sudo=()
-if [ "$(id -u)" -ne 0 ]; then
+need_root() {
+  [ "$(id -u)" -eq 0 ] && return 0
   if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
     sudo=(sudo)
   else
-    echo "install-deps.sh: these packages are missing and installing them needs root:" >&2
-    echo "  ${missing[*]}" >&2
+    echo "install-deps.sh: $1 needs root:" >&2
+    echo "  $2" >&2
     echo "run this script as root (or with passwordless sudo)" >&2
     exit 1
   fi
+}
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps.sh: all ${#packages[@]} packages already installed"
+else
+  need_root "installing these missing packages" "${missing[*]}"
+  if $arm && ! dpkg --print-foreign-architectures | grep -qx arm64; then
+    "${sudo[@]}" dpkg --add-architecture arm64
+  fi
+  echo "install-deps.sh: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo[@]}" apt-get update -qq
+  "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-if $arm && ! dpkg --print-foreign-architectures | grep -qx arm64; then
-  "${sudo[@]}" dpkg --add-architecture arm64
+# --- report group: Python peers from PyPI, in venvs under /opt (never used by the tests) ---
+if $report; then
+  venv=${PFX_VENV:-/opt/pfx-venv}
+  simd_venv=${PFX_SIMD_VENV:-/opt/pfx-simd-venv}
+  # make_venv DIR: a venv on top of Debian's python3 (its numpy, Pillow, OpenCV, matplotlib).
+  make_venv() {
+    [ -x "$1/bin/python" ] && return 0
+    local parent; parent=$(dirname "$1")
+    if [ -w "$parent" ]; then
+      python3 -m venv --system-site-packages "$1"
+    else
+      need_root "creating $1" "python3 -m venv --system-site-packages $1"
+      "${sudo[@]}" python3 -m venv --system-site-packages "$1"
+      "${sudo[@]}" chown -R "$(id -u):$(id -g)" "$1"
+    fi
+  }
+  if [ -x "$venv/bin/python" ] && "$venv/bin/python" -c "import torch, torchvision, jax" 2>/dev/null; then
+    echo "install-deps.sh: $venv already has torch, torchvision and jax"
+  else
+    echo "install-deps.sh: installing torch, torchvision, jax[cpu] from PyPI into $venv (large download)"
+    make_venv "$venv"
+    "$venv/bin/python" -m pip install -q --upgrade pip
+    "$venv/bin/python" -m pip install -q torch torchvision "jax[cpu]"
+  fi
+  if [ -x "$simd_venv/bin/python" ] &&
+     "$simd_venv/bin/python" -c "import PIL, sys; sys.exit('.post' not in PIL.__version__)" 2>/dev/null; then
+    echo "install-deps.sh: $simd_venv already has Pillow-SIMD"
+  else
+    cc_flags=""
+    grep -qw avx2 /proc/cpuinfo 2>/dev/null && cc_flags=" -mavx2"
+    echo "install-deps.sh: building pillow-simd from PyPI into $simd_venv (CC=\"cc$cc_flags\"; a few minutes)"
+    make_venv "$simd_venv"
+    CC="cc$cc_flags" "$simd_venv/bin/python" -m pip install -q --no-cache-dir --no-binary pillow-simd pillow-simd
+  fi
+  echo "install-deps.sh: report peers ready: $venv/bin/python bench/report/report.py"
 fi
-echo "install-deps.sh: installing ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-"${sudo[@]}" apt-get update -qq
-"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# --- end report group ---

@@ -393,6 +393,7 @@ CPP_ROWS = [
     ("imagenet_pil/pixfuse", "pixfuse {t} ({mode})", "PIL bilinear (antialiased), bit-exact"),
     ("imagenet/opencv:linear", "OpenCV C++ INTER_LINEAR + blobFromImage", "OpenCV bilinear, aliased"),
     ("imagenet/opencv:area", "OpenCV C++ INTER_AREA + blobFromImage", "OpenCV area"),
+    ("imagenet/stb:triangle", "stb_image_resize u8 triangle + normalise (C)", "antialiased triangle, float weights"),
     ("imagenet_cv/pixfuse", "pixfuse {t} opencv mode, bilinear ({mode})", "= OpenCV INTER_LINEAR"),
     ("imagenet_cv_area/pixfuse", "pixfuse {t} opencv mode, area ({mode})", "= OpenCV INTER_AREA"),
     ("direct224/opencv:linear", "OpenCV C++ INTER_LINEAR to 224x224 + blobFromImage", "OpenCV bilinear, aliased"),
@@ -454,6 +455,7 @@ def build_table(cpp_rows, py_results, bw, context):
         if row.get("target") and row["mode"] == "warm" and row["status"] == "ok":
             best[row["key"]] = max(best.get(row["key"], 0), row["img_s"])
     ref_of = {"imagenet_pil/pixfuse": "imagenet_pil/pixfuse", "imagenet/opencv:linear": "imagenet_cv/pixfuse",
+              "imagenet/stb:triangle": "imagenet_pil/pixfuse",
               "imagenet_cv/pixfuse": "imagenet_cv/pixfuse", "imagenet/opencv:area": "imagenet_cv_area/pixfuse",
               "imagenet_cv_area/pixfuse": "imagenet_cv_area/pixfuse", "direct224/opencv:linear": "direct224/pixfuse",
               "direct224/pixfuse": "direct224/pixfuse", "yolo/opencv:linear": "yolo/pixfuse",
@@ -477,7 +479,8 @@ def build_table(cpp_rows, py_results, bw, context):
         row["vs_pixfuse_pil"] = row["img_s"] / best["imagenet_pil/pixfuse"] \
             if row["recipe"] == "imagenet" and best.get("imagenet_pil/pixfuse") else None
         row["roofline"] = row["gbs"] / read_bw if read_bw and row["gbs"] is not None else None
-    order = ["imagenet_pil/pixfuse", "py:pillow", "py:pillow-simd", "py:torchvision", "imagenet_cv/pixfuse",
+    order = ["imagenet_pil/pixfuse", "py:pillow", "py:pillow-simd", "py:torchvision", "imagenet/stb:triangle",
+             "imagenet_cv/pixfuse",
              "imagenet/opencv:linear", "py:opencv-linear", "imagenet_cv_area/pixfuse", "imagenet/opencv:area",
              "py:opencv-area", "direct224/pixfuse", "direct224/opencv:linear", "yolo/pixfuse", "yolo/opencv:linear"]
     rows.sort(key=lambda r: order.index(r["key"]))  # stable: targets keep peers_bench's order
@@ -540,6 +543,8 @@ def main() -> int:
     ap.add_argument("--max-images", type=int, default=0, help="use only the first N photos (a quick run)")
     ap.add_argument("--json", type=Path, default=ROOT / "build" / "bench-results" / "peers.json")
     ap.add_argument("--no-install", action="store_true", help="do not create the Pillow-SIMD venv")
+    ap.add_argument("--pillow-simd-python", help="a Python whose PIL is Pillow-SIMD (default: the venv "
+                    "build/bench-venv-pillow-simd, created when missing)")
     # worker mode
     ap.add_argument("--worker", choices=list(WORKERS), help=argparse.SUPPRESS)
     ap.add_argument("--dump-dir", help=argparse.SUPPRESS)
@@ -574,7 +579,9 @@ def main() -> int:
             if name not in WORKERS:
                 raise SystemExit(f"--peers: unknown peer {name} (one of {', '.join(WORKERS)})")
             python = sys.executable
-            if name == "pillow-simd":
+            if name == "pillow-simd" and args.pillow_simd_python:
+                python = args.pillow_simd_python
+            elif name == "pillow-simd":
                 python, note = ensure_pillow_simd(not args.no_install)
                 if python is None:
                     py_results[name] = {"worker": name, "status": "missing: " + note}

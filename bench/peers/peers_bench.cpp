@@ -61,6 +61,12 @@
 
 #include <pixfuse/pixfuse.hpp>
 
+#if PIXFUSE_BENCH_HAVE_STB_RESIZE
+#define STB_IMAGE_RESIZE_IMPLEMENTATION
+#define STB_IMAGE_RESIZE_STATIC
+#include <stb/stb_image_resize.h>
+#endif
+
 namespace pf = pixfuse;
 namespace fs = std::filesystem;
 
@@ -191,6 +197,35 @@ Pipeline opencv_imagenet(int interpolation, const char* name) {
   };
   return p;
 }
+
+#if PIXFUSE_BENCH_HAVE_STB_RESIZE
+// stb_image_resize 0.97 (Debian libstb-dev): the same shorter-side-256 size with its triangle
+// filter (widened when shrinking: antialiased, like PIL's bilinear but float weights, clamped
+// edges, u8 result), linear colour space; the 224 crop, then normalise into NCHW f32.
+Pipeline stb_imagenet() {
+  auto resized = std::make_shared<std::vector<unsigned char>>();
+  Pipeline p{"imagenet/stb:triangle", {1, 3, 224, 224}, [] {}, nullptr};
+  p.run = [resized](std::size_t i, float* out) {
+    const cv::Mat& rgb = g_photos[i].rgb;
+    const cv::Size s = shorter_side(rgb.cols, rgb.rows, 256);
+    resized->resize(static_cast<std::size_t>(s.width) * s.height * 3);
+    if (!stbir_resize_uint8_generic(rgb.data, rgb.cols, rgb.rows, static_cast<int>(rgb.step[0]), resized->data(),
+                                    s.width, s.height, 0, 3, STBIR_ALPHA_CHANNEL_NONE, 0, STBIR_EDGE_CLAMP,
+                                    STBIR_FILTER_TRIANGLE, STBIR_COLORSPACE_LINEAR, nullptr))
+      die("stbir_resize_uint8_generic failed");
+    const int left = crop_offset(s.width, 224), top = crop_offset(s.height, 224);
+    const float a[3] = {1.0f / (255.0f * kStd[0]), 1.0f / (255.0f * kStd[1]), 1.0f / (255.0f * kStd[2])};
+    const float b[3] = {-kMean[0] / kStd[0], -kMean[1] / kStd[1], -kMean[2] / kStd[2]};
+    for (int y = 0; y < 224; ++y) {
+      const unsigned char* row = resized->data() + (static_cast<std::size_t>(top + y) * s.width + left) * 3;
+      for (int x = 0; x < 224; ++x)
+        for (int c = 0; c < 3; ++c)
+          out[(static_cast<std::size_t>(c) * 224 + y) * 224 + x] = row[3 * x + c] * a[c] + b[c];
+    }
+  };
+  return p;
+}
+#endif
 
 Pipeline opencv_direct224() {
   auto resized = std::make_shared<cv::Mat>();
@@ -512,6 +547,12 @@ int main(int argc, char** argv) {
   Pipeline* cv_area = add(opencv_imagenet(cv::INTER_AREA, "imagenet/opencv:area"));
   Pipeline* cv_direct = add(opencv_direct224());
   Pipeline* cv_yolo = add(opencv_yolo());
+#if PIXFUSE_BENCH_HAVE_STB_RESIZE
+  Pipeline* stb = add(stb_imagenet());
+#else
+  Pipeline* stb = nullptr;
+  std::fprintf(stderr, "missing stb_image_resize: stb_image_resize.h not found at build time (libstb-dev)\n");
+#endif
   Pipeline* pil_warm = add(pixfuse_pipeline("imagenet_pil/pixfuse", recipe_imagenet_pil(), true));
   Pipeline* pil_cold = add(pixfuse_pipeline("imagenet_pil/pixfuse", recipe_imagenet_pil(), false));
   Pipeline* icv_warm = add(pixfuse_pipeline("imagenet_cv/pixfuse", recipe_imagenet_cv(), true));
@@ -532,6 +573,7 @@ int main(int argc, char** argv) {
                rb_d224 = recipe_read_bytes(recipe_direct224_cv()),
                rb_yolo = recipe_read_bytes(recipe_yolo());
   for (Pipeline* p : {pil_warm, pil_cold}) p->read_bytes = rb_pil;
+  if (stb) stb->read_bytes = rb_pil;  // antialiased too: it reads what PIL's bilinear reads
   for (Pipeline* p : {icv_warm, icv_cold, cv_linear}) p->read_bytes = rb_cv;
   for (Pipeline* p : {area_warm, area_cold, cv_area}) p->read_bytes = rb_area;
   for (Pipeline* p : {d224_warm, d224_cold, cv_direct}) p->read_bytes = rb_d224;
@@ -587,6 +629,11 @@ int main(int argc, char** argv) {
         "info  imagenet_pil (antialiased) vs imagenet/opencv:linear (aliased): max|diff| %.3g\n",
         d.max_abs);
   }
+  if (stb) {  // Another antialiased triangle (float weights, clamped edges): information only.
+    check_shape(*stb, s224);
+    const Diff d = compare(refs[0].scalar, run_all(*stb), n224, 0);
+    std::fprintf(stderr, "info  imagenet_pil/pixfuse:scalar vs imagenet/stb:triangle: max|diff| %.3g\n", d.max_abs);
+  }
   if (!opt.dump_dir.empty()) {
     fs::create_directories(opt.dump_dir);
     const std::size_t k = std::min<std::size_t>(g_photos.size(), 8);
@@ -628,6 +675,7 @@ int main(int argc, char** argv) {
   }
   reg("imagenet/opencv:linear", cv_linear, "");
   reg("imagenet/opencv:area", cv_area, "");
+  if (stb) reg("imagenet/stb:triangle", stb, "");
   for (const std::string& t : targets) reg("imagenet_cv/pixfuse:" + t + "/warm", icv_warm, t);
   reg("imagenet_cv/pixfuse:" + best + "/lowering", icv_cold, best);
   for (const std::string& t : targets) reg("imagenet_cv_area/pixfuse:" + t + "/warm", area_warm, t);
