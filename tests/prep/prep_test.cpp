@@ -10,11 +10,27 @@
 #include <string>
 #include <vector>
 
-#include "pixfuse/pixfuse.hpp"
+// The reference kernels, not the dispatched ones: what pixfuse-prep writes must equal the
+// spec (the fused kernels equal it on every target, tests/cpu), and this file then does
+// not compile the SIMD kernels for every target again.
+#include "pixfuse/cpu/reference.hpp"
+#include "pixfuse/io/decode.hpp"
+#include "pixfuse/io/npy.hpp"
+#include "pixfuse/plan/lower.hpp"
+#include "pixfuse/recipe/presets.hpp"
+#include "pixfuse/recipe/recipe.hpp"
 #include "prep_runner.hpp"
 
 namespace fs = std::filesystem;
 namespace pf = pixfuse;
+
+namespace {
+// The reference kernels running `recipe` on `view`: what pixfuse-prep must write.
+template <class R>
+void reference(const R& recipe, const pf::AnyImageView& view, const pf::AnyTensorView& out) {
+  pf::run_reference(pf::make_plan(recipe, pf::InputShape::of(view)), view, out);
+}
+}  // namespace
 
 using namespace prep_test;
 
@@ -27,7 +43,7 @@ TEST_F(Prep, ImagenetPresetMatchesTheLibrary) {
   // Row 1 is camera.png (sorted), a gray image converted to RGB.
   const pf::io::DecodedImage img = pf::io::decode_file(kData + "/camera.png");
   std::vector<float> want(3 * 224 * 224);
-  pf::run(pf::presets::imagenet(), img.view(), pf::AnyTensorView(want.data(), pf::DType::f32, pf::Layout::nchw, {1, 3, 224, 224}));
+  reference(pf::presets::imagenet(), img.view(), pf::AnyTensorView(want.data(), pf::DType::f32, pf::Layout::nchw, {1, 3, 224, 224}));
   EXPECT_EQ(0, std::memcmp(a.data<float>() + want.size(), want.data(), want.size() * 4));
 }
 
@@ -39,7 +55,7 @@ TEST_F(Prep, ResampledPixelsAsU8Nhwc) {
   ASSERT_EQ(a.shape, (std::vector<std::int64_t>{1, 24, 32, 3}));
   const pf::io::DecodedImage img = pf::io::decode_file(kData + "/rocket.jpg");
   std::vector<std::uint8_t> want(24 * 32 * 3);
-  pf::run(pf::to_rgb() | pf::resize(32, 24).filter(pf::Filter::bicubic).compat(pf::Compat::opencv) | pf::nhwc() |
+  reference(pf::to_rgb() | pf::resize(32, 24).filter(pf::Filter::bicubic).compat(pf::Compat::opencv) | pf::nhwc() |
               pf::cast<std::uint8_t>(),
           img.view(), pf::AnyTensorView(want.data(), pf::DType::u8, pf::Layout::nhwc, {1, 3, 24, 32}));
   EXPECT_EQ(0, std::memcmp(a.data<std::uint8_t>(), want.data(), want.size()));
@@ -173,7 +189,7 @@ TEST_F(Prep, FastDecodeRunsTheRecipeOnTheReducedImage) {
   const pf::io::DecodedImage img = pf::io::decode_file(kData + "/chelsea.jpg", o);
   ASSERT_EQ(img.width(), 113);
   std::vector<float> want(3 * 32 * 32);
-  pf::run(pf::to_rgb() | pf::resize_shorter(32) | pf::center_crop(32, 32) | pf::normalize(pf::over(255), {0.0f}, {1.0f}) |
+  reference(pf::to_rgb() | pf::resize_shorter(32) | pf::center_crop(32, 32) | pf::normalize(pf::over(255), {0.0f}, {1.0f}) |
               pf::nchw() | pf::cast<float>(),
           img.view(), pf::AnyTensorView(want.data(), pf::DType::f32, pf::Layout::nchw, {1, 3, 32, 32}));
   const pf::io::NpyArray a = pf::io::read_npy(path("o.npy"));
@@ -190,7 +206,7 @@ TEST_F(Prep, ExifOrientationIsFoldedIntoThePlan) {
   std::vector<std::uint8_t> want(3 * 20 * 12);
   const auto recipe = pf::to_rgb() | pf::resize(12, 20) | pf::normalize(pf::ScaleFactor(1.0f), {0.0f}, {1.0f}) |
                       pf::nchw() | pf::cast<std::uint8_t>();
-  pf::run(pf::make_plan(recipe, pf::InputShape::of(img.view(), pf::Orientation::rotate_90_cw)), img.view(),
+  pf::run_reference(pf::make_plan(recipe, pf::InputShape::of(img.view(), pf::Orientation::rotate_90_cw)), img.view(),
           pf::AnyTensorView(want.data(), pf::DType::u8, pf::Layout::nchw, {1, 3, 20, 12}));
   const pf::io::NpyArray a = pf::io::read_npy(path("o.npy"));
   ASSERT_EQ(a.shape, (std::vector<std::int64_t>{1, 3, 20, 12}));

@@ -76,7 +76,8 @@ template <class D, class T>
 hn::Vec<D> load_n(D d, const T* p, std::size_t n) {
   if (n == hn::Lanes(d)) return hn::LoadU(d, p);
   alignas(64) T lanes[HWY_MAX_BYTES / sizeof(T)] = {};
-  std::memcpy(lanes, p, n * sizeof(T));
+  // The bound states n <= the buffer for GCC's object-size checks (a no-op otherwise).
+  std::memcpy(lanes, p, std::min(n, sizeof(lanes) / sizeof(T)) * sizeof(T));
   return hn::Load(d, lanes);
 }
 template <class D, class T>
@@ -84,7 +85,7 @@ void store_n(hn::Vec<D> v, D d, T* p, std::size_t n) {
   if (n == hn::Lanes(d)) return hn::StoreU(v, d, p);
   alignas(64) T lanes[HWY_MAX_BYTES / sizeof(T)];
   hn::Store(v, d, lanes);
-  std::memcpy(p, lanes, n * sizeof(T));
+  std::memcpy(p, lanes, std::min(n, sizeof(lanes) / sizeof(T)) * sizeof(T));
 }
 
 // ---------------------------------------------------------------------------------------
