@@ -889,6 +889,10 @@ def markdown(report: dict, args) -> str:
     if ahead:
         for a in ahead:
             L.append(f"- {a}")
+        L.append("")
+        L.append("Why, where it is known:")
+        L.append("")
+        L.extend(WHY_AHEAD_TEXT)
     else:
         L.append("- none in this run")
     L.append("")
@@ -951,6 +955,23 @@ BOUNDS_TEXT = [
     "preprocessing; DCT-domain downscaling (decode at 1/2, 1/4, 1/8) is the lever.",
     "- **normalise + NHWC→NCHW alone** (stages): 1 byte in, 4 bytes out per value: **bandwidth-bound** (store "
     "bandwidth) once the loop is vectorised.",
+]
+
+
+WHY_AHEAD_TEXT = [
+    "- **OpenCV INTER_LINEAR, same output (opencv mode: seeds' workload, direct 224, YOLO letterbox)**: OpenCV "
+    "specialises the 2-tap linear filter: it resizes only the source rows an output row needs, row by row, "
+    "vectorised along the row, and reuses them for the next output row. pixfuse runs one tap engine for every "
+    "filter: it transposes blocks of 8 source rows (`transpose_in`) to vectorise across rows, which pays off for "
+    "wide antialiasing filters but dominates a 2-tap sampling of sparse columns (direct 224 on a photo: 3.2M of "
+    "7.3M instructions in `transpose_in`, callgrind). The fix, not done yet: a row-vectorised path for "
+    "non-antialiased filters of at most 2 taps.",
+    "- **End to end with fast decode vs Pillow + draft()**: both decode with libjpeg-turbo's DCT scaling at the "
+    "same scale, which is ~90% of the time; preprocessing is the remaining tenth, so they tie.",
+    "- **normalise + NHWC→NCHW alone**: pixfuse routes the row through an int32 staging row (deinterleave, then "
+    "map and store per channel) where a plain loop does one fused pass; the *affine* variants fold "
+    "`(x/255 - mean)/std` into `a*x + b`, which changes 74% of the values (up to 116 ulp) and which pixfuse does "
+    "not do.",
 ]
 
 
