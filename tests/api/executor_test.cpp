@@ -13,30 +13,13 @@
 #include <thread>
 #include <vector>
 
+#include "latch.hpp"
+
 namespace pf = pixfuse;
 
 namespace {
 
-// A one-shot flag a test thread can wait on; the timeout only guards against a hang.
-class Latch {
- public:
-  void open() {
-    {
-      std::lock_guard<std::mutex> lock(m_);
-      open_ = true;
-    }
-    cv_.notify_all();
-  }
-  bool wait() {
-    std::unique_lock<std::mutex> lock(m_);
-    return cv_.wait_for(lock, std::chrono::seconds(30), [&] { return open_; });
-  }
-
- private:
-  std::mutex m_;
-  std::condition_variable cv_;
-  bool open_ = false;
-};
+using api_test::Latch;
 
 TEST(Executor, RejectsZeroThreads) {
   EXPECT_THROW(pf::Executor(0), pf::Error);

@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "latch.hpp"
 #include "pixfuse/executor.hpp"
 
 namespace pf = pixfuse;
@@ -63,26 +64,7 @@ TEST(Pipeline, EveryItemOnceInOrderWithinDepth) {
   }
 }
 
-// A flag the test waits on; the timeout only turns a would-be hang into a failure.
-class Latch {
- public:
-  void open() {
-    {
-      std::lock_guard<std::mutex> lock(m_);
-      open_ = true;
-    }
-    cv_.notify_all();
-  }
-  bool wait() {
-    std::unique_lock<std::mutex> lock(m_);
-    return cv_.wait_for(lock, std::chrono::seconds(30), [&] { return open_; });
-  }
-
- private:
-  std::mutex m_;
-  std::condition_variable cv_;
-  bool open_ = false;
-};
+using api_test::Latch;
 
 TEST(Pipeline, ProducesNextWhileConsumingAndNoFurther) {
   // consume(k) waits until produce(k+1) has run: it must overlap. produce(k+2) must not
