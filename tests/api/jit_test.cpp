@@ -13,6 +13,7 @@
 
 #include "pixfuse/pixfuse.hpp"
 #include "../test_images.hpp"
+#include "expected.hpp"
 
 // --- allocation counting -----------------------------------------------------------------------
 // The replaced global operator new counts the allocations of threads that opted in, so a
@@ -82,15 +83,7 @@ pf::DynamicRecipe runtime_recipe() {
 
 pf::InputShape shape(int w, int h, int c = 3) { return pf::InputShape{w, h, c, pf::DType::u8}; }
 
-// The output of `recipe` on `image` through a freshly lowered plan and pixfuse::run.
-template <class R>
-std::vector<unsigned char> expected_output(const R& recipe, const pf::AnyImageView& image,
-                                           pf::Orientation o = pf::Orientation::normal) {
-  const pf::Plan plan = pf::make_plan(recipe, pf::InputShape::of(image, o));
-  std::vector<unsigned char> out(plan.output_elements() * pf::size_of(plan.out_dtype));
-  pf::run(plan, image, pf::AnyTensorView(out.data(), plan.out_dtype, plan.layout, plan.output_shape()));
-  return out;
-}
+using api_test::expected_output;
 
 template <class J>
 std::vector<unsigned char> jit_output(const J& f, const pf::AnyImageView& image,

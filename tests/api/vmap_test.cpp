@@ -14,6 +14,7 @@
 #include "pixfuse/jit.hpp"
 #include "pixfuse/pixfuse.hpp"
 #include "../test_images.hpp"
+#include "expected.hpp"
 
 namespace pf = pixfuse;
 
@@ -29,14 +30,7 @@ auto any_channels_recipe() {
          pf::center_crop(32, 24) | pf::nhwc() | pf::cast<std::uint8_t>();
 }
 
-template <class R>
-std::vector<unsigned char> expected_row(const R& recipe, const pf::AnyImageView& image,
-                                        pf::Orientation o = pf::Orientation::normal) {
-  const pf::Plan plan = pf::make_plan(recipe, pf::InputShape::of(image, o));
-  std::vector<unsigned char> out(plan.output_elements() * pf::size_of(plan.out_dtype));
-  pf::run(plan, image, pf::AnyTensorView(out.data(), plan.out_dtype, plan.layout, plan.output_shape()));
-  return out;
-}
+using api_test::expected_output;
 
 std::vector<unsigned char> row_bytes(const pf::AnyTensorView& batch, std::size_t i) {
   const pf::AnyTensorView row = batch.slot(static_cast<std::int64_t>(i));
@@ -78,7 +72,7 @@ TEST(Vmap, RowsEqualPerImageRunOnAnyThreadCount) {
     ASSERT_EQ(status.size(), 11u);
     EXPECT_TRUE(status.all_ok());
     for (std::size_t i = 0; i < 11; ++i)
-      EXPECT_EQ(row_bytes(batch, i), expected_row(any_channels_recipe(), set.views[i])) << "image " << i;
+      EXPECT_EQ(row_bytes(batch, i), expected_output(any_channels_recipe(), set.views[i])) << "image " << i;
   }
 }
 
@@ -100,7 +94,7 @@ TEST(Vmap, BadImagesAreReportedZeroedAndDoNotSinkTheBatch) {
   EXPECT_EQ(status[4].error, "images[4]: input: expected a non-empty image, got 0x0");
   for (std::size_t i : {0u, 1u, 3u, 5u}) {
     EXPECT_TRUE(status[i].ok()) << status[i].error;
-    EXPECT_EQ(row_bytes(batch, i), expected_row(rgb_recipe(), set.views[i])) << "image " << i;
+    EXPECT_EQ(row_bytes(batch, i), expected_output(rgb_recipe(), set.views[i])) << "image " << i;
   }
   EXPECT_TRUE(all_zero(row_bytes(batch, 2)));
   EXPECT_TRUE(all_zero(row_bytes(batch, 4)));
@@ -119,7 +113,7 @@ TEST(Vmap, OutputShapeDisagreementIsPerImage) {
   EXPECT_TRUE(status[0].ok());
   EXPECT_TRUE(status[1].ok());
   EXPECT_EQ(status[2].error, "images[2]: output tensor: expected extents (3, 30, 30), got (3, 30, 45)");
-  EXPECT_EQ(row_bytes(batch, 1), expected_row(recipe, b.view()));
+  EXPECT_EQ(row_bytes(batch, 1), expected_output(recipe, b.view()));
   EXPECT_TRUE(all_zero(row_bytes(batch, 2)));
 }
 
@@ -148,7 +142,7 @@ TEST(Vmap, BatchIsShapedFromThePlanAndReused) {
   EXPECT_EQ(batch.layout(), pf::Layout::nhwc);
   EXPECT_EQ(batch.shape(), (pf::TensorShape{8, 3, 24, 32}));
   EXPECT_EQ(reinterpret_cast<std::uintptr_t>(batch.data()) % 64, 0u);
-  for (std::size_t i = 0; i < 8; ++i) EXPECT_EQ(row_bytes(batch.view(), i), expected_row(any_channels_recipe(), set.views[i]));
+  for (std::size_t i = 0; i < 8; ++i) EXPECT_EQ(row_bytes(batch.view(), i), expected_output(any_channels_recipe(), set.views[i]));
 
   // Same shape, then fewer images: the same buffer.
   const void* buffer = batch.data();
@@ -157,7 +151,7 @@ TEST(Vmap, BatchIsShapedFromThePlanAndReused) {
   std::reverse(other.views.begin(), other.views.end());
   batched(executor, other.views, batch);
   EXPECT_EQ(batch.data(), buffer);
-  for (std::size_t i = 0; i < 8; ++i) EXPECT_EQ(row_bytes(batch.view(), i), expected_row(any_channels_recipe(), other.views[i]));
+  for (std::size_t i = 0; i < 8; ++i) EXPECT_EQ(row_bytes(batch.view(), i), expected_output(any_channels_recipe(), other.views[i]));
   batched(executor, pf::Span<pf::AnyImageView>(other.views.data(), 5), batch);
   EXPECT_EQ(batch.data(), buffer);
   EXPECT_EQ(batch.capacity_bytes(), capacity);
@@ -168,7 +162,7 @@ TEST(Vmap, BatchIsShapedFromThePlanAndReused) {
   batched(executor, more.views, batch);
   EXPECT_EQ(batch.shape().n, 20);
   EXPECT_GE(batch.capacity_bytes(), 20u * 24 * 32 * 3);
-  EXPECT_EQ(row_bytes(batch.view(), 19), expected_row(any_channels_recipe(), more.views[19]));
+  EXPECT_EQ(row_bytes(batch.view(), 19), expected_output(any_channels_recipe(), more.views[19]));
 }
 
 TEST(Vmap, BatchSkipsBadLeadingImagesAndSurvivesAllBad) {
@@ -182,7 +176,7 @@ TEST(Vmap, BatchSkipsBadLeadingImagesAndSurvivesAllBad) {
   EXPECT_EQ(status.ok_count(), 3u);
   EXPECT_EQ(batch.shape(), (pf::TensorShape{4, 3, 48, 56}));
   EXPECT_TRUE(all_zero(row_bytes(batch.view(), 0)));
-  EXPECT_EQ(row_bytes(batch.view(), 3), expected_row(rgb_recipe(), set.views[3]));
+  EXPECT_EQ(row_bytes(batch.view(), 3), expected_output(rgb_recipe(), set.views[3]));
 
   const std::vector<pf::AnyImageView> nothing_good = {pf::AnyImageView(), pf::AnyImageView()};
   batched(executor, nothing_good, batch);
@@ -202,7 +196,7 @@ TEST(Vmap, OrientationsPerImage) {
   batched(executor, set.views, orientations, batch);
   ASSERT_TRUE(batch.status().all_ok());
   for (std::size_t i = 0; i < 3; ++i)
-    EXPECT_EQ(row_bytes(batch.view(), i), expected_row(rgb_recipe(), set.views[i], orientations[i]));
+    EXPECT_EQ(row_bytes(batch.view(), i), expected_output(rgb_recipe(), set.views[i], orientations[i]));
   EXPECT_THROW(batched(executor, set.views, pf::Span<pf::Orientation>(orientations.data(), 2), batch), pf::Error);
 }
 
@@ -226,7 +220,7 @@ TEST(Vmap, AnyCallableAndForeignExceptions) {
 TEST(Vmap, ConcurrentBatchesOnOneExecutor) {
   const Images set = mixed_images(9, false);
   std::vector<std::vector<unsigned char>> expected;
-  for (const auto& v : set.views) expected.push_back(expected_row(any_channels_recipe(), v));
+  for (const auto& v : set.views) expected.push_back(expected_output(any_channels_recipe(), v));
   const auto batched = pf::vmap(pf::jit(any_channels_recipe(), 4));
   pf::Executor executor(2);
   std::vector<int> mismatches(4, 0);
