@@ -1,0 +1,201 @@
+// Storing output rows: value maps, output conversion, planar or interleaved layout, padding;
+// and Pillow's un-premultiplication of the resampled colour values.
+//
+// Per-target -inl.h (Highway's convention): included once per target by cpu/fused-inl.h.
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include "pixfuse/plan/plan.hpp"
+
+#include "pixfuse/plan/detail/no_contract.hpp"
+
+#if defined(PIXFUSE_CPU_FUSED_STORE_INL_H_) == defined(HWY_TARGET_TOGGLE)
+#ifdef PIXFUSE_CPU_FUSED_STORE_INL_H_
+#undef PIXFUSE_CPU_FUSED_STORE_INL_H_
+#else
+#define PIXFUSE_CPU_FUSED_STORE_INL_H_
+#endif
+
+#include <hwy/highway.h>
+
+#include "pixfuse/cpu/fused/lanes-inl.h"
+#include "pixfuse/cpu/fused/convert-inl.h"
+#include "pixfuse/cpu/fused/shape-inl.h"
+
+HWY_BEFORE_NAMESPACE();
+PIXFUSE_NO_CONTRACT_REGION
+namespace pixfuse {
+inline namespace PIXFUSE_DISPATCH_NAMESPACE {
+namespace HWY_NAMESPACE {
+namespace fused {
+
+namespace hn = hwy::HWY_NAMESPACE;
+
+// Storing output rows.
+
+// The output element type's storage as unsigned lanes (bit patterns).
+template <class T>
+using Storage = std::conditional_t<sizeof(T) == 4, std::uint32_t, std::conditional_t<sizeof(T) == 2, std::uint16_t, std::uint8_t>>;
+
+// Float values -> output elements (as Storage lanes of the same count).
+template <class T, class DF>
+HWY_INLINE hn::Vec<hn::Rebind<Storage<T>, DF>> to_storage(DF df, hn::Vec<DF> v) {
+  const hn::Rebind<Storage<T>, DF> ds;
+  const hn::RebindToSigned<DF> di;
+  if constexpr (sizeof(T) == 4) {
+    return hn::BitCast(ds, v);
+  } else {
+    // f16 / bf16 bits, or u8 / i8 bytes, are at most 16 bits: demote without saturating.
+    const auto bits = hn::BitCast(di, output_bits<T>(df, v));
+    if constexpr (sizeof(T) == 2) {
+      return hn::DemoteTo(ds, bits);
+    } else if constexpr (std::is_same_v<T, std::uint8_t>) {
+      return hn::DemoteTo(ds, bits);
+    } else {  // i8: the byte of the signed value
+      const hn::Rebind<std::int8_t, DF> d8;
+      return hn::BitCast(ds, hn::DemoteTo(d8, saturate_round(df, v, -128.0f, 127.0f)));
+    }
+  }
+}
+
+// One channel's value map, copied out of the plan into plain locals the compiler keeps in
+// registers across a row (read through the plan, it would reload them for every vector,
+// as the output stores might alias them). The usual map is one normalize step, applied
+// as the reference's lookup table computes it: ((x * k or x / k) - mean) / std, where
+// the identities (x * 1, x - 0, x / 1) are exact, so nothing is skipped.
+struct ChannelMap {
+  enum Kind : std::uint8_t { none, one_step, general } kind = none;
+  bool divide = false;
+  float k = 1.0f, mean = 0.0f, std = 1.0f;
+  const ValueMap* map = nullptr;  // general: more than one step
+
+  static ChannelMap of(const ValueMap& m) {
+    ChannelMap c;
+    c.map = &m;
+    if (m.steps.size() == 1) {
+      c.kind = one_step;
+      c.divide = m.steps[0].divide;
+      c.k = m.steps[0].scale;
+      c.mean = m.steps[0].mean;
+      c.std = m.steps[0].std;
+    } else if (!m.steps.empty()) {
+      c.kind = general;
+    }
+    return c;
+  }
+};
+
+// Resampled values (u8 values as int32, or floats) through one channel's value map: the
+// same float operations that built the plan's lookup table, so equal to it.
+template <class DF, class V>
+HWY_INLINE hn::Vec<DF> mapped(DF df, const ChannelMap m, const V* values, std::size_t lanes) {
+  const hn::RebindToSigned<DF> di;
+  hn::Vec<DF> v;
+  if constexpr (std::is_same_v<V, float>) v = load_n(df, values, lanes);
+  else v = hn::ConvertTo(df, load_n(di, values, lanes));
+  if (m.kind == ChannelMap::one_step) {
+    v = m.divide ? hn::Div(v, hn::Set(df, m.k)) : hn::Mul(v, hn::Set(df, m.k));
+    return hn::Div(hn::Sub(v, hn::Set(df, m.mean)), hn::Set(df, m.std));
+  }
+  if (m.kind == ChannelMap::general)
+    for (const NormalizeStep& s : m.map->steps) {
+      v = s.divide ? hn::Div(v, hn::Set(df, s.scale)) : hn::Mul(v, hn::Set(df, s.scale));
+      v = hn::Div(hn::Sub(v, hn::Set(df, s.mean)), hn::Set(df, s.std));
+    }
+  return v;
+}
+
+// One output row (all channels) into the tensor, in the plan's layout and dtype: padding
+// left of x0 and right of x1, the channels' values between.
+template <class Shape>
+struct RowStore {
+  const Plan& p;
+  void* out;
+
+  template <class V>
+  void row(int y, int x0, int x1, const V* const* channel_values) const {
+    switch (p.out_dtype) {
+      case DType::f32: return row_as<float>(y, x0, x1, channel_values);
+      case DType::f16: return row_as<f16>(y, x0, x1, channel_values);
+      case DType::bf16: return row_as<bf16>(y, x0, x1, channel_values);
+      case DType::u8: return row_as<std::uint8_t>(y, x0, x1, channel_values);
+      default: return row_as<std::int8_t>(y, x0, x1, channel_values);
+    }
+  }
+
+ private:
+  template <class T, class V>
+  void row_as(int y, int begin, int end, const V* const* channel_values) const {
+    using S = Storage<T>;
+    const hn::ScalableTag<float> df;
+    const hn::Rebind<S, decltype(df)> ds;
+    const int N = static_cast<int>(hn::Lanes(df));
+    const int C = Shape::channels(p), H = Shape::height(p), W = Shape::width(p);
+    // A padding row (end == 0) is stored as such even for a static shape.
+    const int x0 = end == 0 ? 0 : Shape::begin(begin), x1 = end == 0 ? 0 : Shape::end(end);
+    S* base = reinterpret_cast<S*>(out);
+    const std::size_t row_elems = static_cast<std::size_t>(W) * static_cast<std::size_t>(C);
+    if (p.layout == Layout::nchw) {
+      for (int c = 0; c < C; ++c) {
+        S* o = base + (static_cast<std::size_t>(c) * static_cast<std::size_t>(H) + static_cast<std::size_t>(y)) * static_cast<std::size_t>(W);
+        const S pad = static_cast<S>(p.pad_bits[static_cast<std::size_t>(c)]);
+        std::fill(o, o + x0, pad);
+        std::fill(o + x1, o + W, pad);
+        const ChannelMap m = ChannelMap::of(p.values[static_cast<std::size_t>(c)]);
+        for (int x = x0; x < x1; x += N) {
+          const std::size_t lanes = static_cast<std::size_t>(std::min(N, x1 - x));
+          store_n(to_storage<T>(df, mapped(df, m, channel_values[c] + x, lanes)), ds, o + x, lanes);
+        }
+      }
+      return;
+    }
+    // Interleaved: whole vectors of pixels with StoreInterleaved, the rest lane by lane.
+    S* o = base + static_cast<std::size_t>(y) * row_elems;
+    for (int x = 0; x < W; ++x)
+      if (x < x0 || x >= x1)
+        for (int c = 0; c < C; ++c) o[static_cast<std::size_t>(x) * C + c] = static_cast<S>(p.pad_bits[static_cast<std::size_t>(c)]);
+    int x = x0;
+#if HWY_TARGET != HWY_SCALAR
+    if (C == 3 || C == 4) {
+      const ChannelMap m0 = ChannelMap::of(p.values[0]), m1 = ChannelMap::of(p.values[1]),
+                       m2 = ChannelMap::of(p.values[2]), m3 = ChannelMap::of(p.values[3]);
+      for (; x + N <= x1; x += N) {
+        const auto r = to_storage<T>(df, mapped(df, m0, channel_values[0] + x, static_cast<std::size_t>(N)));
+        const auto g = to_storage<T>(df, mapped(df, m1, channel_values[1] + x, static_cast<std::size_t>(N)));
+        const auto b = to_storage<T>(df, mapped(df, m2, channel_values[2] + x, static_cast<std::size_t>(N)));
+        if (C == 3) {
+          hn::StoreInterleaved3(r, g, b, ds, o + static_cast<std::size_t>(x) * 3);
+        } else {
+          const auto a = to_storage<T>(df, mapped(df, m3, channel_values[3] + x, static_cast<std::size_t>(N)));
+          hn::StoreInterleaved4(r, g, b, a, ds, o + static_cast<std::size_t>(x) * 4);
+        }
+      }
+    }
+#endif
+    alignas(64) S lanes[HWY_MAX_BYTES];
+    for (; x < x1; x += N) {
+      const std::size_t n = static_cast<std::size_t>(std::min(N, x1 - x));
+      for (int c = 0; c < C; ++c) {
+        hn::Store(to_storage<T>(df, mapped(df, ChannelMap::of(p.values[static_cast<std::size_t>(c)]), channel_values[c] + x, n)), ds, lanes);
+        for (std::size_t i = 0; i < n; ++i) o[(static_cast<std::size_t>(x) + i) * C + c] = lanes[i];
+      }
+    }
+  }
+};
+
+// Pillow's un-premultiplication of the colour values, from the resampled alpha.
+inline void unpremultiply(std::int32_t* colour, const std::int32_t* alpha, int x0, int x1) {
+  for (int x = x0; x < x1; ++x) {
+    const int a = alpha[x];
+    if (a != 0 && a != 255) colour[x] = std::min(255, 255 * colour[x] / a);
+  }
+}
+
+}  // namespace fused
+}  // namespace HWY_NAMESPACE
+}  // namespace PIXFUSE_DISPATCH_NAMESPACE
+}  // namespace pixfuse
+HWY_AFTER_NAMESPACE();
+
+#endif  // PIXFUSE_CPU_FUSED_STORE_INL_H_ toggle
