@@ -46,6 +46,11 @@ struct DecodeOptions {
   bool keep_16_bit = true;
   // false: JPEG through stb_image even when libjpeg-turbo is available.
   bool use_turbojpeg = true;
+  // JPEG with libjpeg-turbo only: the rectangle of the image (at 1/reduce) the caller
+  // needs, e.g. pixfuse::source_region(plan); decoding may then cover only a rectangle
+  // containing it, with the same pixels there as the full decode (DecodedImage::region()
+  // says what was decoded). Empty (the default): the whole image.
+  Rect region{};
 };
 
 // What a file's header says, read without decoding pixels.
@@ -69,8 +74,9 @@ class DecodedImage {
   DecodedImage() = default;
 
   AnyImageView view() const {
-    return AnyImageView(pixels_.get(), dtype_, width_, height_, channels_,
-                        static_cast<std::int64_t>(width_) * channels_ * size_of(dtype_));
+    return AnyImageView(static_cast<unsigned char*>(pixels_.get()) + offset_, dtype_, width_, height_, channels_,
+                        row_stride_ ? static_cast<std::int64_t>(row_stride_)
+                                    : static_cast<std::int64_t>(width_) * channels_ * size_of(dtype_));
   }
   int width() const noexcept { return width_; }
   int height() const noexcept { return height_; }
@@ -80,8 +86,15 @@ class DecodedImage {
   const std::string& format() const noexcept { return format_; }
   // The EXIF orientation of the file (not applied to the pixels).
   Orientation orientation() const noexcept { return orientation_; }
-  // 1, or the DCT reduction the pixels were decoded at (width() is ceil(full / reduction)).
+  // 1, or the DCT reduction the pixels were decoded at (full_width() is ceil(stored / reduction)).
   int reduction() const noexcept { return reduction_; }
+  // The rectangle of the image (at 1/reduction) the pixels cover: all of it unless a
+  // region decode (DecodeOptions::region) left rows or columns out. Run a plan lowered
+  // for full_width() x full_height() on them through pixfuse::for_region(plan, region()).
+  Rect region() const noexcept { return {region_x_, region_y_, width_, height_}; }
+  int full_width() const noexcept { return full_width_ ? full_width_ : width_; }
+  int full_height() const noexcept { return full_height_ ? full_height_ : height_; }
+  bool is_region() const noexcept { return full_width() != width_ || full_height() != height_; }
 
  private:
   friend DecodedImage decode(const unsigned char*, std::size_t, const std::string&, const DecodeOptions&);
@@ -94,6 +107,8 @@ class DecodedImage {
   std::string format_;
   Orientation orientation_ = Orientation::normal;
   int reduction_ = 1;
+  int region_x_ = 0, region_y_ = 0, full_width_ = 0, full_height_ = 0;
+  std::size_t offset_ = 0, row_stride_ = 0;  // a region's pixels within their buffer (0: packed)
 };
 
 namespace detail {
@@ -181,9 +196,16 @@ inline DecodedImage decode(const unsigned char* bytes, std::size_t size, const s
   if (detail::via_turbo(info.format, options)) {
     const int r = options.reduce == 2 || options.reduce == 4 || options.reduce == 8 ? options.reduce : 1;
     const turbo::Header h{info.width, info.height, info.channels, info.cmyk};
-    img.pixels_.reset(turbo::decode(bytes, size, h, r, name));
-    img.width_ = info.decoded_width(r);
-    img.height_ = info.decoded_height(r);
+    const turbo::Decoded d = turbo::decode(bytes, size, h, r, &options.region, name);
+    img.pixels_.reset(d.pixels);
+    img.offset_ = d.offset;
+    img.row_stride_ = d.row_stride;
+    img.width_ = static_cast<int>(d.region.width);
+    img.height_ = static_cast<int>(d.region.height);
+    img.region_x_ = static_cast<int>(d.region.x);
+    img.region_y_ = static_cast<int>(d.region.y);
+    img.full_width_ = d.full_width;
+    img.full_height_ = d.full_height;
     img.channels_ = info.channels;
     img.reduction_ = r;
     return img;
