@@ -121,7 +121,6 @@ struct Job {
   // Results.
   int width, height, channels, color_space;
   unsigned char* pixels;       // malloc'ed, owned by the caller on success
-  unsigned char* scratch;      // one row, for the tail check
   int x0, y0, w, h;            // the rows and columns decoded
   int keep_x0, keep_x1;        // the decoded columns that are exact (margins excluded)
   int full_w, full_h;
@@ -145,6 +144,20 @@ inline bool region_is_exact(j_decompress_ptr c) {
   return true;
 }
 
+// Whether the source's remaining bytes hold a marker other than RSTn (in entropy-coded
+// data 0xFF is followed by a stuffed 0x00; 0xFF 0xFF is fill).
+inline bool has_marker(const jpeg_source_mgr* src) {
+  const JOCTET* p = src->next_input_byte;
+  const JOCTET* end = p + src->bytes_in_buffer;
+  while (p < end) {
+    p = static_cast<const JOCTET*>(std::memchr(p, 0xFF, static_cast<std::size_t>(end - p)));
+    if (!p) return false;
+    while (p < end && *p == 0xFF) ++p;
+    if (p < end && *p != 0x00 && (*p < 0xD0 || *p > 0xD7)) return true;
+  }
+  return false;
+}
+
 inline void read_rows(j_decompress_ptr c, unsigned char* first_row, std::size_t row_bytes, int rows) {
   for (int done = 0; done < rows;) {
     JSAMPROW ptr[4];
@@ -161,11 +174,9 @@ inline void read_rows(j_decompress_ptr c, unsigned char* first_row, std::size_t 
 inline bool run(Decompressor& d, Job& job) {
   j_decompress_ptr c = &d.cinfo;
   job.pixels = nullptr;
-  job.scratch = nullptr;
   if (setjmp(d.err.jump)) {
     std::free(job.pixels);
-    std::free(job.scratch);
-    job.pixels = job.scratch = nullptr;
+    job.pixels = nullptr;
     if (d.alive) jpeg_destroy_decompress(c);
     d.alive = false;
     return false;
@@ -234,16 +245,12 @@ inline bool run(Decompressor& d, Job& job) {
   if (!job.pixels) ERREXIT1(c, JERR_OUT_OF_MEMORY, 0);
   if (y0 > 0) jpeg_skip_scanlines(c, static_cast<JDIMENSION>(y0));
   read_rows(c, job.pixels, row_bytes, job.h);
-  // Stopped above the last row: entropy-decode the rest (skipping is cheap) so that a
-  // file cut short below the region is still reported as truncated, as Pillow does.
-  if (y1 < H && !jpeg_has_multiple_scans(c)) {
-    if (H - 1 > y1) jpeg_skip_scanlines(c, static_cast<JDIMENSION>(H - 1 - y1));
-    job.scratch = static_cast<unsigned char*>(std::malloc(row_bytes));
-    if (!job.scratch) ERREXIT1(c, JERR_OUT_OF_MEMORY, 0);
-    read_rows(c, job.scratch, row_bytes, 1);
-    std::free(job.scratch);
-    job.scratch = nullptr;
-  }
+  // Stopped above the last row (a single scan, decoded as it is read): would the rest
+  // have decoded, or run out of data ("image file is truncated" for Pillow)? libjpeg's
+  // entropy decoder stops at the first marker that is not a restart marker, so it runs
+  // out exactly when the rest of the file holds none: look for one instead of decoding.
+  if (y1 < H && !jpeg_has_multiple_scans(c) && c->unread_marker == 0 && !has_marker(c->src))
+    d.err.truncated = true;  // as JWRN_JPEG_EOF would have said
   jpeg_abort_decompress(c);  // every row is in: what follows (EOI, trailing bytes) is not read
   return true;
 }
