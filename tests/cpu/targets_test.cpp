@@ -13,6 +13,7 @@
 
 #include "pixfuse/cpu/dispatch.hpp"
 #include "pixfuse/plan/lower.hpp"
+#include "pixfuse/plan/region.hpp"
 
 namespace pf = pixfuse;
 
@@ -232,6 +233,54 @@ TEST_P(EveryTarget, IdentityResizeEqualsTheReference) {
   }
   EXPECT_GT(checked, 200);
   EXPECT_GT(identity, checked * 9 / 10);  // the lowering marks these plans identity
+}
+
+// A plan rebased onto the rectangle it reads (plan/region.hpp: what a region decode
+// hands the kernels) gives the whole image's output: random plans with a crop before or
+// after the resize, every orientation, run on exactly that rectangle's pixels.
+TEST_P(EveryTarget, RegionPlansEqualTheReference) {
+  std::mt19937 rng(4242);
+  auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  int checked = 0, smaller = 0;
+  for (const Case& k : all_cases()) {
+    for (int trial = 0; trial < 8; ++trial) {
+      const pf::DType in_types[] = {pf::DType::u8, pf::DType::u8, pf::DType::u16, pf::DType::f32};
+      const int channels[] = {1, 3, 4};
+      const int w = pick(8, 90), h = pick(8, 50);
+      const Image img(in_types[pick(0, 3)], w, h, channels[pick(0, 2)], pick(0, 1) ? 0 : 3, rng);
+      const auto orientation = static_cast<pf::Orientation>(pick(1, 8));
+      const bool t = orientation_map(orientation).transposed;
+      const int uw = t ? h : w, uh = t ? w : h;  // upright size
+      pf::DynamicRecipe r;
+      if (pick(0, 1)) {  // a window before the resize
+        const int cw = pick(1, uw - 1), ch = pick(1, uh - 1);
+        r.add(pf::crop(pick(0, uw - cw), pick(0, uh - ch), cw, ch));
+        r.add(pf::resize(pick(1, 40), pick(1, 30)).filter(k.filter).compat(k.compat).antialias(k.antialias));
+      } else {  // a centre crop after it
+        const int ow = pick(2, 60), oh = pick(2, 40);
+        r.add(pf::resize(ow, oh).filter(k.filter).compat(k.compat).antialias(k.antialias));
+        r.add(pf::center_crop(pick(1, ow), pick(1, oh)));
+      }
+      if (pick(0, 2) == 0) r.add(pf::hflip());
+      r.add(pf::layout(pick(0, 1) ? pf::Layout::nchw : pf::Layout::nhwc));
+      r.add(pf::cast(pick(0, 1) ? pf::DType::f32 : pf::DType::u8));
+      const pf::Plan plan = pf::make_plan(r, pf::InputShape::of(img.view(), orientation));
+      const pf::Rect region = pf::source_region(plan);
+      if (region.width == 0) continue;
+      smaller += region.width * region.height < static_cast<std::int64_t>(w) * h;
+      const pf::Plan rebased = pf::for_region(plan, region);
+      const std::size_t bytes = plan.output_elements() * pf::size_of(plan.out_dtype);
+      std::vector<unsigned char> want(bytes, 0xAB), got(bytes, 0xCD);
+      pf::run_reference(plan, img.view(), pf::AnyTensorView(want.data(), plan.out_dtype, plan.layout, plan.output_shape()));
+      pf::run(rebased, img.view().subview(region),
+              pf::AnyTensorView(got.data(), plan.out_dtype, plan.layout, plan.output_shape()));
+      EXPECT_EQ(want, got) << GetParam() << ": " << describe(plan) << ", region " << region.width << "x"
+                           << region.height << "+" << region.x << "+" << region.y;
+      ++checked;
+    }
+  }
+  EXPECT_GT(checked, 200);
+  EXPECT_GT(smaller, checked / 2);
 }
 
 INSTANTIATE_TEST_SUITE_P(Targets, EveryTarget, ::testing::ValuesIn(pf::available_targets()),
