@@ -47,6 +47,8 @@ struct Options {
   // The main job: output batches, decoding, limits, reporting.
   std::optional<int> batch;          // rows per output file (OUT_00000.npy, ...); one file if unset
   bool fast_decode = false;          // JPEG DCT scaling when the recipe shrinks enough
+  bool fast_decode_pil = false;      // --fast-decode=pil: the scale Pillow's draft() picks
+  bool no_region_decode = false;     // decode whole JPEGs even where the plan reads part
   bool no_exif = false;              // ignore EXIF orientation
   std::int64_t max_pixels = 178956970;  // Pillow's DecompressionBombError threshold
   bool no_progress = false;
@@ -90,6 +92,11 @@ Decodes images, runs a preprocessing recipe on each and writes one .npy tensor o
   --fast-decode         JPEG: decode at 1/2, 1/4 or 1/8 size by DCT scaling when the recipe
                         shrinks by at least twice as much (libjpeg-turbo builds; different
                         pixels from a full decode, like Pillow's draft())
+  --fast-decode=pil     JPEG: decode at the scale Pillow's draft() picks, so the tensor equals
+                        Pillow's fast path: im.draft("RGB", (W, H)) with (W, H) the size the
+                        resize gives the stored image, convert("RGB"), then the recipe
+  --no-region-decode    decode whole JPEGs (by default only the iMCU rows and columns the
+                        recipe reads are decoded: same pixels, less work; for comparison)
   --no-exif             ignore the EXIF orientation (default: applied, as exif_transpose)
   --max-pixels N        reject images over N pixels from their header, before decoding
                         (default 178956970, Pillow's decompression bomb limit)
@@ -241,6 +248,12 @@ inline Options parse_options(int argc, char** argv) {
     else if (a == "--repeat") o.repeat = detail::parse_positive(a, value(i, a));
     else if (a == "--batch") o.batch = detail::parse_positive(a, value(i, a));
     else if (a == "--fast-decode") o.fast_decode = true;
+    else if (a.rfind("--fast-decode=", 0) == 0) {
+      if (a != "--fast-decode=pil")
+        throw UsageError{"--fast-decode: expected no value or =pil, got '" + a.substr(14) + "'"};
+      o.fast_decode = o.fast_decode_pil = true;
+    }
+    else if (a == "--no-region-decode") o.no_region_decode = true;
     else if (a == "--no-exif") o.no_exif = true;
     else if (a == "--max-pixels") o.max_pixels = detail::parse_positive64(a, value(i, a));
     else if (a == "--no-progress") o.no_progress = true;

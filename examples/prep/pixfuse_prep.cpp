@@ -33,7 +33,7 @@
 #include "options.hpp"
 #include "pixfuse/executor.hpp"
 #include "pixfuse/io/npy_writer.hpp"
-#include "pixfuse/io/reduction.hpp"
+#include "pixfuse/io/plan_decode.hpp"
 #include "pixfuse/jit.hpp"
 #include "pixfuse/pixfuse.hpp"
 
@@ -132,11 +132,14 @@ class Inputs {
   }
 };
 
-// What a worker needs for one image: pixels it owns and a view of them.
+// What a worker needs for one image: pixels it owns, a view of them and, for encoded
+// files, the plan to run on them (lowered for the file's shape, rebased onto the region
+// decoded).
 struct Source {
   pf::io::DecodedImage image;       // encoded files
   pf::io::NpyArray array;           // .npy slices
   std::optional<pf::AnyImageView> view;
+  std::shared_ptr<const pf::Plan> plan;
 };
 
 // The recipe with its plans cached per input shape (photos of one camera, .npy slices).
@@ -174,13 +177,17 @@ Source load(Item& it, const prep::Options& o, const Jit& jit) {
   it.height = info.height;
   pf::io::check_limits(info, it.path, d);
   if (!o.no_exif) it.orientation = info.orientation;
-  if (o.fast_decode && info.can_reduce) {
-    // Lower on the full-size shape to see how much the recipe shrinks each axis.
-    const auto full = jit.plan(pf::InputShape{info.width, info.height, info.channels, pf::DType::u8, it.orientation});
-    d.reduce = pf::io::dct_reduction(*full);
-  }
-  s.image = pf::io::decode(bytes.data(), bytes.size(), it.path, d);
-  it.reduction = s.image.reduction();
+  pf::io::PlanDecodeOptions p;
+  p.decode = d;
+  p.fast = !o.fast_decode ? pf::io::FastDecode::off
+           : o.fast_decode_pil ? pf::io::FastDecode::pil
+                               : pf::io::FastDecode::conservative;
+  p.region = !o.no_region_decode;
+  p.exif = !o.no_exif;
+  pf::io::PlannedImage planned = pf::io::decode_for(jit, info, bytes.data(), bytes.size(), it.path, p);
+  it.reduction = planned.image.reduction();
+  s.image = std::move(planned.image);
+  s.plan = std::move(planned.plan);
   s.view.emplace(s.image.view());
   return s;
 }
@@ -425,7 +432,8 @@ int run(const prep::Options& o) {
         t.decode += seconds_since(t0);
         t0 = Clock::now();
         // Held for the whole use: the cache may evict it meanwhile (more shapes than slots).
-        const std::shared_ptr<const pf::Plan> cached = jit.plan(pf::InputShape::of(*s.view, it.orientation));
+        const std::shared_ptr<const pf::Plan> cached =
+            s.plan ? s.plan : jit.plan(pf::InputShape::of(*s.view, it.orientation));
         const pf::Plan& plan = *cached;
         if (!shape) {  // only ever reached in the sequential phase below
           shape = plan.output_shape();
@@ -521,7 +529,7 @@ int run(const prep::Options& o) {
     };
     std::fprintf(stderr, "pixfuse-prep: %lld image(s) in %.3f s = %.1f img/s, %zu failed, %d thread(s)%s\n",
                  static_cast<long long>(good), total_s, rate, failed, o.threads,
-                 o.fast_decode ? ", fast decode" : "");
+                 o.fast_decode_pil ? ", fast decode (pil)" : o.fast_decode ? ", fast decode" : "");
     std::fprintf(stderr, "  %-11s %9s  %6s  %9s\n", "stage", "seconds", "share", "img/s");
     line("decode", sum.decode, "read + header + decode, summed over threads");
     line("preprocess", sum.preprocess, o.repeat > 1 ? "plan + kernel, summed over threads, x --repeat" : "plan + kernel, summed over threads");

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <cstring>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -124,4 +125,44 @@ TEST_F(Prep, NewFlagsValidateTheirValues) {
     EXPECT_EQ(r.status, 2) << args;
     EXPECT_NE(r.out.find("pixfuse-prep: " + message), std::string::npos) << args << "\n" << r.out;
   }
+}
+
+TEST_F(Prep, PillowPipelinesExactAndDraftUnderEveryOrientation) {
+  // tests/data/jpeg/orient1..8.jpg (131x97, 4:2:0, EXIF orientation 1..8) and what Pillow
+  // makes of them (tests/data/make_jpeg_fixtures.py): exif_transpose, Resize(24),
+  // CenterCrop(20), as u8 HWC; with and without im.draft("RGB", (32, 24)) first.
+  const std::string jpeg = std::string(PIXFUSE_TEST_DATA_DIR) + "/data/jpeg/";
+  std::string inputs;
+  for (int o = 1; o <= 8; ++o) inputs += " " + jpeg + "orient" + std::to_string(o) + ".jpg";
+  const std::string recipe = "--resize-shorter 24 --crop 20 --dtype u8 --scale 1 --mean 0 --std 1 --layout nhwc";
+  struct Mode {
+    std::string flags, fixture;
+    int reduction;
+  };
+  const bool turbo = io::have_turbojpeg();
+  for (const Mode& m : {Mode{"", "exact", 1}, Mode{"--no-region-decode", "exact", 1},
+                        Mode{"--fast-decode=pil", "draft", turbo ? 4 : 1},
+                        Mode{"--fast-decode=pil --no-region-decode --threads 2", "draft", turbo ? 4 : 1}}) {
+    const Result r = prep(m.flags + " " + recipe + inputs + " -o " + path("o.npy") + " --manifest " + path("m.jsonl"));
+    ASSERT_EQ(r.status, 0) << r.out;
+    if (m.flags.find("pil") != std::string::npos) {
+      EXPECT_NE(r.out.find("fast decode (pil)"), std::string::npos) << r.out;
+    }
+    const io::NpyArray a = io::read_npy(path("o.npy"));
+    ASSERT_EQ(a.shape, (std::vector<std::int64_t>{8, 20, 20, 3}));
+    const std::string manifest = slurp(path("m.jsonl"));
+    for (int o = 1; o <= 8; ++o) {
+      const std::string line = manifest_line(manifest, "orient" + std::to_string(o) + ".jpg");
+      EXPECT_EQ(field(line, "orientation"), o) << line;
+      EXPECT_EQ(field(line, "reduction"), m.reduction) << line;
+      if (!turbo) continue;  // stb_image's pixels are not Pillow's
+      const io::NpyArray want = io::read_npy(jpeg + "orient" + std::to_string(o) + "." + m.fixture + ".npy");
+      ASSERT_EQ(want.bytes.size(), 20u * 20 * 3);
+      EXPECT_EQ(0, std::memcmp(a.data<std::uint8_t>() + (o - 1) * 1200, want.bytes.data(), 1200))
+          << m.flags << ", orientation " << o;
+    }
+  }
+  const Result bad = prep("--fast-decode=draft " + recipe + inputs + " -o " + path("o.npy"));
+  EXPECT_EQ(bad.status, 2);
+  EXPECT_NE(bad.out.find("--fast-decode: expected no value or =pil, got 'draft'"), std::string::npos) << bad.out;
 }
