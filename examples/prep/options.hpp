@@ -105,7 +105,8 @@ Decodes images, runs a preprocessing recipe on each and writes one .npy tensor o
   --manifest PATH       JSON lines: index, path, status, error, width, height (as stored),
                         row, batch, orientation (EXIF 1-8), reduction (DCT scale)
   --time                last line of stdout: JSON {images, failed, repeat, threads, device, total_s,
-                        img_per_s, decode_s, preprocess_s, write_s, preprocess_img_per_s};
+                        img_per_s, decode_s, preprocess_s, write_s, preprocess_img_per_s,
+                        peak_rss_mib (the process's peak resident memory)};
                         decode_s and preprocess_s are summed over the threads
   --repeat K            run the preprocess stage K times (measurement)
 

@@ -13,6 +13,7 @@
 // per thread, however many images there are.
 // A file that cannot be read or decoded, or whose output shape differs from the batch's,
 // is reported (stderr and the manifest) and skipped; the others still land, in order.
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -44,6 +45,12 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+// The process's peak resident memory so far, MiB (Linux reports ru_maxrss in KiB).
+double peak_rss_mib() {
+  rusage u{};
+  return getrusage(RUSAGE_SELF, &u) == 0 ? static_cast<double>(u.ru_maxrss) / 1024.0 : 0.0;
+}
 
 bool is_image_extension(const fs::path& p) {
   std::string ext = p.extension().string();
@@ -527,9 +534,9 @@ int run(const prep::Options& o) {
       std::fprintf(stderr, "  %-11s %9.3f  %5.1f%%  %9.1f  %s\n", stage, s, busy > 0 ? 100 * s / busy : 0.0,
                    s > 0 ? static_cast<double>(good) / s : 0.0, note);
     };
-    std::fprintf(stderr, "pixfuse-prep: %lld image(s) in %.3f s = %.1f img/s, %zu failed, %d thread(s)%s\n",
+    std::fprintf(stderr, "pixfuse-prep: %lld image(s) in %.3f s = %.1f img/s, %zu failed, %d thread(s)%s, peak RSS %.0f MiB\n",
                  static_cast<long long>(good), total_s, rate, failed, o.threads,
-                 o.fast_decode_pil ? ", fast decode (pil)" : o.fast_decode ? ", fast decode" : "");
+                 o.fast_decode_pil ? ", fast decode (pil)" : o.fast_decode ? ", fast decode" : "", peak_rss_mib());
     std::fprintf(stderr, "  %-11s %9s  %6s  %9s\n", "stage", "seconds", "share", "img/s");
     line("decode", sum.decode, "read + header + decode, summed over threads");
     line("preprocess", sum.preprocess, o.repeat > 1 ? "plan + kernel, summed over threads, x --repeat" : "plan + kernel, summed over threads");
@@ -540,11 +547,13 @@ int run(const prep::Options& o) {
     const double pre_s = sum.preprocess + gpu_s;  // with a GPU: plan lookups + the batches
     const double pre_rate = pre_s > 0 ? static_cast<double>(good) * o.repeat / pre_s : 0.0;
     std::printf("{\"images\": %lld, \"failed\": %zu, \"repeat\": %d, \"threads\": %d, \"device\": %s, \"total_s\": %s, "
-                "\"img_per_s\": %s, \"decode_s\": %s, \"preprocess_s\": %s, \"write_s\": %s, \"preprocess_img_per_s\": %s}\n",
+                "\"img_per_s\": %s, \"decode_s\": %s, \"preprocess_s\": %s, \"write_s\": %s, \"preprocess_img_per_s\": %s, "
+                "\"peak_rss_mib\": %s}\n",
                 static_cast<long long>(good), failed, o.repeat, o.threads, prep::json::quote(gpu ? "cuda" : "cpu").c_str(),
                 prep::json::number(total_s).c_str(), prep::json::number(rate).c_str(),
                 prep::json::number(sum.decode).c_str(), prep::json::number(pre_s).c_str(),
-                prep::json::number(write_s).c_str(), prep::json::number(pre_rate).c_str());
+                prep::json::number(write_s).c_str(), prep::json::number(pre_rate).c_str(),
+                prep::json::number(peak_rss_mib()).c_str());
   }
   return good > 0 ? 0 : 1;
 }

@@ -103,11 +103,11 @@ TEST_F(Prep, SummaryTableAndQuietAndNoProgressOffATerminal) {
   const Result r = prep("--preset imagenet --threads 2 --time " + kData + " -o " + path("o.npy"));
   ASSERT_EQ(r.status, 0) << r.out;
   EXPECT_NE(r.out.find("pixfuse-prep: 5 image(s) in "), std::string::npos) << r.out;
-  for (const char* row : {"stage", "decode", "preprocess", "write", "0 failed, 2 thread(s)"})
+  for (const char* row : {"stage", "decode", "preprocess", "write", "0 failed, 2 thread(s), peak RSS "})
     EXPECT_NE(r.out.find(row), std::string::npos) << row << " in\n" << r.out;
   EXPECT_EQ(r.out.find('\r'), std::string::npos) << "no progress bar when stderr is not a terminal";
   const std::string json = r.out.substr(r.out.rfind('{'));
-  for (const char* key : {"\"images\": 5", "\"threads\": 2", "\"total_s\": ", "\"img_per_s\": "})
+  for (const char* key : {"\"images\": 5", "\"threads\": 2", "\"total_s\": ", "\"img_per_s\": ", "\"peak_rss_mib\": "})
     EXPECT_NE(json.find(key), std::string::npos) << key << " in " << json;
   const Result quiet = prep("--preset imagenet --quiet " + kData + " -o " + path("o.npy"));
   EXPECT_EQ(quiet.out.find("stage"), std::string::npos) << quiet.out;
