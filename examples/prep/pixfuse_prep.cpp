@@ -46,8 +46,18 @@ namespace {
 using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
-// The process's peak resident memory so far, MiB (Linux reports ru_maxrss in KiB).
+// The process's peak resident memory so far, MiB: VmHWM of /proc/self/status where there
+// is one (Linux: this program's own pages; ru_maxrss would also count the pages of the
+// parent that forked it, e.g. a large Python process), else ru_maxrss (KiB on Linux).
 double peak_rss_mib() {
+  if (std::FILE* f = std::fopen("/proc/self/status", "r")) {
+    char line[256];
+    long kib = -1;
+    while (kib < 0 && std::fgets(line, sizeof line, f))
+      if (std::sscanf(line, "VmHWM: %ld kB", &kib) != 1) kib = -1;
+    std::fclose(f);
+    if (kib >= 0) return static_cast<double>(kib) / 1024.0;
+  }
   rusage u{};
   return getrusage(RUSAGE_SELF, &u) == 0 ? static_cast<double>(u.ru_maxrss) / 1024.0 : 0.0;
 }
