@@ -1,29 +1,52 @@
 #!/usr/bin/env python3
-"""End to end, JPEG file -> model-ready tensor, ImageNet eval recipe: pixfuse-prep vs Pillow.
+"""End to end, JPEG file -> model-ready tensor, ImageNet eval recipe: pixfuse-prep against what
+users would pick instead.
 
-    /opt/pfx-venv/bin/python bench/e2e/e2e.py [--prep build/h-prep/examples/prep/pixfuse-prep]
-        [--photos build/bench-photos/photos] [--repeats 5]
+    /opt/pfx-e2e-venv/bin/python bench/e2e/e2e.py [--prep PATH] [--photos DIR] [--repeats 5]
+        [--threads N] [--max-mp MP] [--only NAME,...] [--json OUT]
 
 The photos: bench/peers/photos.py gathers real JPEG photographs of typical sizes into
-build/bench-photos/photos (run it first). Every configuration processes the whole set;
-configurations are interleaved within each repeat (the machine is shared and noisy) and
-the median over repeats is reported, with ratios taken between medians.
+build/bench-photos/photos (run it first); --max-mp keeps those up to MP megapixels (a set
+nearer web / dataset photos). Every configuration processes the whole set; configurations
+are interleaved within each repeat (the machine is shared and noisy) and the median over
+repeats is reported, with ratios taken between medians. The recipe everywhere: RGB, shorter
+side to 256, center crop 224, / 255, ImageNet mean / std, (N, 3, 224, 224) float32, held in
+memory (pixfuse-prep also writes it to a .npy).
 
-  Pillow        Image.open, convert("RGB"), resize (shorter side 256, BILINEAR, the long
-                side int(256 * long / short) as torchvision), center crop 224, NumPy
-                float32 / 255, (x - mean) / std, HWC -> CHW, stacked (N, 3, 224, 224).
-                One thread. (The tensor stays in memory: pixfuse-prep also writes it.)
-  Pillow+draft  the same after im.draft("RGB", resized size): libjpeg DCT scaling by the
-                largest 1/2, 1/4, 1/8 that keeps the image at least the resized size.
-  pixfuse-prep  --preset imagenet (exact: Pillow's pixels), and with --fast-decode
-                (DCT scaling only when the recipe still shrinks >= 2x after it), at
-                --threads 1 and 2. Time: its own total_s (--time): scan, read, decode,
-                preprocess, write the .npy; process start-up excluded, as for Pillow.
+  Pillow          Image.open, convert("RGB"), resize BILINEAR (the long side
+                  int(256 * long / short), as torchvision), crop, NumPy normalise: what
+                  torchvision's transforms compute on a PIL image, bit for bit.
+  Pillow+draft    the same after im.draft("RGB", resized size): Pillow's fast path, libjpeg
+                  DCT scaling by the largest of 1/2, 1/4, 1/8 that keeps the image at least
+                  the resized size; the resize then runs on the drafted image.
+  OpenCV          cv2.imread (libjpeg-turbo, full size), cvtColor to RGB, cv2.resize
+                  INTER_AREA (OpenCV's antialiasing choice for shrinking), crop, normalise.
+  libvips         pyvips thumbnail (shrink-on-load: libjpeg DCT scaling, then a reduce),
+                  shorter side 256, crop, normalise.
+  simplejpeg      simplejpeg.decode_jpeg (libjpeg-turbo) to RGB, then Pillow's resize as
+                  above; "+ DCT" asks for the smallest DCT-scaled size still >= the resized
+                  size (min_width / min_height).
+  DALI            NVIDIA DALI's CPU pipeline (device_id=None): readers.file,
+                  decoders.image (CPU), resize (resize_shorter 256, linear, antialias),
+                  crop_mirror_normalize; when nvidia-dali-cuda120 imports.
+  pixfuse-prep    --preset imagenet: exact (Pillow's pixels: region decode on by default;
+                  also --no-region-decode), --fast-decode (pixfuse's 2x-margin DCT rule) and
+                  --fast-decode=pil (Pillow's draft rule: the Pillow+draft tensor, bit for
+                  bit). Time: its own total_s (--time): scan, read, decode, preprocess,
+                  write the .npy; process start-up excluded, as for the Python peers. Its
+                  peak resident memory: peak_rss_mib of --time (VmHWM).
+
+One thread: everything in this process, one thread (OMP/BLAS/OpenCV/libvips/DALI at one);
+pixfuse-prep --threads 1. All threads (--threads N, default the CPUs this process may
+use): the Python peers run as N worker processes (a multiprocessing pool, created before the
+clock starts, each worker one-threaded: what a DataLoader does), DALI with num_threads=N,
+pixfuse-prep --threads N.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing as mp
 import os
 import statistics
 import subprocess
@@ -32,7 +55,7 @@ import tempfile
 import time
 from pathlib import Path
 
-for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "VIPS_CONCURRENCY"):
     os.environ[var] = "1"
 
 import numpy as np  # noqa: E402
@@ -47,40 +70,121 @@ def resized_size(w: int, h: int, n: int = 256) -> tuple[int, int]:
     return (n, int(n * h / w)) if w <= h else (int(n * w / h), n)
 
 
-def pillow(files: list[Path], draft: bool) -> np.ndarray:
-    out = np.empty((len(files), 3, 224, 224), np.float32)
-    for i, f in enumerate(files):
-        with Image.open(f) as im:
-            if draft:
-                im.draft("RGB", resized_size(*im.size))
-            im = im.convert("RGB")
-            w, h = im.size
-            im = im.resize(resized_size(w, h), Image.BILINEAR)
-            w, h = im.size
-            left, top = int(round((w - 224) / 2.0)), int(round((h - 224) / 2.0))
-            im = im.crop((left, top, left + 224, top + 224))
-            x = np.asarray(im, np.float32) / 255.0
-            out[i] = (x.transpose(2, 0, 1) - MEAN) / STD
-    return out
+def crop_normalise(a: np.ndarray) -> np.ndarray:
+    """HWC u8 (already resized) -> centre 224 crop, CHW float32 normalised, as torchvision."""
+    h, w = a.shape[:2]
+    top, left = int(round((h - 224) / 2.0)), int(round((w - 224) / 2.0))
+    x = a[top:top + 224, left:left + 224].astype(np.float32) / 255.0
+    return (x.transpose(2, 0, 1) - MEAN) / STD
 
 
-def pillow_decode_only(files: list[Path]) -> None:
-    """The decode alone (open + convert): exact mode must decode the same pixels with the
-    same libjpeg-turbo, so this time is what bounds it (3x Pillow needs the whole job in a
-    third of Pillow's time, less than this on photos where decoding dominates)."""
-    for f in files:
-        with Image.open(f) as im:
-            im.convert("RGB")
+def pil_tail(im: Image.Image) -> np.ndarray:
+    im = im.resize(resized_size(*im.size), Image.BILINEAR)
+    return crop_normalise(np.asarray(im))
 
 
-def run_prep(prep: str, photos: Path, out: Path, threads: int, fast: bool) -> float:
+# --- peers: one file in, one (3, 224, 224) float32 out -------------------------------------
+def pillow(f: Path) -> np.ndarray:
+    with Image.open(f) as im:
+        return pil_tail(im.convert("RGB"))
+
+
+def pillow_draft(f: Path) -> np.ndarray:
+    with Image.open(f) as im:
+        im.draft("RGB", resized_size(*im.size))
+        return pil_tail(im.convert("RGB"))
+
+
+def pillow_decode_only(f: Path) -> None:
+    with Image.open(f) as im:
+        im.convert("RGB")
+
+
+def opencv(f: Path) -> np.ndarray:
+    import cv2
+    a = cv2.cvtColor(cv2.imread(str(f), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+    h, w = a.shape[:2]
+    return crop_normalise(cv2.resize(a, resized_size(w, h), interpolation=cv2.INTER_AREA))
+
+
+def libvips(f: Path) -> np.ndarray:
+    import pyvips
+    header = pyvips.Image.new_from_file(str(f))  # lazy: the header only
+    w, h = resized_size(header.width, header.height)
+    im = pyvips.Image.thumbnail(str(f), w, height=h, size="force")
+    if im.bands == 1:
+        im = im.colourspace("srgb")
+    return crop_normalise(im.numpy())
+
+
+def simplejpeg_pil(f: Path) -> np.ndarray:
+    import simplejpeg
+    return pil_tail(Image.fromarray(simplejpeg.decode_jpeg(f.read_bytes(), colorspace="RGB")))
+
+
+def simplejpeg_dct_pil(f: Path) -> np.ndarray:
+    import simplejpeg
+    data = f.read_bytes()
+    h, w = simplejpeg.decode_jpeg_header(data)[:2]
+    rw, rh = resized_size(w, h)
+    return pil_tail(Image.fromarray(simplejpeg.decode_jpeg(data, colorspace="RGB", min_width=rw, min_height=rh)))
+
+
+PEERS = {
+    "Pillow": pillow,
+    "Pillow+draft": pillow_draft,
+    "Pillow decode only": pillow_decode_only,
+    "OpenCV imread + resize": opencv,
+    "libvips thumbnail": libvips,
+    "simplejpeg + Pillow": simplejpeg_pil,
+    "simplejpeg + DCT + Pillow": simplejpeg_dct_pil,
+}
+NEEDS = {"OpenCV imread + resize": "cv2", "libvips thumbnail": "pyvips", "simplejpeg + Pillow": "simplejpeg",
+         "simplejpeg + DCT + Pillow": "simplejpeg"}
+
+
+def run_serial(fn, files: list[Path]) -> list:
+    return [fn(f) for f in files]
+
+
+def _init_worker() -> None:
+    try:
+        import cv2
+        cv2.setNumThreads(1)
+    except ImportError:
+        pass
+
+
+def dali_pipeline(files: list[Path], threads: int):
+    from nvidia.dali import fn, pipeline_def, types
+
+    @pipeline_def(batch_size=len(files), num_threads=threads, device_id=None, prefetch_queue_depth=1)
+    def imagenet():
+        jpegs, _ = fn.readers.file(files=[str(f) for f in files], random_shuffle=False, name="reader")
+        images = fn.decoders.image(jpegs, device="cpu", output_type=types.RGB)
+        images = fn.resize(images, resize_shorter=256, interp_type=types.INTERP_LINEAR, antialias=True)
+        return fn.crop_mirror_normalize(images, crop=(224, 224), dtype=types.FLOAT, output_layout="CHW",
+                                        mean=[0.485 * 255, 0.456 * 255, 0.406 * 255],
+                                        std=[0.229 * 255, 0.224 * 255, 0.225 * 255])
+
+    p = imagenet()
+    p.build()
+    return p
+
+
+def run_prep(prep: str, photos: Path, out: Path, threads: int, flags: list[str]) -> tuple[float, float | None]:
+    """pixfuse-prep's own total_s and its peak resident memory in MiB (its --time JSON:
+    VmHWM; the ru_maxrss this process could read would include this process's own pages,
+    which a forked child counts until it execs)."""
     cmd = [prep, "--preset", "imagenet", str(photos), "-o", str(out), "--time", "--quiet", "--no-progress",
-           "--threads", str(threads)] + (["--fast-decode"] if fast else [])
-    r = subprocess.run(cmd, capture_output=True, text=True, check=True)
+           "--threads", str(threads)] + flags
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0:
+        sys.exit(f"{' '.join(cmd)} failed ({r.returncode}): {r.stderr}")
     t = json.loads(r.stdout.strip().splitlines()[-1])
     if t["failed"]:
         sys.exit(f"pixfuse-prep reported {t['failed']} failures: {r.stderr}")
-    return t["total_s"]
+    return t["total_s"], t.get("peak_rss_mib")
 
 
 def find_prep() -> str:
@@ -91,63 +195,152 @@ def find_prep() -> str:
     sys.exit("pixfuse-prep not found: build it (cmake --workflow --preset bench) or pass --prep")
 
 
+def threads_text(t: int) -> str:
+    return "1 thread" if t == 1 else f"{t} threads"
+
+
+def usable_cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+def importable(module: str) -> str | None:
+    """None when `module` imports, else why not."""
+    try:
+        __import__(module)
+        return None
+    except Exception as e:  # noqa: BLE001 (any failure means: not measured, say why)
+        return f"{type(e).__name__}: {e}"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--prep", default=None, help="the pixfuse-prep binary (default: the first of build/{bench,h-prep,test,demo})")
     ap.add_argument("--photos", default=str(ROOT / "build" / "bench-photos" / "photos"))
     ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--threads", type=int, default=usable_cpus(), help="the 'all threads' runs (default: usable CPUs)")
+    ap.add_argument("--max-mp", type=float, default=None, help="only photos up to this many megapixels")
+    ap.add_argument("--only", default=None, help="comma-separated configuration names (substrings) to run")
     ap.add_argument("--json", default=None, help="also write the medians here")
     args = ap.parse_args()
     prep = args.prep or find_prep()
-    photos = Path(args.photos)
-    files = sorted(p for p in photos.iterdir() if p.suffix.lower() in (".jpg", ".jpeg"))
+    files = sorted(p for p in Path(args.photos).iterdir() if p.suffix.lower() in (".jpg", ".jpeg"))
+    sizes = {f: Image.open(f).size for f in files}
+    if args.max_mp:
+        files = [f for f in files if sizes[f][0] * sizes[f][1] <= args.max_mp * 1e6]
     if not files:
-        sys.exit(f"no JPEG files in {photos}: run /usr/bin/python3 bench/peers/photos.py first")
-    mp = statistics.mean(Image.open(f).size[0] * Image.open(f).size[1] for f in files) / 1e6
-    version = subprocess.run([prep, "--list-targets"], capture_output=True, text=True).stdout.split()
+        sys.exit(f"no JPEG files in {args.photos}: run /usr/bin/python3 bench/peers/photos.py first")
+    mean_mp = statistics.mean(sizes[f][0] * sizes[f][1] for f in files) / 1e6
+    N = args.threads
+    targets = subprocess.run([prep, "--list-targets"], capture_output=True, text=True).stdout.split()
+    skipped: dict[str, str] = {}
 
-    configs = {
-        "Pillow": lambda: timed(lambda: pillow(files, False)),
-        "Pillow+draft": lambda: timed(lambda: pillow(files, True)),
-        "Pillow decode only (bound)": lambda: timed(lambda: pillow_decode_only(files)),
-    }
     with tempfile.TemporaryDirectory() as tmp:
+        photos = Path(tmp) / "photos"  # the selected files, as pixfuse-prep's input directory
+        photos.mkdir()
+        for f in files:
+            (photos / f.name).symlink_to(f.resolve())
         out = Path(tmp) / "o.npy"
-        configs["pixfuse-prep exact, 1 thread"] = lambda: run_prep(prep, photos, out, 1, False)
-        configs["pixfuse-prep fast-decode, 1 thread"] = lambda: run_prep(prep, photos, out, 1, True)
-        configs["pixfuse-prep exact, 2 threads"] = lambda: run_prep(prep, photos, out, 2, False)
-        configs["pixfuse-prep fast-decode, 2 threads"] = lambda: run_prep(prep, photos, out, 2, True)
-        # Agreement: pixfuse-prep's exact output against the Pillow peer's.
-        run_prep(prep, photos, out, 1, False)
-        ours, theirs = np.load(out), pillow(files, False)
-        diff = float(np.abs(ours - theirs).max())
+        pool = mp.get_context("fork").Pool(N, initializer=_init_worker)
+        configs: dict[str, object] = {}
+        for name, fn in PEERS.items():
+            why = importable(NEEDS[name]) if name in NEEDS else None
+            if why:
+                skipped[name] = why
+                continue
+            configs[f"{name}, 1 thread"] = (lambda fn=fn: timed(lambda: run_serial(fn, files)))
+            if name != "Pillow decode only":
+                configs[f"{name}, {N} processes"] = (lambda fn=fn: timed(lambda: pool.map(fn, files, chunksize=2)))
+        why = importable("nvidia.dali")
+        if why:
+            skipped["DALI CPU pipeline"] = why
+        else:
+            for t in (1, N):
+                try:
+                    pipe = dali_pipeline(files, t)
+                    configs[f"DALI CPU pipeline, {threads_text(t)}"] = (lambda pipe=pipe: timed(lambda: pipe.run()))
+                except Exception as e:  # noqa: BLE001
+                    skipped["DALI CPU pipeline"] = f"{type(e).__name__}: {e}"
+        rss: dict[str, list[float]] = {}
+        prep_modes = {"exact": [], "exact --no-region-decode": ["--no-region-decode"],
+                      "--fast-decode": ["--fast-decode"], "--fast-decode=pil": ["--fast-decode=pil"]}
+        for label, flags in prep_modes.items():
+            for t in (1, N):
+                key = f"pixfuse-prep {label}, {threads_text(t)}"
+                rss[key] = []
+
+                def go(flags=flags, t=t, key=key) -> float:
+                    s, m = run_prep(prep, photos, out, t, flags)
+                    if m is not None:
+                        rss[key].append(m)
+                    return s
+                configs[key] = go
+        if args.only:
+            wanted = [w.strip() for w in args.only.split(",")]
+            configs = {k: v for k, v in configs.items() if any(w in k for w in wanted)}
+
+        # Agreement with the Pillow pipelines (the exact and the draft one), over every image.
+        diffs: dict[str, float] = {}
+        ref_exact = np.stack(run_serial(pillow, files))
+        ref_draft = np.stack(run_serial(pillow_draft, files))
+        for label, flags, ref in (("exact", [], ref_exact), ("--fast-decode=pil", ["--fast-decode=pil"], ref_draft)):
+            run_prep(prep, photos, out, 1, flags)
+            diffs[f"pixfuse-prep {label} vs {'Pillow' if ref is ref_exact else 'Pillow+draft'}"] = float(
+                np.abs(np.load(out) - ref).max())
+        for name, fn in PEERS.items():
+            if name in skipped or name in ("Pillow", "Pillow+draft", "Pillow decode only"):
+                continue
+            diffs[f"{name} vs Pillow"] = float(np.abs(np.stack(run_serial(fn, files)) - ref_exact).max())
+
         times: dict[str, list[float]] = {k: [] for k in configs}
+        load = []
         for _ in range(args.repeats):
+            load.append(os.getloadavg()[0])
             for name, fn in configs.items():
                 times[name].append(fn())
+        pool.close()
 
     med = {k: statistics.median(v) for k, v in times.items()}
     rate = {k: len(files) / v for k, v in med.items()}
-    print(f"{len(files)} JPEG photos, mean {mp:.2f} MP, ImageNet recipe (resize shorter 256 bilinear, crop 224, "
-          f"normalise, NCHW f32); median of {args.repeats}; CPU targets {' '.join(version)}")
-    print(f"pixfuse-prep exact vs Pillow: max |difference| {diff:.3g}")
-    print(f"{'configuration':38} {'seconds':>8} {'img/s':>8}  {'spread':>7}")
+    peak = {k: max(v) for k, v in rss.items() if v}
+    print(f"{len(files)} JPEG photos, mean {mean_mp:.2f} MP, ImageNet recipe (resize shorter 256 bilinear, crop 224, "
+          f"normalise, NCHW f32); median of {args.repeats}; load average {min(load):.1f}-{max(load):.1f} during the "
+          f"runs; {N} = usable CPUs; pixfuse CPU targets {' '.join(targets)}")
+    for k, v in diffs.items():
+        print(f"  max |difference| {k}: {v:.3g}")
+    for k, v in skipped.items():
+        print(f"  not measured: {k} ({v})")
+    print(f"{'configuration':46} {'seconds':>8} {'img/s':>8}  {'spread':>6}  {'peak RSS':>9}")
     for k in configs:
         spread = (max(times[k]) - min(times[k])) / med[k] * 100
-        print(f"{k:38} {med[k]:8.3f} {rate[k]:8.1f}  {spread:6.0f}%")
+        mem = f"{peak[k]:7.0f} MiB" if k in peak else ""
+        print(f"{k:46} {med[k]:8.3f} {rate[k]:8.1f}  {spread:5.0f}%  {mem:>9}")
+
+    def ratio(a: str, b: str) -> float | None:
+        return rate[a] / rate[b] if a in rate and b in rate else None
     ratios = {
-        "exact / Pillow (target >= 3)": rate["pixfuse-prep exact, 1 thread"] / rate["Pillow"],
-        "fast-decode / Pillow+draft (target >= 2)": rate["pixfuse-prep fast-decode, 1 thread"] / rate["Pillow+draft"],
-        "exact / Pillow's decode alone (open + convert)": rate["pixfuse-prep exact, 1 thread"]
-        / rate["Pillow decode only (bound)"],
-        "exact 2 threads / 1 thread (target >= 1.8)": rate["pixfuse-prep exact, 2 threads"] / rate["pixfuse-prep exact, 1 thread"],
-        "fast 2 threads / 1 thread": rate["pixfuse-prep fast-decode, 2 threads"] / rate["pixfuse-prep fast-decode, 1 thread"],
+        "exact / Pillow, 1 thread (target >= 3)": ratio("pixfuse-prep exact, 1 thread", "Pillow, 1 thread"),
+        "--fast-decode=pil / Pillow+draft, 1 thread (target >= 1.5)":
+            ratio("pixfuse-prep --fast-decode=pil, 1 thread", "Pillow+draft, 1 thread"),
+        "exact: region decode / whole decode, 1 thread":
+            ratio("pixfuse-prep exact, 1 thread", "pixfuse-prep exact --no-region-decode, 1 thread"),
+        "exact / Pillow's decode alone, 1 thread": ratio("pixfuse-prep exact, 1 thread", "Pillow decode only, 1 thread"),
+        f"exact / Pillow, {N} threads vs {N} processes":
+            ratio(f"pixfuse-prep exact, {threads_text(N)}", f"Pillow, {N} processes"),
+        f"--fast-decode=pil / Pillow+draft, {N} threads vs {N} processes":
+            ratio(f"pixfuse-prep --fast-decode=pil, {threads_text(N)}", f"Pillow+draft, {N} processes"),
+        f"exact {N} threads / 1 thread": ratio(f"pixfuse-prep exact, {threads_text(N)}", "pixfuse-prep exact, 1 thread"),
     }
+    ratios = {k: v for k, v in ratios.items() if v is not None}
     for k, v in ratios.items():
-        print(f"  {k:44} {v:5.2f}x")
+        print(f"  {k:62} {v:5.2f}x")
     if args.json:
-        Path(args.json).write_text(json.dumps({"images": len(files), "mean_mp": mp, "median_s": med, "img_per_s": rate,
-                                               "ratios": ratios, "max_abs_diff": diff, "runs_s": times}, indent=1))
+        Path(args.json).write_text(json.dumps({
+            "images": len(files), "mean_mp": mean_mp, "threads": N, "load": load, "median_s": med, "img_per_s": rate,
+            "peak_rss_mib": peak, "ratios": ratios, "max_abs_diff": diffs, "skipped": skipped, "runs_s": times},
+            indent=1))
 
 
 def timed(fn) -> float:

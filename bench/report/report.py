@@ -861,14 +861,20 @@ def markdown(report: dict, args) -> str:
         d = e2e["data"]
         L.append(f"From `bench/e2e/e2e.py` (run by this script): {d.get('images')} JPEG files of the photo set, mean "
                  f"{d.get('mean_mp', 0):.2f} MP, file → (N, 3, 224, 224) f32, ImageNet recipe; median wall time "
-                 f"over the repeats. pixfuse-prep's exact output against Pillow's: max |Δ| "
-                 f"{d.get('max_abs_diff', float('nan')):.3g}.")
+                 f"over the repeats; peak RSS of pixfuse-prep beside its rows.")
+        diffs = d.get("max_abs_diff")
+        for k, val in (diffs.items() if isinstance(diffs, dict) else [("pixfuse-prep exact vs Pillow", diffs)]):
+            L.append(f"- max |Δ| {k}: {fmt(val, '%.3g')}")
+        for k, val in (d.get("skipped") or {}).items():
+            L.append(f"- not measured: {k} ({val})")
         L.append("")
         ref = d["img_per_s"].get("pixfuse-prep exact, 1 thread")
-        L.append("| configuration | img/s | × pixfuse-prep exact, 1 thread |")
-        L.append("|---|---:|---:|")
+        rss = d.get("peak_rss_mib") or {}
+        L.append("| configuration | img/s | × pixfuse-prep exact, 1 thread | peak RSS |")
+        L.append("|---|---:|---:|---:|")
         for k, val in d["img_per_s"].items():
-            L.append(f"| {k} | {val:.1f} | {fmt(val / ref if ref else None, '%.2f')} |")
+            mem = f"{rss[k]:.0f} MiB" if k in rss else ""
+            L.append(f"| {k} | {val:.1f} | {fmt(val / ref if ref else None, '%.2f')} | {mem} |")
         L.append("")
         for k, val in d.get("ratios", {}).items():
             L.append(f"- {k}: **{val:.2f}x**")
@@ -1005,7 +1011,8 @@ def find_ahead(report: dict) -> list[str]:
                            f"the best pixfuse target with the same output")
     e2e = (report.get("e2e") or {}).get("data") or {}
     rate = e2e.get("img_per_s") or {}
-    for peer, ours in (("Pillow", "pixfuse-prep exact, 1 thread"), ("Pillow+draft", "pixfuse-prep fast-decode, 1 thread")):
+    for peer, ours in (("Pillow, 1 thread", "pixfuse-prep exact, 1 thread"),
+                       ("Pillow+draft, 1 thread", "pixfuse-prep --fast-decode=pil, 1 thread")):
         if peer in rate and ours in rate and rate[peer] > rate[ours]:
             out.append(f"end to end: {peer} {rate[peer]:.0f} img/s > {ours} {rate[ours]:.0f} img/s")
     st = {s["name"]: s for s in report["stages"]["rows"] if not s.get("error")}
