@@ -6,7 +6,8 @@
 #   cmake/install-deps.sh            compiler, cmake, ninja, Highway, Eigen, xsimd, stb,
 #                                    GoogleTest, Google Benchmark
 #   cmake/install-deps.sh --bench    + Python peers for benchmarks and fixtures
-#                                    (OpenCV, Pillow, NumPy, matplotlib)
+#                                    (OpenCV, Pillow, NumPy, matplotlib; cjpeg/jpegtran for
+#                                    tests/data/make_jpeg_fixtures.py)
 #   cmake/install-deps.sh --arm      + aarch64 cross compiler, qemu-user, arm64 Highway and
 #                                    GoogleTest (Debian multiarch: adds the arm64 architecture)
 #   cmake/install-deps.sh --jpeg     + libjpeg-turbo (faster decode, DCT scaling)
@@ -27,7 +28,7 @@ report=false
 for arg in "$@"; do
   case "$arg" in
     --bench) packages+=(python3 python3-numpy python3-pil python3-opencv libopencv-dev
-                        python3-matplotlib python3-venv) ;;
+                        python3-matplotlib python3-venv libjpeg-turbo-progs) ;;
     --arm) arm=true
            packages+=(g++-aarch64-linux-gnu qemu-user libhwy-dev:arm64 libgtest-dev:arm64) ;;
     --jpeg) packages+=(libturbojpeg0-dev libjpeg62-turbo-dev) ;;
