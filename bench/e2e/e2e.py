@@ -3,7 +3,7 @@
 users would pick instead.
 
     /opt/pfx-e2e-venv/bin/python bench/e2e/e2e.py [--prep PATH] [--photos DIR] [--repeats 5]
-        [--threads N] [--max-mp MP] [--only NAME,...] [--json OUT]
+        [--threads N] [--max-mp MP] [--only 'NAME;...'] [--json OUT]
 
 The photos: bench/peers/photos.py gathers real JPEG photographs of typical sizes into
 build/bench-photos/photos (run it first); --max-mp keeps those up to MP megapixels (a set
@@ -222,7 +222,7 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--threads", type=int, default=usable_cpus(), help="the 'all threads' runs (default: usable CPUs)")
     ap.add_argument("--max-mp", type=float, default=None, help="only photos up to this many megapixels")
-    ap.add_argument("--only", default=None, help="comma-separated configuration names (substrings) to run")
+    ap.add_argument("--only", default=None, help="configuration names (substrings) to run, separated by ';'")
     ap.add_argument("--json", default=None, help="also write the medians here")
     args = ap.parse_args()
     prep = args.prep or find_prep()
@@ -278,7 +278,7 @@ def main() -> None:
                     return s
                 configs[key] = go
         if args.only:
-            wanted = [w.strip() for w in args.only.split(",")]
+            wanted = [w.strip() for w in args.only.split(";") if w.strip()]
             configs = {k: v for k, v in configs.items() if any(w in k for w in wanted)}
 
         # Agreement with the Pillow pipelines (the exact and the draft one), over every image.
@@ -292,6 +292,8 @@ def main() -> None:
         for name, fn in PEERS.items():
             if name in skipped or name in ("Pillow", "Pillow+draft", "Pillow decode only"):
                 continue
+            if not any(k.startswith(name + ",") for k in configs):
+                continue  # not selected (--only)
             diffs[f"{name} vs Pillow"] = float(np.abs(np.stack(run_serial(fn, files)) - ref_exact).max())
 
         times: dict[str, list[float]] = {k: [] for k in configs}
