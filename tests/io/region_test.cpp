@@ -29,6 +29,12 @@ namespace {
 
 const std::string kJpeg = std::string(PIXFUSE_TEST_DATA_DIR) + "/data/jpeg/";
 
+}  // namespace
+
+#if PIXFUSE_HAVE_TURBOJPEG
+
+namespace {
+
 const char* const kLayouts[] = {"444",         "422",             "420",
                                 "440",         "411",             "gray",
                                 "cmyk",        "progressive",     "progressive_422",
@@ -78,7 +84,6 @@ std::vector<pf::Rect> rectangles(int w, int h) {
 
 }  // namespace
 
-#if PIXFUSE_HAVE_TURBOJPEG
 
 TEST(RegionDecode, WholeDecodesEqualPillow) {
   for (const char* layout : kLayouts) {
