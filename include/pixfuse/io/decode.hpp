@@ -9,6 +9,11 @@
 // InputShape::of(view, orientation) and the Plan folds it in. Failures throw
 // pixfuse::Error naming the file and the reason; images over max_pixels are rejected
 // from their header, before any pixel memory is allocated (decompression bombs).
+//
+// Untrusted bytes: the format is the one its signature names (io/format.hpp; TGA only
+// with a .tga name), and only that format's reader sees the file; what stb_image must not
+// be given is refused or repaired first (io/detail/stb_preflight.hpp); a JPEG's scan count
+// is bounded (DecodeOptions::max_jpeg_scans). docs/HOSTILE_INPUT.md has the whole story.
 #pragma once
 
 #include <cstddef>
@@ -23,9 +28,12 @@
 
 #include "pixfuse/core/error.hpp"
 #include "pixfuse/core/image_view.hpp"
-#include "pixfuse/io/detail/stb_image.hpp"
+#include "pixfuse/io/detail/jpeg_structure.hpp"
+#include "pixfuse/io/detail/stb_preflight.hpp"
+#include "pixfuse/io/detail/stb_reader.hpp"
 #include "pixfuse/io/exif.hpp"
 #include "pixfuse/io/file.hpp"
+#include "pixfuse/io/format.hpp"
 #include "pixfuse/io/jpeg_turbo.hpp"
 #include "pixfuse/plan/orientation.hpp"
 
@@ -51,6 +59,10 @@ struct DecodeOptions {
   // containing it, with the same pixels there as the full decode (DecodedImage::region()
   // says what was decoded). Empty (the default): the whole image.
   Rect region{};
+  // Largest number of scans (SOS markers) a JPEG may have: a progressive JPEG is decoded
+  // in one pass over the image per scan, so this bounds decoding time. Encoders write
+  // about 10; 256 is the limit NVIDIA's nvImageCodec and others apply.
+  int max_jpeg_scans = 256;
 };
 
 // What a file's header says, read without decoding pixels.
@@ -112,16 +124,8 @@ class DecodedImage {
 };
 
 namespace detail {
-inline std::string sniff_format(const unsigned char* b, std::size_t n) {
-  if (n >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF) return "jpeg";
-  if (n >= 8 && b[0] == 0x89 && b[1] == 'P' && b[2] == 'N' && b[3] == 'G') return "png";
-  if (n >= 4 && b[0] == 'G' && b[1] == 'I' && b[2] == 'F' && b[3] == '8') return "gif";
-  if (n >= 2 && b[0] == 'B' && b[1] == 'M') return "bmp";
-  return "tga";  // the one format without a signature; stb decides
-}
-
-inline bool via_turbo(const std::string& format, const DecodeOptions& o) {
-  return PIXFUSE_HAVE_TURBOJPEG && o.use_turbojpeg && format == "jpeg";
+inline bool via_turbo(ImageFormat format, const DecodeOptions& o) {
+  return PIXFUSE_HAVE_TURBOJPEG && o.use_turbojpeg && format == ImageFormat::jpeg;
 }
 
 inline void check_pixels(const std::string& name, int w, int h, const DecodeOptions& o) {
@@ -131,52 +135,85 @@ inline void check_pixels(const std::string& name, int w, int h, const DecodeOpti
                 pixfuse::detail::to_text(w, "x", h, " = ", pixels,
                                          " pixels (possible decompression bomb; raise max_pixels)"));
 }
-}  // namespace detail
 
-// Read the header of an encoded image held in memory: size, channels, format, EXIF
-// orientation. Throws (naming `name`) when it is not a decodable image; does not apply
-// max_pixels (check_limits does), so a bomb's declared size can still be reported.
-inline ImageInfo probe(const unsigned char* bytes, std::size_t size, const std::string& name,
-                       const DecodeOptions& options = {}) {
+// What decode needs after reading the header: the format, the decoder, the header's
+// facts, and the bytes to decode (the caller's, or a repaired copy: stb_preflight.hpp).
+struct Prepared {
+  ImageInfo info;
+  ImageFormat format = ImageFormat::jpeg;
+  bool turbo = false;
+  std::vector<unsigned char> repaired;
+  const unsigned char* bytes = nullptr;
+  std::size_t size = 0;
+};
+
+inline Prepared prepare(const unsigned char* bytes, std::size_t size, const std::string& name,
+                        const DecodeOptions& options) {
   if (size == 0) throw Error(name + ": empty file");
   if (size > static_cast<std::size_t>(std::numeric_limits<int>::max()))
     throw Error(name + ": file larger than 2 GiB");
-  ImageInfo info;
-  info.format = detail::sniff_format(bytes, size);
+  Prepared p;
+  p.format = identify_format(bytes, size, name);
+  p.turbo = via_turbo(p.format, options);
+  p.bytes = bytes;
+  p.size = size;
+  ImageInfo& info = p.info;
+  info.format = io::name(p.format);
   info.orientation = exif_orientation(bytes, size);
+  if (p.format == ImageFormat::jpeg) {
+    // Each scan of a progressive JPEG is a pass over the whole image.
+    const JpegStructure j = read_jpeg_structure(bytes, size);
+    if (j.scans > options.max_jpeg_scans)
+      throw Error(name, pixfuse::detail::to_text("at most ", options.max_jpeg_scans, " JPEG scans"),
+                  pixfuse::detail::to_text(j.scans, " (each scan is a decoding pass; raise max_jpeg_scans)"));
+  }
 #if PIXFUSE_HAVE_TURBOJPEG
-  if (detail::via_turbo(info.format, options)) {
+  if (p.turbo) {
     const turbo::Header h = turbo::read_header(bytes, size, name);
     info.width = h.width;
     info.height = h.height;
     info.channels = h.channels;
     info.can_reduce = true;
     info.cmyk = h.cmyk;
-    return info;
+    return p;
   }
 #endif
+  Preflight pre = stb_preflight(p.format, bytes, size);
+  if (!pre.problem.empty())
+    throw Error(name + ": not a decodable image (" + info.format + ": " + pre.problem + ")");
+  if (!pre.repaired.empty()) {
+    p.repaired = std::move(pre.repaired);
+    p.bytes = p.repaired.data();
+    p.size = p.repaired.size();
+  }
   // stb_image calls a PNG too large for it "corrupt": take the size from IHDR first, so
   // that a bomb is reported as one.
-  if (info.format == "png" && size >= 24 && std::memcmp(bytes + 12, "IHDR", 4) == 0) {
-    auto be32 = [&](std::size_t at) {
-      return (std::uint32_t{bytes[at]} << 24) | (std::uint32_t{bytes[at + 1]} << 16) |
-             (std::uint32_t{bytes[at + 2]} << 8) | bytes[at + 3];
-    };
-    const std::uint32_t w = be32(16), h = be32(20);
+  if (p.format == ImageFormat::png && size >= 24 && std::memcmp(bytes + 12, "IHDR", 4) == 0) {
+    const std::uint32_t w = be32(bytes + 16), h = be32(bytes + 20);
     if (w > (1u << 24) || h > (1u << 24) || std::uint64_t{w} * h > (std::uint64_t{1} << 28)) {
       info.width = static_cast<int>(std::min<std::uint32_t>(w, 0x7FFFFFFF));
       info.height = static_cast<int>(std::min<std::uint32_t>(h, 0x7FFFFFFF));
       info.channels = 3;  // not decodable here anyway: check_limits or stb will refuse it
-      return info;
+      return p;
     }
   }
-  const int len = static_cast<int>(size);
+  const int len = static_cast<int>(p.size);
   int file_channels = 0;
-  if (!stbi_info_from_memory(bytes, len, &info.width, &info.height, &file_channels))
-    throw Error(name + ": not a decodable image (" + stbi_failure_reason() + ")");
+  if (!stb::read_info(p.format, p.bytes, len, &info.width, &info.height, &file_channels))
+    throw Error(name + ": not a decodable image (" + stb::reason(p.format) + ")");
   info.channels = file_channels == 2 ? 4 : file_channels;  // gray+alpha -> RGBA
-  info.sixteen_bit = options.keep_16_bit && stbi_is_16_bit_from_memory(bytes, len) != 0;
-  return info;
+  info.sixteen_bit = options.keep_16_bit && stb::is_16_bit(p.format, p.bytes, len);
+  return p;
+}
+}  // namespace detail
+
+// Read the header of an encoded image held in memory: size, channels, format, EXIF
+// orientation. Throws (naming `name`) when it is not a decodable image; does not apply
+// max_pixels (check_limits does), so a bomb's declared size can still be reported.
+// `name` is usually the path: a name ending in .tga is the only way to TGA (io/format.hpp).
+inline ImageInfo probe(const unsigned char* bytes, std::size_t size, const std::string& name,
+                       const DecodeOptions& options = {}) {
+  return detail::prepare(bytes, size, name, options).info;
 }
 
 // Throws (naming `name`) when the header's size is over options.max_pixels.
@@ -187,13 +224,14 @@ inline void check_limits(const ImageInfo& info, const std::string& name, const D
 // Decode an encoded image held in memory; `name` (usually the path) prefixes errors.
 inline DecodedImage decode(const unsigned char* bytes, std::size_t size, const std::string& name,
                            const DecodeOptions& options = {}) {
-  const ImageInfo info = probe(bytes, size, name, options);
+  const detail::Prepared p = detail::prepare(bytes, size, name, options);
+  const ImageInfo& info = p.info;
   check_limits(info, name, options);  // before any pixel memory is allocated
   DecodedImage img;
   img.format_ = info.format;
   img.orientation_ = info.orientation;
 #if PIXFUSE_HAVE_TURBOJPEG
-  if (detail::via_turbo(info.format, options)) {
+  if (p.turbo) {
     const int r = options.reduce == 2 || options.reduce == 4 || options.reduce == 8 ? options.reduce : 1;
     const turbo::Header h{info.width, info.height, info.channels, info.cmyk};
     const turbo::Decoded d = turbo::decode(bytes, size, h, r, &options.region, name);
@@ -211,13 +249,14 @@ inline DecodedImage decode(const unsigned char* bytes, std::size_t size, const s
     return img;
   }
 #endif
-  const int len = static_cast<int>(size);
-  int w = 0, h = 0, file_channels = 0;
-  void* pixels = info.sixteen_bit
-                     ? static_cast<void*>(stbi_load_16_from_memory(bytes, len, &w, &h, &file_channels, info.channels))
-                     : static_cast<void*>(stbi_load_from_memory(bytes, len, &w, &h, &file_channels, info.channels));
-  if (pixels == nullptr) throw Error(name + ": cannot decode (" + stbi_failure_reason() + ")");
+  int w = 0, h = 0;
+  void* pixels = detail::stb::read(p.format, p.bytes, static_cast<int>(p.size), &w, &h, info.channels, info.sixteen_bit);
+  if (pixels == nullptr) throw Error(name + ": cannot decode (" + detail::stb::reason(p.format) + ")");
   img.pixels_.reset(pixels);
+  if (w != info.width || h != info.height) {  // the header read twice must agree
+    throw Error(name, pixfuse::detail::to_text("the size its header gives, ", info.width, "x", info.height),
+                pixfuse::detail::to_text(w, "x", h, " decoded"));
+  }
   img.width_ = w;
   img.height_ = h;
   img.channels_ = info.channels;

@@ -14,6 +14,7 @@
 
 #include "pixfuse/core/dtype.hpp"
 #include "pixfuse/core/error.hpp"
+#include "pixfuse/core/image_view.hpp"
 #include "pixfuse/core/tensor_view.hpp"
 #include "pixfuse/io/file.hpp"
 
@@ -106,6 +107,23 @@ struct NpyHeader {
 };
 
 namespace detail {
+// Text from a file, for a message: printable ASCII kept, every other byte as \xNN, at
+// most 40 characters (errors end up in JSON manifests: they must be valid UTF-8).
+inline std::string printable(const std::string& s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size() && i < 40; ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c < 0x7F) {
+      out += static_cast<char>(c);
+    } else {
+      char hex[5];
+      std::snprintf(hex, sizeof hex, "\\x%02X", c);
+      out += hex;
+    }
+  }
+  return s.size() > 40 ? out + "..." : out;
+}
+
 // Parse the preamble and header dict in b[0, n); `name` prefixes errors. Untrusted input:
 // every length is checked, shapes must be non-negative and their product must not overflow.
 inline NpyHeader parse_npy_header(const unsigned char* b, std::size_t n, const std::string& name) {
@@ -143,7 +161,7 @@ inline NpyHeader parse_npy_header(const unsigned char* b, std::size_t n, const s
   else if (d == "<u2") a.dtype = DType::u16;
   else if (d == "<f2") a.dtype = DType::f16;
   else if (d == "<f4") a.dtype = DType::f32;
-  else throw bad("unsupported dtype " + d + "; expected |u1, |i1, <u2, <f2 or <f4");
+  else throw bad("unsupported dtype " + printable(d) + "; expected |u1, |i1, <u2, <f2 or <f4");
   if (value_of("fortran_order").rfind("False", 0) != 0) throw bad("Fortran order");
   const std::string shape = value_of("shape");
   std::int64_t total = 1;
@@ -215,5 +233,51 @@ inline NpyArray read_npy_rows(const std::string& path, const NpyHeader& h, std::
 }
 
 inline NpyArray read_npy(const std::string& path) { return parse_npy(read_file(path), path); }
+
+// The images a .npy array holds, as pixfuse reads it: one image (H, W) or (H, W, C), or
+// one image per slice of (N, H, W, C); C is 1, 3 or 4, the dtype uint8, uint16 or
+// float32, and every image at least 1x1 (a zero dimension is an empty array, not an
+// image). Throws an Error naming `name` (the path) otherwise.
+struct NpyImages {
+  std::int64_t count = 1;  // N for (N, H, W, C), else 1
+  bool sliced = false;     // (N, H, W, C): image i is slice i of the first axis
+  std::int64_t width = 0, height = 0, channels = 1;
+  DType dtype = DType::u8;
+  std::int64_t pixels() const { return width * height; }
+};
+
+inline NpyImages npy_images(const NpyHeader& h, const std::string& name) {
+  NpyImages m;
+  const std::size_t dims = h.shape.size();
+  auto shape = [&] {
+    std::string t = "(";
+    for (std::size_t i = 0; i < dims; ++i) t += (i ? ", " : "") + std::to_string(h.shape[i]);
+    return t + (dims == 1 ? ",)" : ")");
+  };
+  if (dims < 2 || dims > 4)
+    throw Error(name, "a .npy array of shape (H, W), (H, W, C) or (N, H, W, C)",
+                std::to_string(dims) + " dimensions " + shape());
+  if (h.dtype != DType::u8 && h.dtype != DType::u16 && h.dtype != DType::f32)
+    throw Error(name, "dtype uint8, uint16 or float32", std::string(pixfuse::name(h.dtype)));
+  m.sliced = dims == 4;
+  const std::size_t d = m.sliced ? 1 : 0;
+  m.count = m.sliced ? h.shape[0] : 1;
+  m.height = h.shape[d];
+  m.width = h.shape[d + 1];
+  m.channels = dims > d + 2 ? h.shape[d + 2] : 1;
+  m.dtype = h.dtype;
+  if (m.count == 0 || m.width == 0 || m.height == 0)
+    throw Error(name, "images of at least 1x1 pixels", "shape " + shape() + " (an empty array)");
+  if (m.channels != 1 && m.channels != 3 && m.channels != 4)
+    throw Error(name, "1, 3 or 4 channels (the last axis)", std::to_string(m.channels) + ", shape " + shape());
+  return m;
+}
+
+// A view of the image an array read with read_npy_rows(path, h, index, 1) (sliced) or
+// read_npy holds.
+inline AnyImageView npy_image_view(const NpyArray& a, const NpyImages& m) {
+  return AnyImageView(a.bytes.data(), m.dtype, m.width, m.height, m.channels,
+                      m.width * m.channels * static_cast<std::int64_t>(size_of(m.dtype)));
+}
 
 }  // namespace pixfuse::io

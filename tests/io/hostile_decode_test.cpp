@@ -1,0 +1,195 @@
+// The decoder findings of the hostile-input review, one test each, on the files
+// tests/fuzz/make_inputs.py writes to tests/fuzz/regressions/decode (the fuzz replay runs
+// them under the sanitizers too; here the outcome is checked): what each file is, and
+// that it is now refused with a reason or decoded as what it is.
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "pixfuse/io/decode.hpp"
+#include "pixfuse/io/detail/jpeg_structure.hpp"
+#include "pixfuse/io/npy.hpp"
+
+namespace pf = pixfuse;
+namespace io = pixfuse::io;
+
+namespace {
+
+const std::string kFindings = std::string(PIXFUSE_TEST_DATA_DIR) + "/fuzz/regressions/decode/";
+const std::string kSeeds = std::string(PIXFUSE_TEST_DATA_DIR) + "/fuzz/corpus/decode/";
+
+std::string error_of(const std::vector<unsigned char>& bytes, const std::string& name, const io::DecodeOptions& o = {}) {
+  try {
+    (void)io::decode(bytes.data(), bytes.size(), name, o);
+  } catch (const pf::Error& e) {
+    return e.what();
+  }
+  return "";
+}
+std::string error_of_file(const std::string& file, const io::DecodeOptions& o = {}) {
+  return error_of(io::read_file(kFindings + file), file, o);
+}
+io::DecodeOptions stb_only() {
+  io::DecodeOptions o;
+  o.use_turbojpeg = false;
+  return o;
+}
+bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+
+}  // namespace
+
+// A DHT table of 257 codes: Debian's stb_image 2.27 wrote size[257] past its end.
+TEST(HostileDecode, HuffmanTableOfMoreThan256CodesIsRefused) {
+  const std::string stb = error_of_file("jpeg_dht_257_codes.jpg", stb_only());
+  EXPECT_TRUE(contains(stb, "jpeg_dht_257_codes.jpg: not a decodable image (jpeg: Huffman table with 257 codes"))
+      << stb;
+  EXPECT_NE(error_of_file("jpeg_dht_257_codes.jpg"), "");  // libjpeg-turbo: "Bogus Huffman table definition"
+}
+
+// A scan decoding with a table the file never defines: stb read the table's
+// uninitialised (2.27) or zeroed (2.30) decode tables, maxcode[] past its end.
+TEST(HostileDecode, ScanWithAnUndefinedHuffmanTableIsRefusedByTheStbPath) {
+  const std::string e = error_of_file("jpeg_undefined_huffman_table.jpg", stb_only());
+  EXPECT_TRUE(contains(e, "scan 1 uses DC Huffman table 3, which the file does not define before it")) << e;
+  // The pre-flight reads tables and scans as stb does: a baseline scan uses DC and AC,
+  // a progressive DC refinement scan no table, a progressive AC scan only its AC table.
+  for (const char* seed : {"rgb420.jpg", "rgb444.jpg", "progressive.jpg", "gray.jpg", "cmyk.jpg", "exif6.jpg"}) {
+    const std::vector<unsigned char> b = io::read_file(kSeeds + seed);
+    const io::detail::JpegStructure j = io::detail::read_jpeg_structure(b.data(), b.size());
+    EXPECT_EQ(j.stb_problem, "") << seed;
+    EXPECT_GE(j.scans, 1) << seed;
+    EXPECT_EQ(error_of(b, seed, stb_only()), "") << seed;
+  }
+}
+
+// FF fill bytes before the SOI: not a JPEG for libjpeg and Pillow; it reached stb's JPEG
+// reader through the try-every-format loader, even in libjpeg-turbo builds.
+TEST(HostileDecode, FillBytesBeforeSoiAreNotAJpeg) {
+  for (const io::DecodeOptions& o : {io::DecodeOptions{}, stb_only()}) {
+    const std::string e = error_of_file("jpeg_fill_before_soi.jpg", o);
+    EXPECT_TRUE(contains(e, "jpeg_fill_before_soi.jpg: not a decodable image (unknown format: the file starts FF FF FF D8"))
+        << e;
+    EXPECT_TRUE(contains(e, "fill bytes before a JPEG's SOI marker are not accepted")) << e;
+  }
+}
+
+// An empty IDAT chunk before the image data: stb_image called memcpy(NULL, p, 0). The file
+// is valid PNG, so it decodes (from a copy without the empty chunk) to the same pixels.
+TEST(HostileDecode, EmptyFirstIdatDecodes) {
+  const std::vector<unsigned char> b = io::read_file(kFindings + "png_empty_first_idat.png");
+  const io::DecodedImage img = io::decode(b.data(), b.size(), "png_empty_first_idat.png");
+  EXPECT_EQ(img.width(), 6);
+  EXPECT_EQ(img.height(), 5);
+  // The same file without the 12-byte empty chunk.
+  std::vector<unsigned char> plain(b);
+  const auto at = static_cast<std::ptrdiff_t>(std::search(plain.begin(), plain.end(), "IDAT", "IDAT" + 4) - plain.begin()) - 4;
+  plain.erase(plain.begin() + at, plain.begin() + at + 12);
+  const io::DecodedImage want = io::decode(plain.data(), plain.size(), "plain.png");
+  EXPECT_EQ(0, std::memcmp(img.view().data, want.view().data, 6 * 5 * 3));
+}
+
+// A BMP height of INT_MIN: stb_image computed abs(INT_MIN).
+TEST(HostileDecode, BmpHeightIntMinIsRefused) {
+  const std::string e = error_of_file("bmp_height_int_min.bmp");
+  EXPECT_TRUE(contains(e, "bmp_height_int_min.bmp: not a decodable image (bmp: BMP size 4x-2147483648)")) << e;
+}
+
+// A 90-byte BMP claiming 16777216 x 6 pixels: stb read the missing rows as zeros (and the
+// plan then built tables for a 715 M-column resize). The pixel data is checked first.
+TEST(HostileDecode, TruncatedBmpIsRefused) {
+  const std::string e = error_of_file("bmp_16777216x6.bmp");
+  EXPECT_TRUE(contains(e, "bmp_16777216x6.bmp: not a decodable image (bmp: truncated BMP: 90 bytes, its header asks for "))
+      << e;
+}
+
+// Bytes no signature claims were sniffed as TGA, and stb's TGA reader made an image of
+// them. TGA now needs a .tga name and a header that passes a strict check.
+TEST(HostileDecode, UnknownBytesAreNoFormat) {
+  std::string e = error_of_file("tga_like_bytes.bin");
+  EXPECT_TRUE(contains(e, "tga_like_bytes.bin: not a decodable image (unknown format: the file starts 00 00 02 00"))
+      << e;
+  e = error_of_file("tga_like_bytes.tga");
+  EXPECT_TRUE(contains(e, "tga_like_bytes.tga: not a decodable image (not a TGA file: truncated (58 bytes, at least 210"))
+      << e;
+  e = error_of_file("random_bytes.bin");
+  EXPECT_TRUE(contains(e, "random_bytes.bin: not a decodable image (unknown format")) << e;
+  // Real TGA files still decode, by their name.
+  for (const char* seed : {"rgb.tga", "rle.tga", "gray.tga", "palette.tga"}) {
+    const std::vector<unsigned char> b = io::read_file(kSeeds + seed);
+    EXPECT_EQ(error_of(b, seed), "") << seed;
+    EXPECT_TRUE(contains(error_of(b, "renamed.bin"), "unknown format")) << seed;
+  }
+}
+
+// stb_image's GIF reader fails on an LZW code size over 12 without a reason: the message
+// was "cannot decode ()".
+TEST(HostileDecode, EveryFailureHasAReason) {
+  const std::string e = error_of_file("gif_lzw_code_size_13.gif");
+  EXPECT_EQ(e, "gif_lzw_code_size_13.gif: cannot decode (corrupt or unsupported gif data)");
+}
+
+// Each format's seeds decode, and the format is the one the signature names.
+TEST(HostileDecode, SignaturesChooseTheFormat) {
+  const struct {
+    const char* file;
+    const char* format;
+  } seeds[] = {{"rgb420.jpg", "jpeg"}, {"rgb.png", "png"},     {"rgb16.png", "png"}, {"static.gif", "gif"},
+               {"rgb24.bmp", "bmp"},   {"palette8.bmp", "bmp"}, {"bits1.bmp", "bmp"}, {"rgba32.bmp", "bmp"},
+               {"rle.tga", "tga"}};
+  for (const auto& s : seeds) {
+    const std::vector<unsigned char> b = io::read_file(kSeeds + s.file);
+    const io::DecodedImage img = io::decode(b.data(), b.size(), s.file);
+    EXPECT_EQ(img.format(), s.format) << s.file;
+  }
+}
+
+// A progressive JPEG is decoded in one pass per scan: the scan count is bounded.
+TEST(HostileDecode, JpegScanCountIsBounded) {
+  const std::vector<unsigned char> b = io::read_file(kSeeds + "progressive.jpg");
+  const int scans = io::detail::read_jpeg_structure(b.data(), b.size()).scans;
+  EXPECT_GT(scans, 1);
+  io::DecodeOptions o;
+  o.max_jpeg_scans = scans - 1;
+  const std::string e = error_of(b, "p.jpg", o);
+  EXPECT_TRUE(contains(e, "p.jpg: expected at most " + std::to_string(scans - 1) + " JPEG scans, got " +
+                              std::to_string(scans)))
+      << e;
+  o.max_jpeg_scans = scans;
+  EXPECT_EQ(error_of(b, "p.jpg", o), "");
+}
+
+// A .npy with a zero dimension was rejected as "expected a non-null pointer, got nullptr";
+// a dtype string from the file was echoed raw (invalid UTF-8 in the manifest).
+TEST(HostileDecode, NpyMessages) {
+  io::NpyHeader h;
+  h.dtype = pf::DType::u8;
+  h.shape = {0, 4, 3};
+  try {
+    (void)io::npy_images(h, "zero.npy");
+    FAIL();
+  } catch (const pf::Error& e) {
+    EXPECT_STREQ(e.what(), "zero.npy: expected images of at least 1x1 pixels, got shape (0, 4, 3) (an empty array)");
+  }
+  h.shape = {5, 2, 3, 3, 1};
+  try {
+    (void)io::npy_images(h, "five.npy");
+    FAIL();
+  } catch (const pf::Error& e) {
+    EXPECT_STREQ(e.what(),
+                 "five.npy: expected a .npy array of shape (H, W), (H, W, C) or (N, H, W, C), got 5 dimensions "
+                 "(5, 2, 3, 3, 1)");
+  }
+  std::string dict = "{'descr': '<\xff\xfe\x01', 'fortran_order': False, 'shape': (1,), }";
+  dict.append((64 - (10 + dict.size() + 1) % 64) % 64, ' ');
+  dict += '\n';
+  std::string file = std::string("\x93NUMPY\x01\x00", 8) + static_cast<char>(dict.size()) + '\0' + dict;
+  try {
+    (void)io::parse_npy(std::vector<unsigned char>(file.begin(), file.end()), "bad.npy");
+    FAIL();
+  } catch (const pf::Error& e) {
+    EXPECT_TRUE(contains(e.what(), "unsupported dtype <\\xFF\\xFE\\x01;")) << e.what();
+  }
+}
