@@ -1,9 +1,10 @@
 // The resampling matrix of one output axis, row by row.
 //
-// ResizeTaps is what a convention (compat/*.hpp) computes for a resize of one axis:
-// resized index r reads window samples first[r] .. first[r] + count[r] - 1, each index
-// clamped into [0, in_size) (replicated borders, as OpenCV's cubic reads them; the
-// Pillow-style conventions never leave the window), with weights[r * max_taps + k].
+// ResizeTaps is what a convention (compat/*.hpp) computes for a resize of one axis, for
+// the resized indices the output shows: resized index r reads window samples first[r] ..
+// first[r] + count[r] - 1, each index clamped into [0, in_size) (replicated borders, as
+// OpenCV's cubic reads them; the Pillow-style conventions never leave the window), with
+// weights weight_row(r)[k]. Rows are stored from rows.begin on.
 //
 // AxisTaps is the same for the final output axis, after crops, pads and flips are folded
 // in (plan/coordinate_map.hpp): absolute indices in the upright source, clamped into
@@ -16,27 +17,58 @@
 #include <cstdint>
 #include <vector>
 
+#include "pixfuse/core/error.hpp"
+#include "pixfuse/plan/limits.hpp"
+
 namespace pixfuse {
+
+// A range of resized indices [begin, end): the rows of a resampling matrix a plan needs.
+struct Rows {
+  int begin = 0, end = 0;
+  int size() const { return end - begin; }
+};
 
 struct ResizeTaps {
   int in_size = 0, out_size = 0;
   int max_taps = 0;
+  // Only the rows the output shows are computed (the resized image may be far longer
+  // than the crop taken from it): row r of the matrix is stored at r - rows.begin.
+  Rows rows;
   std::vector<std::int32_t> first, count;
-  std::vector<double> weights;       // out_size * max_taps: the convention's values
-  std::vector<std::int32_t> fixed;   // out_size * max_taps fixed-point weights, or empty
+  std::vector<double> weights;       // rows.size() * max_taps: the convention's values
+  std::vector<std::int32_t> fixed;   // rows.size() * max_taps fixed-point weights, or empty
   int precision_bits = 0;            // of `fixed`
   bool identity = false;             // the convention leaves this axis untouched
 
-  void resize_rows(int in, int out, int taps) {
+  // Allocates rows `wanted` of an in -> out resize with `taps` taps per row, after
+  // checking the bounds of plan/limits.hpp (the whole matrix for lowering time, the
+  // stored rows for memory).
+  void resize_rows(int in, int out, std::int64_t taps, Rows wanted) {
+    std::int64_t matrix = 0, shown = 0;
+    if (taps < 1 || __builtin_mul_overflow(taps, std::int64_t{out}, &matrix) || matrix > limits::max_matrix_taps ||
+        __builtin_mul_overflow(taps, std::int64_t{wanted.size()}, &shown) || shown > limits::max_axis_taps)
+      throw Error(detail::to_text("resampling ", in, " samples to ", out),
+                  detail::to_text("at most ", limits::max_matrix_taps, " taps in all and ", limits::max_axis_taps,
+                                  " for the rows the output shows"),
+                  detail::to_text(out, " rows x ", taps, " taps (", wanted.size(), " rows shown)"));
     in_size = in;
     out_size = out;
-    max_taps = taps;
-    first.assign(static_cast<std::size_t>(out), 0);
-    count.assign(static_cast<std::size_t>(out), 0);
-    weights.assign(static_cast<std::size_t>(out) * static_cast<std::size_t>(taps), 0.0);
+    max_taps = static_cast<int>(taps);
+    rows = wanted;
+    first.assign(static_cast<std::size_t>(wanted.size()), 0);
+    count.assign(static_cast<std::size_t>(wanted.size()), 0);
+    weights.assign(static_cast<std::size_t>(wanted.size()) * static_cast<std::size_t>(taps), 0.0);
   }
-  double* weight_row(int r) { return weights.data() + static_cast<std::size_t>(r) * max_taps; }
-  std::int32_t* fixed_row(int r) { return fixed.data() + static_cast<std::size_t>(r) * max_taps; }
+  bool has_row(int r) const { return r >= rows.begin && r < rows.end; }
+  std::size_t slot(int r) const { return static_cast<std::size_t>(r - rows.begin); }
+  double* weight_row(int r) { return weights.data() + slot(r) * static_cast<std::size_t>(max_taps); }
+  std::int32_t* fixed_row(int r) { return fixed.data() + slot(r) * static_cast<std::size_t>(max_taps); }
+  const double* weight_row(int r) const { return weights.data() + slot(r) * static_cast<std::size_t>(max_taps); }
+  const std::int32_t* fixed_row(int r) const { return fixed.data() + slot(r) * static_cast<std::size_t>(max_taps); }
+  void set(int r, int first_index, int n) {
+    first[slot(r)] = first_index;
+    count[slot(r)] = n;
+  }
 };
 
 // The taps of an axis its convention leaves untouched (identity): source i with weight
@@ -46,14 +78,13 @@ struct ResizeTaps {
 // in float arithmetic as well, and let kernels skip the resampling.
 inline ResizeTaps unit_taps(const ResizeTaps& r) {
   ResizeTaps t;
-  t.resize_rows(r.in_size, r.out_size, 1);
-  for (int i = 0; i < r.out_size; ++i) {
-    t.first[static_cast<std::size_t>(i)] = i;
-    t.count[static_cast<std::size_t>(i)] = 1;
-    t.weights[static_cast<std::size_t>(i)] = 1.0;
+  t.resize_rows(r.in_size, r.out_size, 1, r.rows);
+  for (int i = r.rows.begin; i < r.rows.end; ++i) {
+    t.set(i, i, 1);
+    t.weight_row(i)[0] = 1.0;
   }
   t.precision_bits = r.precision_bits;
-  if (!r.fixed.empty()) t.fixed.assign(static_cast<std::size_t>(r.out_size), std::int32_t{1} << r.precision_bits);
+  if (!r.fixed.empty()) t.fixed.assign(static_cast<std::size_t>(r.rows.size()), std::int32_t{1} << r.precision_bits);
   t.identity = true;
   return t;
 }

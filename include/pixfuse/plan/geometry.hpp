@@ -8,8 +8,10 @@
 
 namespace pixfuse::geometry {
 
+// A computed size: 64-bit, since an input of extreme aspect can ask for more than an int
+// holds (CoordinateMap::resize checks it against plan/limits.hpp).
 struct Size {
-  int width = 0, height = 0;
+  std::int64_t width = 0, height = 0;
 };
 
 // Python's round(): half to even.
@@ -26,6 +28,7 @@ inline Size resize_shorter(int width, int height, int size, int max_size) {
   const std::int64_t short_side = landscape ? height : width;
   const std::int64_t long_side = landscape ? width : height;
   std::int64_t new_short = size;
+  // size * long_side < 2^62 and the quotient is at most that: exact in int64.
   std::int64_t new_long = static_cast<std::int64_t>(static_cast<double>(size * long_side) /
                                                     static_cast<double>(short_side));
   if (max_size != 0 && new_long > max_size) {
@@ -34,8 +37,7 @@ inline Size resize_shorter(int width, int height, int size, int max_size) {
     new_long = max_size;
   }
   if (new_short < 1) new_short = 1;
-  return landscape ? Size{static_cast<int>(new_long), static_cast<int>(new_short)}
-                   : Size{static_cast<int>(new_short), static_cast<int>(new_long)};
+  return landscape ? Size{new_long, new_short} : Size{new_short, new_long};
 }
 
 // The long side becomes `size`, the short side int(size * short / long), at least 1.
@@ -47,7 +49,7 @@ inline Size resize_longer(int width, int height, int size) {
   std::int64_t new_short = static_cast<std::int64_t>(static_cast<double>(size * short_side) /
                                                      static_cast<double>(long_side));
   if (new_short < 1) new_short = 1;
-  return landscape ? Size{size, static_cast<int>(new_short)} : Size{static_cast<int>(new_short), size};
+  return landscape ? Size{size, new_short} : Size{new_short, size};
 }
 
 // torchvision center_crop along one axis: offset int(round((in - out) / 2.0)), and when
@@ -72,7 +74,7 @@ inline Letterbox letterbox(int width, int height, int box_width, int box_height,
   if (!scaleup) r = std::fmin(r, 1.0);
   Letterbox l;
   l.scale = r;
-  l.resized_width = static_cast<int>(round_half_even(width * r));
+  l.resized_width = static_cast<int>(round_half_even(width * r));  // <= the box: r <= box / side
   l.resized_height = static_cast<int>(round_half_even(height * r));
   if (l.resized_width < 1) l.resized_width = 1;
   if (l.resized_height < 1) l.resized_height = 1;

@@ -84,14 +84,16 @@ class Lowering {
   void operator()(const ResizeShorter& s) {
     set_resize(s.how, "resize_shorter");
     const geometry::Size n = geometry::resize_shorter(x_.length(), y_.length(), s.size, s.max_size);
-    x_.resize(n.width, "resize_shorter");
-    y_.resize(n.height, "resize_shorter");
+    const std::string from = resized_from(n, "its shorter side to " + std::to_string(s.size));
+    x_.resize(n.width, "resize_shorter", from);
+    y_.resize(n.height, "resize_shorter", from);
   }
   void operator()(const ResizeLonger& s) {
     set_resize(s.how, "resize_longer");
     const geometry::Size n = geometry::resize_longer(x_.length(), y_.length(), s.size);
-    x_.resize(n.width, "resize_longer");
-    y_.resize(n.height, "resize_longer");
+    const std::string from = resized_from(n, "its longer side to " + std::to_string(s.size));
+    x_.resize(n.width, "resize_longer", from);
+    y_.resize(n.height, "resize_longer", from);
   }
   void operator()(const Crop& s) {
     x_.crop(s.rect.x, s.rect.width, "crop");
@@ -118,8 +120,9 @@ class Lowering {
     set_resize(s.how, "letterbox");
     const int w = x_.length(), h = y_.length();
     const geometry::Letterbox l = geometry::letterbox(w, h, s.width(), s.height(), s.scaleup);
-    x_.resize(l.resized_width, "letterbox");
-    y_.resize(l.resized_height, "letterbox");
+    const std::string from = to_text("(", w, "x", h, " to fit ", s.width(), "x", s.height(), ")");
+    x_.resize(l.resized_width, "letterbox", from);
+    y_.resize(l.resized_height, "letterbox", from);
     x_.pad(l.left, s.width() - l.resized_width - l.left, "letterbox");
     y_.pad(l.top, s.height() - l.resized_height - l.top, "letterbox");
     if (x_.has_padding() || y_.has_padding()) set_pad_value(s.value, "letterbox");
@@ -185,9 +188,10 @@ class Lowering {
     p.layout = layout_;
     p.resampling = resampling_;
 
-    compat::AxisPair taps = compat::resize_taps(resampling_, in_.dtype, x_.window_length(),
-                                                      x_.resized_length(), y_.window_length(),
-                                                      y_.resized_length(), in_.channels);
+    // Only the rows of each resampling matrix that the output shows are computed.
+    compat::AxisPair taps = compat::resize_taps(resampling_, in_.dtype, x_.window_length(), x_.resized_length(),
+                                                y_.window_length(), y_.resized_length(), x_.resized_rows(),
+                                                y_.resized_rows());
     p.arithmetic = taps.arithmetic;
     if (taps.x.identity) taps.x = unit_taps(taps.x);
     if (taps.y.identity) taps.y = unit_taps(taps.y);
@@ -230,6 +234,11 @@ class Lowering {
     int source;
     ValueMap value;
   };
+
+  // "(16777216x6 to 715827882x256: its shorter side to 256)", for size errors.
+  std::string resized_from(const geometry::Size& n, const std::string& rule) const {
+    return to_text("(", x_.length(), "x", y_.length(), " to ", n.width, "x", n.height, ": ", rule, ")");
+  }
 
   void set_resize(const Resampling& how, const char* stage) {
     if (has_resize_)

@@ -20,8 +20,9 @@ struct AxisPair {
   ResizeTaps x, y;
 };
 
-// Taps for resizing a window of sw x sh upright source pixels to dw x dh.
-inline AxisPair resize_taps(const Resampling& how, DType in, int sw, int dw, int sh, int dh, int) {
+// Taps for resizing a window of sw x sh upright source pixels to dw x dh: rows rx of the
+// x matrix and ry of the y matrix (the resized indices the output shows).
+inline AxisPair resize_taps(const Resampling& how, DType in, int sw, int dw, int sh, int dh, Rows rx, Rows ry) {
   const bool u8 = in == DType::u8;
   switch (how.compat) {
     case Compat::pil: {
@@ -32,19 +33,19 @@ inline AxisPair resize_taps(const Resampling& how, DType in, int sw, int dw, int
       // f32 as mode F.
       const Arithmetic a = u8 ? Arithmetic::fixed_u8
                               : (in == DType::u16 ? Arithmetic::round_half_away : Arithmetic::real);
-      return {a, pil::axis_taps(sw, dw, how.filter), pil::axis_taps(sh, dh, how.filter)};
+      return {a, pil::axis_taps(sw, dw, how.filter, rx), pil::axis_taps(sh, dh, how.filter, ry)};
     }
     case Compat::opencv: {
-      opencv::Taps t = opencv::resize_taps(how.filter, sw, dw, sh, dh, in);
+      opencv::Taps t = opencv::resize_taps(how.filter, sw, dw, sh, dh, in, rx, ry);
       return {t.arithmetic, std::move(t.x), std::move(t.y)};
     }
     case Compat::torchvision: {
-      torchvision::Taps t = torchvision::resize_taps(how.filter, how.antialias, sw, dw, sh, dh, u8);
+      torchvision::Taps t = torchvision::resize_taps(how.filter, how.antialias, sw, dw, sh, dh, u8, rx, ry);
       return {t.arithmetic, std::move(t.x), std::move(t.y)};
     }
     case Compat::jax:
-      return {Arithmetic::real, jax::axis_taps(sw, dw, how.filter, how.antialias),
-              jax::axis_taps(sh, dh, how.filter, how.antialias)};
+      return {Arithmetic::real, jax::axis_taps(sw, dw, how.filter, how.antialias, rx),
+              jax::axis_taps(sh, dh, how.filter, how.antialias, ry)};
   }
   throw Error("resize compat: unknown convention");
 }

@@ -59,44 +59,41 @@ inline double evaluate(Filter f, double x) {
   }
 }
 
-inline ResizeTaps identity(int n) {
+inline ResizeTaps identity(int n, Rows rows) {
   ResizeTaps t;
-  t.resize_rows(n, n, 1);
-  for (int i = 0; i < n; ++i) {
-    t.first[static_cast<std::size_t>(i)] = i;
-    t.count[static_cast<std::size_t>(i)] = 1;
-    t.weights[static_cast<std::size_t>(i)] = 1.0;
+  t.resize_rows(n, n, 1, rows);
+  for (int i = rows.begin; i < rows.end; ++i) {
+    t.set(i, i, 1);
+    t.weight_row(i)[0] = 1.0;
   }
   t.identity = true;
   return t;
 }
 
-inline ResizeTaps nearest(int in, int out) {
+inline ResizeTaps nearest(int in, int out, Rows rows) {
   ResizeTaps t;
-  t.resize_rows(in, out, 1);
+  t.resize_rows(in, out, 1, rows);
   const float c = static_cast<float>(in) * (1.0f / static_cast<float>(out));
-  for (int i = 0; i < out; ++i) {
+  for (int i = rows.begin; i < rows.end; ++i) {
     const float v = (static_cast<float>(i) + 0.5f) * c;
     int j = static_cast<int>(std::floor(v));
     j = j < 0 ? 0 : (j > in - 1 ? in - 1 : j);
-    t.first[static_cast<std::size_t>(i)] = j;
-    t.count[static_cast<std::size_t>(i)] = 1;
-    t.weights[static_cast<std::size_t>(i)] = 1.0;
+    t.set(i, j, 1);
+    t.weight_row(i)[0] = 1.0;
   }
   t.identity = in == out;
   return t;
 }
 
-inline ResizeTaps axis_taps(int in, int out, Filter f, bool antialias) {
-  if (f == Filter::nearest) return nearest(in, out);
+inline ResizeTaps axis_taps(int in, int out, Filter f, bool antialias, Rows rows) {
+  if (f == Filter::nearest) return nearest(in, out, rows);
   const double reach = support(f);
-  if (in == out) return identity(in);
+  if (in == out) return identity(in, rows);
   const float inv = static_cast<float>(static_cast<double>(in) / out);
   const double k = antialias && inv > 1.0f ? inv : 1.0;
-  const int taps = static_cast<int>(std::ceil(2 * reach * k)) + 2;
   ResizeTaps t;
-  t.resize_rows(in, out, taps);
-  for (int i = 0; i < out; ++i) {
+  t.resize_rows(in, out, static_cast<std::int64_t>(std::ceil(2 * reach * k)) + 2, rows);
+  for (int i = rows.begin; i < rows.end; ++i) {
     // float32 fused multiply-add, as XLA evaluates (i + 0.5) * inv - 0.5.
     const double s = std::fmaf(static_cast<float>(i) + 0.5f, inv, -0.5f);
     if (!(s >= -0.5 && s <= in - 0.5)) continue;  // outside the input: all weights zero
@@ -108,8 +105,7 @@ inline ResizeTaps axis_taps(int in, int out, Filter f, bool antialias) {
     for (int j = lo; j <= hi; ++j) total += w[j - lo] = evaluate(f, std::fabs(s - j) / k);
     const double threshold = 1000.0 * FLT_EPSILON;
     for (int j = lo; j <= hi; ++j) w[j - lo] = std::fabs(total) > threshold ? w[j - lo] / total : 0.0;
-    t.first[static_cast<std::size_t>(i)] = lo;
-    t.count[static_cast<std::size_t>(i)] = hi - lo + 1;
+    t.set(i, lo, hi - lo + 1);
   }
   return t;
 }

@@ -51,19 +51,18 @@ PIXFUSE_NO_CONTRACT inline Position position(int d, double scale) {
 }
 
 inline void single_tap(ResizeTaps& t, int r, int index) {
-  t.first[static_cast<std::size_t>(r)] = index;
-  t.count[static_cast<std::size_t>(r)] = 1;
+  t.set(r, index, 1);
   t.weight_row(r)[0] = 1.0;
   t.fixed_row(r)[0] = 1 << coef_bits;
 }
 
-PIXFUSE_NO_CONTRACT inline ResizeTaps nearest(int src, int dst) {
+PIXFUSE_NO_CONTRACT inline ResizeTaps nearest(int src, int dst, Rows rows) {
   ResizeTaps t;
-  t.resize_rows(src, dst, 1);
-  t.fixed.assign(static_cast<std::size_t>(dst), 0);
+  t.resize_rows(src, dst, 1, rows);
+  t.fixed.assign(static_cast<std::size_t>(rows.size()), 0);
   t.precision_bits = coef_bits;
   const double ifx = 1.0 / (static_cast<double>(dst) / src);
-  for (int d = 0; d < dst; ++d) {
+  for (int d = rows.begin; d < rows.end; ++d) {
     int s = static_cast<int>(std::floor(d * ifx));
     single_tap(t, d, s < src - 1 ? s : src - 1);
   }
@@ -71,14 +70,14 @@ PIXFUSE_NO_CONTRACT inline ResizeTaps nearest(int src, int dst) {
   return t;
 }
 
-inline ResizeTaps nearest_exact(int src, int dst) {
+inline ResizeTaps nearest_exact(int src, int dst, Rows rows) {
   ResizeTaps t;
-  t.resize_rows(src, dst, 1);
-  t.fixed.assign(static_cast<std::size_t>(dst), 0);
+  t.resize_rows(src, dst, 1, rows);
+  t.fixed.assign(static_cast<std::size_t>(rows.size()), 0);
   t.precision_bits = coef_bits;
   const std::int64_t ifx = ((static_cast<std::int64_t>(src) << 16) + dst / 2) / dst;
   const std::int64_t ifx0 = ifx / 2 - 1;
-  for (int d = 0; d < dst; ++d) {
+  for (int d = rows.begin; d < rows.end; ++d) {
     const std::int64_t s = (ifx * d + ifx0) >> 16;
     single_tap(t, d, static_cast<int>(s < src - 1 ? s : src - 1));
   }
@@ -89,21 +88,20 @@ inline ResizeTaps nearest_exact(int src, int dst) {
 // Two taps per output: (index, index + 1) with weights (1 - f, f) quantised to 11 bits.
 // `clamp_x` applies the horizontal border rule (index and weight clamped); the vertical
 // axis keeps the computed weights and only clamps the rows it reads.
-PIXFUSE_NO_CONTRACT inline ResizeTaps linear(int src, int dst, bool clamp_x) {
+PIXFUSE_NO_CONTRACT inline ResizeTaps linear(int src, int dst, bool clamp_x, Rows rows) {
   ResizeTaps t;
-  t.resize_rows(src, dst, 2);
-  t.fixed.assign(static_cast<std::size_t>(dst) * 2, 0);
+  t.resize_rows(src, dst, 2, rows);
+  t.fixed.assign(static_cast<std::size_t>(rows.size()) * 2, 0);
   t.precision_bits = coef_bits;
   const double scale = 1.0 / (static_cast<double>(dst) / src);
-  for (int d = 0; d < dst; ++d) {
+  for (int d = rows.begin; d < rows.end; ++d) {
     Position p = position(d, scale);
     if (clamp_x) {
       if (p.index < 0) p = {0, 0.0f};
       if (p.index >= src - 1) p = {src - 1, 0.0f};
     }
     const float w[2] = {1.0f - p.fraction, p.fraction};
-    t.first[static_cast<std::size_t>(d)] = p.index;
-    t.count[static_cast<std::size_t>(d)] = 2;
+    t.set(d, p.index, 2);
     for (int k = 0; k < 2; ++k) {
       t.weight_row(d)[k] = w[k];
       t.fixed_row(d)[k] = quantise(w[k]);
@@ -114,14 +112,14 @@ PIXFUSE_NO_CONTRACT inline ResizeTaps linear(int src, int dst, bool clamp_x) {
 }
 
 // INTER_AREA enlarging an axis: the bilinear code with cell-based coordinates.
-PIXFUSE_NO_CONTRACT inline ResizeTaps area_enlarge(int src, int dst, bool clamp_x) {
+PIXFUSE_NO_CONTRACT inline ResizeTaps area_enlarge(int src, int dst, bool clamp_x, Rows rows) {
   ResizeTaps t;
-  t.resize_rows(src, dst, 2);
-  t.fixed.assign(static_cast<std::size_t>(dst) * 2, 0);
+  t.resize_rows(src, dst, 2, rows);
+  t.fixed.assign(static_cast<std::size_t>(rows.size()) * 2, 0);
   t.precision_bits = coef_bits;
   const double inv = static_cast<double>(dst) / src;
   const double scale = 1.0 / inv;
-  for (int d = 0; d < dst; ++d) {
+  for (int d = rows.begin; d < rows.end; ++d) {
     int s = static_cast<int>(std::floor(d * scale));
     float f = static_cast<float>((d + 1) - (s + 1) * inv);
     f = f <= 0 ? 0.0f : f - static_cast<float>(std::floor(f));
@@ -130,8 +128,7 @@ PIXFUSE_NO_CONTRACT inline ResizeTaps area_enlarge(int src, int dst, bool clamp_
       f = 0.0f;
     }
     const float w[2] = {1.0f - f, f};
-    t.first[static_cast<std::size_t>(d)] = s;
-    t.count[static_cast<std::size_t>(d)] = 2;
+    t.set(d, s, 2);
     for (int k = 0; k < 2; ++k) {
       t.weight_row(d)[k] = w[k];
       t.fixed_row(d)[k] = quantise(w[k]);
@@ -175,19 +172,18 @@ PIXFUSE_NO_CONTRACT inline void lanczos4_weights(float x, float w[8]) {
 }
 
 // CUBIC (4 taps) or LANCZOS4 (8 taps): replicated borders, no fix-up of the fraction.
-PIXFUSE_NO_CONTRACT inline ResizeTaps windowed(int src, int dst, int taps) {
+PIXFUSE_NO_CONTRACT inline ResizeTaps windowed(int src, int dst, int taps, Rows rows) {
   ResizeTaps t;
-  t.resize_rows(src, dst, taps);
-  t.fixed.assign(static_cast<std::size_t>(dst) * static_cast<std::size_t>(taps), 0);
+  t.resize_rows(src, dst, taps, rows);
+  t.fixed.assign(static_cast<std::size_t>(rows.size()) * static_cast<std::size_t>(taps), 0);
   t.precision_bits = coef_bits;
   const double scale = 1.0 / (static_cast<double>(dst) / src);
-  for (int d = 0; d < dst; ++d) {
+  for (int d = rows.begin; d < rows.end; ++d) {
     const Position p = position(d, scale);
     float w[8];
     if (taps == 4) cubic_weights(p.fraction, w);
     else lanczos4_weights(p.fraction, w);
-    t.first[static_cast<std::size_t>(d)] = p.index - (taps / 2 - 1);
-    t.count[static_cast<std::size_t>(d)] = taps;
+    t.set(d, p.index - (taps / 2 - 1), taps);
     for (int k = 0; k < taps; ++k) {
       t.weight_row(d)[k] = w[k];
       t.fixed_row(d)[k] = quantise(w[k] * 1.0f);
@@ -199,14 +195,14 @@ PIXFUSE_NO_CONTRACT inline ResizeTaps windowed(int src, int dst, int taps) {
 
 // INTER_LINEAR_EXACT: weights with 8 fractional bits (16 for 16-bit images) computed in
 // double; outside the image the border sample with weights (1, 0).
-PIXFUSE_NO_CONTRACT inline ResizeTaps linear_exact(int src, int dst, int bits) {
+PIXFUSE_NO_CONTRACT inline ResizeTaps linear_exact(int src, int dst, int bits, Rows rows) {
   ResizeTaps t;
-  t.resize_rows(src, dst, 2);
-  t.fixed.assign(static_cast<std::size_t>(dst) * 2, 0);
+  t.resize_rows(src, dst, 2, rows);
+  t.fixed.assign(static_cast<std::size_t>(rows.size()) * 2, 0);
   t.precision_bits = bits;
   const int one = 1 << bits;
   const double scale = 1.0 / (static_cast<double>(dst) / src);
-  for (int d = 0; d < dst; ++d) {
+  for (int d = rows.begin; d < rows.end; ++d) {
     const double f = scale * (d + 0.5) - 0.5;
     const int i = static_cast<int>(std::floor(f));
     int index = 0, c1 = 0;
@@ -218,8 +214,7 @@ PIXFUSE_NO_CONTRACT inline ResizeTaps linear_exact(int src, int dst, int bits) {
         index = src - 1;
       }
     }
-    t.first[static_cast<std::size_t>(d)] = index;
-    t.count[static_cast<std::size_t>(d)] = 2;
+    t.set(d, index, 2);
     t.fixed_row(d)[0] = one - c1;
     t.fixed_row(d)[1] = c1;
     t.weight_row(d)[0] = static_cast<double>(one - c1) / one;
@@ -230,14 +225,13 @@ PIXFUSE_NO_CONTRACT inline ResizeTaps linear_exact(int src, int dst, int bits) {
 }
 
 // INTER_AREA with an integer factor k: blocks of k samples, weight 1 each.
-inline ResizeTaps area_blocks(int src, int dst, int k) {
+inline ResizeTaps area_blocks(int src, int dst, int k, Rows rows) {
   ResizeTaps t;
-  t.resize_rows(src, dst, k);
-  t.fixed.assign(static_cast<std::size_t>(dst) * static_cast<std::size_t>(k), 1);
+  t.resize_rows(src, dst, k, rows);
+  t.fixed.assign(static_cast<std::size_t>(rows.size()) * static_cast<std::size_t>(k), 1);
   t.precision_bits = 0;
-  for (int d = 0; d < dst; ++d) {
-    t.first[static_cast<std::size_t>(d)] = d * k;
-    t.count[static_cast<std::size_t>(d)] = k;
+  for (int d = rows.begin; d < rows.end; ++d) {
+    t.set(d, d * k, k);
     for (int j = 0; j < k; ++j) t.weight_row(d)[j] = 1.0 / k;
   }
   t.identity = k == 1;
@@ -245,12 +239,11 @@ inline ResizeTaps area_blocks(int src, int dst, int k) {
 }
 
 // INTER_AREA's general table: the covered fraction of each source cell, as float.
-PIXFUSE_NO_CONTRACT inline ResizeTaps area_fractions(int src, int dst) {
+PIXFUSE_NO_CONTRACT inline ResizeTaps area_fractions(int src, int dst, Rows rows) {
   const double scale = 1.0 / (static_cast<double>(dst) / src);
-  const int taps = static_cast<int>(std::ceil(scale)) + 2;
   ResizeTaps t;
-  t.resize_rows(src, dst, taps);
-  for (int d = 0; d < dst; ++d) {
+  t.resize_rows(src, dst, static_cast<std::int64_t>(std::ceil(scale)) + 2, rows);
+  for (int d = rows.begin; d < rows.end; ++d) {
     const double f1 = d * scale, f2 = f1 + scale;
     const double cell = std::fmin(scale, src - f1);
     int s2 = static_cast<int>(std::floor(f2));
@@ -265,8 +258,7 @@ PIXFUSE_NO_CONTRACT inline ResizeTaps area_fractions(int src, int dst) {
     }
     for (int s = s1; s < s2; ++s) w[n++] = static_cast<float>(1.0 / cell);
     if (f2 - s2 > 1e-3) w[n++] = static_cast<float>(std::fmin(std::fmin(f2 - s2, 1.0), cell) / cell);
-    t.first[static_cast<std::size_t>(d)] = first;
-    t.count[static_cast<std::size_t>(d)] = n;
+    t.set(d, first, n);
   }
   t.identity = src == dst;
   return t;
@@ -280,7 +272,7 @@ struct Taps {
 // Both axes at once: INTER_AREA and the 2x2 shortcut depend on both scale factors.
 // `in` decides the arithmetic: 8-bit images get OpenCV's fixed point, 16-bit images float
 // weights with the result rounded to u16, float images float throughout.
-inline Taps resize_taps(Filter f, int sw, int dw, int sh, int dh, DType in) {
+inline Taps resize_taps(Filter f, int sw, int dw, int sh, int dh, DType in, Rows rx, Rows ry) {
   const bool u8 = in == DType::u8;
   if (f == Filter::linear_exact && in == DType::f32) f = Filter::bilinear;  // as cv::resize does
   const double scale_x = 1.0 / (static_cast<double>(dw) / sw);
@@ -289,29 +281,29 @@ inline Taps resize_taps(Filter f, int sw, int dw, int sh, int dh, DType in) {
   const bool area_fast = std::fabs(scale_x - ix) < DBL_EPSILON && std::fabs(scale_y - iy) < DBL_EPSILON;
   const Arithmetic real = in == DType::u16 ? Arithmetic::real_u16 : Arithmetic::real;
   switch (f) {
-    case Filter::nearest: return {u8 ? Arithmetic::fixed_u8 : real, nearest(sw, dw), nearest(sh, dh)};
+    case Filter::nearest: return {u8 ? Arithmetic::fixed_u8 : real, nearest(sw, dw, rx), nearest(sh, dh, ry)};
     case Filter::nearest_exact:
-      return {u8 ? Arithmetic::fixed_u8 : real, nearest_exact(sw, dw), nearest_exact(sh, dh)};
+      return {u8 ? Arithmetic::fixed_u8 : real, nearest_exact(sw, dw, rx), nearest_exact(sh, dh, ry)};
     case Filter::bilinear:
       if (area_fast && ix == 2 && iy == 2)
-        return {u8 ? Arithmetic::opencv_area_fast : real, area_blocks(sw, dw, 2), area_blocks(sh, dh, 2)};
-      return {u8 ? Arithmetic::opencv_linear : real, linear(sw, dw, true), linear(sh, dh, false)};
+        return {u8 ? Arithmetic::opencv_area_fast : real, area_blocks(sw, dw, 2, rx), area_blocks(sh, dh, 2, ry)};
+      return {u8 ? Arithmetic::opencv_linear : real, linear(sw, dw, true, rx), linear(sh, dh, false, ry)};
     case Filter::linear_exact:
       if (area_fast && ix == 2 && iy == 2)
-        return {u8 ? Arithmetic::opencv_area_fast : real, area_blocks(sw, dw, 2), area_blocks(sh, dh, 2)};
-      if (u8) return {Arithmetic::opencv_linear_exact, linear_exact(sw, dw, 8), linear_exact(sh, dh, 8)};
-      return {real, linear_exact(sw, dw, 16), linear_exact(sh, dh, 16)};
+        return {u8 ? Arithmetic::opencv_area_fast : real, area_blocks(sw, dw, 2, rx), area_blocks(sh, dh, 2, ry)};
+      if (u8) return {Arithmetic::opencv_linear_exact, linear_exact(sw, dw, 8, rx), linear_exact(sh, dh, 8, ry)};
+      return {real, linear_exact(sw, dw, 16, rx), linear_exact(sh, dh, 16, ry)};
     case Filter::bicubic:
-      return {u8 ? Arithmetic::opencv_cubic : real, windowed(sw, dw, 4), windowed(sh, dh, 4)};
+      return {u8 ? Arithmetic::opencv_cubic : real, windowed(sw, dw, 4, rx), windowed(sh, dh, 4, ry)};
     case Filter::lanczos4:
-      return {u8 ? Arithmetic::opencv_lanczos4 : real, windowed(sw, dw, 8), windowed(sh, dh, 8)};
+      return {u8 ? Arithmetic::opencv_lanczos4 : real, windowed(sw, dw, 8, rx), windowed(sh, dh, 8, ry)};
     case Filter::area:
       if (scale_x >= 1 && scale_y >= 1) {
         if (area_fast)
-          return {u8 ? Arithmetic::opencv_area_fast : real, area_blocks(sw, dw, ix), area_blocks(sh, dh, iy)};
-        return {u8 ? Arithmetic::opencv_area : real, area_fractions(sw, dw), area_fractions(sh, dh)};
+          return {u8 ? Arithmetic::opencv_area_fast : real, area_blocks(sw, dw, ix, rx), area_blocks(sh, dh, iy, ry)};
+        return {u8 ? Arithmetic::opencv_area : real, area_fractions(sw, dw, rx), area_fractions(sh, dh, ry)};
       }
-      return {u8 ? Arithmetic::opencv_linear : real, area_enlarge(sw, dw, true), area_enlarge(sh, dh, false)};
+      return {u8 ? Arithmetic::opencv_linear : real, area_enlarge(sw, dw, true, rx), area_enlarge(sh, dh, false, ry)};
     default:
       throw Error("resize filter",
                   "nearest, nearest_exact, bilinear, linear_exact, bicubic, lanczos4 or area for "

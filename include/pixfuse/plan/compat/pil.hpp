@@ -80,17 +80,18 @@ PIXFUSE_NO_CONTRACT inline std::int32_t to_fixed(double k) {
   return static_cast<std::int32_t>(k < 0.0 ? -0.5 + scaled : 0.5 + scaled);
 }
 
-// precompute_coeffs for one axis: in_size samples -> out_size, no box (the whole window).
-PIXFUSE_NO_CONTRACT inline ResizeTaps filter_taps(int in_size, int out_size, Filter f) {
+// precompute_coeffs for one axis: in_size samples -> out_size, no box (the whole window),
+// rows `rows` of it.
+PIXFUSE_NO_CONTRACT inline ResizeTaps filter_taps(int in_size, int out_size, Filter f, Rows rows) {
   const Kernel kernel = kernel_for(f);
   const double scale = static_cast<double>(in_size) / out_size;
   const double filterscale = scale < 1.0 ? 1.0 : scale;
   const double support = kernel.support * filterscale;
-  const int ksize = static_cast<int>(std::ceil(support)) * 2 + 1;
+  const double ksize = std::ceil(support) * 2 + 1;
   const double ss = 1.0 / filterscale;
   ResizeTaps t;
-  t.resize_rows(in_size, out_size, ksize);
-  for (int r = 0; r < out_size; ++r) {
+  t.resize_rows(in_size, out_size, static_cast<std::int64_t>(ksize), rows);
+  for (int r = rows.begin; r < rows.end; ++r) {
     const double center = (r + 0.5) * scale;
     int xmin = static_cast<int>(center - support + 0.5);
     if (xmin < 0) xmin = 0;
@@ -105,8 +106,7 @@ PIXFUSE_NO_CONTRACT inline ResizeTaps filter_taps(int in_size, int out_size, Fil
     }
     if (sum != 0.0)
       for (int x = 0; x < n; ++x) w[x] /= sum;
-    t.first[static_cast<std::size_t>(r)] = xmin;
-    t.count[static_cast<std::size_t>(r)] = n < 0 ? 0 : n;
+    t.set(r, xmin, n < 0 ? 0 : n);
   }
   t.fixed.assign(t.weights.size(), 0);
   for (std::size_t i = 0; i < t.weights.size(); ++i) t.fixed[i] = to_fixed(t.weights[i]);
@@ -115,29 +115,31 @@ PIXFUSE_NO_CONTRACT inline ResizeTaps filter_taps(int in_size, int out_size, Fil
   return t;
 }
 
-// ImagingScaleAffine's nearest: the source position walks by repeated addition in double.
-PIXFUSE_NO_CONTRACT inline ResizeTaps nearest_taps(int in_size, int out_size) {
+// ImagingScaleAffine's nearest: the source position walks by repeated addition in double
+// (so reaching row rows.begin takes rows.begin additions: bounded by max_matrix_taps).
+PIXFUSE_NO_CONTRACT inline ResizeTaps nearest_taps(int in_size, int out_size, Rows rows) {
   const double scale = static_cast<double>(in_size) / out_size;
   ResizeTaps t;
-  t.resize_rows(in_size, out_size, 1);
+  t.resize_rows(in_size, out_size, 1, rows);
   double pos = scale * 0.5;
-  for (int r = 0; r < out_size; ++r) {
-    int i = pos < 0.0 ? -1 : static_cast<int>(pos);
-    if (i >= in_size) i = in_size - 1;  // cannot happen for a full-image box; kept for safety
-    if (i < 0) i = 0;
-    t.first[static_cast<std::size_t>(r)] = i;
-    t.count[static_cast<std::size_t>(r)] = 1;
-    t.weights[static_cast<std::size_t>(r)] = 1.0;
+  for (int r = 0; r < rows.end; ++r) {
+    if (r >= rows.begin) {
+      int i = pos < 0.0 ? -1 : static_cast<int>(pos);
+      if (i >= in_size) i = in_size - 1;  // cannot happen for a full-image box; kept for safety
+      if (i < 0) i = 0;
+      t.set(r, i, 1);
+      t.weight_row(r)[0] = 1.0;
+    }
     pos += scale;
   }
-  t.fixed.assign(static_cast<std::size_t>(out_size), 1 << precision_bits);
+  t.fixed.assign(static_cast<std::size_t>(rows.size()), 1 << precision_bits);
   t.precision_bits = precision_bits;
   t.identity = in_size == out_size;
   return t;
 }
 
-inline ResizeTaps axis_taps(int in_size, int out_size, Filter f) {
-  return f == Filter::nearest ? nearest_taps(in_size, out_size) : filter_taps(in_size, out_size, f);
+inline ResizeTaps axis_taps(int in_size, int out_size, Filter f, Rows rows) {
+  return f == Filter::nearest ? nearest_taps(in_size, out_size, rows) : filter_taps(in_size, out_size, f, rows);
 }
 
 }  // namespace pixfuse::compat::pil
