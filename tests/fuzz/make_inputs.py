@@ -117,6 +117,17 @@ def decode_regressions() -> None:
     b[sos[1] + 5 + 1] = 0x33  # first component: DC table 3, AC table 3
     write("regressions/decode", "jpeg_undefined_huffman_table.jpg", bytes(b))
 
+    # A 16x16 JPEG whose frame header says 65000 x 2700: 175 megapixels (under the
+    # default --max-pixels) from 700 bytes, each decode a second of work for nothing.
+    sof = next(s for s in segs if s[0] in (0xC0, 0xC1, 0xC2))
+    b = bytearray(base)
+    b[sof[1] + 5:sof[1] + 9] = struct.pack(">HH", 2700, 65000)
+    write("regressions/decode", "jpeg_declares_175_megapixels.jpg", bytes(b))
+    png_small = encode(Image.fromarray(pattern(16, 16, 3, 16)), "PNG")
+    b = bytearray(png_small)
+    b[16:24] = struct.pack(">II", 65000, 2700)
+    write("regressions/decode", "png_declares_175_megapixels.png", bytes(b))
+
     # Fill bytes before the SOI: not a JPEG (libjpeg and Pillow agree); it reached stb's
     # lenient JPEG reader through its try-every-format loader.
     write("regressions/decode", "jpeg_fill_before_soi.jpg", b"\xff\xff" + base)
@@ -125,6 +136,13 @@ def decode_regressions() -> None:
     png = encode(Image.fromarray(pattern(6, 5, 3, 12)), "PNG")
     idat = png.index(b"IDAT") - 4
     write("regressions/decode", "png_empty_first_idat.png", png[:idat] + png_chunk(b"IDAT", b"") + png[idat:])
+
+    # A zip bomb: a 64x64 RGB PNG whose image data inflates to 16 MiB (stb_image grows its
+    # output for as long as the zlib stream goes on). Refused by the allocation budget.
+    ihdr = struct.pack(">IIBBBBB", 64, 64, 8, 2, 0, 0, 0)
+    bomb = zlib.compress(bytes(16 << 20), 9)
+    write("regressions/decode", "png_zip_bomb.png",
+          b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr) + png_chunk(b"IDAT", bomb) + png_chunk(b"IEND", b""))
 
     # stb_image BMP: height INT_MIN (abs() of it), and a 16777216 x 6 header (~100 bytes).
     bmp = bytearray(encode(Image.fromarray(pattern(4, 3, 3, 13)), "BMP"))

@@ -84,11 +84,40 @@ TEST(HostileDecode, EmptyFirstIdatDecodes) {
   EXPECT_EQ(img.width(), 6);
   EXPECT_EQ(img.height(), 5);
   // The same file without the 12-byte empty chunk.
-  std::vector<unsigned char> plain(b);
-  const auto at = static_cast<std::ptrdiff_t>(std::search(plain.begin(), plain.end(), "IDAT", "IDAT" + 4) - plain.begin()) - 4;
-  plain.erase(plain.begin() + at, plain.begin() + at + 12);
+  std::string text(b.begin(), b.end());
+  const std::size_t idat = text.find("IDAT");
+  ASSERT_NE(idat, std::string::npos);
+  text.erase(idat - 4, 12);
+  const std::vector<unsigned char> plain(text.begin(), text.end());
   const io::DecodedImage want = io::decode(plain.data(), plain.size(), "plain.png");
   EXPECT_EQ(0, std::memcmp(img.view().data, want.view().data, 6 * 5 * 3));
+}
+
+// A 64x64 PNG whose zlib stream inflates to 16 MiB: stb_image grew its buffer for all of
+// it. Its allocations are now bounded by the declared size.
+TEST(HostileDecode, ZipBombStopsAtTheBudget) {
+  const std::string e = error_of_file("png_zip_bomb.png");
+  EXPECT_EQ(e, "png_zip_bomb.png: cannot decode (decoding needs more memory than an image of its declared size can: "
+               "corrupt png data or a decompression bomb)");
+}
+
+// Small files declaring 175 megapixels (under the default max_pixels): refused from the
+// amount of data they hold, instead of decoding 175 megapixels of nothing.
+TEST(HostileDecode, DataTooShortForTheDeclaredSize) {
+  for (const io::DecodeOptions& o : {io::DecodeOptions{}, stb_only()}) {
+    std::string e = error_of_file("jpeg_declares_175_megapixels.jpg", o);
+    EXPECT_TRUE(contains(e, "jpeg_declares_175_megapixels.jpg: not a decodable image (jpeg: its ")) << e;
+    EXPECT_TRUE(contains(e, " bytes of image data cannot hold the 8238750 blocks its header declares (at least 1 bit "
+                            "each): truncated or corrupt)"))
+        << e;
+  }
+  const std::string e = error_of_file("png_declares_175_megapixels.png");
+  EXPECT_TRUE(contains(e, "png_declares_175_megapixels.png: not a decodable image (png: its ")) << e;
+  EXPECT_TRUE(contains(e, " bytes of image data cannot inflate to the 526500000 bytes its header declares")) << e;
+  // A bomb is still reported as one (the size limit comes first).
+  io::DecodeOptions small;
+  small.max_pixels = 1000;
+  EXPECT_TRUE(contains(error_of_file("jpeg_declares_175_megapixels.jpg", small), "expected at most 1000 pixels"));
 }
 
 // A BMP height of INT_MIN: stb_image computed abs(INT_MIN).

@@ -111,9 +111,13 @@ class DecodedImage {
  private:
   friend DecodedImage decode(const unsigned char*, std::size_t, const std::string&, const DecodeOptions&);
   struct Free {
-    void operator()(void* p) const noexcept { std::free(p); }  // stb and TurboJPEG paths both malloc
+    void (*release)(void*) noexcept;  // null: std::free (TurboJPEG's path mallocs)
+    void operator()(void* p) const noexcept {
+      if (release) release(p);
+      else std::free(p);
+    }
   };
-  std::unique_ptr<void, Free> pixels_;
+  std::unique_ptr<void, Free> pixels_{nullptr, Free{nullptr}};
   int width_ = 0, height_ = 0, channels_ = 0;
   DType dtype_ = DType::u8;
   std::string format_;
@@ -145,6 +149,7 @@ struct Prepared {
   std::vector<unsigned char> repaired;
   const unsigned char* bytes = nullptr;
   std::size_t size = 0;
+  std::string shortfall;  // why the data cannot hold the declared image (JPEG), or empty
 };
 
 inline Prepared prepare(const unsigned char* bytes, std::size_t size, const std::string& name,
@@ -166,6 +171,7 @@ inline Prepared prepare(const unsigned char* bytes, std::size_t size, const std:
     if (j.scans > options.max_jpeg_scans)
       throw Error(name, pixfuse::detail::to_text("at most ", options.max_jpeg_scans, " JPEG scans"),
                   pixfuse::detail::to_text(j.scans, " (each scan is a decoding pass; raise max_jpeg_scans)"));
+    p.shortfall = jpeg_data_shortfall(j);
   }
 #if PIXFUSE_HAVE_TURBOJPEG
   if (p.turbo) {
@@ -181,6 +187,7 @@ inline Prepared prepare(const unsigned char* bytes, std::size_t size, const std:
   Preflight pre = stb_preflight(p.format, bytes, size);
   if (!pre.problem.empty())
     throw Error(name + ": not a decodable image (" + info.format + ": " + pre.problem + ")");
+  if (!pre.shortfall.empty()) p.shortfall = std::move(pre.shortfall);
   if (!pre.repaired.empty()) {
     p.repaired = std::move(pre.repaired);
     p.bytes = p.repaired.data();
@@ -227,6 +234,8 @@ inline DecodedImage decode(const unsigned char* bytes, std::size_t size, const s
   const detail::Prepared p = detail::prepare(bytes, size, name, options);
   const ImageInfo& info = p.info;
   check_limits(info, name, options);  // before any pixel memory is allocated
+  // Decoding time follows the declared size: a file too short for it is refused first.
+  if (!p.shortfall.empty()) throw Error(name + ": not a decodable image (" + info.format + ": " + p.shortfall + ")");
   DecodedImage img;
   img.format_ = info.format;
   img.orientation_ = info.orientation;
@@ -250,9 +259,11 @@ inline DecodedImage decode(const unsigned char* bytes, std::size_t size, const s
   }
 #endif
   int w = 0, h = 0;
-  void* pixels = detail::stb::read(p.format, p.bytes, static_cast<int>(p.size), &w, &h, info.channels, info.sixteen_bit);
+  const bool stored_16 = info.sixteen_bit || detail::stb::is_16_bit(p.format, p.bytes, static_cast<int>(p.size));
+  void* pixels = detail::stb::read(p.format, p.bytes, static_cast<int>(p.size), &w, &h, info.channels, info.sixteen_bit,
+                                   detail::stb::budget(info.width, info.height, stored_16, p.size));
   if (pixels == nullptr) throw Error(name + ": cannot decode (" + detail::stb::reason(p.format) + ")");
-  img.pixels_.reset(pixels);
+  img.pixels_ = std::unique_ptr<void, DecodedImage::Free>(pixels, DecodedImage::Free{detail::stb::free_pixels});
   if (w != info.width || h != info.height) {  // the header read twice must agree
     throw Error(name, pixfuse::detail::to_text("the size its header gives, ", info.width, "x", info.height),
                 pixfuse::detail::to_text(w, "x", h, " decoded"));

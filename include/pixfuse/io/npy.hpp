@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cerrno>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -273,11 +274,30 @@ inline NpyImages npy_images(const NpyHeader& h, const std::string& name) {
   return m;
 }
 
+// Float samples pixfuse resamples: finite, of magnitude at most 1e30 (so no weighted sum
+// of them overflows float; NaN and infinity have no defined result across SIMD targets).
+inline constexpr float max_float_sample = 1e30f;
+
+// Throws (naming `name`) unless every sample of a float32 image is finite and at most
+// max_float_sample in magnitude; other dtypes always pass.
+inline void check_float_samples(const AnyImageView& v, const std::string& name) {
+  if (v.dtype != DType::f32) return;
+  for (int y = 0; y < v.height; ++y) {
+    const auto* row = reinterpret_cast<const float*>(static_cast<const unsigned char*>(v.data) + y * v.row_stride);
+    for (int i = 0; i < v.width * v.channels; ++i)
+      if (!(std::fabs(row[i]) <= max_float_sample))
+        throw Error(name, "finite float32 samples of magnitude at most 1e+30",
+                    pixfuse::detail::to_text(row[i], " at row ", y, ", column ", i / v.channels, ", channel ", i % v.channels));
+  }
+}
+
 // A view of the image an array read with read_npy_rows(path, h, index, 1) (sliced) or
-// read_npy holds.
-inline AnyImageView npy_image_view(const NpyArray& a, const NpyImages& m) {
-  return AnyImageView(a.bytes.data(), m.dtype, m.width, m.height, m.channels,
-                      m.width * m.channels * static_cast<std::int64_t>(size_of(m.dtype)));
+// read_npy holds; float samples are checked (check_float_samples).
+inline AnyImageView npy_image_view(const NpyArray& a, const NpyImages& m, const std::string& name) {
+  const AnyImageView v(a.bytes.data(), m.dtype, m.width, m.height, m.channels,
+                       m.width * m.channels * static_cast<std::int64_t>(size_of(m.dtype)));
+  check_float_samples(v, name);
+  return v;
 }
 
 }  // namespace pixfuse::io

@@ -4,12 +4,17 @@
 // between segments is skipped up to the next FF, as libjpeg does.
 //
 // What it records is what decoding depends on before any pixel is made: the number of
-// scans (each progressive scan is a pass over the image: a decode-time bound), and, for
-// stb_image, whether every Huffman table a scan decodes with was defined before that scan
-// with at most 256 codes (stb reads an undefined table's maxcode[] past its end).
+// scans (each progressive scan is a pass over the image: a decode-time bound); the 8x8
+// blocks the frame header declares and the bytes of entropy-coded data there are (Huffman
+// coding spends at least one bit per block on its DC coefficient, so a file with fewer
+// bits than blocks is truncated: refusing it up front keeps a 600-byte file from costing
+// the decode of a 175-megapixel frame); and, for stb_image, whether every Huffman table a
+// scan decodes with was defined before that scan with at most 256 codes (stb reads an
+// undefined table's maxcode[] past its end).
 #pragma once
 
 #include <cstddef>
+#include <algorithm>
 #include <cstdint>
 #include <string>
 
@@ -18,9 +23,20 @@ namespace pixfuse::io::detail {
 struct JpegStructure {
   int scans = 0;
   bool progressive = false;  // SOF2 (or any progressive SOF)
+  bool huffman = true;       // not arithmetic-coded (SOF9..SOF15)
+  std::uint64_t blocks = 0;          // 8x8 blocks of all components, from the first SOF
+  std::uint64_t entropy_bytes = 0;   // bytes of entropy-coded data in all scans
   // Empty, or why stb_image must not decode the file (the first such problem).
   std::string stb_problem;
 };
+
+// Why the file cannot hold the image its frame header declares, or "" (arithmetic-coded
+// files are not judged: they can spend less than a bit per block).
+inline std::string jpeg_data_shortfall(const JpegStructure& j) {
+  if (!j.huffman || j.blocks == 0 || j.entropy_bytes * 8 >= j.blocks) return "";
+  return "its " + std::to_string(j.entropy_bytes) + " bytes of image data cannot hold the " + std::to_string(j.blocks) +
+         " blocks its header declares (at least 1 bit each): truncated or corrupt";
+}
 
 inline JpegStructure read_jpeg_structure(const unsigned char* b, std::size_t n) {
   JpegStructure j;
@@ -45,6 +61,23 @@ inline JpegStructure read_jpeg_structure(const unsigned char* b, std::size_t n) 
     const unsigned char* seg = b + at + 2;
     const std::size_t seg_len = end - (at + 2);
     if (marker == 0xC2 || marker == 0xC6 || marker == 0xCA || marker == 0xCE) j.progressive = true;
+    const bool sof = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
+    if (sof && j.blocks == 0 && seg_len >= 6) {
+      j.huffman = marker < 0xC9;
+      const std::uint64_t height = (unsigned{seg[1]} << 8) | seg[2], width = (unsigned{seg[3]} << 8) | seg[4];
+      const std::size_t components = seg[5];
+      unsigned h_max = 1, v_max = 1;
+      for (std::size_t c = 0; c < components && 6 + 3 * c + 2 < seg_len; ++c) {
+        h_max = std::max(h_max, unsigned{seg[7 + 3 * c]} >> 4);
+        v_max = std::max(v_max, unsigned{seg[7 + 3 * c]} & 15u);
+      }
+      for (std::size_t c = 0; c < components && 6 + 3 * c + 2 < seg_len; ++c) {
+        const unsigned h = seg[7 + 3 * c] >> 4, v = seg[7 + 3 * c] & 15;
+        // A component's samples: ceil(width * h / h_max), in blocks of 8.
+        const std::uint64_t cw = (width * h + h_max - 1) / h_max, ch = (height * v + v_max - 1) / v_max;
+        j.blocks += ((cw + 7) / 8) * ((ch + 7) / 8);
+      }
+    }
     if (marker == 0xC4) {  // DHT: one or more tables
       std::size_t p = 0;
       while (p + 17 <= seg_len) {
@@ -80,6 +113,7 @@ inline JpegStructure read_jpeg_structure(const unsigned char* b, std::size_t n) 
       }
       // The entropy-coded data, up to the marker that ends it.
       at = end;
+      const std::size_t data_begin = at;
       while (at + 1 < n) {
         if (b[at] != 0xFF) {
           ++at;
@@ -95,6 +129,8 @@ inline JpegStructure read_jpeg_structure(const unsigned char* b, std::size_t n) 
         at = q - 1;  // the FF of the marker
         break;
       }
+      if (at + 1 >= n) at = n;  // data up to the end of the file
+      j.entropy_bytes += at - data_begin;
       continue;
     }
     at = end;

@@ -17,9 +17,16 @@
 // signatures io/format.hpp accepts are ones stb's own tests attribute to the same format,
 // and the pre-flight checks still run, but they were written for v2.30.
 #pragma once
+
+#include "pixfuse/io/detail/stb_memory.hpp"
+
 #pragma GCC system_header  // third-party code: not subject to our -Werror
 
 #if !defined(PIXFUSE_STB_IMAGE_EXTERNAL)
+// Every allocation stb makes goes through a per-decode budget (stb_memory.hpp).
+#define STBI_MALLOC(size) ::pixfuse::io::detail::stb_memory::allocate(size)
+#define STBI_REALLOC(block, size) ::pixfuse::io::detail::stb_memory::reallocate(block, size)
+#define STBI_FREE(block) ::pixfuse::io::detail::stb_memory::release(block)
 #define STB_IMAGE_STATIC
 #define STB_IMAGE_IMPLEMENTATION
 #define STBI_NO_STDIO         // pixfuse reads files itself (clear errors, one read, EXIF)

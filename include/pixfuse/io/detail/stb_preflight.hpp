@@ -19,6 +19,7 @@
 #pragma once
 
 #include <climits>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -33,6 +34,9 @@ namespace pixfuse::io::detail {
 struct Preflight {
   std::string problem;                 // non-empty: do not decode; the reason
   std::vector<unsigned char> repaired;  // non-empty: decode these bytes instead
+  // Non-empty: the data cannot hold the image the header declares (checked after the
+  // max_pixels limit, so that a bomb is reported as one).
+  std::string shortfall;
 };
 
 inline std::uint32_t be32(const unsigned char* p) {
@@ -42,17 +46,31 @@ inline std::uint32_t le32(const unsigned char* p) {
   return p[0] | (std::uint32_t{p[1]} << 8) | (std::uint32_t{p[2]} << 16) | (std::uint32_t{p[3]} << 24);
 }
 
-// PNG: drop empty IDAT chunks that come before the first non-empty one.
+// PNG: drop empty IDAT chunks that come before the first non-empty one; compare the image
+// data with what the header declares (zlib expands at most 1032:1, so fewer compressed
+// bytes than 1/1032 of the declared pixels is a truncated file).
 inline void png_preflight(const unsigned char* b, std::size_t n, Preflight& out) {
   std::vector<std::size_t> drop;  // offsets of the chunks to drop (12 bytes each)
+  std::uint64_t idat = 0;
+  bool data_seen = false;
   for (std::size_t at = 8; at + 12 <= n;) {
     const std::uint32_t length = be32(b + at);
     if (length > n - at - 12) break;  // truncated: stb reports it
     if (std::memcmp(b + at + 4, "IDAT", 4) == 0) {
-      if (length != 0) break;
-      drop.push_back(at);
+      if (length == 0 && !data_seen) drop.push_back(at);
+      data_seen |= length != 0;
+      idat += length;
     }
     at += 12 + std::size_t{length};
+  }
+  if (n >= 29 && std::memcmp(b + 12, "IHDR", 4) == 0) {
+    const double width = be32(b + 16), height = be32(b + 20), depth = b[24], color = b[25];
+    const double channels = color == 2 ? 3 : color == 4 ? 2 : color == 6 ? 4 : 1;
+    const double pixel_bytes = width * height * channels * depth / 8;  // rows' filter bytes not counted
+    if (pixel_bytes > 1100.0 * static_cast<double>(idat) + 65536)
+      out.shortfall = "its " + std::to_string(idat) + " bytes of image data cannot inflate to the " +
+                      std::to_string(static_cast<std::uint64_t>(std::fmin(pixel_bytes, 1e19))) +
+                      " bytes its header declares: truncated or corrupt";
   }
   if (drop.empty()) return;
   out.repaired.reserve(n - 12 * drop.size());

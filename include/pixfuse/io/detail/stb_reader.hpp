@@ -2,6 +2,7 @@
 // format, chosen by io/format.hpp, and a reason for every failure.
 #pragma once
 
+#include <cstddef>
 #include <cstring>
 #include <string>
 
@@ -13,6 +14,7 @@ namespace pixfuse::io::detail::stb {
 // The size and channel count `format`'s reader finds in the header; false when it cannot.
 inline bool read_info(ImageFormat format, const unsigned char* bytes, int len, int* w, int* h, int* channels) {
 #if !defined(PIXFUSE_STB_IMAGE_EXTERNAL)
+  const stb_memory::Budget budget(std::size_t{1} << 20);  // the readers' state only
   stbi__g_failure_reason = nullptr;
   stbi__context s;
   stbi__start_mem(&s, bytes, len);
@@ -42,12 +44,34 @@ inline bool is_16_bit(ImageFormat format, const unsigned char* bytes, int len) {
 #endif
 }
 
+// How a block from read() is freed.
+inline void free_pixels(void* p) noexcept {
+#if !defined(PIXFUSE_STB_IMAGE_EXTERNAL)
+  stb_memory::release(p);
+#else
+  stbi_image_free(p);
+#endif
+}
+
+// What stb may allocate to decode a width x height image from `file_bytes` bytes: four
+// times the largest sample buffer it holds (rounded up to whole 32x32 JPEG MCUs), twice the
+// file (a PNG's gathered IDAT chunks grow by doubling), and 1 MiB for decoder state. The
+// readers' legitimate peaks stay below: PNG raw rows + pixels + a channel conversion, 3x;
+// progressive JPEG planes and coefficients (2 bytes a sample), ~3x; GIF's canvas,
+// background and history, 2.3x.
+inline std::size_t budget(int width, int height, bool sixteen_bit, std::size_t file_bytes) {
+  const std::size_t samples = (static_cast<std::size_t>(width) + 32) * (static_cast<std::size_t>(height) + 32) * 4;
+  return 4 * samples * (sixteen_bit ? 2 : 1) + 2 * file_bytes + (std::size_t{1} << 20);
+}
+
 // Decode with `format`'s reader into `channels` interleaved channels of 8 or 16 bits
-// (malloc'ed; free with std::free); nullptr on failure (reason()).
+// (free with free_pixels), allocating at most `budget_bytes`; nullptr on failure
+// (reason()).
 inline void* read(ImageFormat format, const unsigned char* bytes, int len, int* w, int* h, int channels,
-                  bool sixteen_bit) {
+                  bool sixteen_bit, std::size_t budget_bytes) {
   int file_channels = 0;
 #if !defined(PIXFUSE_STB_IMAGE_EXTERNAL)
+  const stb_memory::Budget budget(budget_bytes);
   stbi__g_failure_reason = nullptr;
   stbi__context s;
   stbi__start_mem(&s, bytes, len);
@@ -72,6 +96,7 @@ inline void* read(ImageFormat format, const unsigned char* bytes, int len, int* 
   return p;
 #else
   (void)format;
+  (void)budget_bytes;
   return sixteen_bit ? static_cast<void*>(stbi_load_16_from_memory(bytes, len, w, h, &file_channels, channels))
                      : static_cast<void*>(stbi_load_from_memory(bytes, len, w, h, &file_channels, channels));
 #endif
@@ -80,6 +105,11 @@ inline void* read(ImageFormat format, const unsigned char* bytes, int len, int* 
 // stb's reason for the last failure on this thread; never empty (some of its readers fail
 // without one).
 inline std::string reason(ImageFormat format) {
+#if !defined(PIXFUSE_STB_IMAGE_EXTERNAL)
+  if (stb_memory::Budget::last_exceeded())
+    return std::string("decoding needs more memory than an image of its declared size can: corrupt ") + name(format) +
+           " data or a decompression bomb";
+#endif
   const char* r = stbi_failure_reason();
   if (r != nullptr && *r != '\0') return r;
   return std::string("corrupt or unsupported ") + name(format) + " data";
