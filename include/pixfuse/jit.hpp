@@ -42,6 +42,8 @@ struct JitStats {
   std::uint64_t evictions = 0;  // plans dropped to stay within capacity
   std::size_t size = 0;         // plans cached now
   std::size_t capacity = 0;
+  std::size_t bytes = 0;        // their memory (Plan::bytes), at most max_bytes but for one plan
+  std::size_t max_bytes = 0;
 };
 
 namespace detail {
@@ -68,7 +70,7 @@ struct InputShapeEqual {
 // only relinks two slots: no allocation.
 class PlanCache {
  public:
-  explicit PlanCache(std::size_t capacity) : slots_(capacity) {
+  PlanCache(std::size_t capacity, std::size_t max_bytes) : slots_(capacity), max_bytes_(max_bytes) {
     index_.reserve(capacity);
     for (std::size_t i = 0; i < capacity; ++i) free_.push_back(static_cast<std::uint32_t>(i));
     free_.reserve(capacity);
@@ -86,7 +88,7 @@ class PlanCache {
   // Caches `plan` for `shape` unless another thread got there first; returns the cached one.
   std::shared_ptr<const Plan> insert(const InputShape& shape, std::shared_ptr<const Plan> plan) {
     std::shared_ptr<const Plan> evicted;  // released after the lock
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::unique_lock<std::mutex> lock(mutex_);
     ++stats_.misses;
     const auto it = index_.find(shape);
     if (it != index_.end()) {
@@ -101,14 +103,28 @@ class PlanCache {
       slot = lru_;
       unlink(slot);
       index_.erase(slots_[slot].shape);
+      bytes_ -= slots_[slot].plan->bytes();
       evicted = std::move(slots_[slot].plan);
       ++stats_.evictions;
     }
     slots_[slot].shape = shape;
     slots_[slot].plan = std::move(plan);
+    bytes_ += slots_[slot].plan->bytes();
     index_.emplace(shape, slot);
     link_front(slot);
-    return slots_[slot].plan;
+    // Over the byte budget (plans of extreme shapes are large): drop the least recently
+    // used, never the plan just made.
+    std::vector<std::shared_ptr<const Plan>> dropped;
+    while (bytes_ > max_bytes_ && lru_ != slot) {
+      const std::uint32_t s = lru_;
+      unlink(s);
+      index_.erase(slots_[s].shape);
+      release(s, dropped);
+      ++stats_.evictions;
+    }
+    const std::shared_ptr<const Plan> result = slots_[slot].plan;
+    lock.unlock();  // plans are freed outside the lock
+    return result;
   }
 
   // Whether `shape` is cached; does not count as a use.
@@ -128,6 +144,8 @@ class PlanCache {
     JitStats s = stats_;
     s.size = index_.size();
     s.capacity = slots_.size();
+    s.bytes = bytes_;
+    s.max_bytes = max_bytes_;
     return s;
   }
   void clear() {
@@ -142,6 +160,7 @@ class PlanCache {
     }
     index_.clear();
     mru_ = lru_ = none;
+    bytes_ = 0;
   }
 
  private:
@@ -164,6 +183,13 @@ class PlanCache {
     (mru_ != none ? slots_[mru_].prev : lru_) = s;
     mru_ = s;
   }
+  // Empties slot s into `out` (the caller frees the plans after unlocking).
+  void release(std::uint32_t s, std::vector<std::shared_ptr<const Plan>>& out) {
+    bytes_ -= slots_[s].plan->bytes();
+    out.push_back(std::move(slots_[s].plan));
+    slots_[s] = Slot{};
+    free_.push_back(s);
+  }
   void move_to_front(std::uint32_t s) {
     if (mru_ == s) return;
     unlink(s);
@@ -175,6 +201,7 @@ class PlanCache {
   std::vector<std::uint32_t> free_;
   std::unordered_map<InputShape, std::uint32_t, InputShapeHash, InputShapeEqual> index_;
   std::uint32_t mru_ = none, lru_ = none;
+  std::size_t bytes_ = 0, max_bytes_;
   JitStats stats_;
 };
 
@@ -192,7 +219,11 @@ class Jit {
                                          R::static_shape.height != dynamic_size &&
                                          R::static_shape.width != dynamic_size;
 
-  explicit Jit(R recipe, std::size_t capacity = 64) : state_(make_state(std::move(recipe), capacity)) {}
+  // At most `capacity` plans and `max_bytes` of them (Plan::bytes: ordinary plans are a few
+  // hundred KiB; one of an extreme shape up to ~100 MiB, plan/limits.hpp).
+  explicit Jit(R recipe, std::size_t capacity = 64, std::size_t max_bytes = default_max_bytes)
+      : state_(make_state(std::move(recipe), capacity, max_bytes)) {}
+  static constexpr std::size_t default_max_bytes = std::size_t{256} << 20;
 
   // The plan for inputs of `shape`: cached, or lowered now (throws pixfuse::Error when the
   // recipe cannot apply to that shape; nothing is cached then).
@@ -223,14 +254,14 @@ class Jit {
 
  private:
   struct State {
-    State(R r, std::size_t capacity) : recipe(std::move(r)), cache(capacity) {}
+    State(R r, std::size_t capacity, std::size_t max_bytes) : recipe(std::move(r)), cache(capacity, max_bytes) {}
     const R recipe;
     detail::PlanCache cache;
   };
-  static std::shared_ptr<State> make_state(R recipe, std::size_t capacity) {
+  static std::shared_ptr<State> make_state(R recipe, std::size_t capacity, std::size_t max_bytes) {
     if (capacity < 1 || capacity > 0xFFFFFFFEu)
       detail::fail_mismatch("jit capacity", "1 to 4294967294 plans", capacity);
-    return std::make_shared<State>(std::move(recipe), capacity);
+    return std::make_shared<State>(std::move(recipe), capacity, max_bytes);
   }
   std::shared_ptr<State> state_;
 };

@@ -43,18 +43,27 @@ long allocations_during(F&& f) {
 }
 }  // namespace
 
-void* operator new(std::size_t size) { return counted_alloc(size, 0); }
-void* operator new[](std::size_t size) { return counted_alloc(size, 0); }
-void* operator new(std::size_t size, std::align_val_t a) { return counted_alloc(size, static_cast<std::size_t>(a)); }
-void* operator new[](std::size_t size, std::align_val_t a) { return counted_alloc(size, static_cast<std::size_t>(a)); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
-void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+// Not inlined: once GCC (-O3) inlines a replaced delete into its caller it sees free() on
+// memory from operator new and warns (-Wmismatched-new-delete), not knowing that this
+// operator new is malloc.
+#define PIXFUSE_REPLACED [[gnu::noinline]]
+PIXFUSE_REPLACED void* operator new(std::size_t size) { return counted_alloc(size, 0); }
+PIXFUSE_REPLACED void* operator new[](std::size_t size) { return counted_alloc(size, 0); }
+PIXFUSE_REPLACED void* operator new(std::size_t size, std::align_val_t a) {
+  return counted_alloc(size, static_cast<std::size_t>(a));
+}
+PIXFUSE_REPLACED void* operator new[](std::size_t size, std::align_val_t a) {
+  return counted_alloc(size, static_cast<std::size_t>(a));
+}
+PIXFUSE_REPLACED void operator delete(void* p) noexcept { std::free(p); }
+PIXFUSE_REPLACED void operator delete[](void* p) noexcept { std::free(p); }
+PIXFUSE_REPLACED void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+PIXFUSE_REPLACED void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+PIXFUSE_REPLACED void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
+PIXFUSE_REPLACED void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
+PIXFUSE_REPLACED void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+PIXFUSE_REPLACED void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+#undef PIXFUSE_REPLACED
 
 namespace pf = pixfuse;
 
@@ -199,6 +208,27 @@ TEST(Jit, EvictsTheLeastRecentlyUsed) {
   EXPECT_TRUE(f.cached_shapes().empty());
   f.plan(a);
   EXPECT_EQ(f.stats().size, 1u);
+}
+
+// The cache also has a byte budget: plans of extreme shapes are large (up to ~100 MiB by
+// plan/limits.hpp), so a run over hostile files cannot fill memory with them.
+TEST(Jit, ByteBudgetEvictsLargePlans) {
+  pf::DynamicRecipe r;
+  r.add(pf::resize_shorter(256));
+  r.add(pf::center_crop(224, 224));
+  const pf::Plan one = pf::make_plan(r, pf::InputShape{640, 480, 3, pf::DType::u8});
+  const pf::Jit<pf::DynamicRecipe> f(r, 64, 2 * one.bytes() + one.bytes() / 2);  // room for two such plans
+  for (int w = 640; w < 650; ++w) (void)f.plan(pf::InputShape{w, 480, 3, pf::DType::u8});
+  const pf::JitStats s = f.stats();
+  EXPECT_EQ(s.size, 2u);
+  EXPECT_EQ(s.evictions, 8u);
+  EXPECT_LE(s.bytes, s.max_bytes);
+  EXPECT_TRUE(f.cached(pf::InputShape{649, 480, 3, pf::DType::u8}));
+  // A plan larger than the whole budget is still returned, and kept alone.
+  const pf::Jit<pf::DynamicRecipe> tiny(r, 64, 1);
+  EXPECT_EQ(tiny.plan(pf::InputShape{640, 480, 3, pf::DType::u8})->out_width, 224);
+  EXPECT_EQ(tiny.plan(pf::InputShape{641, 480, 3, pf::DType::u8})->out_width, 224);
+  EXPECT_EQ(tiny.stats().size, 1u);
 }
 
 TEST(Jit, CapacityOneAndCopiesShareTheCache) {

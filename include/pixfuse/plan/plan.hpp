@@ -60,6 +60,17 @@ struct Plan {
     return static_cast<std::size_t>(out_channels) * static_cast<std::size_t>(out_height) *
            static_cast<std::size_t>(out_width);
   }
+  // The memory the plan holds (its tap tables, mostly): at most ~100 MiB by
+  // plan/limits.hpp, ~0.2 MiB for an ImageNet recipe. Caches budget with it.
+  std::size_t bytes() const {
+    auto axis = [](const AxisTaps& a) {
+      return a.first.capacity() * 4 + a.count.capacity() * 4 + a.resized.capacity() * 4 + a.weights.capacity() * 8 +
+             a.fixed.capacity() * 4 + a.indices.capacity() * 4 + a.sources.capacity() * 4 +
+             a.source_slots.capacity() * 4 + a.consecutive.capacity();
+    };
+    return sizeof(Plan) + axis(x) + axis(y) + lut.capacity() * 4 + lut_bits.capacity() * 4;
+  }
+
   // The output value (before dtype conversion) of resampled value v in channel c.
   float value(int c, float v) const { return values[static_cast<std::size_t>(c)].apply(v); }
 };
