@@ -136,11 +136,21 @@ TEST(HostilePlan, SizesAreChecked) {
   r = {};
   r.add(pf::resize(224, 1).filter(pf::Filter::lanczos3));
   const std::string e = lowering_error(r, {1 << 21, 1, 1, pf::DType::u8});
-  EXPECT_EQ(e.rfind("resampling 2097152 samples to 224: expected at most 16777216 taps in all and 2097152 for the rows "
+  EXPECT_EQ(e.rfind("resampling 2097152 samples to 224: expected at most 16777216 taps in all and 1048576 for the rows "
                     "the output shows, got 224 rows x ",
                     0),
             0u)
       << e;
+  // A strip resized by its shorter side: 256 x 1048576 is more than a plan may make of a
+  // 4096-pixel input; a large photo may keep its size.
+  r = {};
+  r.add(pf::resize_shorter(256));
+  EXPECT_EQ(lowering_error(r, {1, 4096, 3, pf::DType::u8}),
+            "output: expected at most 16777216 pixels (or as many as the input's 4096), got 256x1048576 = 268435456 "
+            "pixels");
+  r = {};
+  r.add(pf::normalize(pf::over(255.0f), {0.5f}, {0.5f}));
+  EXPECT_NO_THROW((void)pf::make_plan(r, {6000, 4000, 3, pf::DType::u8}));
   // Near the limits, plans still lower.
   r = {};
   r.add(pf::resize_shorter(256));

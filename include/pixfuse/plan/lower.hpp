@@ -183,6 +183,11 @@ class Lowering {
     p.orientation = in_.orientation;
     p.out_width = x_.length();
     p.out_height = y_.length();
+    const std::int64_t out_pixels = std::int64_t{p.out_width} * p.out_height;
+    const std::int64_t in_pixels = std::int64_t{in_.width} * in_.height;
+    if (out_pixels > limits::max_output && out_pixels > in_pixels)
+      fail_mismatch("output", to_text("at most ", limits::max_output, " pixels (or as many as the input's ", in_pixels, ")"),
+                    to_text(p.out_width, "x", p.out_height, " = ", out_pixels, " pixels"));
     p.out_channels = static_cast<int>(channels_.size());
     p.out_dtype = dtype_;
     p.layout = layout_;
