@@ -208,8 +208,8 @@ TEST(HostileDecode, NpyMessages) {
     FAIL();
   } catch (const pf::Error& e) {
     EXPECT_STREQ(e.what(),
-                 "five.npy: expected a .npy array of shape (H, W), (H, W, C) or (N, H, W, C), got 5 dimensions "
-                 "(5, 2, 3, 3, 1)");
+                 "five.npy: expected a .npy array of shape (H, W), (H, W, C) or (N, H, W, C), got shape "
+                 "(5, 2, 3, 3, 1) (5 dimensions)");
   }
   std::string dict = "{'descr': '<\xff\xfe\x01', 'fortran_order': False, 'shape': (1,), }";
   dict.append((64 - (10 + dict.size() + 1) % 64) % 64, ' ');

@@ -257,7 +257,7 @@ inline NpyImages npy_images(const NpyHeader& h, const std::string& name) {
   };
   if (dims < 2 || dims > 4)
     throw Error(name, "a .npy array of shape (H, W), (H, W, C) or (N, H, W, C)",
-                std::to_string(dims) + " dimensions " + shape());
+                "shape " + shape() + " (" + std::to_string(dims) + " dimensions)");
   if (h.dtype != DType::u8 && h.dtype != DType::u16 && h.dtype != DType::f32)
     throw Error(name, "dtype uint8, uint16 or float32", std::string(pixfuse::name(h.dtype)));
   m.sliced = dims == 4;
