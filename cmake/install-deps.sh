@@ -11,6 +11,7 @@
 #   cmake/install-deps.sh --arm      + aarch64 cross compiler, qemu-user, arm64 Highway and
 #                                    GoogleTest (Debian multiarch: adds the arm64 architecture)
 #   cmake/install-deps.sh --jpeg     + libjpeg-turbo (faster decode, DCT scaling)
+#   cmake/install-deps.sh --fuzz     + clang-14 and its libFuzzer runtime (the fuzz preset)
 #   cmake/install-deps.sh --report   + everything bench/report/report.py compares against:
 #                                    the --bench group, stb_image_resize, and two Python venvs
 #                                    (PyPI): /opt/pfx-venv (torch, torchvision, jax[cpu], on top
@@ -32,14 +33,15 @@ for arg in "$@"; do
     --arm) arm=true
            packages+=(g++-aarch64-linux-gnu qemu-user libhwy-dev:arm64 libgtest-dev:arm64) ;;
     --jpeg) packages+=(libturbojpeg0-dev libjpeg62-turbo-dev) ;;
+    --fuzz) packages+=(clang-14 libclang-rt-14-dev) ;;
     # --- report group (bench/report/report.py) ---
     --report) report=true
               packages+=(python3 python3-numpy python3-pil python3-opencv libopencv-dev python3-matplotlib
                          python3-venv python3-dev libstb-dev libjpeg-dev zlib1g-dev) ;;
     # --- end report group ---
-    --all) exec "$0" --bench --arm --jpeg ;;
+    --all) exec "$0" --bench --arm --jpeg --fuzz ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d'; exit 0 ;;
-    *) echo "install-deps.sh: unknown option '$arg' (expected --bench, --arm, --jpeg, --report, --all)" >&2
+    *) echo "install-deps.sh: unknown option '$arg' (expected --bench, --arm, --jpeg, --fuzz, --report, --all)" >&2
        exit 2 ;;
   esac
 done
