@@ -473,6 +473,7 @@ int run(const prep::Options& o) {
         t.preprocess += seconds_since(t0);
       } catch (const std::exception& e) {
         it.error = e.what();
+        if (it.error.compare(0, it.path.size() + 2, it.path + ": ") != 0) it.error = it.path + ": " + it.error;
       }
       progress.tick();
     };
