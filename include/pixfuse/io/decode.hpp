@@ -149,7 +149,7 @@ struct Prepared {
   std::vector<unsigned char> repaired;
   const unsigned char* bytes = nullptr;
   std::size_t size = 0;
-  std::string shortfall;  // why the data cannot hold the declared image (JPEG), or empty
+  std::string shortfall;  // why the data cannot hold the declared image (JPEG, PNG), or empty
 };
 
 inline Prepared prepare(const unsigned char* bytes, std::size_t size, const std::string& name,
@@ -261,7 +261,7 @@ inline DecodedImage decode(const unsigned char* bytes, std::size_t size, const s
   int w = 0, h = 0;
   const bool stored_16 = info.sixteen_bit || detail::stb::is_16_bit(p.format, p.bytes, static_cast<int>(p.size));
   void* pixels = detail::stb::read(p.format, p.bytes, static_cast<int>(p.size), &w, &h, info.channels, info.sixteen_bit,
-                                   detail::stb::budget(info.width, info.height, stored_16, p.size));
+                                   detail::stb::budget(p.format, info.width, info.height, stored_16, p.size));
   if (pixels == nullptr) throw Error(name + ": cannot decode (" + detail::stb::reason(p.format) + ")");
   img.pixels_ = std::unique_ptr<void, DecodedImage::Free>(pixels, DecodedImage::Free{detail::stb::free_pixels});
   if (w != info.width || h != info.height) {  // the header read twice must agree

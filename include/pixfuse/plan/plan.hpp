@@ -60,7 +60,7 @@ struct Plan {
     return static_cast<std::size_t>(out_channels) * static_cast<std::size_t>(out_height) *
            static_cast<std::size_t>(out_width);
   }
-  // The memory the plan holds (its tap tables, mostly): at most ~100 MiB by
+  // The memory the plan holds (its tap tables, mostly): at most ~40 MiB by
   // plan/limits.hpp, ~0.2 MiB for an ImageNet recipe. Caches budget with it.
   std::size_t bytes() const {
     auto axis = [](const AxisTaps& a) {

@@ -54,13 +54,15 @@ inline void free_pixels(void* p) noexcept {
 }
 
 // What stb may allocate to decode a width x height image from `file_bytes` bytes: four
-// times the largest sample buffer it holds (rounded up to whole 32x32 JPEG MCUs), twice the
-// file (a PNG's gathered IDAT chunks grow by doubling), and 1 MiB for decoder state. The
-// readers' legitimate peaks stay below: PNG raw rows + pixels + a channel conversion, 3x;
-// progressive JPEG planes and coefficients (2 bytes a sample), ~3x; GIF's canvas,
-// background and history, 2.3x.
-inline std::size_t budget(int width, int height, bool sixteen_bit, std::size_t file_bytes) {
-  const std::size_t samples = (static_cast<std::size_t>(width) + 32) * (static_cast<std::size_t>(height) + 32) * 4;
+// times the largest sample buffer it holds (4 channels; a JPEG's planes rounded up to whole
+// 32x32 MCUs), twice the file (a PNG's gathered IDAT chunks grow by doubling), and 1 MiB
+// for decoder state. The readers' legitimate peaks stay below: PNG raw rows + pixels + a
+// channel conversion, 3x; progressive JPEG planes and coefficients (2 bytes a sample),
+// ~3x; GIF's canvas, background and history, 2.3x. So at most 16 bytes a pixel (32 for a
+// 16-bit PNG), plus 64 MiB for a JPEG's rounding, plus twice the file.
+inline std::size_t budget(ImageFormat format, int width, int height, bool sixteen_bit, std::size_t file_bytes) {
+  const std::size_t w = static_cast<std::size_t>(width), h = static_cast<std::size_t>(height);
+  const std::size_t samples = (format == ImageFormat::jpeg ? (w + 32) * (h + 32) : w * h + 4096) * 4;
   return 4 * samples * (sixteen_bit ? 2 : 1) + 2 * file_bytes + (std::size_t{1} << 20);
 }
 
