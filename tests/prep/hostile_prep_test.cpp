@@ -156,11 +156,11 @@ TEST_F(Prep, HostileFilesStayWithinTheMemoryBound) {
       << manifest;
 
   // The README's bound for one worker (one thread: the whole process) at this
-  // --max-pixels P: the program (64 MiB), the largest file F and twice it for the reader
-  // (12 MB here), decoding 32 bytes a pixel (16-bit PNG through stb_image; 16 for 8 bits)
-  // plus 68 MiB, a plan of at most 150 MiB, the output chunk.
+  // --max-pixels P: the program (64 MiB), the largest file F (12 MB here), decoding 32
+  // bytes a pixel (a 16-bit PNG through stb_image; 16 for 8 bits) + 2 F + 64 MiB, a plan of
+  // at most 60 MiB, the output chunk (16 MiB).
   const double mib = 1024.0 * 1024.0;
-  const double file = 12.0 * mib, bound = 64 * mib + 3 * file + 32.0 * kMaxPixels + 68 * mib + 150 * mib + 16 * mib;
+  const double file = 12.0 * mib, bound = 64 * mib + 3 * file + 32.0 * kMaxPixels + 64 * mib + 60 * mib + 16 * mib;
   const double peak = static_cast<double>(peak_rss_of_children_kib()) * 1024.0;
   std::printf("pixfuse-prep peak resident size %.1f MiB, bound %.1f MiB (--max-pixels %lld)\n", peak / mib, bound / mib,
               static_cast<long long>(kMaxPixels));
