@@ -79,8 +79,8 @@ pf::DynamicRecipe recipe(fuzz::Bytes& in) {
       case 2: r.add(resampled(pf::resize_longer(length(in)), in)); break;
       case 3: {
         const std::int64_t x = offset(in), y = offset(in);
-        const int w = length(in);
-        r.add(pf::crop(x, y, w, length(in)));
+        const std::int64_t w = in.u8() < 4 ? offset(in) : length(in);
+        r.add(pf::crop(x, y, w, in.u8() < 4 ? offset(in) : length(in)));
         break;
       }
       case 4: {

@@ -125,6 +125,9 @@ TEST(HostilePlan, SizesAreChecked) {
   r.add(pf::crop(std::int64_t{1} << 62, 0, 10, 10));
   EXPECT_EQ(lowering_error(r, in), "crop width offset: expected within +-1099511627776, got 4611686018427387904");
   r = {};
+  r.add(pf::crop(5, 0, INT64_MAX, 10));
+  EXPECT_EQ(lowering_error(r, in), "crop width size: expected a length from 1 to 1048576, got 9223372036854775807");
+  r = {};
   r.add(pf::letterbox(1 << 21, 640));
   EXPECT_EQ(lowering_error(r, in),
             "letterbox width: expected a length from 1 to 1048576, got 2097152 (853 padded by 1048149 and 1048150)");

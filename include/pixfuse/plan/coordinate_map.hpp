@@ -42,6 +42,7 @@ class CoordinateMap {
     constexpr std::int64_t far = std::int64_t{1} << 40;
     if (begin < -far || begin > far)
       detail::fail_mismatch(stage + " " + axis_ + " offset", detail::to_text("within +-", far), begin);
+    if (size > far) limits::check_extent(size, stage + " " + axis_ + " size");
     if (!resized_ && begin >= 0 && begin + size <= window_length_) {
       // A crop of a mirrored window is measured from the window's far end.
       window_offset_ += mirrored_ ? window_length_ - static_cast<int>(begin + size) : static_cast<int>(begin);
