@@ -32,6 +32,7 @@
 #include "pixfuse/cpu/fused/store-inl.h"
 #include "pixfuse/cpu/fused/horizontal-inl.h"
 #include "pixfuse/cpu/fused/identity-inl.h"
+#include "pixfuse/cpu/fused/u8_driver-inl.h"
 
 HWY_BEFORE_NAMESPACE();
 PIXFUSE_NO_CONTRACT_REGION
@@ -170,13 +171,26 @@ void run_plan(const Plan& p, const AnyImageView& in, void* out) {
 template <class Src, class Shape>
 void run_typed(const Plan& p, const AnyImageView& in, void* out) {
   if constexpr (std::is_same_v<Src, std::uint8_t>) {
+    // The integer conventions try the 16-bit multiply-add driver first (u8_driver-inl.h).
     switch (p.arithmetic) {
-      case Arithmetic::fixed_u8: return run_plan<Arithmetic::fixed_u8, Src, Shape>(p, in, out);
-      case Arithmetic::opencv_linear: return run_plan<Arithmetic::opencv_linear, Src, Shape>(p, in, out);
-      case Arithmetic::opencv_cubic: return run_plan<Arithmetic::opencv_cubic, Src, Shape>(p, in, out);
-      case Arithmetic::opencv_lanczos4: return run_plan<Arithmetic::opencv_lanczos4, Src, Shape>(p, in, out);
-      case Arithmetic::opencv_linear_exact: return run_plan<Arithmetic::opencv_linear_exact, Src, Shape>(p, in, out);
-      case Arithmetic::opencv_area_fast: return run_plan<Arithmetic::opencv_area_fast, Src, Shape>(p, in, out);
+      case Arithmetic::fixed_u8:
+        if (run_u8<Arithmetic::fixed_u8, Shape>(p, in, out)) return;
+        return run_plan<Arithmetic::fixed_u8, Src, Shape>(p, in, out);
+      case Arithmetic::opencv_linear:
+        if (run_u8<Arithmetic::opencv_linear, Shape>(p, in, out)) return;
+        return run_plan<Arithmetic::opencv_linear, Src, Shape>(p, in, out);
+      case Arithmetic::opencv_cubic:
+        if (run_u8<Arithmetic::opencv_cubic, Shape>(p, in, out)) return;
+        return run_plan<Arithmetic::opencv_cubic, Src, Shape>(p, in, out);
+      case Arithmetic::opencv_lanczos4:
+        if (run_u8<Arithmetic::opencv_lanczos4, Shape>(p, in, out)) return;
+        return run_plan<Arithmetic::opencv_lanczos4, Src, Shape>(p, in, out);
+      case Arithmetic::opencv_linear_exact:
+        if (run_u8<Arithmetic::opencv_linear_exact, Shape>(p, in, out)) return;
+        return run_plan<Arithmetic::opencv_linear_exact, Src, Shape>(p, in, out);
+      case Arithmetic::opencv_area_fast:
+        if (run_u8<Arithmetic::opencv_area_fast, Shape>(p, in, out)) return;
+        return run_plan<Arithmetic::opencv_area_fast, Src, Shape>(p, in, out);
       case Arithmetic::opencv_area: return run_plan<Arithmetic::opencv_area, Src, Shape>(p, in, out);
       default: break;
     }
