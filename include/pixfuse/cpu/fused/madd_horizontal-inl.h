@@ -39,6 +39,18 @@ namespace fused {
 
 namespace hn = hwy::HWY_NAMESPACE;
 
+// Whether arithmetic A keeps its ring rows paired (rows 2m, 2m + 1 byte-interleaved, the
+// vertical pass's multiply-add operands as they are): fixed_u8, where blocks hold at least
+// two rows (all targets but HWY_SCALAR).
+template <Arithmetic A, class D32>
+constexpr bool paired_ring() {
+#if HWY_TARGET == HWY_SCALAR
+  return false;
+#else
+  return A == Arithmetic::fixed_u8;
+#endif
+}
+
 // One pair of samples of the block's rows (2R bytes) as R int32 lanes of two int16.
 template <class D32>
 HWY_INLINE hn::Vec<D32> load_pairs(D32 d32, const std::uint8_t* p) {
@@ -53,7 +65,8 @@ HWY_INLINE hn::Vec<D32> load_pairs(D32 d32, const std::uint8_t* p) {
 
 #if !HWY_HAVE_SCALABLE
 // The horizontal pass over one block: output columns [x0, x1) of C channels, into
-// rows[u * R + l] + (x - x0) for the block's nrows rows. Columns go 16 at a time (a tile
+// rows[u * R + l] + (x - x0) for the block's nrows rows, or (paired_ring) into the pair
+// rows rows[u * R / 2 + m] + 2 (x - x0) for all the block's rows. Columns go 16 at a time (a tile
 // the narrowing transpose turns into rows); the last tile repeats its last column.
 template <Arithmetic A, bool Split, int C, class Shape, class D32>
 void madd_h_block(D32 d32, const AxisTaps& X, const std::uint8_t* pairs, std::size_t npairs, int begin, int end,
@@ -95,9 +108,14 @@ void madd_h_block(D32 d32, const AxisTaps& X, const std::uint8_t* pairs, std::si
         tile[u][i] = Narrow<A>::horizontal(d32, sum, precision);
       }
     }
-    for (int u = 0; u < C; ++u)
-      store_tile<typename Narrow<A>::Ring>(d32, tile[u], nx, nrows, rows + static_cast<std::size_t>(u) * R,
-                                          static_cast<std::size_t>(xb - x0));
+    for (int u = 0; u < C; ++u) {
+      if constexpr (paired_ring<A, D32>()) {
+        store_tile_pairs(d32, tile[u], nx, rows + static_cast<std::size_t>(u) * (R / 2), static_cast<std::size_t>(xb - x0));
+      } else {
+        store_tile<typename Narrow<A>::Ring>(d32, tile[u], nx, nrows, rows + static_cast<std::size_t>(u) * R,
+                                            static_cast<std::size_t>(xb - x0));
+      }
+    }
   }
 }
 #else
@@ -126,8 +144,13 @@ void madd_h_block(D32 d32, const AxisTaps& X, const std::uint8_t* pairs, std::si
       if constexpr (Split) sum = combine(d32, sh, sl, P.shift);
       else sum = total(d32, sh);
       hn::Store(Narrow<A>::horizontal(d32, sum, X.precision_bits), d32, lanes);
-      typename Narrow<A>::Ring* const* out = rows + static_cast<std::size_t>(u) * R;
-      for (int l = 0; l < nrows; ++l) out[l][x - x0] = Narrow<A>::to_ring(lanes[l]);
+      if constexpr (paired_ring<A, D32>()) {
+        typename Narrow<A>::Ring* const* out = rows + static_cast<std::size_t>(u) * (R / 2);
+        for (std::size_t l = 0; l < R; ++l) out[l / 2][2 * static_cast<std::size_t>(x - x0) + (l & 1)] = Narrow<A>::to_ring(lanes[l]);
+      } else {
+        typename Narrow<A>::Ring* const* out = rows + static_cast<std::size_t>(u) * R;
+        for (int l = 0; l < nrows; ++l) out[l][x - x0] = Narrow<A>::to_ring(lanes[l]);
+      }
     }
   }
 }

@@ -94,6 +94,33 @@ struct X86Pack<64> {
 #endif
 #endif  // PIXFUSE_X86_PACK_TRANSPOSE
 
+#if PIXFUSE_X86_PACK_TRANSPOSE
+// The 16 x R tile as u8 rows: row 4b + i is block b of rows[i] (16 columns).
+template <std::size_t Bytes, class V>
+HWY_INLINE void pack_rows(const V* tile, typename X86Pack<Bytes>::V* rows) {
+  using P = X86Pack<Bytes>;
+  typename P::V packed[4];  // columns 4k .. 4k + 3: block b holds rows 4b .. 4b + 3 of them, column-major
+  for (int k = 0; k < 4; ++k)
+    packed[k] = P::shuffle8(P::packus16(P::packs32(tile[4 * k].raw, tile[4 * k + 1].raw),
+                                        P::packs32(tile[4 * k + 2].raw, tile[4 * k + 3].raw)),
+                            P::transpose4x4());  // now row-major: dword i = row 4b + i
+  const auto l01 = P::lo32(packed[0], packed[1]), h01 = P::hi32(packed[0], packed[1]);
+  const auto l23 = P::lo32(packed[2], packed[3]), h23 = P::hi32(packed[2], packed[3]);
+  rows[0] = P::lo64(l01, l23), rows[1] = P::hi64(l01, l23), rows[2] = P::lo64(h01, h23), rows[3] = P::hi64(h01, h23);
+}
+
+// Stores the first `bytes` of a 128-bit block.
+HWY_INLINE void store_head(__m128i v, std::uint8_t* p, std::size_t bytes) {
+  if (bytes >= 16) {
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(p), v);
+  } else if (bytes > 0) {
+    alignas(16) std::uint8_t lanes[16];
+    _mm_store_si128(reinterpret_cast<__m128i*>(lanes), v);
+    std::memcpy(p, lanes, bytes);
+  }
+}
+#endif
+
 // tile[i] (i < 16): column col + i of the block's rows (lane l = row l); stores columns
 // [col, col + nx) of rows 0 .. nrows - 1.
 template <class Ring, class D32>
@@ -102,27 +129,13 @@ HWY_INLINE void store_tile(D32 d32, const hn::Vec<D32>* tile, int nx, int nrows,
 #if PIXFUSE_X86_PACK_TRANSPOSE
   if constexpr (std::is_same_v<Ring, std::uint8_t> && (bytes == 16 || bytes == 32 || bytes == 64)) {
     using P = X86Pack<bytes>;
-    using V = typename P::V;
-    V packed[4];  // columns 4k .. 4k + 3: block b holds rows 4b .. 4b + 3 of them, column-major
-    for (int k = 0; k < 4; ++k)
-      packed[k] = P::shuffle8(P::packus16(P::packs32(tile[4 * k].raw, tile[4 * k + 1].raw),
-                                          P::packs32(tile[4 * k + 2].raw, tile[4 * k + 3].raw)),
-                              P::transpose4x4());  // now row-major: dword i = row 4b + i
-    const V l01 = P::lo32(packed[0], packed[1]), h01 = P::hi32(packed[0], packed[1]);
-    const V l23 = P::lo32(packed[2], packed[3]), h23 = P::hi32(packed[2], packed[3]);
-    const V row[4] = {P::lo64(l01, l23), P::hi64(l01, l23), P::lo64(h01, h23), P::hi64(h01, h23)};
+    typename P::V row[4];
+    pack_rows<bytes>(tile, row);
     for (std::size_t b = 0; b < bytes / 16; ++b)
       for (int i = 0; i < 4; ++i) {
         const int r = static_cast<int>(4 * b) + i;
         if (r >= nrows) return;
-        const __m128i v = P::block(row[i], b);
-        if (nx == 16) {
-          _mm_storeu_si128(reinterpret_cast<__m128i*>(rows[r] + col), v);
-        } else {
-          alignas(16) std::uint8_t lanes[16];
-          _mm_store_si128(reinterpret_cast<__m128i*>(lanes), v);
-          std::memcpy(rows[r] + col, lanes, static_cast<std::size_t>(nx));
-        }
+        store_head(P::block(row[i], b), rows[r] + col, static_cast<std::size_t>(nx));
       }
     return;
   }
@@ -133,6 +146,38 @@ HWY_INLINE void store_tile(D32 d32, const hn::Vec<D32>* tile, int nx, int nrows,
     hn::Store(tile[i], d32, lanes);
     for (int l = 0; l < nrows; ++l) rows[l][col + static_cast<std::size_t>(i)] = ring_cast<Ring>(lanes[l]);
   }
+}
+
+// The same into rows paired two by two (u8, clamped): pair_rows[m] holds rows 2m and 2m + 1
+// byte-interleaved (column x at 2x and 2x + 1), all R / 2 pairs of the block.
+template <class D32>
+HWY_INLINE void store_tile_pairs(D32 d32, const hn::Vec<D32>* tile, int nx, std::uint8_t* const* pair_rows, std::size_t col) {
+  constexpr std::size_t bytes = hn::MaxLanes(d32) * sizeof(std::int32_t);
+  constexpr std::size_t R = hn::MaxLanes(d32);
+#if PIXFUSE_X86_PACK_TRANSPOSE
+  if constexpr (bytes == 16 || bytes == 32 || bytes == 64) {
+    using P = X86Pack<bytes>;
+    typename P::V row[4];
+    pack_rows<bytes>(tile, row);
+    const std::size_t head = 2 * static_cast<std::size_t>(std::min(nx, 8)), rest = 2 * static_cast<std::size_t>(std::max(nx - 8, 0));
+    for (std::size_t b = 0; b < bytes / 16; ++b)
+      for (int i = 0; i < 4; i += 2) {  // rows 4b + i, 4b + i + 1: pair 2b + i / 2
+        const __m128i a = P::block(row[i], b), e = P::block(row[i + 1], b);
+        std::uint8_t* out = pair_rows[2 * b + static_cast<std::size_t>(i / 2)] + 2 * col;
+        store_head(_mm_unpacklo_epi8(a, e), out, head);
+        store_head(_mm_unpackhi_epi8(a, e), out + 16, rest);
+      }
+    return;
+  }
+#endif
+  alignas(64) std::int32_t lanes[HWY_MAX_BYTES / sizeof(std::int32_t)] = {};
+  const std::size_t n = hn::Lanes(d32);
+  for (int i = 0; i < nx; ++i) {
+    hn::Store(tile[i], d32, lanes);
+    for (std::size_t l = 0; l < n; ++l)
+      pair_rows[l / 2][2 * (col + static_cast<std::size_t>(i)) + (l & 1)] = ring_cast<std::uint8_t>(lanes[l]);
+  }
+  (void)R;
 }
 
 }  // namespace fused
