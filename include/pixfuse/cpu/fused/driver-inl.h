@@ -10,6 +10,7 @@
 #include "pixfuse/core/tensor_view.hpp"
 #include "pixfuse/cpu/static_output.hpp"
 #include "pixfuse/cpu/workspace.hpp"
+#include "pixfuse/core/error.hpp"
 #include "pixfuse/plan/plan.hpp"
 
 #include "pixfuse/plan/detail/no_contract.hpp"
@@ -192,7 +193,9 @@ void run_typed(const Plan& p, const AnyImageView& in, void* out) {
         if (run_u8<Arithmetic::opencv_area_fast, Shape>(p, in, out)) return;
         return run_plan<Arithmetic::opencv_area_fast, Src, Shape>(p, in, out);
       case Arithmetic::opencv_area: return run_plan<Arithmetic::opencv_area, Src, Shape>(p, in, out);
-      default: break;
+      case Arithmetic::round_half_away:
+      case Arithmetic::real:
+      case Arithmetic::real_u16: break;  // u8 read as real values (below)
     }
   } else if constexpr (std::is_same_v<Src, std::uint16_t>) {
     if (p.arithmetic == Arithmetic::round_half_away) return run_plan<Arithmetic::round_half_away, Src, Shape>(p, in, out);
@@ -206,8 +209,12 @@ void run_shaped(const Plan& p, const AnyImageView& in, const AnyTensorView& out)
   switch (in.dtype) {
     case DType::u16: return run_typed<std::uint16_t, Shape>(p, in, out.data);
     case DType::f32: return run_typed<float, Shape>(p, in, out.data);
-    default: return run_typed<std::uint8_t, Shape>(p, in, out.data);
+    case DType::u8: return run_typed<std::uint8_t, Shape>(p, in, out.data);
+    case DType::i8:
+    case DType::f16:
+    case DType::bf16: break;  // not image dtypes: make_plan and run reject them
   }
+  throw Error(detail::to_text("run: input dtype ", name(in.dtype), " has no kernel (a pixfuse bug)"));
 }
 
 }  // namespace fused

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include "pixfuse/core/error.hpp"
 #include "pixfuse/plan/plan.hpp"
 
 #include "pixfuse/plan/detail/no_contract.hpp"
@@ -127,8 +128,10 @@ struct RowStore {
       case DType::f16: return row_as<f16>(y, x0, x1, channel_values);
       case DType::bf16: return row_as<bf16>(y, x0, x1, channel_values);
       case DType::u8: return row_as<std::uint8_t>(y, x0, x1, channel_values);
-      default: return row_as<std::int8_t>(y, x0, x1, channel_values);
+      case DType::i8: return row_as<std::int8_t>(y, x0, x1, channel_values);
+      case DType::u16: break;  // not an output dtype (cast and make_plan reject it)
     }
+    throw Error("store: u16 is not an output dtype (a pixfuse bug)");
   }
 
   // The same from u8 values: source channel s of column x at at[s][(x - x0) * stride],
@@ -140,8 +143,10 @@ struct RowStore {
       case DType::f16: return row_u8_as<f16>(y, x0, x1, at, stride);
       case DType::bf16: return row_u8_as<bf16>(y, x0, x1, at, stride);
       case DType::u8: return row_u8_as<std::uint8_t>(y, x0, x1, at, stride);
-      default: return row_u8_as<std::int8_t>(y, x0, x1, at, stride);
+      case DType::i8: return row_u8_as<std::int8_t>(y, x0, x1, at, stride);
+      case DType::u16: break;  // not an output dtype (cast and make_plan reject it)
     }
+    throw Error("store: u16 is not an output dtype (a pixfuse bug)");
   }
 
  private:
