@@ -350,6 +350,65 @@ TEST_P(EveryTarget, U8ConventionsEqualTheReference) {
   EXPECT_GT(checked, 120);
 }
 
+// The two-tap path (cpu/fused/two_tap-inl.h: at most two adjacent source columns per
+// output, lanes = output columns and channels, stored orientation): filters of 1 or 2
+// taps (nearest, aliased bilinear, Pillow's enlargements), odd and tiny widths (from the
+// 4 flattened bytes the path needs up to windows past a vector), every channel count,
+// crops touching the right or bottom edge, letterboxes (padding columns beside the
+// valid ones), mirrors, up- and moderate downscales, u8 and float outputs.
+TEST_P(EveryTarget, TwoTapPlansEqualTheReference) {
+  using F = pf::Filter;
+  std::vector<Case> cases = {{pf::Compat::pil, F::nearest, true},           {pf::Compat::pil, F::bilinear, true},
+                             {pf::Compat::torchvision, F::nearest, false},  {pf::Compat::torchvision, F::nearest_exact, false},
+                             {pf::Compat::torchvision, F::bilinear, false}, {pf::Compat::opencv, F::nearest, false},
+                             {pf::Compat::opencv, F::nearest_exact, false}, {pf::Compat::opencv, F::bilinear, false},
+                             {pf::Compat::opencv, F::linear_exact, false}};
+  std::mt19937 rng(20261204);
+  auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  int checked = 0;
+  for (const Case& k : cases) {
+    for (int trial = 0; trial < 16; ++trial) {
+      const int channels[] = {1, 3, 4};
+      const int c = channels[trial % 3];
+      const int w = trial < 4 ? pick(2, 9) | 1 : pick(9, 300) | 1, h = pick(2, 90);
+      const Image img(pf::DType::u8, w, h, c, pick(0, 1) ? 0 : pick(1, 5), rng);
+      pf::DynamicRecipe r;
+      if (c == 4) r.add(pf::Channels(pf::to_rgb()));  // Pillow premultiplies kept alpha: not this path
+      if (pick(0, 2) == 0 && w > 4 && h > 4) {  // a crop touching the right and bottom edges
+        const int cw = pick(w / 2, w - 1), ch = pick(h / 2, h - 1);
+        r.add(pf::crop(w - cw, h - ch, cw, ch));
+      }
+      // Enlarge up to 4x, or shrink by less than 2 (bilinear keeps 2 taps there).
+      int ow = pick(0, 1) ? w * pick(10, 40) / 10 : std::max(1, w * pick(55, 99) / 100);
+      int oh = pick(0, 1) ? h * pick(10, 40) / 10 : std::max(1, h * pick(55, 99) / 100);
+      if (k.filter == F::bilinear && k.compat == pf::Compat::pil) ow = w * pick(11, 40) / 10, oh = h * pick(11, 40) / 10;
+      if (pick(0, 3) == 0) r.add(pf::letterbox(ow + pick(1, 9), oh + pick(0, 9), static_cast<float>(pick(0, 255))).filter(k.filter).compat(k.compat).antialias(k.antialias));
+      else r.add(pf::resize(ow, oh).filter(k.filter).compat(k.compat).antialias(k.antialias));
+      if (pick(0, 3) == 0) r.add(pf::hflip());
+      if (pick(0, 1)) r.add(pf::normalize(pf::over(255.0f), {0.45f}, {0.226f}));
+      r.add(pf::layout(pick(0, 1) ? pf::Layout::nchw : pf::Layout::nhwc));
+      r.add(pf::cast(pick(0, 1) ? pf::DType::u8 : pf::DType::f32));
+      pf::Plan plan;
+      try {
+        plan = pf::make_plan(r, pf::InputShape::of(img.view()));
+      } catch (const pf::Error& e) {
+        EXPECT_NE(std::string(e.what()).find("pad value"), std::string::npos) << e.what();
+        continue;
+      }
+      const std::size_t bytes = plan.output_elements() * pf::size_of(plan.out_dtype);
+      std::vector<unsigned char> want(bytes, 0xAB), got(bytes, 0xCD);
+      pf::run_reference(plan, img.view(), pf::AnyTensorView(want.data(), plan.out_dtype, plan.layout, plan.output_shape()));
+      pf::run(plan, img.view(), pf::AnyTensorView(got.data(), plan.out_dtype, plan.layout, plan.output_shape()));
+      std::size_t first_diff = bytes;
+      for (std::size_t i = 0; i < bytes && first_diff == bytes; ++i)
+        if (want[i] != got[i]) first_diff = i;
+      EXPECT_EQ(first_diff, bytes) << GetParam() << ": " << describe(plan) << ": first differing byte " << first_diff;
+      checked += plan.x.paired.two_tap;
+    }
+  }
+  EXPECT_GT(checked, 100);  // plans the two-tap path takes
+}
+
 INSTANTIATE_TEST_SUITE_P(Targets, EveryTarget, ::testing::ValuesIn(pf::available_targets()),
                          [](const ::testing::TestParamInfo<std::string>& i) { return i.param; });
 
