@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <algorithm>
 #include <cstring>
 #include <random>
 #include <string>
@@ -281,6 +282,131 @@ TEST_P(EveryTarget, RegionPlansEqualTheReference) {
   }
   EXPECT_GT(checked, 200);
   EXPECT_GT(smaller, checked / 2);
+}
+
+// The u8 integer conventions' 16-bit multiply-add paths (cpu/fused/u8_driver-inl.h):
+// images large enough for the whole-vector fills (windows of 16 to 64 pixels, blocks of 4
+// to 16 rows, partial ones at the ends), every channel count (RGBA premultiplied in pil
+// mode), every EXIF orientation, crops at the image's edges, up- and downscales, filters
+// of 1 or 2 taps per output and of many, Pillow's weights split in two halves and not
+// (shrinking by more than 128 leaves them below 2^15), every output dtype and layout.
+TEST_P(EveryTarget, U8ConventionsEqualTheReference) {
+  using F = pf::Filter;
+  std::vector<Case> cases;
+  for (F f : {F::nearest, F::area, F::bilinear, F::hamming, F::bicubic, F::lanczos3}) cases.push_back({pf::Compat::pil, f, true});
+  for (F f : {F::nearest, F::nearest_exact, F::bilinear, F::bicubic})
+    for (bool aa : {false, true}) cases.push_back({pf::Compat::torchvision, f, aa});
+  for (F f : {F::nearest, F::nearest_exact, F::bilinear, F::linear_exact, F::bicubic, F::lanczos4, F::area})
+    cases.push_back({pf::Compat::opencv, f, false});
+  std::mt19937 rng(20261203);
+  auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  int checked = 0;
+  for (const Case& k : cases) {
+    for (int trial = 0; trial < 7; ++trial) {
+      const int channels[] = {1, 3, 4};
+      const int c = channels[pick(0, 2)];
+      const int w = pick(0, 3) == 0 ? pick(3, 40) : pick(40, 240), h = pick(0, 3) == 0 ? pick(3, 30) : pick(30, 150);
+      const Image img(pf::DType::u8, w, h, c, pick(0, 1) ? 0 : pick(1, 7), rng);
+      const auto orientation = static_cast<pf::Orientation>(pick(1, 8));
+      const bool transposed = orientation_map(orientation).transposed;
+      const int uw = transposed ? h : w, uh = transposed ? w : h;  // upright size
+      pf::DynamicRecipe r;
+      if (c == 4 && pick(0, 1)) r.add(pf::Channels(pf::to_rgb()));  // drops alpha; else kept (premultiplied in pil)
+      if (pick(0, 3) == 0 && uw > 6 && uh > 6) {  // a crop touching one or two edges
+        const int cw = pick(uw / 2, uw - 1), ch = pick(uh / 2, uh - 1);
+        r.add(pf::crop(pick(0, 1) ? 0 : uw - cw, pick(0, 1) ? 0 : uh - ch, cw, ch));
+      }
+      // Shrink by up to ~9 (sometimes by more than 128 along x), or enlarge by up to 3.
+      int ow, oh;
+      const int mode = pick(0, 9);
+      if (mode < 6) ow = std::max(1, uw / pick(1, 9)), oh = std::max(1, uh / pick(1, 9));
+      else if (mode < 9) ow = uw * pick(10, 30) / 10, oh = uh * pick(10, 30) / 10;
+      else ow = std::max(1, uw / 130), oh = std::max(1, uh / pick(1, 3));
+      if (pick(0, 5) == 0) r.add(pf::letterbox(ow + pick(0, 9), oh + pick(0, 9), static_cast<float>(pick(0, 255))).filter(k.filter).compat(k.compat).antialias(k.antialias));
+      else r.add(pf::resize(ow, oh).filter(k.filter).compat(k.compat).antialias(k.antialias));
+      if (pick(0, 3) == 0) r.add(pf::center_crop(std::max(1, ow - pick(0, 20)), std::max(1, oh - pick(0, 20))));
+      if (pick(0, 1)) r.add(pf::normalize(pf::over(255.0f), {0.45f}, {0.226f}));
+      r.add(pf::layout(pick(0, 1) ? pf::Layout::nchw : pf::Layout::nhwc));
+      const pf::DType outs[] = {pf::DType::f32, pf::DType::f16, pf::DType::bf16, pf::DType::u8, pf::DType::i8};
+      r.add(pf::cast(outs[pick(0, 4)]));
+      pf::Plan plan;
+      try {
+        plan = pf::make_plan(r, pf::InputShape::of(img.view(), orientation));
+      } catch (const pf::Error& e) {
+        EXPECT_NE(std::string(e.what()).find("pad value"), std::string::npos) << e.what();
+        continue;
+      }
+      const std::size_t bytes = plan.output_elements() * pf::size_of(plan.out_dtype);
+      std::vector<unsigned char> want(bytes, 0xAB), got(bytes, 0xCD);
+      pf::run_reference(plan, img.view(), pf::AnyTensorView(want.data(), plan.out_dtype, plan.layout, plan.output_shape()));
+      pf::run(plan, img.view(), pf::AnyTensorView(got.data(), plan.out_dtype, plan.layout, plan.output_shape()));
+      std::size_t first_diff = bytes;
+      for (std::size_t i = 0; i < bytes && first_diff == bytes; ++i)
+        if (want[i] != got[i]) first_diff = i;
+      EXPECT_EQ(first_diff, bytes) << GetParam() << ": " << describe(plan) << ": first differing byte " << first_diff;
+      ++checked;
+    }
+  }
+  EXPECT_GT(checked, 120);
+}
+
+// The two-tap path (cpu/fused/two_tap-inl.h: at most two adjacent source columns per
+// output, lanes = output columns and channels, stored orientation): filters of 1 or 2
+// taps (nearest, aliased bilinear, Pillow's enlargements), odd and tiny widths (from the
+// 4 flattened bytes the path needs up to windows past a vector), every channel count,
+// crops touching the right or bottom edge, letterboxes (padding columns beside the
+// valid ones), mirrors, up- and moderate downscales, u8 and float outputs.
+TEST_P(EveryTarget, TwoTapPlansEqualTheReference) {
+  using F = pf::Filter;
+  std::vector<Case> cases = {{pf::Compat::pil, F::nearest, true},           {pf::Compat::pil, F::bilinear, true},
+                             {pf::Compat::torchvision, F::nearest, false},  {pf::Compat::torchvision, F::nearest_exact, false},
+                             {pf::Compat::torchvision, F::bilinear, false}, {pf::Compat::opencv, F::nearest, false},
+                             {pf::Compat::opencv, F::nearest_exact, false}, {pf::Compat::opencv, F::bilinear, false},
+                             {pf::Compat::opencv, F::linear_exact, false}};
+  std::mt19937 rng(20261204);
+  auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  int checked = 0;
+  for (const Case& k : cases) {
+    for (int trial = 0; trial < 16; ++trial) {
+      const int channels[] = {1, 3, 4};
+      const int c = channels[trial % 3];
+      const int w = trial < 4 ? pick(2, 9) | 1 : pick(9, 300) | 1, h = pick(2, 90);
+      const Image img(pf::DType::u8, w, h, c, pick(0, 1) ? 0 : pick(1, 5), rng);
+      pf::DynamicRecipe r;
+      if (c == 4) r.add(pf::Channels(pf::to_rgb()));  // Pillow premultiplies kept alpha: not this path
+      if (pick(0, 2) == 0 && w > 4 && h > 4) {  // a crop touching the right and bottom edges
+        const int cw = pick(w / 2, w - 1), ch = pick(h / 2, h - 1);
+        r.add(pf::crop(w - cw, h - ch, cw, ch));
+      }
+      // Enlarge up to 4x, or shrink by less than 2 (bilinear keeps 2 taps there).
+      int ow = pick(0, 1) ? w * pick(10, 40) / 10 : std::max(1, w * pick(55, 99) / 100);
+      int oh = pick(0, 1) ? h * pick(10, 40) / 10 : std::max(1, h * pick(55, 99) / 100);
+      if (k.filter == F::bilinear && k.compat == pf::Compat::pil) ow = w * pick(11, 40) / 10, oh = h * pick(11, 40) / 10;
+      if (pick(0, 3) == 0) r.add(pf::letterbox(ow + pick(1, 9), oh + pick(0, 9), static_cast<float>(pick(0, 255))).filter(k.filter).compat(k.compat).antialias(k.antialias));
+      else r.add(pf::resize(ow, oh).filter(k.filter).compat(k.compat).antialias(k.antialias));
+      if (pick(0, 3) == 0) r.add(pf::hflip());
+      if (pick(0, 1)) r.add(pf::normalize(pf::over(255.0f), {0.45f}, {0.226f}));
+      r.add(pf::layout(pick(0, 1) ? pf::Layout::nchw : pf::Layout::nhwc));
+      r.add(pf::cast(pick(0, 1) ? pf::DType::u8 : pf::DType::f32));
+      pf::Plan plan;
+      try {
+        plan = pf::make_plan(r, pf::InputShape::of(img.view()));
+      } catch (const pf::Error& e) {
+        EXPECT_NE(std::string(e.what()).find("pad value"), std::string::npos) << e.what();
+        continue;
+      }
+      const std::size_t bytes = plan.output_elements() * pf::size_of(plan.out_dtype);
+      std::vector<unsigned char> want(bytes, 0xAB), got(bytes, 0xCD);
+      pf::run_reference(plan, img.view(), pf::AnyTensorView(want.data(), plan.out_dtype, plan.layout, plan.output_shape()));
+      pf::run(plan, img.view(), pf::AnyTensorView(got.data(), plan.out_dtype, plan.layout, plan.output_shape()));
+      std::size_t first_diff = bytes;
+      for (std::size_t i = 0; i < bytes && first_diff == bytes; ++i)
+        if (want[i] != got[i]) first_diff = i;
+      EXPECT_EQ(first_diff, bytes) << GetParam() << ": " << describe(plan) << ": first differing byte " << first_diff;
+      checked += plan.x.paired.two_tap;
+    }
+  }
+  EXPECT_GT(checked, 100);  // plans the two-tap path takes
 }
 
 INSTANTIATE_TEST_SUITE_P(Targets, EveryTarget, ::testing::ValuesIn(pf::available_targets()),

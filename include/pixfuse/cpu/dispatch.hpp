@@ -18,13 +18,14 @@
 #define HWY_COMPILE_ONLY_STATIC 1
 #endif
 
-// Highway 1.0.3 decides whether AVX3_DL is attainable by testing HWY_BASELINE, a macro
-// it never defines, so a file built for an AVX3_DL baseline (-march=native on Ice Lake or
-// Zen 4 and later) stops with "best baseline should be included in dynamic targets".
-// Opting in to AVX3_DL, which that baseline has anyway, is what Highway meant to do.
-#if !defined(HWY_WANT_AVX3_DL) && defined(__AVX512VBMI2__) && defined(__AVX512BITALG__) && \
-    defined(__AVX512VPOPCNTDQ__) && defined(__AVX512VBMI__) && defined(__VAES__) &&       \
-    defined(__VPCLMULQDQ__) && defined(__AVXVNNI__)
+// AVX3_DL (AVX-512 with VNNI, VBMI, VBMI2: Ice Lake, Zen 4 and later) is compiled into
+// every build and chosen at run time on CPUs that have it: its kernels use VNNI's 16-bit
+// multiply-add (vpdpwssd) and VBMI's byte permutes. Highway 1.0.3 leaves it out unless
+// asked (HWY_WANT_AVX3_DL); asking is also what makes a file built for an AVX3_DL baseline
+// (-march=native on such a CPU) compile at all: 1.0.3 tests a macro it never defines,
+// HWY_BASELINE, and otherwise stops with "best baseline should be included in dynamic
+// targets". Must come before Highway's first header in the translation unit.
+#if !defined(HWY_WANT_AVX3_DL) && (defined(__x86_64__) || defined(_M_X64) || defined(__i386__) || defined(_M_IX86))
 #define HWY_WANT_AVX3_DL 1
 #endif
 

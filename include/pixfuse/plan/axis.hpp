@@ -19,6 +19,7 @@
 
 #include "pixfuse/core/error.hpp"
 #include "pixfuse/plan/limits.hpp"
+#include "pixfuse/plan/paired_taps.hpp"
 
 namespace pixfuse {
 
@@ -109,6 +110,7 @@ struct AxisTaps {
   int precision_bits = 0;
   bool reversed = false;   // taps are stored ascending but the convention sums them descending
   bool identity = false;   // output index o is source index o with weight 1
+  PairedTaps paired;       // `fixed` regrouped for 16-bit multiply-add kernels (build_indices)
 
   bool is_padding(int o) const { return o < valid_begin || o >= valid_end; }
   int index(int o, int k) const {
@@ -138,6 +140,8 @@ struct AxisTaps {
       for (int k = 1; k < count[static_cast<std::size_t>(o)]; ++k) run = run && slot[k] == slot[0] + k;
       consecutive[static_cast<std::size_t>(o)] = run;
     }
+    paired = detail::make_paired_taps(out_size, valid_begin, valid_end, max_taps, clamp_begin, clamp_end,
+                                      precision_bits, count, fixed, source_slots, indices);
   }
   const std::int32_t* slot_row(int o) const {
     return source_slots.data() + static_cast<std::size_t>(o) * static_cast<std::size_t>(max_taps);

@@ -56,6 +56,7 @@ inline void shift_axis(AxisTaps& a, int d) {
   a.clamp_begin -= d;  // clamping commutes with the shift
   a.clamp_end -= d;
   for (std::int32_t& s : a.sources) s -= d;
+  for (std::int32_t& b : a.paired.base) b -= d;  // the two-tap tables' first index of each output
   a.identity = false;  // output o no longer reads index o
 }
 }  // namespace detail

@@ -10,6 +10,7 @@
 #include "pixfuse/core/tensor_view.hpp"
 #include "pixfuse/cpu/static_output.hpp"
 #include "pixfuse/cpu/workspace.hpp"
+#include "pixfuse/core/error.hpp"
 #include "pixfuse/plan/plan.hpp"
 
 #include "pixfuse/plan/detail/no_contract.hpp"
@@ -32,6 +33,7 @@
 #include "pixfuse/cpu/fused/store-inl.h"
 #include "pixfuse/cpu/fused/horizontal-inl.h"
 #include "pixfuse/cpu/fused/identity-inl.h"
+#include "pixfuse/cpu/fused/u8_driver-inl.h"
 
 HWY_BEFORE_NAMESPACE();
 PIXFUSE_NO_CONTRACT_REGION
@@ -170,15 +172,30 @@ void run_plan(const Plan& p, const AnyImageView& in, void* out) {
 template <class Src, class Shape>
 void run_typed(const Plan& p, const AnyImageView& in, void* out) {
   if constexpr (std::is_same_v<Src, std::uint8_t>) {
+    // The integer conventions try the 16-bit multiply-add driver first (u8_driver-inl.h).
     switch (p.arithmetic) {
-      case Arithmetic::fixed_u8: return run_plan<Arithmetic::fixed_u8, Src, Shape>(p, in, out);
-      case Arithmetic::opencv_linear: return run_plan<Arithmetic::opencv_linear, Src, Shape>(p, in, out);
-      case Arithmetic::opencv_cubic: return run_plan<Arithmetic::opencv_cubic, Src, Shape>(p, in, out);
-      case Arithmetic::opencv_lanczos4: return run_plan<Arithmetic::opencv_lanczos4, Src, Shape>(p, in, out);
-      case Arithmetic::opencv_linear_exact: return run_plan<Arithmetic::opencv_linear_exact, Src, Shape>(p, in, out);
-      case Arithmetic::opencv_area_fast: return run_plan<Arithmetic::opencv_area_fast, Src, Shape>(p, in, out);
+      case Arithmetic::fixed_u8:
+        if (run_u8<Arithmetic::fixed_u8, Shape>(p, in, out)) return;
+        return run_plan<Arithmetic::fixed_u8, Src, Shape>(p, in, out);
+      case Arithmetic::opencv_linear:
+        if (run_u8<Arithmetic::opencv_linear, Shape>(p, in, out)) return;
+        return run_plan<Arithmetic::opencv_linear, Src, Shape>(p, in, out);
+      case Arithmetic::opencv_cubic:
+        if (run_u8<Arithmetic::opencv_cubic, Shape>(p, in, out)) return;
+        return run_plan<Arithmetic::opencv_cubic, Src, Shape>(p, in, out);
+      case Arithmetic::opencv_lanczos4:
+        if (run_u8<Arithmetic::opencv_lanczos4, Shape>(p, in, out)) return;
+        return run_plan<Arithmetic::opencv_lanczos4, Src, Shape>(p, in, out);
+      case Arithmetic::opencv_linear_exact:
+        if (run_u8<Arithmetic::opencv_linear_exact, Shape>(p, in, out)) return;
+        return run_plan<Arithmetic::opencv_linear_exact, Src, Shape>(p, in, out);
+      case Arithmetic::opencv_area_fast:
+        if (run_u8<Arithmetic::opencv_area_fast, Shape>(p, in, out)) return;
+        return run_plan<Arithmetic::opencv_area_fast, Src, Shape>(p, in, out);
       case Arithmetic::opencv_area: return run_plan<Arithmetic::opencv_area, Src, Shape>(p, in, out);
-      default: break;
+      case Arithmetic::round_half_away:
+      case Arithmetic::real:
+      case Arithmetic::real_u16: break;  // u8 read as real values (below)
     }
   } else if constexpr (std::is_same_v<Src, std::uint16_t>) {
     if (p.arithmetic == Arithmetic::round_half_away) return run_plan<Arithmetic::round_half_away, Src, Shape>(p, in, out);
@@ -192,8 +209,12 @@ void run_shaped(const Plan& p, const AnyImageView& in, const AnyTensorView& out)
   switch (in.dtype) {
     case DType::u16: return run_typed<std::uint16_t, Shape>(p, in, out.data);
     case DType::f32: return run_typed<float, Shape>(p, in, out.data);
-    default: return run_typed<std::uint8_t, Shape>(p, in, out.data);
+    case DType::u8: return run_typed<std::uint8_t, Shape>(p, in, out.data);
+    case DType::i8:
+    case DType::f16:
+    case DType::bf16: break;  // not image dtypes: make_plan and run reject them
   }
+  throw Error(detail::to_text("run: input dtype ", name(in.dtype), " has no kernel (a pixfuse bug)"));
 }
 
 }  // namespace fused

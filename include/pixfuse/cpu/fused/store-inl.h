@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
+#include "pixfuse/core/error.hpp"
 #include "pixfuse/plan/plan.hpp"
 
 #include "pixfuse/plan/detail/no_contract.hpp"
@@ -86,14 +88,10 @@ struct ChannelMap {
   }
 };
 
-// Resampled values (u8 values as int32, or floats) through one channel's value map: the
-// same float operations that built the plan's lookup table, so equal to it.
-template <class DF, class V>
-HWY_INLINE hn::Vec<DF> mapped(DF df, const ChannelMap m, const V* values, std::size_t lanes) {
-  const hn::RebindToSigned<DF> di;
-  hn::Vec<DF> v;
-  if constexpr (std::is_same_v<V, float>) v = load_n(df, values, lanes);
-  else v = hn::ConvertTo(df, load_n(di, values, lanes));
+// Resampled values (floats) through one channel's value map: the same float operations
+// that built the plan's lookup table, so equal to it.
+template <class DF>
+HWY_INLINE hn::Vec<DF> map_values(DF df, const ChannelMap m, hn::Vec<DF> v) {
   if (m.kind == ChannelMap::one_step) {
     v = m.divide ? hn::Div(v, hn::Set(df, m.k)) : hn::Mul(v, hn::Set(df, m.k));
     return hn::Div(hn::Sub(v, hn::Set(df, m.mean)), hn::Set(df, m.std));
@@ -104,6 +102,16 @@ HWY_INLINE hn::Vec<DF> mapped(DF df, const ChannelMap m, const V* values, std::s
       v = hn::Div(hn::Sub(v, hn::Set(df, s.mean)), hn::Set(df, s.std));
     }
   return v;
+}
+
+// The same for resampled values in memory (u8 values as int32, or floats).
+template <class DF, class V>
+HWY_INLINE hn::Vec<DF> mapped(DF df, const ChannelMap m, const V* values, std::size_t lanes) {
+  const hn::RebindToSigned<DF> di;
+  hn::Vec<DF> v;
+  if constexpr (std::is_same_v<V, float>) v = load_n(df, values, lanes);
+  else v = hn::ConvertTo(df, load_n(di, values, lanes));
+  return map_values(df, m, v);
 }
 
 // One output row (all channels) into the tensor, in the plan's layout and dtype: padding
@@ -120,8 +128,25 @@ struct RowStore {
       case DType::f16: return row_as<f16>(y, x0, x1, channel_values);
       case DType::bf16: return row_as<bf16>(y, x0, x1, channel_values);
       case DType::u8: return row_as<std::uint8_t>(y, x0, x1, channel_values);
-      default: return row_as<std::int8_t>(y, x0, x1, channel_values);
+      case DType::i8: return row_as<std::int8_t>(y, x0, x1, channel_values);
+      case DType::u16: break;  // not an output dtype (cast and make_plan reject it)
     }
+    throw Error("store: u16 is not an output dtype (a pixfuse bug)");
+  }
+
+  // The same from u8 values: source channel s of column x at at[s][(x - x0) * stride],
+  // with stride = C for pixels stored one after another (the two-tap path's flattened
+  // rows: at[s] = flat + s) or 1 for one row per channel.
+  void row_u8(int y, int x0, int x1, const std::uint8_t* const* at, int stride) const {
+    switch (p.out_dtype) {
+      case DType::f32: return row_u8_as<float>(y, x0, x1, at, stride);
+      case DType::f16: return row_u8_as<f16>(y, x0, x1, at, stride);
+      case DType::bf16: return row_u8_as<bf16>(y, x0, x1, at, stride);
+      case DType::u8: return row_u8_as<std::uint8_t>(y, x0, x1, at, stride);
+      case DType::i8: return row_u8_as<std::int8_t>(y, x0, x1, at, stride);
+      case DType::u16: break;  // not an output dtype (cast and make_plan reject it)
+    }
+    throw Error("store: u16 is not an output dtype (a pixfuse bug)");
   }
 
  private:
@@ -181,6 +206,127 @@ struct RowStore {
         for (std::size_t i = 0; i < n; ++i) o[(static_cast<std::size_t>(x) + i) * C + c] = lanes[i];
       }
     }
+  }
+
+  template <class T>
+  void row_u8_as(int y, int begin, int end, const std::uint8_t* const* at, int C) const {
+    using S = Storage<T>;
+    const int Cout = Shape::channels(p), H = Shape::height(p), W = Shape::width(p);
+    const int x0 = end == 0 ? 0 : Shape::begin(begin), x1 = end == 0 ? 0 : Shape::end(end);
+    S* base = reinterpret_cast<S*>(out);
+    const bool planar = p.layout == Layout::nchw;
+    S* plane[4];
+    int source[4];
+    for (int c = 0; c < Cout; ++c) {
+      const auto cc = static_cast<std::size_t>(c);
+      plane[c] = base + (cc * static_cast<std::size_t>(H) + static_cast<std::size_t>(y)) * static_cast<std::size_t>(W);
+      source[c] = p.channel_source[cc];
+    }
+    S* row = base + static_cast<std::size_t>(y) * static_cast<std::size_t>(W) * static_cast<std::size_t>(Cout);
+    auto put = [&](int c, int x, S bits) {
+      if (planar) plane[c][x] = bits;
+      else row[static_cast<std::size_t>(x) * static_cast<std::size_t>(Cout) + static_cast<std::size_t>(c)] = bits;
+    };
+    for (int c = 0; c < Cout; ++c) {  // padding columns [0, x0) and [x1, W)
+      const S pad = static_cast<S>(p.pad_bits[static_cast<std::size_t>(c)]);
+      for (int x = 0; x < x0; ++x) put(c, x, pad);
+      for (int x = x1; x < W; ++x) put(c, x, pad);
+    }
+    int x = x0;
+#if !HWY_HAVE_SCALABLE && HWY_TARGET != HWY_SCALAR
+    // Whole vectors of pixels: split into channels (u8), then a float vector at a time
+    // through one multiply (or divide), subtract and divide per channel, the value map's
+    // one step (or none), as the lookup table computes it.
+    bool one_step = C == 1 || C == 3 || C == 4;  // C: the stride
+    int divides = 0;
+    for (int c = 0; c < Cout; ++c) {
+      const ValueMap& m = p.values[static_cast<std::size_t>(c)];
+      one_step = one_step && m.steps.size() <= 1;
+      divides += !m.steps.empty() && m.steps[0].divide;
+    }
+    if (one_step && (divides == 0 || divides == Cout) && (planar || Cout == 1 || Cout == 3 || Cout == 4)) {
+      const hn::ScalableTag<std::uint8_t> d8;
+      const hn::ScalableTag<float> df;
+      const hn::RebindToSigned<decltype(df)> di;
+      const hn::Rebind<std::uint8_t, decltype(df)> d8f;
+      const hn::Rebind<S, decltype(df)> ds;
+      constexpr int N8 = static_cast<int>(hn::MaxLanes(d8)), NF = static_cast<int>(hn::MaxLanes(df));
+      hn::Vec<decltype(df)> k[4], mean[4], inv[4];
+      for (int c = 0; c < Cout; ++c) {
+        const ValueMap& m = p.values[static_cast<std::size_t>(c)];
+        const bool none = m.steps.empty();
+        k[c] = hn::Set(df, none ? 1.0f : m.steps[0].scale);
+        mean[c] = hn::Set(df, none ? 0.0f : m.steps[0].mean);
+        inv[c] = hn::Set(df, none ? 1.0f : m.steps[0].std);  // divided by, as the table does
+      }
+      alignas(64) std::uint8_t split[4][N8];
+      alignas(64) std::uint8_t tail[4 * N8];
+      const std::uint8_t* from[4];  // per source channel: N8 values from column x
+      for (; x < x1; x += N8) {
+        const int n = std::min(N8, x1 - x);
+        if (C == 1) {  // one row per channel (or one channel): read in place, the last pixels padded
+          for (int c = 0; c < Cout; ++c) {
+            const int s = source[c];
+            from[s] = at[s] + (x - x0);
+            if (n < N8) {
+              std::memcpy(split[s], from[s], static_cast<std::size_t>(n));
+              from[s] = split[s];
+            }
+          }
+        } else {
+          const std::uint8_t* f = at[0] + static_cast<std::size_t>(x - x0) * static_cast<std::size_t>(C);
+          if (n < N8) {  // the last pixels, from a padded copy
+            std::memcpy(tail, f, static_cast<std::size_t>(n) * static_cast<std::size_t>(C));
+            f = tail;
+          }
+          hn::Vec<decltype(d8)> v0, v1, v2, v3;
+          if (C == 3) {
+            hn::LoadInterleaved3(d8, f, v0, v1, v2);
+            hn::Store(v0, d8, split[0]), hn::Store(v1, d8, split[1]), hn::Store(v2, d8, split[2]);
+          } else {
+            hn::LoadInterleaved4(d8, f, v0, v1, v2, v3);
+            hn::Store(v0, d8, split[0]), hn::Store(v1, d8, split[1]), hn::Store(v2, d8, split[2]), hn::Store(v3, d8, split[3]);
+          }
+          for (int s = 0; s < C; ++s) from[s] = split[s];
+        }
+        auto value = [&](int c, int q) HWY_ATTR {
+          auto v = hn::ConvertTo(df, hn::PromoteTo(di, hn::LoadU(d8f, from[source[c]] + q)));
+          v = divides ? hn::Div(v, k[c]) : hn::Mul(v, k[c]);
+          return to_storage<T>(df, hn::Div(hn::Sub(v, mean[c]), inv[c]));
+        };
+        if (planar) {
+          if (n == N8) {
+            for (int c = 0; c < Cout; ++c)
+              for (int q = 0; q < N8; q += NF) hn::StoreU(value(c, q), ds, plane[c] + x + q);
+          } else {
+            for (int c = 0; c < Cout; ++c)
+              for (int q = 0; q < n; q += NF) store_n(value(c, q), ds, plane[c] + x + q, static_cast<std::size_t>(std::min(NF, n - q)));
+          }
+          continue;
+        }
+        for (int q = 0; q < n; q += NF) {
+          const auto lanes = static_cast<std::size_t>(std::min(NF, n - q));
+          S* px = row + static_cast<std::size_t>(x + q) * static_cast<std::size_t>(Cout);
+          alignas(64) S interleaved[4 * HWY_MAX_BYTES];
+          S* to = lanes == static_cast<std::size_t>(NF) ? px : interleaved;
+          if (Cout == 1) {
+            hn::StoreU(value(0, q), ds, to);
+          } else if (Cout == 3) {
+            hn::StoreInterleaved3(value(0, q), value(1, q), value(2, q), ds, to);
+          } else {
+            hn::StoreInterleaved4(value(0, q), value(1, q), value(2, q), value(3, q), ds, to);
+          }
+          if (to != px) std::memcpy(px, interleaved, lanes * static_cast<std::size_t>(Cout) * sizeof(S));
+        }
+      }
+    }
+#endif
+    // Otherwise through the plan's table (the same values: lut_bits is what the maps give).
+    for (; x < x1; ++x)
+      for (int c = 0; c < Cout; ++c) {
+        const std::uint8_t v = at[source[c]][static_cast<std::size_t>(x - x0) * static_cast<std::size_t>(C)];
+        put(c, x, static_cast<S>(p.lut_bits[static_cast<std::size_t>(c) * 256 + v]));
+      }
   }
 };
 

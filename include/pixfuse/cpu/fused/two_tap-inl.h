@@ -1,0 +1,200 @@
+// The horizontal pass of filters with at most two taps per output (bilinear without
+// antialias, nearest, OpenCV's enlargements and moderate reductions), lanes = output
+// columns: no transposes. Each source row is resampled once, on its own; a lane is one
+// output column and channel, (x, c) flattened as in the image (x * C + c), and reads the
+// two samples (base, base + 1) of PairedTaps's two-tap table at precomputed offsets:
+//
+//   gathers     a 4-byte gather per lane holding both samples (C <= 3; one per sample
+//               for C = 4), the bytes shifted out: any target (hardware gathers on
+//               x86's AVX2 and AVX-512, lane by lane elsewhere)
+//   windows     AVX3_DL: a 16-lane group whose samples lie within 128 bytes of the row is
+//               two loads and one byte permute (vpermt2b) that also widens the pairs
+//
+// then one 16-bit multiply-add per lane (two for split weights) and the convention's
+// rounding into the ring (narrow-inl.h). The ring rows are flattened the same way.
+//
+// Per-target -inl.h (Highway's convention): included once per target by cpu/fused-inl.h.
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <type_traits>
+
+#include "pixfuse/plan/axis.hpp"
+#include "pixfuse/plan/detail/no_contract.hpp"
+
+#if defined(PIXFUSE_CPU_FUSED_TWO_TAP_INL_H_) == defined(HWY_TARGET_TOGGLE)
+#ifdef PIXFUSE_CPU_FUSED_TWO_TAP_INL_H_
+#undef PIXFUSE_CPU_FUSED_TWO_TAP_INL_H_
+#else
+#define PIXFUSE_CPU_FUSED_TWO_TAP_INL_H_
+#endif
+
+#include <hwy/highway.h>
+
+#include "pixfuse/cpu/fused/lanes-inl.h"
+#include "pixfuse/cpu/fused/madd-inl.h"
+#include "pixfuse/cpu/fused/narrow-inl.h"
+
+HWY_BEFORE_NAMESPACE();
+PIXFUSE_NO_CONTRACT_REGION
+namespace pixfuse {
+inline namespace PIXFUSE_DISPATCH_NAMESPACE {
+namespace HWY_NAMESPACE {
+namespace fused {
+
+namespace hn = hwy::HWY_NAMESPACE;
+
+// Per call: where each lane reads and its weights, for lanes [0, lanes) padded to whole
+// vectors (padding lanes repeat the last).
+struct TwoTapLanes {
+  std::size_t lanes = 0, padded = 0;
+  bool one_word = true;    // both samples in one gathered 4-byte word (C <= 3)
+  std::int32_t* read[2];   // gather byte offsets from the row's start: the word of sample k
+  std::int32_t* shift[2];  // bit position of sample k in its word
+  std::uint32_t* hi;       // packed weights per lane
+  std::uint32_t* lo;       // (split weights)
+#if HWY_TARGET == HWY_AVX3_DL
+  // Per group of 16 lanes: the window's byte offset (-1: gather instead) and the byte
+  // permutation that widens its lanes' sample pairs (64 bytes).
+  std::int32_t* window;
+  std::uint8_t* permute;
+#endif
+};
+
+// Bytes the tables of `padded` lanes need.
+inline std::size_t two_tap_table_bytes(std::size_t padded) {
+  return padded * (6 * sizeof(std::int32_t)) + (padded / 16 + 1) * (sizeof(std::int32_t) + 64) + 256;
+}
+
+// Lanes of output columns [x0, x1), C channels each, over rows of row_length pixels.
+template <class D32>
+TwoTapLanes two_tap_lanes(D32 d32, const AxisTaps& X, int x0, int x1, int C, int row_length, unsigned char* memory) {
+  const std::size_t N = hn::Lanes(d32);
+  TwoTapLanes t;
+  t.lanes = static_cast<std::size_t>(x1 - x0) * static_cast<std::size_t>(C);
+  t.padded = (t.lanes + N - 1) / N * N;
+  auto take = [&](std::size_t bytes) {
+    unsigned char* p = memory;
+    memory += (bytes + 63) / 64 * 64;
+    return p;
+  };
+  for (int k = 0; k < 2; ++k) {
+    t.read[k] = reinterpret_cast<std::int32_t*>(take(t.padded * 4));
+    t.shift[k] = reinterpret_cast<std::int32_t*>(take(t.padded * 4));
+  }
+  t.hi = reinterpret_cast<std::uint32_t*>(take(t.padded * 4));
+  t.lo = reinterpret_cast<std::uint32_t*>(take(t.padded * 4));
+  const PairedTaps& P = X.paired;
+  const std::int64_t row_bytes = static_cast<std::int64_t>(row_length) * C;
+  t.one_word = C <= 3;
+  for (std::size_t i = 0; i < t.padded; ++i) {
+    const std::size_t lane = std::min(i, t.lanes - 1);
+    const int x = x0 + static_cast<int>(lane / static_cast<std::size_t>(C));
+    const int c = static_cast<int>(lane % static_cast<std::size_t>(C));
+    const auto o = static_cast<std::size_t>(x);
+    // The samples' bytes; a word starts at the first one, or ends at the row's end (rows
+    // hold at least 4 bytes: run_u8 checks), and then still holds the second for C <= 3
+    // because that one lies inside the row.
+    const std::int64_t at[2] = {static_cast<std::int64_t>(P.base[o]) * C + c, static_cast<std::int64_t>(P.base[o] + 1) * C + c};
+    for (int k = 0; k < 2; ++k) {
+      const std::int64_t word = std::min(t.one_word ? at[0] : at[k], row_bytes - 4);
+      t.read[k][i] = static_cast<std::int32_t>(word);
+      t.shift[k][i] = static_cast<std::int32_t>(8 * (at[k] - word));
+    }
+    t.hi[i] = P.two_hi[o];
+    t.lo[i] = P.two_lo.empty() ? 0u : P.two_lo[o];
+  }
+#if HWY_TARGET == HWY_AVX3_DL
+  const std::size_t groups = t.padded / 16;
+  t.window = reinterpret_cast<std::int32_t*>(take(groups * 4));
+  t.permute = take(groups * 64);
+  for (std::size_t g = 0; g < groups; ++g) {
+    std::int64_t lo = INT64_MAX, hi = -1;
+    for (std::size_t i = 16 * g; i < 16 * g + 16; ++i)
+      for (int k = 0; k < 2; ++k) {
+        const std::int64_t at = t.read[t.one_word ? 0 : k][i] + t.shift[k][i] / 8;
+        lo = std::min(lo, at);
+        hi = std::max(hi, at);
+      }
+    // Two whole 64-byte loads from the window's start must stay inside the row.
+    const std::int64_t start = std::min(lo, row_bytes - 128);
+    const bool fits = row_bytes >= 128 && start >= 0 && hi - start < 128;
+    t.window[g] = fits ? static_cast<std::int32_t>(start) : -1;
+    std::uint8_t* perm = t.permute + 64 * g;
+    for (std::size_t i = 0; i < 16; ++i)
+      for (int k = 0; k < 2; ++k) {
+        const std::int64_t at = t.read[t.one_word ? 0 : k][16 * g + i] + t.shift[k][16 * g + i] / 8;
+        perm[4 * i + 2 * static_cast<std::size_t>(k)] = fits ? static_cast<std::uint8_t>(at - start) : 0;
+        perm[4 * i + 2 * static_cast<std::size_t>(k) + 1] = 0;  // zeroed by the mask
+      }
+  }
+#endif
+  (void)take;
+  return t;
+}
+
+// The sample pairs of lanes [i, i + N) of one row.
+template <class D32>
+HWY_INLINE hn::Vec<D32> gather_pairs(D32 d32, const TwoTapLanes& t, const std::uint8_t* row, std::size_t i) {
+  const auto* base = reinterpret_cast<const std::int32_t*>(row);
+  const auto byte = hn::Set(d32, 0xFF);
+  const auto w0 = hn::GatherOffset(d32, base, hn::LoadU(d32, t.read[0] + i));
+  const auto w1 = t.one_word ? w0 : hn::GatherOffset(d32, base, hn::LoadU(d32, t.read[1] + i));
+  const auto p0 = hn::And(hn::Shr(w0, hn::LoadU(d32, t.shift[0] + i)), byte);
+  const auto p1 = hn::And(hn::Shr(w1, hn::LoadU(d32, t.shift[1] + i)), byte);
+  return hn::Or(p0, hn::ShiftLeft<16>(p1));
+}
+
+// Stores ring values (int32 lanes) as the ring's type.
+template <class Ring, class D32>
+HWY_INLINE void store_ring(D32 d32, hn::Vec<D32> v, Ring* p) {
+  if constexpr (std::is_same_v<Ring, std::int32_t>) {
+    hn::StoreU(v, d32, p);
+  } else {
+    const hn::Rebind<Ring, D32> dr;
+    hn::StoreU(hn::DemoteTo(dr, v), dr, p);
+  }
+}
+
+// The horizontal pass of one source row (pixels at `row`) into a ring row (t.padded
+// elements).
+template <Arithmetic A, bool Split, class D32>
+void two_tap_row(D32 d32, const TwoTapLanes& t, const std::uint8_t* row, int shift, int precision,
+                 typename Narrow<A>::Ring* out) {
+  const std::size_t N = hn::Lanes(d32);
+  for (std::size_t i = 0; i < t.padded; i += N) {
+    hn::Vec<D32> pairs;
+#if HWY_TARGET == HWY_AVX3_DL
+    const std::int32_t w = t.window[i / 16];
+    if (w >= 0) {
+      const __m512i lo_bytes = _mm512_loadu_si512(row + w), hi_bytes = _mm512_loadu_si512(row + w + 64);
+      const __m512i idx = _mm512_loadu_si512(t.permute + 4 * i);
+      pairs = hn::Vec<D32>{_mm512_maskz_permutex2var_epi8(0x5555555555555555ull, lo_bytes, idx, hi_bytes)};
+    } else {
+      pairs = gather_pairs(d32, t, row, i);
+    }
+#else
+    pairs = gather_pairs(d32, t, row, i);
+#endif
+    auto sh = pair_sum(d32), sl = pair_sum(d32);
+    madd(d32, sh, pairs, hn::LoadU(d32, reinterpret_cast<const std::int32_t*>(t.hi + i)));
+    hn::Vec<D32> sum;
+    if constexpr (Split) {
+      madd(d32, sl, pairs, hn::LoadU(d32, reinterpret_cast<const std::int32_t*>(t.lo + i)));
+      sum = combine(d32, sh, sl, shift);
+    } else {
+      sum = total(d32, sh);
+    }
+    store_ring(d32, Narrow<A>::horizontal(d32, sum, precision), out + i);  // DemoteTo saturates: clip8
+  }
+}
+
+}  // namespace fused
+}  // namespace HWY_NAMESPACE
+}  // namespace PIXFUSE_DISPATCH_NAMESPACE
+}  // namespace pixfuse
+HWY_AFTER_NAMESPACE();
+
+#endif  // PIXFUSE_CPU_FUSED_TWO_TAP_INL_H_ toggle

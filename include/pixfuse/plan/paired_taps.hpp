@@ -1,0 +1,184 @@
+// An axis's fixed-point weights regrouped for 16-bit multiply-add kernels
+// (cpu/fused/madd-inl.h): a multiply-add of int16 lanes sums two products into one int32
+// lane, so the kernels read samples in pairs and need each output's weights as int16 pairs.
+//
+// Derived from AxisTaps once per plan (AxisTaps::build_indices) so the kernels only read
+// tables. Two layouts:
+//
+//   pairs     the taps' weights merged per source slot (AxisTaps::source_slots), grouped in
+//             aligned slot pairs (2m, 2m + 1): output o reads pairs first[o] ..
+//             first[o] + count[o] - 1 with weights (w[2m], w[2m + 1]).
+//   two_tap   when every output reads at most two adjacent source indices: the first one
+//             (base[o], absolute, with base[o] + 1 inside the clamp range) and the weights of
+//             (base, base + 1).
+//
+// Exactness. Every integer convention's pass is acc = sum_k q_k * s_k (+ a rounding term)
+// in exact integers (the reference kernels use int64). The kernels compute it as
+//     sum over pairs of (q_a * s_a + q_b * s_b)          (one int16 multiply-add)
+// or, when a weight does not fit int16, with q = hi * 2^shift + lo, lo in [0, 2^shift):
+//     (sum over pairs of (hi_a s_a + hi_b s_b)) * 2^shift + sum over pairs of (lo_a s_a + lo_b s_b)
+// which is the same integer. Merging the taps that read one slot (clamped borders) is exact
+// for the same reason (integer addition is associative). Every product of two int16 values
+// and every addition is exact modulo 2^32 in int32 lanes (two's complement wraps; the single
+// int16 * int16 pair sum that leaves int32, (-2^15)^2 * 2, also wraps modulo 2^32), so the
+// lanes hold the true sum modulo 2^32, and so the true sum itself whenever that lies inside
+// int32. The samples are 0..255 (u8 sources, and Pillow's u8 values between the passes), so
+// |acc| <= 255 * sum_k |q_k| + rounding, and `exact` records that this bound is below 2^31
+// for every output (Pillow's 22-bit weights: sum |q| is about 2^22 for positive filters,
+// 1.3 * 2^22 for lanczos, so 255 * that is below 2^31 by a factor of 1.5 or more).
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdlib>
+#include <vector>
+
+namespace pixfuse {
+
+struct PairedTaps {
+  bool exact = false;  // the int32 lanes hold the exact sums (see above); else kernels use int64-safe paths
+  int shift = 0;       // 0: every merged weight fits int16; else the hi / lo split point
+  int max_pairs = 0;
+  std::int64_t max_abs_sum = 0;  // max over outputs of sum |merged weight|
+  std::vector<std::int32_t> first, count;  // per output: first slot pair, pairs read
+  std::vector<std::uint32_t> hi, lo;       // out_size * max_pairs packed int16 pairs (lo: when shift > 0)
+
+  bool two_tap = false;
+  std::vector<std::int32_t> base;            // per output
+  std::vector<std::uint32_t> two_hi, two_lo;  // per output (two_lo: when shift > 0)
+
+  // The packed lane of weights (a, b): a in the low 16 bits, b in the high 16 bits.
+  static std::uint32_t pack(std::int32_t a, std::int32_t b) {
+    return (static_cast<std::uint32_t>(a) & 0xFFFFu) | (static_cast<std::uint32_t>(b) << 16);
+  }
+  const std::uint32_t* hi_row(int o) const {
+    return hi.data() + static_cast<std::size_t>(o) * static_cast<std::size_t>(max_pairs);
+  }
+  const std::uint32_t* lo_row(int o) const {
+    return lo.data() + static_cast<std::size_t>(o) * static_cast<std::size_t>(max_pairs);
+  }
+};
+
+namespace detail {
+
+// The split point for weights up to max_abs: 0 when they fit int16, else 11 (Pillow's
+// 22-bit weights in two 11-bit halves); -1 when even the high half would not fit.
+inline int weight_shift(std::int64_t max_abs) {
+  if (max_abs <= 32767) return 0;
+  if ((max_abs >> 11) < 32767) return 11;
+  return -1;
+}
+
+// lo = q mod 2^shift (in [0, 2^shift)), hi = floor(q / 2^shift): q = hi * 2^shift + lo.
+inline void split_weight(std::int32_t q, int shift, std::int32_t& hi, std::int32_t& lo) {
+  if (shift == 0) {
+    hi = q;
+    lo = 0;
+    return;
+  }
+  lo = q & ((1 << shift) - 1);
+  hi = (q - lo) / (1 << shift);
+}
+
+// Build the tables from an axis's fixed weights. `fixed` is out_size * max_taps; taps of
+// output o read slots slot[o * max_taps + k] and source indices index[o * max_taps + k].
+inline PairedTaps make_paired_taps(int out_size, int valid_begin, int valid_end, int max_taps, int clamp_begin,
+                                   int clamp_end, int precision_bits, const std::vector<std::int32_t>& count,
+                                   const std::vector<std::int32_t>& fixed, const std::vector<std::int32_t>& slots,
+                                   const std::vector<std::int32_t>& indices) {
+  PairedTaps t;
+  if (fixed.empty() || max_taps <= 0 || out_size <= 0) return t;
+  const auto K = static_cast<std::size_t>(max_taps);
+  const auto O = static_cast<std::size_t>(out_size);
+  t.first.assign(O, 0);
+  t.count.assign(O, 0);
+  // Each output's slots [lo, hi] cover the pairs [lo / 2, hi / 2].
+  std::int64_t max_abs = 0;
+  for (int o = valid_begin; o < valid_end; ++o) {
+    const auto u = static_cast<std::size_t>(o);
+    const int n = count[u];
+    if (n <= 0) continue;
+    int lo = slots[u * K], hi = slots[u * K];
+    for (int k = 1; k < n; ++k) {
+      lo = std::min(lo, slots[u * K + static_cast<std::size_t>(k)]);
+      hi = std::max(hi, slots[u * K + static_cast<std::size_t>(k)]);
+    }
+    t.first[u] = lo / 2;
+    t.count[u] = hi / 2 - lo / 2 + 1;
+    t.max_pairs = std::max(t.max_pairs, t.count[u]);
+  }
+  if (t.max_pairs == 0) return t;
+  // Merged weights per output, dense over its pairs' slots.
+  const auto P = static_cast<std::size_t>(t.max_pairs);
+  std::vector<std::int64_t> dense(O * P * 2, 0);
+  for (int o = valid_begin; o < valid_end; ++o) {
+    const auto u = static_cast<std::size_t>(o);
+    const int n = count[u];
+    if (n <= 0) continue;
+    const std::int64_t base_slot = 2 * static_cast<std::int64_t>(t.first[u]);
+    std::int64_t abs_sum = 0;
+    for (int k = 0; k < n; ++k) {
+      const std::size_t i = u * K + static_cast<std::size_t>(k);
+      dense[u * P * 2 + static_cast<std::size_t>(slots[i] - base_slot)] += fixed[i];
+    }
+    for (std::size_t j = 0; j < P * 2; ++j) {
+      const std::int64_t q = dense[u * P * 2 + j];
+      abs_sum += q < 0 ? -q : q;
+      max_abs = std::max(max_abs, q < 0 ? -q : q);
+    }
+    t.max_abs_sum = std::max(t.max_abs_sum, abs_sum);
+  }
+  const int shift = weight_shift(max_abs);
+  const std::int64_t rounding = precision_bits > 0 ? (std::int64_t{1} << (precision_bits - 1)) : 0;
+  t.exact = shift >= 0 && 255 * t.max_abs_sum + rounding <= 2147483647LL;
+  if (!t.exact) return t;
+  t.shift = shift;
+  t.hi.assign(O * P, 0);
+  if (shift > 0) t.lo.assign(O * P, 0);
+  for (int o = valid_begin; o < valid_end; ++o) {
+    const auto u = static_cast<std::size_t>(o);
+    for (int m = 0; m < t.count[u]; ++m) {
+      std::int32_t h[2], l[2];
+      for (int j = 0; j < 2; ++j)
+        split_weight(static_cast<std::int32_t>(dense[u * P * 2 + static_cast<std::size_t>(2 * m + j)]), shift, h[j], l[j]);
+      t.hi[u * P + static_cast<std::size_t>(m)] = PairedTaps::pack(h[0], h[1]);
+      if (shift > 0) t.lo[u * P + static_cast<std::size_t>(m)] = PairedTaps::pack(l[0], l[1]);
+    }
+  }
+
+  // Two adjacent source indices per output?
+  if (clamp_end - clamp_begin < 2) return t;
+  t.base.assign(O, clamp_begin);
+  t.two_hi.assign(O, 0);
+  if (shift > 0) t.two_lo.assign(O, 0);
+  for (int o = valid_begin; o < valid_end; ++o) {
+    const auto u = static_cast<std::size_t>(o);
+    const int n = count[u];
+    // Weights per source index, merged; the nonzero ones must lie in [b, b + 1].
+    int lo = clamp_end, hi = clamp_begin - 1;
+    for (int k = 0; k < n; ++k) {
+      const std::size_t i = u * K + static_cast<std::size_t>(k);
+      if (fixed[i] == 0) continue;
+      lo = std::min(lo, indices[i]);
+      hi = std::max(hi, indices[i]);
+    }
+    if (hi - lo > 1) return t;  // not two-tap: leave two_tap false
+    int b = lo > hi ? clamp_begin : lo;
+    if (b + 1 >= clamp_end) b = clamp_end - 2;
+    std::int64_t q[2] = {0, 0};
+    for (int k = 0; k < n; ++k) {
+      const std::size_t i = u * K + static_cast<std::size_t>(k);
+      if (fixed[i] != 0) q[indices[i] - b] += fixed[i];
+    }
+    std::int32_t h[2], l[2];
+    for (int j = 0; j < 2; ++j) split_weight(static_cast<std::int32_t>(q[j]), shift, h[j], l[j]);
+    t.base[u] = b;
+    t.two_hi[u] = PairedTaps::pack(h[0], h[1]);
+    if (shift > 0) t.two_lo[u] = PairedTaps::pack(l[0], l[1]);
+  }
+  t.two_tap = true;
+  return t;
+}
+
+}  // namespace detail
+}  // namespace pixfuse
