@@ -125,7 +125,7 @@ void run_real(const Plan& p, const AnyImageView& in, void* out) {
   Carver tables(ws.taps);
   const std::size_t xi = tables.reserve<std::int32_t>(FloatTaps::size(X)), xf = tables.reserve<float>(FloatTaps::size(X));
   const std::size_t yi = tables.reserve<std::int32_t>(FloatTaps::size(Y)), yf = tables.reserve<float>(FloatTaps::size(Y));
-  const std::size_t ptrs = tables.reserve<const float*>(static_cast<std::size_t>(Y.max_taps) + 4 * L + 1);
+  const std::size_t ptrs = tables.reserve<const float*>(2 * static_cast<std::size_t>(Y.max_taps) + 4 * L + 1);
   const std::size_t outs = tables.reserve<float*>(4 * L);
   const std::size_t row_of = tables.reserve<int>(L);
   tables.place();
@@ -189,8 +189,23 @@ void run_real(const Plan& p, const AnyImageView& in, void* out) {
       }
       const int n = YT.n(y);
       const std::int32_t* pos = YT.positions(y);
-      for (int j = 0; j < n; ++j) row_ptrs[L + static_cast<std::size_t>(j)] = source_row(pos[j]);
-      vertical_row<Finish::exact>(d, row_ptrs + L, YT.weights(y), n, elements, mid + static_cast<std::size_t>(nblock) * elements);
+      const float** taps = row_ptrs + L;
+      for (int j = 0; j < n; ++j) taps[j] = source_row(pos[j]);
+      // The source rows the next output row reads beyond this one's (read in place only:
+      // staged rows are converted just before they are used).
+      const float** ahead = taps + n;
+      int nahead = 0;
+      if (!staged && step + 1 < out_height) {
+        const int next = forward ? y + 1 : y - 1;
+        if (!Y.is_padding(next) && YT.n(next) > 0 && n > 0) {
+          int hi = pos[0], lo = pos[0];
+          for (int j = 1; j < n; ++j) hi = std::max(hi, pos[j]), lo = std::min(lo, pos[j]);
+          const std::int32_t* np = YT.positions(next);
+          for (int j = 0; j < YT.n(next) && nahead < static_cast<int>(L); ++j)
+            if (forward ? np[j] > hi : np[j] < lo) ahead[nahead++] = source_row(np[j]);
+        }
+      }
+      vertical_row<Finish::exact>(d, taps, YT.weights(y), n, elements, mid + static_cast<std::size_t>(nblock) * elements, ahead, nahead);
       block_y[nblock++] = y;
       if (nblock == static_cast<int>(L)) flush();
     }

@@ -42,22 +42,28 @@ void horizontal_block(D d, const FloatTaps& X, const float* cols, int x0, int x1
   const std::size_t L = hn::Lanes(d);
   const std::size_t pixel = static_cast<std::size_t>(C) * L;  // floats per input position
 #if PIXFUSE_REGISTER_TRANSPOSE && !HWY_HAVE_SCALABLE
+  // The tables in locals: the stores below could alias a member in the compiler's view.
+  const std::int32_t* const count = X.count;
+  const std::int32_t* const position = X.position;
+  const std::int32_t* const steps = X.step;
+  const float* const weight = X.weight;
+  const std::size_t K = static_cast<std::size_t>(X.max_taps);
   // The sums of output column x, all channels (as the reference's up to the sign of a
-  // zero: see Finish); the taps' weights are read once for every channel.
+  // zero: see Finish); each tap's weight is read once for every channel.
   auto column_sums = [&](int x, hn::Vec<D>* acc) HWY_ATTR {
-    const int n = X.n(x);
+    const int n = count[x];
     if (n == 0) {
       PIXFUSE_UNROLL
       for (int c = 0; c < C; ++c) acc[c] = hn::Zero(d);
       return;
     }
-    const std::int32_t* pos = X.positions(x);
-    const float* w = X.weights(x);
+    const std::int32_t* pos = position + static_cast<std::size_t>(x) * K;
+    const float* w = weight + static_cast<std::size_t>(x) * K;
     const float* at = cols + static_cast<std::size_t>(pos[0]) * pixel;
     auto wv = hn::Set(d, w[0]);
     PIXFUSE_UNROLL
     for (int c = 0; c < C; ++c) acc[c] = hn::Mul(hn::Load(d, at + static_cast<std::size_t>(c) * L), wv);
-    const std::int32_t step = X.step[x];
+    const std::int32_t step = steps[x];
     if (step != 0) {  // the common case: consecutive positions, a pointer walk
       const std::ptrdiff_t stride = static_cast<std::ptrdiff_t>(step) * static_cast<std::ptrdiff_t>(pixel);
       for (int j = 1; j < n; ++j) {
@@ -76,19 +82,38 @@ void horizontal_block(D d, const FloatTaps& X, const float* cols, int x0, int x1
     }
   };
   constexpr std::size_t N = hn::MaxLanes(d);
-  for (int xb = x0; xb < x1; xb += static_cast<int>(N)) {
-    const int nx = std::min(static_cast<int>(N), x1 - xb);
-    hn::Vec<D> tile[C][N];
+  hn::Vec<D> tile[C][N];
+  auto finish_tile = [&](int xb, int nx) HWY_ATTR {
+    for (int c = 0; c < C; ++c) {
+      transpose_floats(d, tile[c]);  // tile[c][l]: row l over columns xb .. xb + N - 1
+      float* const* rows = out + static_cast<std::size_t>(c) * N;
+      if (nx == static_cast<int>(N) && nrows == static_cast<int>(N)) {
+        PIXFUSE_UNROLL
+        for (std::size_t l = 0; l < N; ++l) hn::StoreU(tile[c][l], d, rows[l] + (xb - x0));
+      } else {
+        for (int l = 0; l < nrows; ++l) store_n(tile[c][l], d, rows[l] + (xb - x0), static_cast<std::size_t>(nx));
+      }
+    }
+  };
+  int xb = x0;
+  for (; xb + static_cast<int>(N) <= x1; xb += static_cast<int>(N)) {
     for (std::size_t i = 0; i < N; ++i) {
       hn::Vec<D> acc[C];
-      column_sums(xb + std::min(static_cast<int>(i), nx - 1), acc);  // the last tile repeats its last column
+      column_sums(xb + static_cast<int>(i), acc);
       PIXFUSE_UNROLL
       for (int c = 0; c < C; ++c) tile[c][i] = finish<F>(d, acc[c]);
     }
-    for (int c = 0; c < C; ++c) {
-      transpose_floats(d, tile[c]);  // tile[c][l]: row l over columns xb .. xb + N - 1
-      for (int l = 0; l < nrows; ++l) store_n(tile[c][l], d, out[static_cast<std::size_t>(c) * N + l] + (xb - x0), static_cast<std::size_t>(nx));
+    finish_tile(xb, static_cast<int>(N));
+  }
+  if (xb < x1) {  // the last tile repeats its last column
+    const int nx = x1 - xb;
+    for (std::size_t i = 0; i < N; ++i) {
+      hn::Vec<D> acc[C];
+      column_sums(xb + std::min(static_cast<int>(i), nx - 1), acc);
+      PIXFUSE_UNROLL
+      for (int c = 0; c < C; ++c) tile[c][i] = finish<F>(d, acc[c]);
     }
+    finish_tile(xb, nx);
   }
 #else
   // One output column and channel at a time (no arrays of scalable vectors), its lanes
