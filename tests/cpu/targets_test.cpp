@@ -365,6 +365,77 @@ TEST_P(EveryTarget, FloatConventionsEqualTheReference) {
   EXPECT_GT(one_tap, 10);
 }
 
+// The float32 conventions on a fixed grid (the random trials above may miss a class):
+// each convention and input dtype x 1, 3 and 4 channels x odd widths around the vector
+// lengths, one-pixel columns, upscales on both axes, one axis resized, wide shapes
+// (horizontal pass first) and tall ones (JAX: vertical first), crops at the left-top and
+// right-bottom edges, and the seeds' workload itself (512x512x3 f32 -> 224x224 jax linear,
+// normalised, NCHW); each with that normalisation to NCHW f32 and raw to NHWC f32.
+TEST_P(EveryTarget, FloatConventionsOnEveryShapeClass) {
+  using F = pf::Filter;
+  struct Way {
+    pf::Compat compat;
+    F filter;
+    bool antialias;
+    pf::DType in;
+  };
+  const Way ways[] = {{pf::Compat::jax, F::bilinear, true, pf::DType::f32},   {pf::Compat::jax, F::lanczos3, true, pf::DType::f32},
+                      {pf::Compat::jax, F::bicubic, false, pf::DType::u8},    {pf::Compat::jax, F::bilinear, true, pf::DType::u16},
+                      {pf::Compat::opencv, F::bilinear, false, pf::DType::f32}, {pf::Compat::opencv, F::area, false, pf::DType::f32},
+                      {pf::Compat::opencv, F::lanczos4, false, pf::DType::u16}, {pf::Compat::torchvision, F::bicubic, true, pf::DType::f32}};
+  struct Shape {
+    int w, h;                 // stored image
+    int cx, cy, cw, ch;       // crop (cw == 0: none)
+    int ow, oh;               // resize to
+  };
+  const Shape shapes[] = {
+      {17, 15, 0, 0, 0, 0, 40, 33},       // upscale, both axes
+      {129, 65, 0, 0, 0, 0, 31, 20},      // wide shrink
+      {65, 129, 0, 0, 0, 0, 20, 31},      // tall shrink (jax: vertical first)
+      {33, 33, 0, 0, 0, 0, 33, 15},       // one axis resized
+      {150, 100, 0, 0, 71, 49, 23, 17},   // crop at the left and top edges
+      {150, 100, 79, 51, 71, 49, 45, 60}, // crop at the right and bottom edges, width down, height up
+      {1, 37, 0, 0, 0, 0, 5, 9},          // one-pixel column
+      {97, 31, 0, 0, 0, 0, 130, 7},       // width up, height down
+      {512, 512, 0, 0, 0, 0, 224, 224},   // the seeds' workload
+  };
+  std::mt19937 rng(20261203);
+  int checked = 0, vertical_first = 0, upscales = 0;
+  for (const Way& k : ways)
+    for (const Shape& s : shapes)
+      for (int c : {1, 3, 4})
+        for (bool seeds_output : {true, false}) {
+          if (s.w == 512 && (c != 3 || k.in != pf::DType::f32 || k.compat != pf::Compat::jax)) continue;  // keep the test short
+          const Image img(k.in, s.w, s.h, c, c == 3 ? 5 : 0, rng);
+          pf::DynamicRecipe r;
+          if (s.cw > 0) r.add(pf::crop(s.cx, s.cy, s.cw, s.ch));
+          r.add(pf::resize(s.ow, s.oh).filter(k.filter).compat(k.compat).antialias(k.antialias));
+          if (seeds_output) {
+            if (c == 3) r.add(pf::normalize(1.0f, {0.485f, 0.456f, 0.406f}, {0.229f, 0.224f, 0.225f}));
+            else r.add(pf::normalize(pf::over(255.0f), {0.45f}, {0.226f}));
+          }
+          r.add(pf::layout(seeds_output ? pf::Layout::nchw : pf::Layout::nhwc));
+          r.add(pf::cast(pf::DType::f32));
+          const pf::Plan plan = pf::make_plan(r, pf::InputShape::of(img.view()));
+          ASSERT_TRUE(plan.arithmetic == pf::Arithmetic::real || plan.arithmetic == pf::Arithmetic::real_u16) << describe(plan);
+          vertical_first += plan.vertical_first;
+          upscales += s.ow > (s.cw > 0 ? s.cw : s.w) || s.oh > (s.ch > 0 ? s.ch : s.h);
+          const std::size_t bytes = plan.output_elements() * sizeof(float);
+          std::vector<unsigned char> want(bytes, 0xAB), got(bytes, 0xCD);
+          pf::run_reference(plan, img.view(), pf::AnyTensorView(want.data(), plan.out_dtype, plan.layout, plan.output_shape()));
+          pf::run(plan, img.view(), pf::AnyTensorView(got.data(), plan.out_dtype, plan.layout, plan.output_shape()));
+          std::size_t first_diff = bytes;
+          for (std::size_t i = 0; i < bytes && first_diff == bytes; ++i)
+            if (want[i] != got[i]) first_diff = i;
+          EXPECT_EQ(first_diff, bytes) << GetParam() << ": " << describe(plan) << (plan.vertical_first ? " vertical first" : "")
+                                       << ": first differing byte " << first_diff;
+          ++checked;
+        }
+  EXPECT_EQ(checked, 8 * 8 * 3 * 2 + 2 * 2);  // the seeds' shape: jax f32 linear and lanczos3, 3 channels
+  EXPECT_GT(vertical_first, 20);
+  EXPECT_GT(upscales, 80);
+}
+
 INSTANTIATE_TEST_SUITE_P(Targets, EveryTarget, ::testing::ValuesIn(pf::available_targets()),
                          [](const ::testing::TestParamInfo<std::string>& i) { return i.param; });
 
