@@ -5,6 +5,7 @@
 // strided and sub-rectangle views.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <algorithm>
 #include <cstring>
@@ -407,6 +408,158 @@ TEST_P(EveryTarget, TwoTapPlansEqualTheReference) {
     }
   }
   EXPECT_GT(checked, 100);  // plans the two-tap path takes
+}
+
+// The float32 conventions (JAX on any input, OpenCV and torchvision on f32 and u16:
+// cpu/fused/real_*-inl.h) on images large enough for several blocks of rows at every
+// vector width (16 rows on AVX-512): both pass orders, 1 tap (nearest, unit axes) to
+// dozens (antialiased shrinks), upscales, 1, 3 and 4 channels, widths and heights around the
+// vector lengths, crops at the edges, pads, flips, EXIF orientations, u8 / u16 / f32
+// inputs, strided views, every output dtype and layout: the reference's bytes.
+TEST_P(EveryTarget, FloatConventionsEqualTheReference) {
+  std::mt19937 rng(20261202);
+  auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  // Sizes near multiples of 16 (and so of 8 and 4), or anything.
+  auto side = [&](int most) { return pick(0, 1) ? std::max(1, std::min(most, 16 * pick(1, most / 16) + pick(-1, 1))) : pick(1, most); };
+  using F = pf::Filter;
+  int checked = 0, vertical_first = 0, horizontal_first = 0, real_u16 = 0, one_tap = 0;
+  for (int trial = 0; trial < 150; ++trial) {
+    const int which = pick(0, 9);
+    Case k{pf::Compat::jax, F::bilinear, pick(0, 3) != 0};
+    if (which < 6) {
+      const F f[] = {F::nearest, F::bilinear, F::bilinear, F::bicubic, F::lanczos3, F::lanczos5};
+      k.filter = f[pick(0, 5)];
+    } else if (which < 8) {
+      const F f[] = {F::nearest, F::bilinear, F::bicubic, F::lanczos4, F::area, F::linear_exact};
+      k = {pf::Compat::opencv, f[pick(0, 5)], false};
+    } else {
+      const F f[] = {F::bilinear, F::bicubic, F::nearest};
+      k = {pf::Compat::torchvision, f[pick(0, 2)], true};
+      k.antialias = k.filter == F::nearest ? false : pick(0, 1) == 1;
+    }
+    const pf::DType in_types[] = {pf::DType::f32, pf::DType::f32, pf::DType::u8, pf::DType::u16};
+    const pf::DType t = k.compat == pf::Compat::jax ? in_types[pick(0, 3)] : (pick(0, 2) ? pf::DType::f32 : pf::DType::u16);
+    const int channel_counts[] = {1, 3, 4};
+    const int w = side(150), h = side(120), c = channel_counts[pick(0, 2)];
+    const Image img(t, w, h, c, pick(0, 1) ? 0 : pick(1, 7), rng);
+    pf::AnyImageView view = img.view();
+    if (pick(0, 5) == 0 && w > 4 && h > 4) view = view.subview({pick(0, 2), pick(0, 2), w - 3, h - 3});
+    const auto orientation = static_cast<pf::Orientation>(pick(0, 2) == 0 ? pick(2, 8) : 1);
+    const bool swap = orientation_map(orientation).transposed;
+    const int uw = swap ? view.height : view.width, uh = swap ? view.width : view.height;
+    pf::DynamicRecipe r;
+    if (c >= 3 && pick(0, 2) == 0) r.add(pf::swap_rb());
+    if (pick(0, 4) == 0 && uw > 2 && uh > 2) r.add(pf::crop(pick(0, 1) * (uw - 2), 0, 2 + pick(0, uw - 3) * pick(0, 1), uh));  // at an edge
+    if (pick(0, 4) == 0) r.add(pf::Flip{{}, pick(0, 1) == 1, pick(0, 1) == 1});
+    // Shrinks of every factor, and upscales.
+    const int ow = pick(0, 3) == 0 ? pick(1, 2 * uw + 1) : pick(1, std::max(1, uw)),
+              oh = pick(0, 3) == 0 ? pick(1, 2 * uh + 1) : pick(1, std::max(1, uh));
+    if (pick(0, 5) == 0) r.add(pf::letterbox(ow, oh, 7.0f).filter(k.filter).compat(k.compat).antialias(k.antialias));
+    else r.add(pf::resize(ow, oh).filter(k.filter).compat(k.compat).antialias(k.antialias));
+    if (pick(0, 4) == 0) r.add(pf::center_crop(pick(1, ow + 4), pick(1, oh + 4)));
+    if (pick(0, 5) == 0) r.add(pf::hflip());
+    if (pick(0, 1)) r.add(pf::normalize(pf::over(255.0f), {0.485f}, {0.229f}));
+    r.add(pf::layout(pick(0, 1) ? pf::Layout::nchw : pf::Layout::nhwc));
+    const pf::DType outs[] = {pf::DType::f32, pf::DType::f32, pf::DType::f16, pf::DType::bf16, pf::DType::u8, pf::DType::i8};
+    r.add(pf::cast(outs[pick(0, 5)]));
+    pf::Plan plan;
+    try {
+      plan = pf::make_plan(r, pf::InputShape::of(view, orientation));
+    } catch (const pf::Error&) {
+      continue;  // a combination the convention does not define
+    }
+    if (plan.arithmetic != pf::Arithmetic::real && plan.arithmetic != pf::Arithmetic::real_u16) continue;
+    vertical_first += plan.vertical_first;
+    horizontal_first += !plan.vertical_first && plan.x.max_taps > 1 && plan.y.max_taps > 1;
+    real_u16 += plan.arithmetic == pf::Arithmetic::real_u16;
+    one_tap += plan.x.max_taps == 1 || plan.y.max_taps == 1;
+    const std::size_t bytes = plan.output_elements() * pf::size_of(plan.out_dtype);
+    std::vector<unsigned char> want(bytes, 0xAB), got(bytes, 0xCD);
+    pf::run_reference(plan, view, pf::AnyTensorView(want.data(), plan.out_dtype, plan.layout, plan.output_shape()));
+    pf::run(plan, view, pf::AnyTensorView(got.data(), plan.out_dtype, plan.layout, plan.output_shape()));
+    std::size_t first_diff = bytes;
+    for (std::size_t i = 0; i < bytes && first_diff == bytes; ++i)
+      if (want[i] != got[i]) first_diff = i;
+    EXPECT_EQ(first_diff, bytes) << GetParam() << ": " << describe(plan) << (plan.vertical_first ? " vertical first" : "")
+                                 << ": first differing byte " << first_diff;
+    ++checked;
+  }
+  EXPECT_GT(checked, 120);
+  EXPECT_GT(vertical_first, 20);
+  EXPECT_GT(horizontal_first, 20);
+  EXPECT_GT(real_u16, 5);
+  EXPECT_GT(one_tap, 10);
+}
+
+// The float32 conventions on a fixed grid (the random trials above may miss a class):
+// each convention and input dtype x 1, 3 and 4 channels x odd widths around the vector
+// lengths, one-pixel columns, upscales on both axes, one axis resized, wide shapes
+// (horizontal pass first) and tall ones (JAX: vertical first), crops at the left-top and
+// right-bottom edges, and the seeds' workload itself (512x512x3 f32 -> 224x224 jax linear,
+// normalised, NCHW); each with that normalisation to NCHW f32 and raw to NHWC f32.
+TEST_P(EveryTarget, FloatConventionsOnEveryShapeClass) {
+  using F = pf::Filter;
+  struct Way {
+    pf::Compat compat;
+    F filter;
+    bool antialias;
+    pf::DType in;
+  };
+  const Way ways[] = {{pf::Compat::jax, F::bilinear, true, pf::DType::f32},   {pf::Compat::jax, F::lanczos3, true, pf::DType::f32},
+                      {pf::Compat::jax, F::bicubic, false, pf::DType::u8},    {pf::Compat::jax, F::bilinear, true, pf::DType::u16},
+                      {pf::Compat::opencv, F::bilinear, false, pf::DType::f32}, {pf::Compat::opencv, F::area, false, pf::DType::f32},
+                      {pf::Compat::opencv, F::lanczos4, false, pf::DType::u16}, {pf::Compat::torchvision, F::bicubic, true, pf::DType::f32}};
+  struct Shape {
+    int w, h;                 // stored image
+    int cx, cy, cw, ch;       // crop (cw == 0: none)
+    int ow, oh;               // resize to
+  };
+  const Shape shapes[] = {
+      {17, 15, 0, 0, 0, 0, 40, 33},       // upscale, both axes
+      {129, 65, 0, 0, 0, 0, 31, 20},      // wide shrink
+      {65, 129, 0, 0, 0, 0, 20, 31},      // tall shrink (jax: vertical first)
+      {33, 33, 0, 0, 0, 0, 33, 15},       // one axis resized
+      {150, 100, 0, 0, 71, 49, 23, 17},   // crop at the left and top edges
+      {150, 100, 79, 51, 71, 49, 45, 60}, // crop at the right and bottom edges, width down, height up
+      {1, 37, 0, 0, 0, 0, 5, 9},          // one-pixel column
+      {97, 31, 0, 0, 0, 0, 130, 7},       // width up, height down
+      {512, 512, 0, 0, 0, 0, 224, 224},   // the seeds' workload
+  };
+  std::mt19937 rng(20261203);
+  int checked = 0, vertical_first = 0, upscales = 0;
+  for (const Way& k : ways)
+    for (const Shape& s : shapes)
+      for (int c : {1, 3, 4})
+        for (bool seeds_output : {true, false}) {
+          if (s.w == 512 && (c != 3 || k.in != pf::DType::f32 || k.compat != pf::Compat::jax)) continue;  // keep the test short
+          const Image img(k.in, s.w, s.h, c, c == 3 ? 5 : 0, rng);
+          pf::DynamicRecipe r;
+          if (s.cw > 0) r.add(pf::crop(s.cx, s.cy, s.cw, s.ch));
+          r.add(pf::resize(s.ow, s.oh).filter(k.filter).compat(k.compat).antialias(k.antialias));
+          if (seeds_output) {
+            if (c == 3) r.add(pf::normalize(1.0f, {0.485f, 0.456f, 0.406f}, {0.229f, 0.224f, 0.225f}));
+            else r.add(pf::normalize(pf::over(255.0f), {0.45f}, {0.226f}));
+          }
+          r.add(pf::layout(seeds_output ? pf::Layout::nchw : pf::Layout::nhwc));
+          r.add(pf::cast(pf::DType::f32));
+          const pf::Plan plan = pf::make_plan(r, pf::InputShape::of(img.view()));
+          ASSERT_TRUE(plan.arithmetic == pf::Arithmetic::real || plan.arithmetic == pf::Arithmetic::real_u16) << describe(plan);
+          vertical_first += plan.vertical_first;
+          upscales += s.ow > (s.cw > 0 ? s.cw : s.w) || s.oh > (s.ch > 0 ? s.ch : s.h);
+          const std::size_t bytes = plan.output_elements() * sizeof(float);
+          std::vector<unsigned char> want(bytes, 0xAB), got(bytes, 0xCD);
+          pf::run_reference(plan, img.view(), pf::AnyTensorView(want.data(), plan.out_dtype, plan.layout, plan.output_shape()));
+          pf::run(plan, img.view(), pf::AnyTensorView(got.data(), plan.out_dtype, plan.layout, plan.output_shape()));
+          std::size_t first_diff = bytes;
+          for (std::size_t i = 0; i < bytes && first_diff == bytes; ++i)
+            if (want[i] != got[i]) first_diff = i;
+          EXPECT_EQ(first_diff, bytes) << GetParam() << ": " << describe(plan) << (plan.vertical_first ? " vertical first" : "")
+                                       << ": first differing byte " << first_diff;
+          ++checked;
+        }
+  EXPECT_EQ(checked, 8 * 8 * 3 * 2 + 2 * 2);  // the seeds' shape: jax f32 linear and lanczos3, 3 channels
+  EXPECT_GT(vertical_first, 20);
+  EXPECT_GT(upscales, 80);
 }
 
 INSTANTIATE_TEST_SUITE_P(Targets, EveryTarget, ::testing::ValuesIn(pf::available_targets()),

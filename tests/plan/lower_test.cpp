@@ -41,10 +41,11 @@ std::vector<std::uint8_t> run_u8(const R& recipe, const pf::AnyImageView& in,
 }
 
 // Pillow's ImageOps.exif_transpose, pixel by pixel from its table (out[row][col]).
-Image<std::uint8_t> exif_transpose(const Image<std::uint8_t>& in, int orientation) {
+template <class T>
+Image<T> exif_transpose(const Image<T>& in, int orientation) {
   const int W = in.width, H = in.height;
   const bool swap = orientation >= 5;
-  Image<std::uint8_t> out{swap ? H : W, swap ? W : H, in.channels, std::vector<std::uint8_t>(in.pixels.size())};
+  Image<T> out{swap ? H : W, swap ? W : H, in.channels, std::vector<T>(in.pixels.size())};
   for (int y = 0; y < H; ++y)
     for (int x = 0; x < W; ++x)
       for (int c = 0; c < in.channels; ++c) {
@@ -61,6 +62,16 @@ Image<std::uint8_t> exif_transpose(const Image<std::uint8_t>& in, int orientatio
         }
         out.at(col, row, c) = in.at(x, y, c);
       }
+  return out;
+}
+
+// The recipe's output as f32 NHWC (identity values), computed by the reference.
+template <class R>
+std::vector<float> run_f32(const R& recipe, const pf::AnyImageView& in, pf::Orientation o = pf::Orientation::normal) {
+  const auto r = recipe | pf::nhwc() | pf::cast<float>();
+  const pf::Plan p = pf::make_plan(r, pf::InputShape::of(in, o));
+  std::vector<float> out(p.output_elements());
+  pf::run_reference(p, in, pf::AnyTensorView(out.data(), pf::DType::f32, pf::Layout::nhwc, p.output_shape()));
   return out;
 }
 
@@ -173,6 +184,81 @@ TEST(Folding, OrientationEqualsExifTransposeOfThePixels) {
         EXPECT_EQ(run_u8(how, img.view(), static_cast<pf::Orientation>(o)), run_u8(how, upright.view()))
             << "orientation " << o << " " << pf::name(compat) << " " << pf::name(f);
       }
+}
+
+// Float32 sums depend on their order: the float conventions sum in the order of the
+// upright, unflipped image (descending stored indices under a mirror), so flips and EXIF
+// orientations give the bits of resizing the flipped / transposed pixels, whichever axis
+// the convention resamples first.
+TEST(Folding, FloatSumsRunInTheUprightOrder) {
+  const auto img = test_images::noise_f32(29, 19, 3, 8);
+  auto mirrored = img;
+  for (int y = 0; y < img.height; ++y)
+    for (int x = 0; x < img.width; ++x)
+      for (int c = 0; c < 3; ++c) mirrored.at(x, y, c) = img.at(img.width - 1 - x, img.height - 1 - y, c);
+  struct Way {
+    pf::Compat compat;
+    pf::Filter filter;
+    int w, h;
+  };
+  // jax 12x31 from 29x19 resamples vertically first, 12x5 horizontally first.
+  for (const Way& k : {Way{pf::Compat::jax, pf::Filter::lanczos3, 12, 31}, Way{pf::Compat::jax, pf::Filter::bicubic, 12, 5},
+                       Way{pf::Compat::opencv, pf::Filter::lanczos4, 12, 31}, Way{pf::Compat::torchvision, pf::Filter::bicubic, 11, 7}}) {
+    const auto how = pf::resize(k.w, k.h).filter(k.filter).compat(k.compat);
+    const pf::Plan plan = pf::make_plan(pf::recipe(how), pf::InputShape::of(img.view()));
+    EXPECT_EQ(plan.arithmetic, pf::Arithmetic::real);
+    EXPECT_EQ(run_f32(pf::hflip() | pf::vflip() | how, img.view()), run_f32(pf::recipe(how), mirrored.view()))
+        << pf::name(k.compat) << " vertical first " << plan.vertical_first;
+    for (int o = 2; o <= 8; ++o) {
+      const auto upright = exif_transpose(img, o);
+      EXPECT_EQ(run_f32(pf::recipe(how), img.view(), static_cast<pf::Orientation>(o)), run_f32(pf::recipe(how), upright.view()))
+          << "orientation " << o << " " << pf::name(k.compat);
+    }
+  }
+}
+
+TEST(Arithmetic, EachConventionSumsInTheLibrarysPrecision) {
+  auto plan = [](pf::Compat c, pf::DType t, pf::Filter f = pf::Filter::bilinear) {
+    return pf::make_plan(pf::recipe(pf::resize(20, 10).filter(f).compat(c)), pf::InputShape{64, 48, 3, t});
+  };
+  EXPECT_EQ(plan(pf::Compat::jax, pf::DType::f32).arithmetic, pf::Arithmetic::real);
+  EXPECT_EQ(plan(pf::Compat::jax, pf::DType::u8).arithmetic, pf::Arithmetic::real);
+  EXPECT_EQ(plan(pf::Compat::opencv, pf::DType::f32).arithmetic, pf::Arithmetic::real);
+  EXPECT_EQ(plan(pf::Compat::opencv, pf::DType::u16).arithmetic, pf::Arithmetic::real_u16);
+  EXPECT_EQ(plan(pf::Compat::torchvision, pf::DType::f32).arithmetic, pf::Arithmetic::real);
+  // Pillow's modes F and I sum in double (Resample.c).
+  EXPECT_EQ(plan(pf::Compat::pil, pf::DType::f32).arithmetic, pf::Arithmetic::real_f64);
+  EXPECT_EQ(plan(pf::Compat::pil, pf::DType::u16).arithmetic, pf::Arithmetic::round_half_away);
+  for (pf::Filter f : {pf::Filter::bilinear, pf::Filter::bicubic, pf::Filter::lanczos3, pf::Filter::lanczos5}) {
+    // jax taps leave out the zero weights at the window's ends.
+    const pf::Plan p = plan(pf::Compat::jax, pf::DType::f32, f);
+    for (const pf::AxisTaps* a : {&p.x, &p.y})
+      for (int o = a->valid_begin; o < a->valid_end; ++o) {
+        const int n = a->count[static_cast<std::size_t>(o)];
+        ASSERT_GT(n, 0);
+        EXPECT_NE(a->weight_row(o)[0], 0.0) << pf::name(f) << " output " << o;
+        EXPECT_NE(a->weight_row(o)[n - 1], 0.0) << pf::name(f) << " output " << o;
+      }
+  }
+}
+
+// JAX's einsum contracts the axis opt_einsum finds cheaper first: height first when
+// in_w * out_h * (in_h + out_w) <= in_h * out_w * (in_w + out_h) (checked against
+// opt_einsum.contract_path on 3,000 random shapes).
+TEST(Arithmetic, JaxContractsTheCheaperAxisFirst) {
+  auto first = [](int w, int h, int ow, int oh, pf::Filter f = pf::Filter::bilinear, pf::Compat c = pf::Compat::jax) {
+    return pf::make_plan(pf::recipe(pf::resize(ow, oh).filter(f).compat(c)), pf::InputShape{w, h, 3, pf::DType::f32}).vertical_first;
+  };
+  EXPECT_TRUE(first(512, 512, 224, 224));   // a tie: height first
+  EXPECT_TRUE(first(384, 512, 224, 224));   // taller than wide
+  EXPECT_FALSE(first(512, 384, 224, 224));  // wider than tall
+  EXPECT_TRUE(first(64, 48, 20, 10));
+  EXPECT_FALSE(first(64, 48, 20, 40));
+  EXPECT_FALSE(first(512, 512, 512, 224));  // one axis resized: one contraction
+  EXPECT_FALSE(first(512, 512, 224, 512));
+  EXPECT_FALSE(first(512, 512, 224, 224, pf::Filter::nearest));  // no sums
+  EXPECT_FALSE(first(512, 512, 224, 224, pf::Filter::bilinear, pf::Compat::opencv));
+  EXPECT_FALSE(first(512, 512, 224, 224, pf::Filter::bilinear, pf::Compat::torchvision));
 }
 
 TEST(Channels, OrderGrayAndAlpha) {

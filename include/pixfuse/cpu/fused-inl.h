@@ -13,6 +13,8 @@
 //   fused/convert-inl.h     float values to output elements (f32, f16, bf16, u8, i8)
 //   fused/store-inl.h       value maps, layouts and padding of output rows
 //   fused/identity-inl.h    plans with both axes untouched (normalise / relayout only)
+//   fused/real_*-inl.h      the float32 conventions (real, real_u16): tap tables, source
+//                           rows as float, transposes, the two passes, their driver
 //   fused/driver-inl.h      the pass structure, instantiation per arithmetic and input
 //
 // One pass over the output, row by row:

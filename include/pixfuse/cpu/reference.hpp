@@ -2,8 +2,10 @@
 //
 // Written to be obviously right, not fast: every sample is read through the plan's tap
 // tables, the horizontal pass fills a full intermediate image of the source rows the
-// output needs, the vertical pass reads it, and each convention's arithmetic is spelled
-// out below with the rule it follows. The SIMD and CUDA kernels are tested against this.
+// output needs, the vertical pass reads it (or the other way round, for plans whose
+// convention contracts the vertical axis first), and each convention's arithmetic is
+// spelled out below with the rule it follows. The SIMD and CUDA kernels are tested
+// against this.
 #pragma once
 
 #include <algorithm>
@@ -55,8 +57,9 @@ inline int clip8(std::int64_t v) { return v < 0 ? 0 : (v > 255 ? 255 : static_ca
 inline double round_half_away(double v) { return std::trunc(v >= 0.0 ? v + 0.5 : v - 0.5); }
 
 // One pass of the plan's arithmetic over the samples s[0..n) of one output with the
-// taps of `axis` at output index o. `first_pass` selects the horizontal rule where the
-// convention's two passes differ; `flat` is the column's flattened index (opencv cubic).
+// taps of `axis` at output index o. `first_pass` selects the rule of the pass that runs
+// first where the convention's two passes differ (the horizontal one, except for
+// Plan::vertical_first); `flat` is the column's flattened index (opencv cubic).
 struct Pass {
   const Plan& p;
 
@@ -76,12 +79,20 @@ struct Pass {
         for (int k = 0; k < n; ++k) acc += s[k] * w[k];
         return round_half_away(acc);
       }
-      case Arithmetic::real:
-      case Arithmetic::real_u16: {  // double sum, float between passes and at the end
+      case Arithmetic::real_f64: {  // Pillow mode F: double sum, float between passes and at the end
         double acc = 0.0;
         for (int k = 0; k < n; ++k) acc += s[k] * w[k];
-        if (p.arithmetic == Arithmetic::real || first_pass) return static_cast<float>(acc);
-        return std::clamp(std::nearbyint(static_cast<float>(acc)), 0.0f, 65535.0f);  // saturate_cast<ushort>
+        return static_cast<float>(acc);
+      }
+      case Arithmetic::real:
+      case Arithmetic::real_u16: {  // float32 sum from 0 in the convention's tap order
+        float acc = 0.0f;
+        for (int j = 0; j < n; ++j) {
+          const int k = a.reversed ? n - 1 - j : j;
+          acc = acc + static_cast<float>(s[k]) * static_cast<float>(w[k]);
+        }
+        if (p.arithmetic == Arithmetic::real || first_pass) return acc;
+        return std::clamp(std::nearbyint(acc), 0.0f, 65535.0f) + 0.0f;  // saturate_cast<ushort> (-0 -> +0)
       }
       case Arithmetic::opencv_area: {  // float32 sums in table order (which a mirror reverses)
         float acc = 0.0f;
@@ -161,35 +172,58 @@ void run_reference_typed(const Plan& p, const ImageView<const Src>& in, void* ou
     return premultiply(static_cast<int>(in(sx, sy, c)), static_cast<int>(in(sx, sy, 3)));
   };
 
+  const int upright_w = p.transposed ? p.in_height : p.in_width;
   const int upright_h = p.transposed ? p.in_width : p.in_height;
-  std::vector<char> row_needed(static_cast<std::size_t>(upright_h), 0);
-  for (int o = Y.valid_begin; o < Y.valid_end; ++o)
-    for (int k = 0; k < Y.count[static_cast<std::size_t>(o)]; ++k) row_needed[static_cast<std::size_t>(Y.index(o, k))] = 1;
-
-  // Horizontal pass: every needed upright row, every valid output column, every used channel.
   const Pass pass{p};
-  const std::size_t W = static_cast<std::size_t>(p.out_width);
-  std::vector<double> mid(static_cast<std::size_t>(upright_h) * W * 4, 0.0);
-  auto mid_at = [&](int row, int x, int c) -> double& {
-    return mid[(static_cast<std::size_t>(row) * W + static_cast<std::size_t>(x)) * 4 + static_cast<std::size_t>(c)];
-  };
   std::vector<double> s(static_cast<std::size_t>(std::max(X.max_taps, Y.max_taps)));
-  for (int row = 0; row < upright_h; ++row) {
-    if (!row_needed[static_cast<std::size_t>(row)]) continue;
-    for (int x = X.valid_begin; x < X.valid_end; ++x)
-      for (int c : used) {
-        for (int k = 0; k < X.count[static_cast<std::size_t>(x)]; ++k) s[static_cast<std::size_t>(k)] = sample(X.index(x, k), row, c);
-        mid_at(row, x, c) = pass(X, x, s.data(), true, 0);
+  // The first pass's results, mid(i, j, c): (upright row i, output column j) after the
+  // horizontal pass, or (output row i, upright column j) after the vertical one.
+  const bool vertical_first = p.vertical_first;
+  const std::size_t mid_width = static_cast<std::size_t>(vertical_first ? upright_w : p.out_width);
+  std::vector<double> mid(static_cast<std::size_t>(vertical_first ? p.out_height : upright_h) * mid_width * 4, 0.0);
+  auto mid_at = [&](int i, int j, int c) -> double& {
+    return mid[(static_cast<std::size_t>(i) * mid_width + static_cast<std::size_t>(j)) * 4 + static_cast<std::size_t>(c)];
+  };
+  // The upright rows (or columns) the second pass reads.
+  const AxisTaps& second = vertical_first ? X : Y;
+  std::vector<char> needed(static_cast<std::size_t>(vertical_first ? upright_w : upright_h), 0);
+  for (int o = second.valid_begin; o < second.valid_end; ++o)
+    for (int k = 0; k < second.count[static_cast<std::size_t>(o)]; ++k) needed[static_cast<std::size_t>(second.index(o, k))] = 1;
+
+  if (!vertical_first) {
+    // Horizontal pass: every needed upright row, every valid output column, every used channel.
+    for (int row = 0; row < upright_h; ++row) {
+      if (!needed[static_cast<std::size_t>(row)]) continue;
+      for (int x = X.valid_begin; x < X.valid_end; ++x)
+        for (int c : used) {
+          for (int k = 0; k < X.count[static_cast<std::size_t>(x)]; ++k) s[static_cast<std::size_t>(k)] = sample(X.index(x, k), row, c);
+          mid_at(row, x, c) = pass(X, x, s.data(), true, 0);
+        }
+    }
+  } else {
+    // Vertical pass: every valid output row, every needed upright column, every used channel.
+    for (int y = Y.valid_begin; y < Y.valid_end; ++y)
+      for (int col = 0; col < upright_w; ++col) {
+        if (!needed[static_cast<std::size_t>(col)]) continue;
+        for (int c : used) {
+          for (int k = 0; k < Y.count[static_cast<std::size_t>(y)]; ++k) s[static_cast<std::size_t>(k)] = sample(col, Y.index(y, k), c);
+          mid_at(y, col, c) = pass(Y, y, s.data(), true, 0);
+        }
       }
   }
 
-  // Vertical pass, value map, store.
+  // The second pass, value map, store.
   for (int y = 0; y < p.out_height; ++y)
     for (int x = 0; x < p.out_width; ++x) {
       const bool pad = Y.is_padding(y) || X.is_padding(x);
       double value[4] = {0, 0, 0, 0};
       if (!pad) {
         for (int c : used) {
+          if (vertical_first) {
+            for (int k = 0; k < X.count[static_cast<std::size_t>(x)]; ++k) s[static_cast<std::size_t>(k)] = mid_at(y, X.index(x, k), c);
+            value[c] = pass(X, x, s.data(), false, 0);
+            continue;
+          }
           for (int k = 0; k < Y.count[static_cast<std::size_t>(y)]; ++k) s[static_cast<std::size_t>(k)] = mid_at(Y.index(y, k), x, c);
           const std::int64_t flat = static_cast<std::int64_t>(X.resized[static_cast<std::size_t>(x)]) * p.in_channels + c;
           value[c] = pass(Y, y, s.data(), false, flat);

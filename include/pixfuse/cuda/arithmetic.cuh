@@ -84,6 +84,7 @@ enum : std::int32_t {
   a_round_half_away = static_cast<std::int32_t>(Arithmetic::round_half_away),
   a_real = static_cast<std::int32_t>(Arithmetic::real),
   a_real_u16 = static_cast<std::int32_t>(Arithmetic::real_u16),
+  a_real_f64 = static_cast<std::int32_t>(Arithmetic::real_f64),
   a_opencv_linear = static_cast<std::int32_t>(Arithmetic::opencv_linear),
   a_opencv_cubic = static_cast<std::int32_t>(Arithmetic::opencv_cubic),
   a_opencv_lanczos4 = static_cast<std::int32_t>(Arithmetic::opencv_lanczos4),
@@ -92,11 +93,13 @@ enum : std::int32_t {
   a_opencv_area = static_cast<std::int32_t>(Arithmetic::opencv_area),
 };
 
-PIXFUSE_HD inline bool u8_result(std::int32_t a) { return a != a_round_half_away && a != a_real && a != a_real_u16; }
+PIXFUSE_HD inline bool u8_result(std::int32_t a) {
+  return a != a_round_half_away && a != a_real && a != a_real_u16 && a != a_real_f64;
+}
 
 // One pass over the samples s(0..n) of output o of axis `a` (reference.hpp, Pass). `s(k)`
-// returns tap k's sample; `first` selects the horizontal rule; `flat` is the column's
-// flattened index (opencv cubic).
+// returns tap k's sample; `first` selects the rule of the pass that runs first; `flat` is
+// the column's flattened index (opencv cubic).
 template <class Sample>
 PIXFUSE_HD double pass(const PlanDesc& p, const AxisDesc& a, const unsigned char* tab, int o, const Sample& s,
                        bool first, std::int64_t flat) {
@@ -115,14 +118,21 @@ PIXFUSE_HD double pass(const PlanDesc& p, const AxisDesc& a, const unsigned char
       for (int k = 0; k < n; ++k) acc = dadd(acc, dmul(s(k), w[k]));
       return round_half_away(acc);
     }
-    case a_real:
-    case a_real_u16: {
+    case a_real_f64: {
       double acc = 0.0;
       for (int k = 0; k < n; ++k) acc = dadd(acc, dmul(s(k), w[k]));
-      const float f = static_cast<float>(acc);
-      if (p.arithmetic == a_real || first) return f;
-      const float r = rint_f(f);
-      return r < 0.0f ? 0.0f : (r > 65535.0f ? 65535.0f : r);
+      return static_cast<float>(acc);
+    }
+    case a_real:
+    case a_real_u16: {  // float32 from 0, in the convention's tap order
+      float acc = 0.0f;
+      for (int j = 0; j < n; ++j) {
+        const int k = a.reversed ? n - 1 - j : j;
+        acc = fadd(acc, fmul(static_cast<float>(s(k)), static_cast<float>(w[k])));
+      }
+      if (p.arithmetic == a_real || first) return acc;
+      const float r = rint_f(acc);
+      return fadd(r < 0.0f ? 0.0f : (r > 65535.0f ? 65535.0f : r), 0.0f);  // -0 -> +0, as the reference
     }
     case a_opencv_area: {
       float acc = 0.0f;
@@ -205,6 +215,13 @@ PIXFUSE_HD inline double horizontal(const PlanDesc& p, const ImageDesc& im, cons
   return pass(p, p.x, tab, x, [&](int k) { return sample(p, im, idx[k], row, c); }, true, 0);
 }
 
+// The vertical pass when it runs first (PlanDesc::vertical_first): upright column `col`,
+// output row y (valid), source channel c.
+PIXFUSE_HD inline double vertical(const PlanDesc& p, const ImageDesc& im, const unsigned char* tab, int col, int y, int c) {
+  const std::int32_t* idx = table<std::int32_t>(tab, p.y.indices) + static_cast<std::int64_t>(y) * p.y.max_taps;
+  return pass(p, p.y, tab, y, [&](int k) { return sample(p, im, col, idx[k], c); }, true, 0);
+}
+
 // The value map of output channel c, step by step in float as the reference applies it.
 PIXFUSE_HD inline float apply_steps(const PlanDesc& p, const unsigned char* tab, int c, float x) {
   if (p.step_count[c] == 0) return x;
@@ -280,8 +297,9 @@ PIXFUSE_HD inline void store(const PlanDesc& p, const ImageDesc& im, int c, int 
   }
 }
 
-// The vertical pass, unpremultiply, value map and store of output pixel (x, y), all
-// channels. `mid(k, c)` returns the horizontal result of vertical tap k, channel c.
+// The second pass, unpremultiply, value map and store of output pixel (x, y), all
+// channels. `mid(k, c)` returns the horizontal result of vertical tap k, channel c; plans
+// whose vertical pass runs first compute their first pass here instead.
 template <class Mid>
 PIXFUSE_HD void finish_pixel(const PlanDesc& p, const ImageDesc& im, const unsigned char* tab, int x, int y, const Mid& mid) {
   const bool pad = y < p.y.valid_begin || y >= p.y.valid_end || x < p.x.valid_begin || x >= p.x.valid_end;
@@ -291,9 +309,13 @@ PIXFUSE_HD void finish_pixel(const PlanDesc& p, const ImageDesc& im, const unsig
   }
   double value[4] = {0, 0, 0, 0};
   const std::int64_t resized = table<std::int32_t>(tab, p.x.resized)[x];
+  const std::int32_t* xidx = table<std::int32_t>(tab, p.x.indices) + static_cast<std::int64_t>(x) * p.x.max_taps;
   for (int c = 0; c < 4; ++c) {
     if (!(p.used_mask & (1 << c))) continue;
-    value[c] = pass(p, p.y, tab, y, [&](int k) { return mid(k, c); }, false, resized * p.in_channels + c);
+    if (p.vertical_first)
+      value[c] = pass(p, p.x, tab, x, [&](int k) { return vertical(p, im, tab, xidx[k], y, c); }, false, 0);
+    else
+      value[c] = pass(p, p.y, tab, y, [&](int k) { return mid(k, c); }, false, resized * p.in_channels + c);
   }
   if (p.premultiply)
     for (int c = 0; c < 3; ++c) value[c] = unpremultiply(static_cast<int>(value[c]), static_cast<int>(value[3]));

@@ -39,6 +39,7 @@ struct PlanDesc {
   std::int32_t channel_source[4] = {0, 1, 2, 3};
   std::int32_t used_mask = 0;  // source channels the output reads (alpha too when premultiplied)
   std::int32_t area_kx = 0;    // opencv_area_fast: the horizontal block size
+  std::int32_t vertical_first = 0, pad_ = 0;  // Plan::vertical_first
   std::int64_t simd_columns = 0;  // opencv_cubic: 8 * floor(resized width * channels / 8)
   std::uint32_t pad_bits[4] = {0, 0, 0, 0};
   std::int64_t lut_bits = -1;  // uint32[out_channels * 256] (u8 arithmetics)
@@ -124,6 +125,7 @@ inline std::vector<unsigned char> pack_plans(const std::vector<const Plan*>& pla
     d.arithmetic = static_cast<std::int32_t>(p.arithmetic);
     d.transposed = p.transposed ? 1 : 0;
     d.premultiply = p.premultiply_alpha ? 1 : 0;
+    d.vertical_first = p.vertical_first ? 1 : 0;
     for (int c = 0; c < p.out_channels; ++c) {
       d.channel_source[c] = p.channel_source[static_cast<std::size_t>(c)];
       d.used_mask |= 1 << d.channel_source[c];

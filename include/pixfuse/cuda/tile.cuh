@@ -10,7 +10,8 @@
 // each thread doing the horizontal pass for its own taps: same arithmetic, same order, so
 // the result is identical. Horizontal results are stored as float, which is exact: they
 // are integers below 2^24 (u8 and u16 sums, OpenCV's int32 dot products) or already
-// float (the reference rounds to float between passes).
+// float (the reference rounds to float between passes). Plans whose vertical pass runs
+// first (PlanDesc::vertical_first) always take the direct path, vertical pass inside.
 #pragma once
 
 #include <cstdint>
@@ -40,6 +41,10 @@ PIXFUSE_HD inline TileInfo plan_tile(const PlanDesc& p, const unsigned char* tab
   const int xb = imax(x0, p.x.valid_begin), xe = imin(x0 + tile_width, p.x.valid_end);
   const int yb = imax(y0, p.y.valid_begin), ye = imin(y0 + tile_height, p.y.valid_end);
   if (xb >= xe || yb >= ye) return t;
+  if (p.vertical_first) {
+    t.rows = -1;
+    return t;
+  }
   const std::int32_t* count = table<std::int32_t>(tab, p.y.count);
   const std::int32_t* slots = table<std::int32_t>(tab, p.y.slots);
   int lo = 0x7FFFFFFF, hi = -1;

@@ -14,14 +14,20 @@ enum class Arithmetic : std::uint8_t {
   // stored as u8 between the passes (Pillow 8-bit; torchvision uint8).
   fixed_u8,
   // u16 in (Pillow mode I). Each pass: double sum of double weights, rounded half away
-  // from zero to an integer between the passes and at the end.
+  // from zero to an integer between the passes and at the end. Double, as Pillow sums:
+  // float32 sums would round some halves the other way (outputs off by one).
   round_half_away,
-  // Float: double weights, double sums per pass, float between the passes (Pillow mode F,
-  // JAX, and every convention on f32 input).
+  // Float32: each pass sums weight(float) * sample in float32, from 0, tap by tap in the
+  // convention's order (descending where a mirror reversed it), without fused
+  // multiply-adds; float between the passes. JAX (its einsum contracts each axis in
+  // float32; Plan::vertical_first says which axis first), OpenCV and torchvision on f32.
   real,
   // As real, then rounded half to even and saturated to 0..65535 at the end (cv::resize
-  // on 16-bit images).
+  // on 16-bit images, which sums in float32).
   real_u16,
+  // Float64: double weights, double sums per pass, float between the passes and at the
+  // end: Pillow mode F (Resample.c sums in double; float32 sums would leave its output).
+  real_f64,
   // cv::resize 8U, INTER_LINEAR (and INTER_AREA enlarging): 11-bit weights; horizontal
   // int32 sums; vertical ((b0 (h0 >> 4)) >> 16) + ((b1 (h1 >> 4)) >> 16) + 2) >> 2.
   opencv_linear,
@@ -48,6 +54,7 @@ constexpr std::string_view name(Arithmetic a) {
     case Arithmetic::round_half_away: return "round_half_away";
     case Arithmetic::real: return "real";
     case Arithmetic::real_u16: return "real_u16";
+    case Arithmetic::real_f64: return "real_f64";
     case Arithmetic::opencv_linear: return "opencv_linear";
     case Arithmetic::opencv_cubic: return "opencv_cubic";
     case Arithmetic::opencv_lanczos4: return "opencv_lanczos4";
@@ -60,7 +67,8 @@ constexpr std::string_view name(Arithmetic a) {
 
 // Whether resampled values are integers 0..255 (so a 256-entry table maps them exactly).
 constexpr bool produces_u8(Arithmetic a) {
-  return a != Arithmetic::round_half_away && a != Arithmetic::real && a != Arithmetic::real_u16;
+  return a != Arithmetic::round_half_away && a != Arithmetic::real && a != Arithmetic::real_u16 &&
+         a != Arithmetic::real_f64;
 }
 
 }  // namespace pixfuse

@@ -198,6 +198,7 @@ class Lowering {
                                                 y_.window_length(), y_.resized_length(), x_.resized_rows(),
                                                 y_.resized_rows());
     p.arithmetic = taps.arithmetic;
+    p.vertical_first = taps.vertical_first;
     if (taps.x.identity) taps.x = unit_taps(taps.x);
     if (taps.y.identity) taps.y = unit_taps(taps.y);
     p.x = x_.lower(taps.x);

@@ -32,6 +32,10 @@ struct Plan {
 
   Resampling resampling;  // as applied
   Arithmetic arithmetic = Arithmetic::fixed_u8;
+  // The vertical pass (along y) runs first, on source rows, and the horizontal pass on
+  // its result: the order JAX contracts the axes in (float sums depend on it). Only for
+  // Arithmetic::real; every other convention resamples horizontally first.
+  bool vertical_first = false;
 
   // x: along the output width, y: along the output height, indices in the upright source.
   AxisTaps x, y;

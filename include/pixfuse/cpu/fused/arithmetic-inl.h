@@ -51,13 +51,11 @@ struct Traits<Arithmetic::round_half_away> {
   static constexpr bool u8_values = false;
 };
 template <>
-struct Traits<Arithmetic::real> {
+struct Traits<Arithmetic::real_f64> {  // (real and real_u16: real_driver-inl.h)
   using Acc = double;
   using Mid = float;
   static constexpr bool u8_values = false;
 };
-template <>
-struct Traits<Arithmetic::real_u16> : Traits<Arithmetic::real> {};
 
 // Horizontal weight k of output x in the accumulator's type.
 template <class Acc>
@@ -104,7 +102,7 @@ HWY_INLINE hn::Vec<hn::Rebind<typename Traits<A>::Mid, D>> h_finish(D d, hn::Vec
   } else if constexpr (A == Arithmetic::round_half_away) {
     (void)precision;
     return hn::DemoteTo(dm, hn::Trunc(hn::Add(acc, hn::CopySign(hn::Set(d, 0.5), acc))));  // Pillow mode I
-  } else {  // real: rounded to float
+  } else {  // real_f64: rounded to float
     (void)precision;
     return hn::DemoteTo(dm, acc);
   }

@@ -34,6 +34,7 @@
 #include "pixfuse/cpu/fused/horizontal-inl.h"
 #include "pixfuse/cpu/fused/identity-inl.h"
 #include "pixfuse/cpu/fused/u8_driver-inl.h"
+#include "pixfuse/cpu/fused/real_driver-inl.h"
 
 HWY_BEFORE_NAMESPACE();
 PIXFUSE_NO_CONTRACT_REGION
@@ -195,13 +196,16 @@ void run_typed(const Plan& p, const AnyImageView& in, void* out) {
       case Arithmetic::opencv_area: return run_plan<Arithmetic::opencv_area, Src, Shape>(p, in, out);
       case Arithmetic::round_half_away:
       case Arithmetic::real:
+      case Arithmetic::real_f64:  // Pillow's F and I modes: never a u8 input
       case Arithmetic::real_u16: break;  // u8 read as real values (below)
     }
   } else if constexpr (std::is_same_v<Src, std::uint16_t>) {
     if (p.arithmetic == Arithmetic::round_half_away) return run_plan<Arithmetic::round_half_away, Src, Shape>(p, in, out);
-    if (p.arithmetic == Arithmetic::real_u16) return run_plan<Arithmetic::real_u16, Src, Shape>(p, in, out);
+    if (p.arithmetic == Arithmetic::real_u16) return run_real<Arithmetic::real_u16, Src, Shape>(p, in, out);
+  } else if constexpr (std::is_same_v<Src, float>) {
+    if (p.arithmetic == Arithmetic::real_f64) return run_plan<Arithmetic::real_f64, Src, Shape>(p, in, out);
   }
-  return run_plan<Arithmetic::real, Src, Shape>(p, in, out);
+  return run_real<Arithmetic::real, Src, Shape>(p, in, out);  // float32 sums (real_driver-inl.h)
 }
 
 template <class Shape>

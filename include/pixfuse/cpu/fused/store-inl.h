@@ -168,7 +168,21 @@ struct RowStore {
         std::fill(o, o + x0, pad);
         std::fill(o + x1, o + W, pad);
         const ChannelMap m = ChannelMap::of(p.values[static_cast<std::size_t>(c)]);
-        for (int x = x0; x < x1; x += N) {
+        int x = x0;
+        if (m.kind == ChannelMap::one_step && x + N <= x1) {  // whole vectors, the map's constants in registers
+          const hn::RebindToSigned<decltype(df)> di;
+          const auto k = hn::Set(df, m.k), mean = hn::Set(df, m.mean), sd = hn::Set(df, m.std);
+          const V* v = channel_values[c];
+          auto load = [&](int at) HWY_ATTR {
+            if constexpr (std::is_same_v<V, float>) return hn::LoadU(df, v + at);
+            else return hn::ConvertTo(df, hn::LoadU(di, v + at));
+          };
+          if (m.divide)
+            for (; x + N <= x1; x += N) hn::StoreU(to_storage<T>(df, hn::Div(hn::Sub(hn::Div(load(x), k), mean), sd)), ds, o + x);
+          else
+            for (; x + N <= x1; x += N) hn::StoreU(to_storage<T>(df, hn::Div(hn::Sub(hn::Mul(load(x), k), mean), sd)), ds, o + x);
+        }
+        for (; x < x1; x += N) {
           const std::size_t lanes = static_cast<std::size_t>(std::min(N, x1 - x));
           store_n(to_storage<T>(df, mapped(df, m, channel_values[c] + x, lanes)), ds, o + x, lanes);
         }

@@ -138,7 +138,7 @@ struct Vertical<Arithmetic::opencv_area> {
   }
 };
 
-// Double sums of double weights: Pillow modes I and F, float images, JAX.
+// Double sums of double weights: Pillow modes I and F.
 template <Arithmetic A, class Mid>
 struct RealVertical {
   template <class Shape>
@@ -159,8 +159,6 @@ struct RealVertical {
       hn::Vec<decltype(df)> v;
       if constexpr (A == Arithmetic::round_half_away) {
         v = hn::DemoteTo(df, hn::Trunc(hn::Add(acc, hn::CopySign(hn::Set(dd, 0.5), acc))));
-      } else if constexpr (A == Arithmetic::real_u16) {  // saturate_cast<ushort>
-        v = hn::Min(hn::Max(hn::Round(hn::DemoteTo(df, acc)), hn::Zero(df)), hn::Set(df, 65535.0f));
       } else {
         v = hn::DemoteTo(df, acc);
       }
@@ -171,9 +169,7 @@ struct RealVertical {
 template <>
 struct Vertical<Arithmetic::round_half_away> : RealVertical<Arithmetic::round_half_away, std::int32_t> {};
 template <>
-struct Vertical<Arithmetic::real> : RealVertical<Arithmetic::real, float> {};
-template <>
-struct Vertical<Arithmetic::real_u16> : RealVertical<Arithmetic::real_u16, float> {};
+struct Vertical<Arithmetic::real_f64> : RealVertical<Arithmetic::real_f64, float> {};
 
 }  // namespace fused
 }  // namespace HWY_NAMESPACE

@@ -18,6 +18,7 @@ namespace pixfuse::compat {
 struct AxisPair {
   Arithmetic arithmetic;
   ResizeTaps x, y;
+  bool vertical_first = false;  // Plan::vertical_first
 };
 
 // Taps for resizing a window of sw x sh upright source pixels to dw x dh: rows rx of the
@@ -30,9 +31,9 @@ inline AxisPair resize_taps(const Resampling& how, DType in, int sw, int dw, int
         throw Error("compat pil: Pillow always antialiases; use compat torchvision or jax for "
                     "--no-antialias");
       // 8-bit images use Pillow's fixed point; u16 is resized as Pillow's mode I (int32),
-      // f32 as mode F.
+      // f32 as mode F (both sum in double).
       const Arithmetic a = u8 ? Arithmetic::fixed_u8
-                              : (in == DType::u16 ? Arithmetic::round_half_away : Arithmetic::real);
+                              : (in == DType::u16 ? Arithmetic::round_half_away : Arithmetic::real_f64);
       return {a, pil::axis_taps(sw, dw, how.filter, rx), pil::axis_taps(sh, dh, how.filter, ry)};
     }
     case Compat::opencv: {
@@ -43,9 +44,12 @@ inline AxisPair resize_taps(const Resampling& how, DType in, int sw, int dw, int
       torchvision::Taps t = torchvision::resize_taps(how.filter, how.antialias, sw, dw, sh, dh, u8, rx, ry);
       return {t.arithmetic, std::move(t.x), std::move(t.y)};
     }
-    case Compat::jax:
-      return {Arithmetic::real, jax::axis_taps(sw, dw, how.filter, how.antialias, rx),
-              jax::axis_taps(sh, dh, how.filter, how.antialias, ry)};
+    case Compat::jax: {
+      AxisPair t{Arithmetic::real, jax::axis_taps(sw, dw, how.filter, how.antialias, rx),
+                 jax::axis_taps(sh, dh, how.filter, how.antialias, ry)};
+      t.vertical_first = jax::vertical_first(how.filter, t.x, t.y);
+      return t;
+    }
   }
   throw Error("resize compat: unknown convention");
 }

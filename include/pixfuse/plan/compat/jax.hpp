@@ -9,12 +9,20 @@
 // nearest: input floor(float(i + 0.5) * float(in * (1 / out))) in float32.
 //
 // The sample position is float32 as in JAX (in double, weights would be up to 2.7e-4
-// off on large images); the rest is double, within 1e-6 of JAX's float32 weights.
+// off on large images); the rest is double, within 1e-6 of JAX's float32 weights, and the
+// kernels sum in float32 with the weights rounded to float (Arithmetic::real). Taps whose
+// weight is zero (the window's ends) are left out: they add nothing to the sums.
 // (With jax_enable_x64 JAX computes the positions in double; that mode is not modelled.)
+//
+// Axis order: the einsum of _scale_and_translate contracts the image with both weight
+// matrices; opt_einsum's path picks the axis whose contraction costs less in total
+// (height first when in_w * out_h * (in_h + out_w) <= in_h * out_w * (in_w + out_h), ties
+// included), and the float32 sums depend on the order: vertical_first() says which.
 #pragma once
 
 #include <cfloat>
 #include <cmath>
+#include <cstdint>
 #include <string>
 
 #include "pixfuse/core/error.hpp"
@@ -104,10 +112,26 @@ inline ResizeTaps axis_taps(int in, int out, Filter f, bool antialias, Rows rows
     double total = 0.0;
     for (int j = lo; j <= hi; ++j) total += w[j - lo] = evaluate(f, std::fabs(s - j) / k);
     const double threshold = 1000.0 * FLT_EPSILON;
-    for (int j = lo; j <= hi; ++j) w[j - lo] = std::fabs(total) > threshold ? w[j - lo] / total : 0.0;
-    t.set(i, lo, hi - lo + 1);
+    if (!(std::fabs(total) > threshold)) continue;  // all weights zero
+    for (int j = lo; j <= hi; ++j) w[j - lo] /= total;
+    // Without the zero weights at the ends (the triangle's and the cubic's edges).
+    int b = 0, e = hi - lo + 1;
+    while (b < e && w[b] == 0.0) ++b;
+    while (e > b && w[e - 1] == 0.0) --e;
+    for (int j = b; j < e; ++j) w[j - b] = w[j];
+    for (int j = e - b; j <= hi - lo; ++j) w[j] = 0.0;
+    t.set(i, lo + b, e - b);
   }
   return t;
+}
+
+// Whether JAX contracts the height axis first (see the top of this file); only when both
+// axes are resized and summed (JAX skips an unchanged axis and indexes for nearest; unit
+// taps are exact in any order).
+inline bool vertical_first(Filter f, const ResizeTaps& x, const ResizeTaps& y) {
+  if (f == Filter::nearest || x.identity || y.identity) return false;
+  const std::int64_t in_w = x.in_size, out_w = x.out_size, in_h = y.in_size, out_h = y.out_size;
+  return in_w * out_h * (in_h + out_w) <= in_h * out_w * (in_w + out_h);
 }
 
 }  // namespace pixfuse::compat::jax
