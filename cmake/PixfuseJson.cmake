@@ -8,7 +8,12 @@
 # Defined only when nlohmann-json is found (PIXFUSE_HAVE_JSON says which).
 include_guard(GLOBAL)
 
-find_package(nlohmann_json 3 CONFIG QUIET)
+# GLOBAL: pixfuse::json is global, so what it links must be visible from every directory.
+if(CMAKE_VERSION VERSION_GREATER_EQUAL 3.24)
+  find_package(nlohmann_json 3 CONFIG QUIET GLOBAL)
+else()
+  find_package(nlohmann_json 3 CONFIG QUIET)
+endif()
 set(PIXFUSE_HAVE_JSON ${nlohmann_json_FOUND})
 if(nlohmann_json_FOUND AND NOT TARGET pixfuse::json)
   add_library(pixfuse_json INTERFACE)
