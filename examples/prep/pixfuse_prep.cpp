@@ -5,6 +5,9 @@
 // one per --batch rows) and the manifest, batch by batch on this thread while the
 // Loader's other threads prepare the next batches.
 #include <unistd.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 #include <nlohmann/json.hpp>
 
@@ -198,8 +201,10 @@ int run(const prep::Options& o) {
   pf::set_target(o.target);
   const auto jit = pf::jit(prep::build_recipe(o), 256);
   // Surface recipe errors (a filter the convention lacks, ...) before touching any file.
+  std::size_t row_bytes_guess = 0;  // one output row, for a sample shape
   try {
-    (void)pf::make_plan(jit.recipe(), pf::InputShape{64, 48, 3, pf::DType::u8});
+    const pf::Plan sample = pf::make_plan(jit.recipe(), pf::InputShape{64, 48, 3, pf::DType::u8});
+    row_bytes_guess = sample.output_elements() * pf::size_of(sample.out_dtype);
   } catch (const pf::Error& e) {
     throw prep::UsageError{std::string("recipe: ") + e.what()};
   }
@@ -228,9 +233,11 @@ int run(const prep::Options& o) {
   pf::Executor executor(o.threads);
   Progress progress(inputs.sources.size(), !o.no_progress && isatty(STDERR_FILENO));
   io::LoaderOptions options;
-  // Batches of the loader (not --batch, the rows per output file): enough images per
-  // batch that every thread stays busy across the writes, few enough to bound memory.
-  options.batch_size = static_cast<std::size_t>(std::max(16, 4 * o.threads));
+  // Batches of the loader (not --batch, the rows per output file): at least 4 images per
+  // thread, so that the threads stay busy across batch boundaries, and up to 64 while a
+  // batch's outputs stay within 32 MiB (two batches are prepared at once).
+  const std::size_t by_memory = (std::size_t{32} << 20) / std::max<std::size_t>(row_bytes_guess, 1);
+  options.batch_size = std::max(std::size_t(4) * static_cast<std::size_t>(o.threads), std::min<std::size_t>(64, by_memory));
   options.decode.mode = o.fast_decode ? io::DecodeMode::fast : io::DecodeMode::exact;
   options.decode.apply_exif = !o.no_exif;
   options.decode.max_pixels = o.max_pixels;
@@ -337,6 +344,15 @@ int run(const prep::Options& o) {
 }  // namespace
 
 int main(int argc, char** argv) {
+#if defined(__GLIBC__)
+  // Decoded photos are megabytes each, allocated and freed image after image by every
+  // thread. glibc would map each one fresh (and trim it back), so every image pays its
+  // page faults again and every unmap stalls the other threads (page-table lock, TLB
+  // shootdowns): keep freed blocks up to 32 MiB in the heap for the next image instead.
+  // Memory stays bounded by the largest images in flight.
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+#endif
   try {
     const prep::Options o = prep::parse_options(argc, argv);
     if (o.help) {

@@ -46,6 +46,7 @@
 #include <cstdint>
 #include <cstring>
 #include <exception>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -184,10 +185,7 @@ class Loader {
     // The slot now takes batch k + prefetch, if there is one; then the window opens to it.
     const std::size_t b = k + slots_.size();
     if (b < batches_) prepare(slot, b);
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      window_end_ = std::min(sources_.size(), (delivered_ + slots_.size()) * options_.batch_size);
-    }
+    open_window(std::min(sources_.size(), (delivered_ + slots_.size()) * options_.batch_size));
     top_up();
     return true;
   }
@@ -252,10 +250,9 @@ class Loader {
     started_ = true;
     for (std::size_t i = 0; i < sources_.size() && !out_plan_; ++i) out_plan_ = header_plan(i);
     for (std::size_t b = 0; b < slots_.size() && b < batches_; ++b) prepare(slots_[b], b);
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      window_end_ = std::min(sources_.size(), slots_.size() * options_.batch_size);
-    }
+    cost_.assign(sources_.size(), 0);
+    taken_.assign(sources_.size(), 0);
+    open_window(std::min(sources_.size(), slots_.size() * options_.batch_size));
     top_up();
   }
 
@@ -298,7 +295,7 @@ class Loader {
     {
       std::lock_guard<std::mutex> lock(mutex_);
       if (stopping_) return;
-      const std::size_t claimable = window_end_ - std::min(window_end_, next_claim_);
+      const std::size_t claimable = window_end_ - claimed_;
       while (active_ + start_now < want && start_now < claimable) ++start_now;
       active_ += start_now;
     }
@@ -322,10 +319,44 @@ class Loader {
     }
   }
 
+  // The next image to process: from the oldest batch that has unprocessed images, its
+  // largest (by encoded or pixel size) first, so that the last images of the job, which
+  // no other thread can share, are small ones (without that, one large photo at the end
+  // leaves the other threads idle for its whole decode).
   bool claim_locked(std::size_t& i) {
-    if (stopping_ || next_claim_ >= window_end_) return false;
-    i = next_claim_++;
+    if (stopping_ || claimed_ == window_end_) return false;
+    const std::size_t batch_end = std::min(window_end_, (next_claim_ / options_.batch_size + 1) * options_.batch_size);
+    i = next_claim_;
+    for (std::size_t j = next_claim_ + 1; j < batch_end; ++j)
+      if (!taken_[j] && cost_[j] > cost_[i]) i = j;
+    taken_[i] = 1;
+    ++claimed_;
+    while (next_claim_ < window_end_ && taken_[next_claim_]) ++next_claim_;
     return true;
+  }
+
+  // Opens the window up to `end` (sources below it may be processed); next()'s thread.
+  void open_window(std::size_t end) {
+    std::vector<std::uint64_t> costs;
+    for (std::size_t j = window_end_; j < end; ++j) costs.push_back(cost_estimate(sources_[j]));
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (std::size_t j = window_end_; j < end; ++j) cost_[j] = costs[j - window_end_];
+    window_end_ = std::max(window_end_, end);
+  }
+
+  // A cheap guess at how long an image takes: its encoded size (files, bytes) or pixel bytes.
+  static std::uint64_t cost_estimate(const Source& s) {
+    switch (s.kind) {
+      case SourceKind::file: {
+        std::error_code ec;
+        const std::uintmax_t n = std::filesystem::file_size(s.name, ec);
+        return ec ? 0 : static_cast<std::uint64_t>(n);
+      }
+      case SourceKind::encoded: return s.size;
+      case SourceKind::decoded: return s.image.span_bytes();
+      case SourceKind::npy: return 0;
+    }
+    return 0;
   }
 
   // The plan for source i from its header alone (no decoding), or null.
@@ -612,8 +643,11 @@ class Loader {
 
   std::mutex mutex_;  // guards the fields below and Slot::done
   std::condition_variable changed_;
-  std::size_t next_claim_ = 0;  // the next source to process
+  std::size_t next_claim_ = 0;  // the first source not yet taken
   std::size_t window_end_ = 0;  // sources below it may be processed (their batch has a slot)
+  std::size_t claimed_ = 0;     // sources taken (all below window_end_)
+  std::vector<std::uint64_t> cost_;  // cost_estimate() of each source in the window
+  std::vector<char> taken_;          // taken by a thread
   std::size_t active_ = 0;      // tasks started and not yet returned
   bool stopping_ = false;
   std::vector<Task<void>> tasks_;  // next()'s thread only
