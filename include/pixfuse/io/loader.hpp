@@ -115,6 +115,7 @@ struct LoaderStats {
 
 class Loader {
  public:
+  // The executor, and the bytes and views the sources borrow, must outlive the Loader.
   template <class R>
   Loader(Executor& executor, std::vector<Source> sources, const Jit<R>& jit, LoaderOptions options = {})
       : executor_(executor), sources_(std::move(sources)), options_(std::move(options)) {
