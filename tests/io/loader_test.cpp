@@ -418,7 +418,7 @@ TEST(Loader, FastDecodeReducesJpegs) {
   if (!io::have_turbojpeg()) GTEST_SKIP() << "built without libjpeg-turbo: no DCT scaling";
   pf::Executor executor(1);
   io::LoaderOptions o;
-  o.decode.mode = io::DecodeMode::fast;
+  o.decode.fast = io::FastDecode::conservative;
   const auto jit = pf::jit(pf::to_rgb() | pf::resize_shorter(32) | pf::center_crop(32, 32) | pf::cast(pf::DType::u8));
   const io::LoadedBatch b = io::load(executor, {io::Source::file(kData + "/chelsea.jpg")}, jit, o);
   ASSERT_TRUE(b.status[0].ok()) << b.status[0].message;
@@ -427,6 +427,37 @@ TEST(Loader, FastDecodeReducesJpegs) {
   d.reduce = 4;
   const io::DecodedImage img = io::decode_file(kData + "/chelsea.jpg", d);
   EXPECT_EQ(row_of(b, 0), expected_output(jit.recipe(), img.view()));
+}
+
+// The Loader decodes through io::decode_for: region decode (the default) gives the whole
+// decode's output, and Pillow's draft rule reduces as pil_draft_reduction says.
+TEST(Loader, RegionAndPillowDraftDecodes) {
+  pf::Executor executor(2);
+  const auto jit = pf::jit(pf::to_rgb() | pf::resize_shorter(40) | pf::center_crop(32, 32) | pf::cast(pf::DType::u8));
+  const std::vector<io::Source> sources = {io::Source::file(kData + "/chelsea.jpg")};
+  io::LoaderOptions whole;
+  whole.decode.region = false;
+  const io::LoadedBatch region = io::load(executor, sources, jit);
+  const io::LoadedBatch full = io::load(executor, sources, jit, whole);
+  ASSERT_TRUE(region.status[0].ok()) << region.status[0].message;
+  ASSERT_TRUE(full.status[0].ok()) << full.status[0].message;
+  EXPECT_EQ(row_of(region, 0), row_of(full, 0));
+  EXPECT_EQ(region.status[0].reduction, 1);
+
+  io::LoaderOptions pil;
+  pil.decode.fast = io::FastDecode::pil;
+  const io::LoadedBatch draft = io::load(executor, sources, jit, pil);
+  ASSERT_TRUE(draft.status[0].ok()) << draft.status[0].message;
+  // chelsea.jpg is 451x300: drafted towards 60x40, Pillow takes 1/4.
+  const int want = io::have_turbojpeg() ? 4 : 1;
+  EXPECT_EQ(io::pil_draft_reduction(*jit.plan(pf::InputShape{451, 300, 3, pf::DType::u8})), 4);
+  EXPECT_EQ(draft.status[0].reduction, want);
+  if (io::have_turbojpeg()) {
+    io::DecodeOptions d;
+    d.reduce = want;
+    const io::DecodedImage img = io::decode_file(kData + "/chelsea.jpg", d);
+    EXPECT_EQ(row_of(draft, 0), expected_output(jit.recipe(), img.view()));
+  }
 }
 
 TEST(Loader, RejectsBadOptions) {

@@ -13,8 +13,8 @@
 //   }
 //
 // The work: every image is read, its header checked (size, EXIF orientation, the
-// max_pixels limit before any pixel memory), decoded (decode_for_plan: exact, or reduced
-// when the policy allows), its plan taken from the jit cache and run into its row. Images,
+// max_pixels limit before any pixel memory), decoded (io::decode_for, io/plan_decode.hpp:
+// exact, DCT-reduced by pixfuse's or Pillow's rule, only the region the plan reads), its plan taken from the jit cache and run into its row. Images,
 // not stages, are the unit of work: each of the executor's threads takes the next image
 // and does all of it, so decoding one overlaps preprocessing another and no thread waits
 // at a stage boundary. There is no barrier between batches either: while you consume
@@ -60,9 +60,9 @@
 #include "pixfuse/core/image_view.hpp"
 #include "pixfuse/core/tensor_view.hpp"
 #include "pixfuse/executor.hpp"
-#include "pixfuse/io/decode_for_plan.hpp"
 #include "pixfuse/io/file.hpp"
 #include "pixfuse/io/npy.hpp"
+#include "pixfuse/io/plan_decode.hpp"
 #include "pixfuse/io/source.hpp"
 #include "pixfuse/io/source_status.hpp"
 #include "pixfuse/jit.hpp"
@@ -71,13 +71,25 @@
 
 namespace pixfuse::io {
 
+// The Loader's decode defaults: exact, region decode, EXIF applied, Pillow's bomb limit,
+// 16-bit PNGs as 8 bits (as Pillow reads them).
+inline PlanDecodeOptions loader_decode_defaults() {
+  PlanDecodeOptions o;
+  o.decode.keep_16_bit = false;
+  return o;
+}
+
 struct LoaderOptions {
   std::size_t batch_size = 64;  // sources per batch (the last batch may hold fewer)
   // Batches prepared at once, ahead of the one you hold (>= 1). 2 keeps every thread busy
   // across batch boundaries: threads move on to batch k+2 while k+1's last images finish.
   std::size_t prefetch = 2;
   bool keep_failed_rows = false;  // true: one row per source, zeros where an image failed
-  DecodePolicy decode;            // exact or fast decode, EXIF, max_pixels, 16-bit PNGs
+  // How images are decoded (io/plan_decode.hpp): decode.fast (off = exact, Pillow's
+  // pixels; conservative; pil = Pillow's draft rule), decode.region (decode only what the
+  // plan reads; same output), decode.exif, decode.decode.max_pixels and keep_16_bit (off:
+  // 16-bit PNGs as 8 bits, the high byte, as Pillow reads them).
+  PlanDecodeOptions decode = loader_decode_defaults();
   int repeat = 1;                 // run each kernel this many times (measurement only)
   // Optional: run each batch's plans there (decoding stays on the CPU threads); not owned.
   BatchDevice* device = nullptr;
@@ -215,6 +227,11 @@ class Loader {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t0).count();
   }
 
+  // decode_for's view of plan_ (anything with plan(InputShape)).
+  struct Plans {
+    const std::function<std::shared_ptr<const Plan>(const InputShape&)>& fn;
+    std::shared_ptr<const Plan> plan(const InputShape& s) const { return fn(s); }
+  };
   // Per-thread reusable memory: the encoded bytes of the file being decoded.
   struct Scratch {
     std::vector<unsigned char> bytes;
@@ -375,10 +392,9 @@ class Loader {
             size = read_file_into(src.name, scratch_.bytes);
             bytes = scratch_.bytes.data();
           }
-          const DecodeOptions d = detail::decode_options(options_.decode, 1);
-          const ImageInfo info = probe(bytes, size, name, d);
-          check_limits(info, name, d);
-          return plan_(choose_decode(info, plan_, options_.decode).shape);
+          const ImageInfo info = probe(bytes, size, name, options_.decode.decode);
+          check_limits(info, name, options_.decode.decode);
+          return plan_(choose_decode(Plans{plan_}, info, options_.decode).shape);
         }
         case SourceKind::decoded:
           return plan_(InputShape::of(src.image, src.orientation));
@@ -409,8 +425,8 @@ class Loader {
     w = header.shape[d + 1];
     c = dims > d + 2 ? header.shape[d + 2] : 1;
     if (c != 1 && c != 3 && c != 4) throw Error(src.name, "1, 3 or 4 channels (last axis)", std::to_string(c));
-    if (w * h > options_.decode.max_pixels)
-      throw Error(src.name, pixfuse::detail::to_text("at most ", options_.decode.max_pixels, " pixels"),
+    if (w * h > options_.decode.decode.max_pixels)
+      throw Error(src.name, pixfuse::detail::to_text("at most ", options_.decode.decode.max_pixels, " pixels"),
                   pixfuse::detail::to_text(w, "x", h, " pixels (raise max_pixels)"));
     return header;
   }
@@ -442,7 +458,7 @@ class Loader {
           stage = Stage::header;
           // The header's size and orientation go in the status even when decoding fails.
           try {
-            item.planned = decode_for_plan(bytes, size, st.source, plan_, options_.decode, stage);
+            item.planned = decode_for(Plans{plan_}, bytes, size, st.source, options_.decode, &stage);
           } catch (...) {
             if (stage != Stage::header) note_header(st, bytes, size);
             throw;
@@ -450,10 +466,10 @@ class Loader {
           const PlannedImage& p = item.planned;
           st.width = p.info.width;
           st.height = p.info.height;
-          st.orientation = p.choice.shape.orientation;
-          st.reduction = p.choice.reduce;
-          st.decoder = p.choice.decoder;
-          item.view = p.view;
+          st.orientation = p.orientation;
+          st.reduction = p.image.reduction();
+          st.decoder = p.decoder;
+          item.view = p.image.view();
           item.plan = p.plan;
           break;
         }
@@ -506,7 +522,7 @@ class Loader {
     } catch (const std::exception& e) {
       st.failed = stage;
       st.message = e.what();
-      if (st.message.compare(0, st.source.size(), st.source) != 0) st.message = st.source + ": " + st.message;
+      if (st.message.compare(0, st.source.size() + 2, st.source + ": ") != 0) st.message = st.source + ": " + st.message;
       if (options_.device != nullptr) slot.held[j] = Held{};
     }
     const std::int64_t total = elapsed_ns(t0);
@@ -528,10 +544,10 @@ class Loader {
   // Size and orientation from the header, for the status of an image that failed later.
   void note_header(SourceStatus& st, const unsigned char* bytes, std::size_t size) const noexcept {
     try {
-      const ImageInfo info = probe(bytes, size, st.source, detail::decode_options(options_.decode, 1));
+      const ImageInfo info = probe(bytes, size, st.source, options_.decode.decode);
       st.width = info.width;
       st.height = info.height;
-      st.orientation = options_.decode.apply_exif ? info.orientation : Orientation::normal;
+      st.orientation = options_.decode.exif ? info.orientation : Orientation::normal;
     } catch (...) {
     }
   }
