@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "pixfuse/cpus.hpp"
+#include "pixfuse/io/plan_decode.hpp"
 #include "pixfuse/pixfuse.hpp"
 #include "pixfuse/recipe/json.hpp"
 
@@ -56,7 +57,10 @@ struct Options {
   bool help = false;
   // The main job: output batches, decoding, limits, reporting.
   std::optional<int> batch;          // rows per output file (OUT_00000.npy, ...); one file if unset
-  bool fast_decode = false;          // JPEG DCT scaling when the recipe shrinks enough
+  // JPEG DCT scaling: --fast-decode (conservative: while the recipe still shrinks by 2r)
+  // or --fast-decode=pil (the scale Pillow's draft() picks).
+  pixfuse::io::FastDecode fast_decode = pixfuse::io::FastDecode::off;
+  bool no_region_decode = false;     // decode whole JPEGs even where the plan reads part
   bool no_exif = false;              // ignore EXIF orientation
   std::int64_t max_pixels = 178956970;  // Pillow's DecompressionBombError threshold
   bool no_progress = false;
@@ -106,6 +110,11 @@ Running:
   --fast-decode         JPEG: decode at 1/2, 1/4 or 1/8 size by DCT scaling when the recipe
                         shrinks by at least twice as much (libjpeg-turbo builds; different
                         pixels from a full decode, like Pillow's draft())
+  --fast-decode=pil     JPEG: decode at the scale Pillow's draft() picks, so the tensor equals
+                        Pillow's fast path: im.draft("RGB", (W, H)) with (W, H) the size the
+                        resize gives the stored image, convert("RGB"), then the recipe
+  --no-region-decode    decode whole JPEGs (by default only the iMCU rows and columns the
+                        recipe reads are decoded: same pixels, less work; for comparison)
   --no-exif             ignore the EXIF orientation (default: applied, as exif_transpose)
   --max-pixels N        reject images over N pixels from their header, before decoding
                         (default 178956970, Pillow's decompression bomb limit)
@@ -116,14 +125,17 @@ Reporting:
                         row, batch, orientation (EXIF 1-8), reduction (DCT scale), decoder
   --time                last line of stdout: JSON {images, failed, repeat, threads, device, decoders,
                         total_s, img_per_s, decode_s, preprocess_s, write_s, wait_s,
-                        preprocess_img_per_s}; decode_s and preprocess_s are summed over the threads
+                        preprocess_img_per_s, peak_rss_mib (the process's peak resident
+                        memory)}; decode_s and preprocess_s are summed over the threads
   --repeat K            run the preprocess stage K times (measurement)
 Configuration:
   --config FILE         read options from a TOML or INI file: one `name = value` per line,
-                        with the long flag's name (threads = 8, preset = "clip", fast-decode = true)
+                        with the long flag's name (threads = 8, preset = "clip", fast-decode = true,
+                        fast-decode = "pil")
   Environment: PIXFUSE_THREADS, PIXFUSE_PRESET, PIXFUSE_RECIPE, PIXFUSE_DEVICE, PIXFUSE_TARGET,
-  PIXFUSE_BATCH, PIXFUSE_MAX_PIXELS, PIXFUSE_FAST_DECODE, PIXFUSE_NO_EXIF, PIXFUSE_NO_PROGRESS,
-  PIXFUSE_QUIET set the flag of that name. A flag on the command line wins over the
+  PIXFUSE_BATCH, PIXFUSE_MAX_PIXELS, PIXFUSE_FAST_DECODE (true, false or pil),
+  PIXFUSE_NO_REGION_DECODE, PIXFUSE_NO_EXIF, PIXFUSE_NO_PROGRESS, PIXFUSE_QUIET set the flag
+  of that name. A flag on the command line wins over the
   environment, which wins over the --config file.
 
 --dtype u8 --scale 1 --mean 0 --std 1 writes the resampled pixels themselves.
@@ -212,6 +224,16 @@ inline bool parse_switch(const std::string& flag, const std::string& v) {
   throw UsageError{flag + ": expected true or false, got '" + v + "'"};
 }
 
+// --fast-decode's value: none (a plain flag: true), a switch, or pil.
+inline pixfuse::io::FastDecode parse_fast_decode(const std::string& v) {
+  if (v == "pil") return pixfuse::io::FastDecode::pil;
+  for (const char* yes : {"true", "1", "on", "yes"})
+    if (v == yes) return pixfuse::io::FastDecode::conservative;
+  for (const char* no : {"false", "0", "off", "no"})
+    if (v == no) return pixfuse::io::FastDecode::off;
+  throw UsageError{"--fast-decode: expected no value or =pil, got '" + v + "'"};
+}
+
 }  // namespace detail
 
 inline Options parse_options(int argc, char** argv) {
@@ -273,7 +295,8 @@ inline Options parse_options(int argc, char** argv) {
   flag("--time", "--time");
   value("--repeat", "--repeat");
   value("--batch", "--batch", "PIXFUSE_BATCH");
-  flag("--fast-decode", "--fast-decode", "PIXFUSE_FAST_DECODE");
+  flag("--fast-decode", "--fast-decode", "PIXFUSE_FAST_DECODE");  // a flag with an optional value: =pil
+  flag("--no-region-decode", "--no-region-decode", "PIXFUSE_NO_REGION_DECODE");
   flag("--no-exif", "--no-exif", "PIXFUSE_NO_EXIF");
   value("--max-pixels", "--max-pixels", "PIXFUSE_MAX_PIXELS");
   flag("--no-progress", "--no-progress", "PIXFUSE_NO_PROGRESS");
@@ -359,7 +382,8 @@ inline Options parse_options(int argc, char** argv) {
     else if (a == "--time") o.time = detail::parse_switch(a, v);
     else if (a == "--repeat") o.repeat = detail::parse_positive(a, v);
     else if (a == "--batch") o.batch = detail::parse_positive(a, v);
-    else if (a == "--fast-decode") o.fast_decode = detail::parse_switch(a, v);
+    else if (a == "--fast-decode") o.fast_decode = detail::parse_fast_decode(v);
+    else if (a == "--no-region-decode") o.no_region_decode = detail::parse_switch(a, v);
     else if (a == "--no-exif") o.no_exif = detail::parse_switch(a, v);
     else if (a == "--max-pixels") o.max_pixels = detail::parse_positive64(a, v);
     else if (a == "--no-progress") o.no_progress = detail::parse_switch(a, v);

@@ -4,6 +4,7 @@
 // decoding, EXIF, plans, the kernels, on --threads threads) -> the writer (one .npy, or
 // one per --batch rows) and the manifest, batch by batch on this thread while the
 // Loader's other threads prepare the next batches.
+#include <sys/resource.h>
 #include <unistd.h>
 #if defined(__GLIBC__)
 #include <malloc.h>
@@ -40,6 +41,22 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+// The process's peak resident memory so far, MiB: VmHWM of /proc/self/status where there
+// is one (Linux: this program's own pages; ru_maxrss would also count the pages of the
+// parent that forked it, e.g. a large Python process), else ru_maxrss (KiB on Linux).
+double peak_rss_mib() {
+  if (std::FILE* f = std::fopen("/proc/self/status", "r")) {
+    char line[256];
+    long kib = -1;
+    while (kib < 0 && std::fgets(line, sizeof line, f))
+      if (std::sscanf(line, "VmHWM: %ld kB", &kib) != 1) kib = -1;
+    std::fclose(f);
+    if (kib >= 0) return static_cast<double>(kib) / 1024.0;
+  }
+  rusage u{};
+  return getrusage(RUSAGE_SELF, &u) == 0 ? static_cast<double>(u.ru_maxrss) / 1024.0 : 0.0;
+}
 
 // One JSON object per line, laid out as Python's json.dumps writes it ("key": value, ...);
 // nlohmann-json writes each value, so the text is always valid UTF-8 JSON (bytes of a path
@@ -238,9 +255,10 @@ int run(const prep::Options& o) {
   // batch's outputs stay within 32 MiB (two batches are prepared at once).
   const std::size_t by_memory = (std::size_t{32} << 20) / std::max<std::size_t>(row_bytes_guess, 1);
   options.batch_size = std::max(std::size_t(4) * static_cast<std::size_t>(o.threads), std::min<std::size_t>(64, by_memory));
-  options.decode.mode = o.fast_decode ? io::DecodeMode::fast : io::DecodeMode::exact;
-  options.decode.apply_exif = !o.no_exif;
-  options.decode.max_pixels = o.max_pixels;
+  options.decode.fast = o.fast_decode;
+  options.decode.region = !o.no_region_decode;
+  options.decode.exif = !o.no_exif;
+  options.decode.decode.max_pixels = o.max_pixels;
   options.repeat = o.repeat;
   options.device = gpu.get();
   options.on_image_done = [&progress] { progress.tick(); };
@@ -317,8 +335,11 @@ int run(const prep::Options& o) {
       std::fprintf(stderr, "  %-11s %9.3f  %5.1f%%  %9.1f  %s\n", stage, s, busy > 0 ? 100 * s / busy : 0.0,
                    s > 0 ? static_cast<double>(good) / s : 0.0, note);
     };
-    std::fprintf(stderr, "pixfuse-prep: %lld image(s) in %.3f s = %.1f img/s, %zu failed, %d thread(s)%s\n",
-                 static_cast<long long>(good), total_s, rate, failed, o.threads, o.fast_decode ? ", fast decode" : "");
+    const char* fast = o.fast_decode == io::FastDecode::pil            ? ", fast decode (pil)"
+                       : o.fast_decode == io::FastDecode::conservative ? ", fast decode"
+                                                                       : "";
+    std::fprintf(stderr, "pixfuse-prep: %lld image(s) in %.3f s = %.1f img/s, %zu failed, %d thread(s)%s, peak RSS %.0f MiB\n",
+                 static_cast<long long>(good), total_s, rate, failed, o.threads, fast, peak_rss_mib());
     std::fprintf(stderr, "  %-11s %9s  %6s  %9s\n", "stage", "seconds", "share", "img/s");
     line("decode", stats.decode_seconds, "read + header + decode, summed over threads");
     line("preprocess", stats.preprocess_seconds,
@@ -335,7 +356,7 @@ int run(const prep::Options& o) {
     j.add("images", good).add("failed", failed).add("repeat", o.repeat).add("threads", o.threads);
     j.add("device", gpu ? "cuda" : "cpu").add("decoders", used).add("total_s", total_s).add("img_per_s", rate);
     j.add("decode_s", stats.decode_seconds).add("preprocess_s", pre_s).add("write_s", write_s);
-    j.add("wait_s", stats.wait_seconds).add("preprocess_img_per_s", pre_rate);
+    j.add("wait_s", stats.wait_seconds).add("preprocess_img_per_s", pre_rate).add("peak_rss_mib", peak_rss_mib());
     std::printf("%s\n", j.str().c_str());
   }
   return good > 0 ? 0 : 1;

@@ -112,6 +112,23 @@ TEST_F(Prep, EnvironmentAndConfigFile) {
   EXPECT_NE(value.out.find("pixfuse-prep: --batch: expected a positive integer, got '0'"), std::string::npos) << value.out;
 }
 
+TEST_F(Prep, DecodeModesFromTheEnvironmentAndAConfigFile) {
+  const std::string job = "--preset imagenet " + kData + "/chelsea.jpg -o " + path("o.npy");
+  const Result env = prep_with_env("PIXFUSE_FAST_DECODE=pil PIXFUSE_NO_REGION_DECODE=1", job);
+  ASSERT_EQ(env.status, 0) << env.out;
+  EXPECT_NE(env.out.find(", fast decode (pil), peak RSS "), std::string::npos) << env.out;
+  const Result flag_wins = prep_with_env("PIXFUSE_FAST_DECODE=pil", "--fast-decode " + job);
+  EXPECT_NE(flag_wins.out.find(", fast decode, peak RSS "), std::string::npos) << flag_wins.out;
+  write("pil.toml", "fast-decode = \"pil\"\nno-region-decode = true\n");
+  const Result cfg = prep("--config " + path("pil.toml") + " " + job);
+  ASSERT_EQ(cfg.status, 0) << cfg.out;
+  EXPECT_NE(cfg.out.find(", fast decode (pil), peak RSS "), std::string::npos) << cfg.out;
+  const Result bad = prep_with_env("PIXFUSE_FAST_DECODE=draft", job);
+  EXPECT_EQ(bad.status, 2);
+  EXPECT_NE(bad.out.find("pixfuse-prep: --fast-decode: expected no value or =pil, got 'draft'"), std::string::npos)
+      << bad.out;
+}
+
 TEST_F(Prep, ThreadsDefaultToTheCpusThisProcessMayUse) {
   const Result r = prep("--preset imagenet " + kData + " -o " + path("o.npy"));
   ASSERT_EQ(r.status, 0) << r.out;
