@@ -93,7 +93,8 @@ struct LoaderOptions {
   int repeat = 1;                 // run each kernel this many times (measurement only)
   // Optional: run each batch's plans there (decoding stays on the CPU threads); not owned.
   BatchDevice* device = nullptr;
-  // Optional: called after each image, on the thread that processed it (progress bars).
+  // Optional: called after each image, on the thread that processed it (progress bars),
+  // before next() can deliver the image's batch.
   std::function<void()> on_image_done;
 };
 
@@ -529,15 +530,17 @@ class Loader {
     if (decoded_at == 0) decoded_at = total;
     decode_ns_ += decoded_at;
     preprocess_ns_ += total - decoded_at;
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      if (++slot.done == slot.count) changed_.notify_all();
-    }
+    // Before the image counts as done: once next() has delivered a batch, every callback
+    // of its images has returned (a counter read after the last next() is complete).
     if (options_.on_image_done) {
       try {
         options_.on_image_done();
       } catch (...) {  // a progress display must not lose an image
       }
+    }
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (++slot.done == slot.count) changed_.notify_all();
     }
   }
 
