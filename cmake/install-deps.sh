@@ -4,13 +4,15 @@
 # most once, and does nothing (no root needed) when everything is already there.
 #
 #   cmake/install-deps.sh            compiler, cmake, ninja, Highway, Eigen, xsimd, stb,
-#                                    GoogleTest, Google Benchmark
+#                                    GoogleTest, Google Benchmark, libjpeg-turbo (JPEG decoded
+#                                    exactly as Pillow does), nlohmann-json (recipe files,
+#                                    pixfuse-prep's JSON) and CLI11 (pixfuse-prep's command line)
 #   cmake/install-deps.sh --bench    + Python peers for benchmarks and fixtures
 #                                    (OpenCV, Pillow, NumPy, matplotlib; cjpeg/jpegtran for
 #                                    tests/data/make_jpeg_fixtures.py)
 #   cmake/install-deps.sh --arm      + aarch64 cross compiler, qemu-user, arm64 Highway and
 #                                    GoogleTest (Debian multiarch: adds the arm64 architecture)
-#   cmake/install-deps.sh --jpeg     + libjpeg-turbo (faster decode, DCT scaling)
+#   cmake/install-deps.sh --jpeg     (kept for old scripts: libjpeg-turbo is in the default group)
 #   cmake/install-deps.sh --fuzz     + clang-14 and its libFuzzer runtime (the fuzz preset)
 #   cmake/install-deps.sh --report   + everything bench/report/report.py compares against:
 #                                    the --bench group, stb_image_resize, and two Python venvs
@@ -23,7 +25,7 @@
 set -euo pipefail
 
 packages=(g++ cmake ninja-build pkg-config libhwy-dev libeigen3-dev libxsimd-dev libstb-dev
-          libgtest-dev libbenchmark-dev)
+          libgtest-dev libbenchmark-dev libturbojpeg0-dev libjpeg62-turbo-dev nlohmann-json3-dev libcli11-dev)
 arm=false
 report=false
 for arg in "$@"; do
@@ -32,7 +34,7 @@ for arg in "$@"; do
                         python3-matplotlib python3-venv libjpeg-turbo-progs) ;;
     --arm) arm=true
            packages+=(g++-aarch64-linux-gnu qemu-user libhwy-dev:arm64 libgtest-dev:arm64) ;;
-    --jpeg) packages+=(libturbojpeg0-dev libjpeg62-turbo-dev) ;;
+    --jpeg) ;;  # in the default group now
     --fuzz) packages+=(clang-14 libclang-rt-14-dev) ;;
     # --- report group (bench/report/report.py) ---
     --report) report=true

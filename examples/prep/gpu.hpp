@@ -7,22 +7,13 @@
 #include <string>
 #include <vector>
 
-#include "pixfuse/core/image_view.hpp"
-#include "pixfuse/core/tensor_view.hpp"
-#include "pixfuse/plan/plan.hpp"
+#include "pixfuse/batch_device.hpp"
 
 namespace prep {
 
-// Runs a chunk of images through the GPU: plans[i] (lowered for images[i]) into out's
-// slot i. Host images in, host tensor out; staging and transfers are its business.
-class GpuBatch {
- public:
-  virtual ~GpuBatch() = default;
-  virtual void run(const std::vector<const pixfuse::Plan*>& plans, const std::vector<pixfuse::AnyImageView>& images,
-                   const pixfuse::AnyTensorView& out) = 0;
-  // "cuda: NVIDIA H200 (sm_90, 4800 GB/s)", for the summary line.
-  virtual std::string describe() const = 0;
-};
+// Runs a batch of images through the GPU (pixfuse::BatchDevice: the io::Loader hands it
+// each batch's decoded images and plans).
+using GpuBatch = pixfuse::BatchDevice;
 
 // Why no GPU can be used ("this pixfuse-prep was built without CUDA ...", "no CUDA device
 // (cudaGetDeviceCount: ...)"); empty when one can.

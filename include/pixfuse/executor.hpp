@@ -37,6 +37,7 @@
 #include <vector>
 
 #include "pixfuse/core/error.hpp"
+#include "pixfuse/cpus.hpp"
 
 namespace pixfuse {
 
@@ -165,10 +166,14 @@ class Executor {
       if (task->try_claim()) task->run_claimed();
   }
 
-  // The machine's hardware threads (at least 1).
+  // The CPUs this process may use: affinity mask and cgroup CPU quota (cpus.hpp); at least 1.
   static int default_threads() noexcept {
-    const unsigned n = std::thread::hardware_concurrency();
-    return n == 0 ? 1 : static_cast<int>(n);
+    try {
+      return available_cpus();
+    } catch (...) {
+      const unsigned n = std::thread::hardware_concurrency();
+      return n == 0 ? 1 : static_cast<int>(n);
+    }
   }
   int threads() const noexcept { return threads_; }
 

@@ -107,8 +107,19 @@ class Batch {
   Batch(DType dtype, Layout layout, TensorShape shape) { reshape(dtype, layout, shape); }
   Batch(const Batch&) = delete;
   Batch& operator=(const Batch&) = delete;
-  Batch(Batch&&) noexcept = default;
-  Batch& operator=(Batch&&) noexcept = default;
+  // A moved-from Batch is empty (no buffer, no capacity) and can be reshaped again.
+  Batch(Batch&& other) noexcept { *this = std::move(other); }
+  Batch& operator=(Batch&& other) noexcept {
+    if (this != &other) {
+      buffer_ = std::move(other.buffer_);
+      capacity_ = std::exchange(other.capacity_, 0);
+      dtype_ = other.dtype_;
+      layout_ = other.layout_;
+      shape_ = std::exchange(other.shape_, TensorShape{0, 0, 0, 0});
+      status_ = std::move(other.status_);
+    }
+    return *this;
+  }
 
   void reshape(DType dtype, Layout layout, TensorShape shape) {
     if (!is_tensor_dtype(dtype)) detail::fail_mismatch("batch dtype", "f32, f16, bf16, u8 or i8", name(dtype));

@@ -19,8 +19,9 @@ struct Result {
   std::string out;  // stdout and stderr together
 };
 
-inline Result prep(const std::string& args) {
-  const std::string cmd = std::string(PIXFUSE_PREP) + " " + args + " 2>&1";
+// `program args`, stdout and stderr together.
+inline Result prep_command(const std::string& program, const std::string& args) {
+  const std::string cmd = program + " " + args + " 2>&1";
   Result r;
   FILE* p = popen(cmd.c_str(), "r");
   if (!p) return r;
@@ -30,6 +31,7 @@ inline Result prep(const std::string& args) {
   r.status = WIFEXITED(s) ? WEXITSTATUS(s) : -1;
   return r;
 }
+inline Result prep(const std::string& args) { return prep_command(PIXFUSE_PREP, args); }
 
 inline std::string slurp(const std::string& p) {
   std::ifstream f(p, std::ios::binary);

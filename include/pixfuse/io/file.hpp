@@ -1,6 +1,7 @@
 // Whole-file reads and writes with errors that name the path and the reason.
 #pragma once
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -37,6 +38,23 @@ inline std::vector<unsigned char> read_file(const std::string& path) {
   }
   if (std::ferror(f.get())) throw Error(path + ": cannot read: " + std::strerror(errno));
   return bytes;
+}
+
+// Reads the whole file into `buffer`, which keeps its memory from call to call (a worker
+// reading image after image allocates only when a file is larger than any before it);
+// returns the file's length. buffer.size() may exceed it: the bytes past it are stale.
+inline std::size_t read_file_into(const std::string& path, std::vector<unsigned char>& buffer) {
+  detail::File f = detail::open_or_throw(path, "rb", "open");
+  std::size_t length = 0;
+  for (;;) {
+    if (buffer.size() - length < (1 << 16)) buffer.resize(std::max<std::size_t>(2 * buffer.size(), length + (1 << 16)));
+    const std::size_t want = buffer.size() - length;
+    const std::size_t n = std::fread(buffer.data() + length, 1, want, f.get());
+    length += n;
+    if (n < want) break;
+  }
+  if (std::ferror(f.get())) throw Error(path + ": cannot read: " + std::strerror(errno));
+  return length;
 }
 
 inline void write_file(const std::string& path, const void* data, std::size_t size) {

@@ -8,8 +8,16 @@
 //             Normalize(CLIP mean/std) -> NCHW f32 (3, 224, 224)
 //   yolo      ultralytics: RGB, LetterBox(640) with cv2.resize INTER_LINEAR and pad 114,
 //             / 255 -> NCHW f32 (3, 640, 640)
+//
+// By name, as a DynamicRecipe (recipe files, pixfuse-prep --preset, bindings):
+//   std::optional<DynamicRecipe> r = pixfuse::presets::by_name("clip");
 #pragma once
 
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "pixfuse/recipe/dynamic.hpp"
 #include "pixfuse/recipe/recipe.hpp"
 
 namespace pixfuse::presets {
@@ -37,8 +45,25 @@ inline auto clip() {
 
 inline auto yolo() {
   return to_rgb() |
-         letterbox<640, 640>(114.0f).filter(Filter::bilinear).compat(Compat::opencv) |
+         letterbox<640, 640>(114.0f).filter(Filter::bilinear).compat(Compat::opencv).antialias(false) |
          rescale(over(255.0f)) | nchw() | cast<float>();
+}
+
+inline constexpr std::string_view names[] = {"imagenet", "clip", "yolo"};
+
+// "imagenet, clip, yolo": for messages.
+inline std::string names_text() {
+  std::string s;
+  for (std::string_view n : names) s += (s.empty() ? "" : ", ") + std::string(n);
+  return s;
+}
+
+// The preset called `name`, or nothing.
+inline std::optional<DynamicRecipe> by_name(std::string_view name) {
+  if (name == "imagenet") return to_dynamic(imagenet());
+  if (name == "clip") return to_dynamic(clip());
+  if (name == "yolo") return to_dynamic(yolo());
+  return std::nullopt;
 }
 
 }  // namespace pixfuse::presets
