@@ -14,7 +14,8 @@ run of every binary:
   - no sanitizer report on stderr (AddressSanitizer, UndefinedBehaviorSanitizer,
     LeakSanitizer) and no signal;
   - the run took at most --max-seconds (10);
-  - the manifest has one valid JSON line per file (UTF-8), in order;
+  - the manifest has valid JSON lines (UTF-8), one per image in input order (a .npy
+    stack has one per image), every file named;
   - the good file's status is ok and its output row equals the row pixfuse-prep gives it
     alone (no good file lost, none changed by its neighbours);
   - every file reported as an error has a reason: "<path>: <why>", no empty parentheses.
@@ -132,15 +133,32 @@ def check_run(files, good_index, returncode, stderr, seconds, out, manifest, ref
     except Exception as e:  # noqa: BLE001 - any failure to read it is the finding
         problems.append(f"manifest not valid UTF-8 JSON lines: {e}")
     stats = {"ok": 0, "error": 0}
-    if lines and len(lines) != len(files):
-        problems.append(f"manifest has {len(lines)} lines for {len(files)} files")
+    # One line per image, in input order: a .npy file of N images (a mutated header may
+    # declare a stack) has N lines, each naming the file ("f.npy" or "f.npy[i]").
+    paths = [str(f) for f in files]
+
+    def file_of(entry):
+        p = str(entry.get("path") or "")
+        for k, f in enumerate(paths):
+            if p == f or p.startswith(f + "["):
+                return k
+        return None
+
+    owners = [file_of(entry) for entry in lines]
+    if lines:
+        if None in owners:
+            problems.append(f"manifest line {owners.index(None)} names no input file")
+        elif owners != sorted(owners) or set(owners) != set(range(len(files))):
+            problems.append(f"manifest lines do not follow the {len(files)} files in order")
     rows = read_npy_rows(out) if out.exists() else []
-    for k, entry in enumerate(lines):
+    for entry, k in zip(lines, owners):
+        if k is None:
+            continue
         status = entry.get("status")
         stats[status] = stats.get(status, 0) + 1
         if status == "error":
             why = entry.get("error") or ""
-            path = str(files[k]) if k < len(files) else ""
+            path = str(entry.get("path") or "")
             if not why.startswith(path + ": ") or len(why) <= len(path) + 2 or " ()" in why:
                 problems.append(f"error without a reason for {files[k].name}: {why!r}")
         if k == good_index:

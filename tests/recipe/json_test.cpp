@@ -251,6 +251,9 @@ TEST(RecipeJson, ErrorsNameTheField) {
       {head + R"({"stage": "channels", "op": "to_hsv"}]})",
        "m.json: stages[0].op: expected one of to_rgb, to_bgr, drop_alpha, gray_to_rgb, swap_rb, got \"to_hsv\""},
       {head + R"(3]})", "m.json: stages[0]: expected an object, got 3"},
+      // A number past double's range is a JSON error of its own (found by the recipe fuzzer).
+      {head + R"({"stage": "normalize", "scale": 1e999}]})",
+       "m.json: not valid JSON: number overflow parsing '1e999'"},
   };
   for (const auto& [text, message] : cases) {
     try {

@@ -450,7 +450,7 @@ inline DynamicRecipe recipe_from_json(std::string_view text, const std::string& 
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(text.begin(), text.end());
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // parse_error, and out_of_range for 1e999
     std::string why = e.what();
     const std::size_t bracket = why.find("] ");
     if (why.rfind("[json.exception.", 0) == 0 && bracket != std::string::npos) why.erase(0, bracket + 2);
