@@ -32,6 +32,20 @@ from . import presets, stages
 
 __version__: str = _pixfuse.__version__
 
+
+def _recipe_from_text(text: str) -> Recipe:
+    """repr(recipe) back to the Recipe (its pickled form): calls of pixfuse.stages on literals."""
+    names = {name: getattr(stages, name) for name in stages.__all__}
+    names["pixfuse"] = __import__("types").SimpleNamespace(Recipe=Recipe)
+    recipe = eval(text, {"__builtins__": {}}, names)  # noqa: S307 - our own repr, as pickle trusts its input
+    if not isinstance(recipe, Recipe):
+        raise TypeError(f"not a recipe: {text!r}")
+    return recipe
+
+
+# Recipes pickle (DataLoader workers, Ray actors) as their text.
+Recipe.__reduce__ = lambda self: (_recipe_from_text, (repr(self),))  # type: ignore[method-assign]
+
 __all__ = [
     "Batch",
     "Error",

@@ -15,8 +15,8 @@ def test_numpy_from_dlpack_shares_the_buffer(photos, imagenet):
     assert batch.__dlpack_device__() == (1, 0)
     a = np.from_dlpack(batch)
     assert a.ctypes.data == batch.array.ctypes.data and a.shape == batch.array.shape
-    a[0, 0, 0, 0] = 123.0
-    assert batch.array[0, 0, 0, 0] == 123.0, "the same memory, not a copy"
+    batch.array[0, 0, 0, 0] = 123.0
+    assert a[0, 0, 0, 0] == 123.0, "the same memory, not a copy"
 
 
 def test_round_trip(photos, imagenet):
