@@ -346,7 +346,8 @@ void bind_errors(nb::module_& m) {
 void bind_ops(nb::module_& m) {
   m.def("_decode_bytes", [](const Bytes& data, const std::string& name, bool exif) {
     return decode_to_array(data.data(), data.shape(0), name, exif);
-  }, nb::arg("data"), nb::arg("name"), nb::arg("exif"));
+  }, nb::arg("data"), nb::arg("name"), nb::arg("exif"),
+     nb::sig("def _decode_bytes(data: numpy.typing.NDArray[numpy.uint8], name: str, exif: bool) -> numpy.typing.NDArray[numpy.uint8]"));
   m.def("_decode_file", [](const std::string& path, bool exif) {
     std::vector<unsigned char> bytes;
     {
@@ -354,7 +355,8 @@ void bind_ops(nb::module_& m) {
       bytes = io::read_file(path);
     }
     return decode_to_array(bytes.data(), bytes.size(), path, exif);
-  }, nb::arg("path"), nb::arg("exif"));
+  }, nb::arg("path"), nb::arg("exif"),
+     nb::sig("def _decode_file(path: str, exif: bool) -> numpy.typing.NDArray[numpy.uint8]"));
 
   m.def("_preprocess", [](PyRecipe& recipe, const nb::list& sources, const std::vector<std::string>& names,
                           int threads, bool keep_failed_rows, bool fast_decode) {

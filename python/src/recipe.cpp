@@ -216,7 +216,7 @@ void bind_recipe(nb::module_& m) {
       .def("__or__", [](nb::handle a, nb::handle b) -> nb::object {
         if (!nb::isinstance<PyStage>(b) && !nb::isinstance<PyRecipe>(b)) return nb::borrow(Py_NotImplemented);
         return nb::cast(compose(a, b));
-      });
+      }, nb::sig("def __or__(self, other: Stage | Recipe, /) -> Recipe"));
 
   auto stage = [](auto s) { return PyStage{AnyStage(s)}; };
   const char* filter_doc = "filter: nearest, bilinear, bicubic, lanczos3, lanczos4, area, hamming, lanczos5, "
@@ -246,7 +246,7 @@ void bind_recipe(nb::module_& m) {
     require_positive("center_crop width", width);
     require_positive("center_crop height", h);
     return stage(center_crop(width, h));
-  }, nb::arg("width"), nb::arg("height") = nb::none(),
+  }, nb::arg("width"), nb::arg("height") = nb::none(), nb::sig("def center_crop(width: int, height: int | None = None) -> Stage"),
      "Crop width x height from the centre (offsets int(round((in - out) / 2.0))); larger than the image pads with 0.");
   st.def("crop", [=](long long x, long long y, long long width, long long height) {
     require_positive("crop width", width);
@@ -282,8 +282,11 @@ void bind_recipe(nb::module_& m) {
   st.def("normalize", [=](nb::handle scale, nb::handle mean, nb::handle std) {
     return stage(make_normalize(scale_factor(scale), values(mean, "normalize mean"), values(std, "normalize std")));
   }, nb::arg("scale"), nb::arg("mean") = 0.0f, nb::arg("std") = 1.0f,
+     nb::sig("def normalize(scale: float | ScaleFactor, mean: float | typing.Sequence[float] = 0.0, "
+             "std: float | typing.Sequence[float] = 1.0) -> Stage"),
      "(x * scale - mean) / std per channel; scale=over(255) divides.");
   st.def("rescale", [=](nb::handle scale) { return stage(rescale(scale_factor(scale))); }, nb::arg("scale"),
+         nb::sig("def rescale(scale: float | ScaleFactor) -> Stage"),
          "x * scale (or x / d with over(d)).");
   st.def("nchw", [=] { return stage(layout(Layout::nchw)); }, "Planar output: (C, H, W) per image.");
   st.def("nhwc", [=] { return stage(layout(Layout::nhwc)); }, "Interleaved output: (H, W, C) per image.");
@@ -312,11 +315,11 @@ void bind_recipe(nb::module_& m) {
       .def("__or__", [](nb::handle a, nb::handle b) -> nb::object {
         if (!nb::isinstance<PyStage>(b) && !nb::isinstance<PyRecipe>(b)) return nb::borrow(Py_NotImplemented);
         return nb::cast(compose(a, b));
-      })
+      }, nb::sig("def __or__(self, other: Stage | Recipe, /) -> Recipe"))
       .def("__ror__", [](nb::handle a, nb::handle b) -> nb::object {
         if (!nb::isinstance<PyStage>(b)) return nb::borrow(Py_NotImplemented);
         return nb::cast(compose(b, a));
-      });
+      }, nb::sig("def __ror__(self, other: Stage, /) -> Recipe"));
 }
 
 }  // namespace pixfuse::python
