@@ -32,20 +32,6 @@ from . import presets, stages
 
 __version__: str = _pixfuse.__version__
 
-
-def _recipe_from_text(text: str) -> Recipe:
-    """repr(recipe) back to the Recipe (its pickled form): calls of pixfuse.stages on literals."""
-    names = {name: getattr(stages, name) for name in stages.__all__}
-    names["pixfuse"] = __import__("types").SimpleNamespace(Recipe=Recipe)
-    recipe = eval(text, {"__builtins__": {}}, names)  # noqa: S307 - our own repr, as pickle trusts its input
-    if not isinstance(recipe, Recipe):
-        raise TypeError(f"not a recipe: {text!r}")
-    return recipe
-
-
-# Recipes pickle (DataLoader workers, Ray actors) as their text.
-Recipe.__reduce__ = lambda self: (_recipe_from_text, (repr(self),))  # type: ignore[method-assign]
-
 __all__ = [
     "Batch",
     "Error",
@@ -270,7 +256,9 @@ def preprocess(inputs: Union[Sequence[Input], np.ndarray], recipe: Recipe, *, th
 
     errors: what a failed input does: "mark" (default) zeroes its row; "drop" leaves it out
     (``batch.index`` maps rows to inputs); "raise" raises one pixfuse.Error listing every
-    failure, after the whole batch ran. ``batch.errors`` says why each failed.
+    failure, after the whole batch ran. ``batch.errors`` says why each failed. The output shape
+    comes from the first input that lowers; when none does, the array holds no values (shape
+    (N, 0, 0, 0) with "mark", 0 rows with "drop").
 
     fast_decode: decode JPEGs at 1/2, 1/4 or 1/8 by DCT scaling when the recipe still shrinks
     at least 2x after it (as Pillow's draft()); different pixels, so opt-in.

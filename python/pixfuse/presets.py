@@ -40,5 +40,5 @@ def clip(resize: int = 224, crop: int = 224, *, mean: Sequence[float] = CLIP_MEA
 def yolo(size: int = 640, pad: float = 114.0, *, filter: str = "bilinear", compat: str = "opencv",
          dtype: Any = "float32", layout: str = "nchw") -> Recipe:
     """ultralytics' LetterBox(size) (cv2.resize, grey 114 border) + / 255."""
-    return Recipe([S.to_rgb(), S.letterbox(size, size, pad, filter=filter, compat=compat),
+    return Recipe([S.to_rgb(), S.letterbox(size, size, pad, filter=filter, compat=compat, antialias=False),
                    S.rescale(S.over(255)), S.layout(layout), S.cast(dtype)])

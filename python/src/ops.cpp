@@ -18,10 +18,6 @@
 #include <utility>
 #include <vector>
 
-#if defined(__linux__)
-#include <sched.h>
-#endif
-
 #include <nanobind/ndarray.h>
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/tuple.h>
@@ -29,12 +25,13 @@
 
 #include "binding.hpp"
 #include "pixfuse/core/error.hpp"
+#include "pixfuse/cpus.hpp"
 #include "pixfuse/executor.hpp"
 #include "pixfuse/io/decode.hpp"
 #include "pixfuse/io/file.hpp"
+#include "pixfuse/io/loader.hpp"
 #include "pixfuse/jit.hpp"
 #include "pixfuse/run.hpp"
-#include "pixfuse/vmap.hpp"
 
 namespace pixfuse::python {
 
@@ -45,18 +42,6 @@ struct RecipeRuntime {
 };
 
 namespace {
-
-// The CPUs this process may run on (its affinity mask), at least 1.
-int available_cpus() {
-#if defined(__linux__)
-  cpu_set_t set;
-  if (sched_getaffinity(0, sizeof set, &set) == 0) {
-    const int n = CPU_COUNT(&set);
-    if (n > 0) return n;
-  }
-#endif
-  return Executor::default_threads();
-}
 
 // One pool per thread count, per process; shared by every call (calls from several Python
 // threads share its workers), never destroyed (threads may still be inside one at exit).
@@ -82,7 +67,7 @@ std::shared_ptr<RecipeRuntime> runtime_of(PyRecipe& r) {
 
 int threads_arg(int threads) {
   if (threads < 0) detail::fail_mismatch("threads", "None or at least 1", threads);
-  return threads == 0 ? available_cpus() : threads;
+  return threads == 0 ? available_cpus() : threads;  // the affinity mask, capped by a cgroup CPU quota
 }
 
 // --- output arrays: the Batch's 64-byte aligned buffer, owned by the array -------------------
@@ -260,79 +245,43 @@ struct Outcome {
   std::vector<std::int64_t> rows;  // input index of each row
 };
 
-// Decodes what needs decoding, then maps the recipe over the images into one tensor.
-Outcome run_batch(RecipeRuntime& rt, Executor& executor, std::vector<Input>& inputs, bool keep_failed_rows) {
-  const std::size_t n = inputs.size();
-  std::vector<io::DecodedImage> decoded(n);
-  std::vector<AnyImageView> views(n);
-  std::vector<Orientation> orientations(n, Orientation::normal);
-  std::vector<std::string> stage(n), error(n);
-  executor.parallel_for(n, [&](std::size_t i) {
-    Input& in = inputs[i];
-    try {
-      if (in.kind == Input::invalid) {
-        stage[i] = "input";
-        error[i] = in.error;
-        return;
-      }
-      if (in.kind == Input::decoded) {
-        views[i] = in.view;
-        return;
-      }
-      std::vector<unsigned char> file;
-      if (in.kind == Input::path) {
-        stage[i] = "read";
-        file = io::read_file(in.path_text);
-        in.bytes = file.data();
-        in.size = file.size();
-      }
-      stage[i] = "decode";
-      io::DecodeOptions options;
-      options.keep_16_bit = false;
-      decoded[i] = io::decode(in.bytes, in.size, in.name, options);
-      views[i] = decoded[i].view();
-      orientations[i] = decoded[i].orientation();
-      stage[i].clear();
-    } catch (const std::exception& e) {
-      error[i] = e.what();
+// The inputs as one batch of the library's Loader (the one files-to-tensor implementation):
+// read, decode (EXIF applied), plan from the recipe's cache, run, a status per input.
+Outcome run_batch(RecipeRuntime& rt, Executor& executor, const std::vector<Input>& inputs, bool keep_failed_rows,
+                  bool fast_decode) {
+  std::vector<io::Source> sources;
+  sources.reserve(inputs.size());
+  for (const Input& in : inputs) {
+    switch (in.kind) {
+      case Input::path: sources.push_back(io::Source::file(in.path_text)); break;
+      case Input::encoded: sources.push_back(io::Source::encoded(in.bytes, in.size, in.name)); break;
+      case Input::decoded: sources.push_back(io::Source::decoded(in.view, in.name)); break;
+      case Input::invalid: sources.push_back(io::Source::failed(io::SourceKind::decoded, in.name, in.error)); break;
     }
-  });
-  // Failed inputs get an empty view: vmap marks them, so their rows are zeros.
-  for (std::size_t i = 0; i < n; ++i)
-    if (!error[i].empty()) views[i] = AnyImageView();
+  }
+  io::LoaderOptions options;
+  options.batch_size = std::max<std::size_t>(inputs.size(), 1);
+  options.prefetch = 1;
+  options.keep_failed_rows = keep_failed_rows;
+  options.decode.mode = fast_decode ? io::DecodeMode::fast : io::DecodeMode::exact;
+  io::Loader loader(executor, std::move(sources), rt.jit, options);
+  io::LoadedBatch batch;
+  loader.next(batch);
+
   Outcome out;
-  const auto batched = vmap(rt.jit);
-  const BatchStatus& status = batched(executor, Span<AnyImageView>(views), Span<Orientation>(orientations), out.tensor);
-  std::vector<bool> ok(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    ok[i] = error[i].empty() && status[i].ok();
-    if (!ok[i]) {
-      std::string message = error[i];
-      if (message.empty()) {  // vmap's "images[i]: ..." -> the input's name
-        const std::string prefix = "images[" + std::to_string(i) + "]: ";
-        message = status[i].error.compare(0, prefix.size(), prefix) == 0
-                      ? inputs[i].name + ": " + status[i].error.substr(prefix.size())
-                      : status[i].error;
-      }
-      out.failures.emplace_back(i, inputs[i].name, error[i].empty() ? "run" : stage[i], message);
-    }
+  out.tensor = std::move(batch.tensor);
+  // Rows: one per input with keep_failed_rows (failed ones zeroed), else the good ones in order.
+  out.rows.assign(static_cast<std::size_t>(out.tensor.shape().n), -1);
+  for (const io::SourceStatus& st : batch.status) {
+    const std::int64_t row = keep_failed_rows ? static_cast<std::int64_t>(st.index) : st.row;
+    if (row >= 0 && static_cast<std::size_t>(row) < out.rows.size())
+      out.rows[static_cast<std::size_t>(row)] = static_cast<std::int64_t>(st.index);
+    if (st.ok()) continue;
+    // An input the binding refused (wrong type, dtype, ndim) failed before any stage of the
+    // Loader: its stage is "input".
+    const bool refused = inputs[st.index].kind == Input::invalid;
+    out.failures.emplace_back(st.index, st.source, refused ? "input" : io::name(st.failed), st.message);
   }
-  if (keep_failed_rows || out.failures.empty()) {
-    for (std::size_t i = 0; i < n; ++i) out.rows.push_back(static_cast<std::int64_t>(i));
-    return out;
-  }
-  // Leave the failed rows out: move the good ones up, in order.
-  const std::size_t row_bytes = n ? out.tensor.size_bytes() / n : 0;
-  auto* base = static_cast<unsigned char*>(out.tensor.data());
-  for (std::size_t i = 0; i < n; ++i) {
-    if (!ok[i]) continue;
-    const std::size_t r = out.rows.size();
-    if (r != i) std::memmove(base + r * row_bytes, base + i * row_bytes, row_bytes);
-    out.rows.push_back(static_cast<std::int64_t>(i));
-  }
-  TensorShape shape = out.tensor.shape();
-  shape.n = static_cast<std::int64_t>(out.rows.size());
-  out.tensor.reshape(out.tensor.dtype(), out.tensor.layout(), shape);
   return out;
 }
 
@@ -360,14 +309,13 @@ void bind_ops(nb::module_& m) {
 
   m.def("_preprocess", [](PyRecipe& recipe, const nb::list& sources, const std::vector<std::string>& names,
                           int threads, bool keep_failed_rows, bool fast_decode) {
-    (void)fast_decode;  // decoded at full size for now
-    std::vector<Input> inputs = gather(sources, names);
+    const std::vector<Input> inputs = gather(sources, names);
     const std::shared_ptr<RecipeRuntime> rt = runtime_of(recipe);
     const std::shared_ptr<Executor> executor = executor_for(threads_arg(threads));
     Outcome out;
     {
       nb::gil_scoped_release unlocked;
-      out = run_batch(*rt, *executor, inputs, keep_failed_rows);
+      out = run_batch(*rt, *executor, inputs, keep_failed_rows, fast_decode);
     }
     const bool bf16 = out.tensor.dtype() == DType::bf16;
     return nb::make_tuple(numpy_of(std::move(out.tensor), false), bf16, out.rows, out.failures);

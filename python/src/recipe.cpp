@@ -14,6 +14,8 @@
 
 #include "binding.hpp"
 #include "pixfuse/core/error.hpp"
+#include "pixfuse/recipe/json.hpp"
+#include "pixfuse/recipe/presets.hpp"
 #include "pixfuse/recipe/recipe.hpp"
 
 namespace pixfuse::python {
@@ -296,6 +298,12 @@ void bind_recipe(nb::module_& m) {
     return stage(cast(*t));
   }, nb::arg("dtype"), "The output dtype (C++ names: f32, f16, bf16, u8, i8); rounds to nearest even, saturates.");
 
+  m.def("_preset", [](const std::string& name) {
+    auto r = presets::by_name(name);
+    if (!r) detail::fail_mismatch("preset", "one of " + presets::names_text(), "'" + name + "'");
+    return PyRecipe{*r, nullptr};
+  }, nb::arg("name"), nb::sig("def _preset(name: str) -> Recipe"));
+
   nb::class_<PyRecipe>(m, "Recipe",
                        "Stages applied in order, as one fused pass per image; made from stages, "
                        "with `|`, by pixfuse.presets, or from JSON.")
@@ -308,10 +316,20 @@ void bind_recipe(nb::module_& m) {
       }, "The stages, in order.")
       .def("__len__", [](const PyRecipe& r) { return r.recipe.stages.size(); })
       .def("__repr__", [](const PyRecipe& r) { return recipe_text(r.recipe); })
+      .def("to_json", [](const PyRecipe& r, int indent) { return recipe_to_json(r.recipe, indent); },
+           nb::arg("indent") = 2,
+           "The recipe in pixfuse's recipe-file format (what pixfuse-prep --recipe and C++ read_recipe read); "
+           "indent < 0: one line.")
+      .def_static("from_json", [](const std::string& text) { return PyRecipe{recipe_from_json(text, "recipe"), nullptr}; },
+                  nb::arg("text"), "A recipe from its JSON text; errors name the field (stages[2].filter: ...).")
       .def("__eq__", [](const PyRecipe& a, nb::handle b) {
-        return nb::isinstance<PyRecipe>(b) && recipe_text(a.recipe) == recipe_text(nb::cast<const PyRecipe&>(b).recipe);
+        return nb::isinstance<PyRecipe>(b) &&
+               recipe_to_json(a.recipe, -1) == recipe_to_json(nb::cast<const PyRecipe&>(b).recipe, -1);
       })
-      .def("__hash__", [](const PyRecipe& r) { return nb::hash(nb::str(recipe_text(r.recipe).c_str())); })
+      .def("__hash__", [](const PyRecipe& r) { return nb::hash(nb::str(recipe_to_json(r.recipe, -1).c_str())); })
+      // Pickled as its JSON (DataLoader workers, Ray actors).
+      .def("__getstate__", [](const PyRecipe& r) { return recipe_to_json(r.recipe, -1); })
+      .def("__setstate__", [](PyRecipe& r, const std::string& text) { new (&r) PyRecipe{recipe_from_json(text, "pickled recipe"), nullptr}; })
       .def("__or__", [](nb::handle a, nb::handle b) -> nb::object {
         if (!nb::isinstance<PyStage>(b) && !nb::isinstance<PyRecipe>(b)) return nb::borrow(Py_NotImplemented);
         return nb::cast(compose(a, b));

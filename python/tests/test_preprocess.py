@@ -187,10 +187,12 @@ def test_raise_lists_every_failure(photos, imagenet):
     assert ok.ok.all()
 
 
-def test_every_input_failing_gives_an_empty_marked_batch(imagenet):
-    batch = pixfuse.preprocess([b"x", b"y"], imagenet)
-    assert batch.ok.tolist() == [False, False] and len(batch) == 2
-    assert pixfuse.preprocess([b"x"], imagenet, errors="drop").array.shape[0] == 0
+def test_every_input_failing_gives_an_empty_batch(imagenet):
+    # No image gave an output shape: "mark" keeps a row per input, of no values; "drop" none.
+    mark = pixfuse.preprocess([b"x", b"y"], imagenet)
+    assert mark.ok.tolist() == [False, False] and mark.array.shape == (2, 0, 0, 0) and mark.index.tolist() == [0, 1]
+    drop = pixfuse.preprocess([b"x", b"y"], imagenet, errors="drop")
+    assert len(drop) == 0 and drop.index.tolist() == [] and [e.index for e in drop.errors] == [0, 1]
 
 
 @pytest.mark.parametrize("bad, why", [
