@@ -251,3 +251,17 @@ def test_bad_input_corpus_never_crashes(bad_dir, imagenet):
             assert e.message and e.stage and (e.source in e.message or e.source.startswith("inputs["))
     bombs = [e for e in batch.errors if e is not None and "bomb" in e.source]
     assert bombs and all(e.stage in ("limit", "header", "decode") for e in bombs)
+
+
+@pytest.mark.parametrize("size, reduction", [((16, 12), 2), ((8, 6), 4)])
+def test_fast_decode_is_pillow_draft(bad_dir, size, reduction):
+    # fast_decode: the JPEG decoded at 1/r by DCT scaling when the recipe still shrinks >= 2x
+    # after it; the pixels are Pillow's draft() pixels at that r (tests/data/bad/draft.rN.pil.npy).
+    if "libjpeg-turbo" not in pixfuse.decoders():
+        pytest.skip("DCT scaling needs libjpeg-turbo")
+    recipe = pixfuse.Recipe([pixfuse.stages.resize(*size), pixfuse.stages.cast("float32")])
+    fast = pixfuse.preprocess([bad_dir / "draft.jpg"], recipe, fast_decode=True).array
+    drafted = np.load(bad_dir / f"draft.r{reduction}.pil.npy")
+    assert_bit_exact(fast, pixfuse.preprocess([drafted], recipe).array, f"fast decode at 1/{reduction}")
+    exact = pixfuse.preprocess([bad_dir / "draft.jpg"], recipe).array
+    assert not np.array_equal(fast, exact), "exact decoding is the default"
