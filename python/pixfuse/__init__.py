@@ -204,13 +204,24 @@ def _sources(inputs: Any) -> List[Any]:
     return items
 
 
-def _run(inputs: Any, recipe: Recipe, threads: Optional[int], errors: str, fast_decode: bool,
-         names: Optional[Sequence[Any]] = None) -> Batch:
+def _decode_mode(fast_decode: Union[bool, str]) -> str:
+    # pixfuse-prep's modes by the names its summary line gives them: False (exact, Pillow's
+    # pixels), True (--fast-decode), "pil" (--fast-decode=pil).
+    if isinstance(fast_decode, (bool, np.bool_)):
+        return "fast" if fast_decode else "exact"
+    if isinstance(fast_decode, str) and fast_decode in ("exact", "fast", "pil"):
+        return fast_decode
+    raise ValueError(f"fast_decode: expected False, True or 'pil', got {fast_decode!r}")
+
+
+def _run(inputs: Any, recipe: Recipe, threads: Optional[int], errors: str, fast_decode: Union[bool, str],
+         names: Optional[Sequence[Any]] = None, region_decode: bool = True) -> Batch:
     if not isinstance(recipe, Recipe):
         raise TypeError(f"recipe: expected a pixfuse.Recipe (e.g. pixfuse.presets.imagenet()), "
                         f"got {type(recipe).__name__}")
     if errors not in _ERROR_MODES:
         raise ValueError(f"errors: expected 'mark', 'drop' or 'raise', got {errors!r}")
+    mode = _decode_mode(fast_decode)
     n_threads = _threads(threads)
     items = _sources(inputs)
     if not items:
@@ -227,7 +238,7 @@ def _run(inputs: Any, recipe: Recipe, threads: Optional[int], errors: str, fast_
         sources.append((kind, obj))
         labels.append(label)
     array, bfloat16, rows, failures = _pixfuse._preprocess(recipe, sources, labels, n_threads,
-                                                         errors == "mark", bool(fast_decode))
+                                                         errors == "mark", mode, bool(region_decode))
     ok = np.ones(len(items), dtype=bool)
     errs: List[Optional[ImageError]] = [None] * len(items)
     for index, source, stage, message in failures:
@@ -243,7 +254,7 @@ def _run(inputs: Any, recipe: Recipe, threads: Optional[int], errors: str, fast_
 
 
 def preprocess(inputs: Union[Sequence[Input], np.ndarray], recipe: Recipe, *, threads: Optional[int] = None,
-               errors: str = "mark", fast_decode: bool = False) -> Batch:
+               errors: str = "mark", fast_decode: Union[bool, str] = False, region_decode: bool = True) -> Batch:
     """Run ``recipe`` on every input, into one tensor; one call, the GIL released throughout.
 
     inputs: paths (str / os.PathLike), encoded images (bytes, bytearray, memoryview, 1-D uint8
@@ -260,14 +271,22 @@ def preprocess(inputs: Union[Sequence[Input], np.ndarray], recipe: Recipe, *, th
     comes from the first input that lowers; when none does, the array holds no values (shape
     (N, 0, 0, 0) with "mark", 0 rows with "drop").
 
-    fast_decode: decode JPEGs at 1/2, 1/4 or 1/8 by DCT scaling when the recipe still shrinks
-    at least 2x after it (as Pillow's draft()); different pixels, so opt-in.
+    fast_decode: how JPEGs are decoded, as pixfuse-prep's --fast-decode: False (default) decodes
+    them whole, Pillow's pixels; True at 1/2, 1/4 or 1/8 by DCT scaling when the recipe still
+    shrinks at least 2x after it; "pil" at the scale Pillow's draft() picks, so the tensor is the
+    one of Pillow's fast path (``im.draft("RGB", size)`` with ``size`` what the recipe's resize
+    makes of the stored size, then the transform). Both change the pixels, so they are opt-in.
+    ("exact" and "fast", the names pixfuse-prep's summary line gives, are taken too.)
+
+    region_decode: decode only the part of a JPEG the recipe reads (a crop's iMCU rows and
+    columns; libjpeg-turbo). The tensor is the same either way, so it is on by default;
+    False (pixfuse-prep's --no-region-decode) decodes whole images.
 
     Raises TypeError / ValueError (pixfuse.Error is a ValueError) naming the argument for bad
     arguments: inputs that are not a sequence or are empty, a recipe that is not a Recipe, an
-    unknown errors mode, threads < 1. A bad image is never an exception (except with "raise").
+    unknown errors or fast_decode mode, threads < 1. A bad image is never an exception (except with "raise").
     """
-    return _run(inputs, recipe, threads, errors, fast_decode)
+    return _run(inputs, recipe, threads, errors, fast_decode, region_decode=region_decode)
 
 
 def decode(data: Union[PathLike, bytes, bytearray, memoryview, np.ndarray], *, exif: bool = True) -> np.ndarray:

@@ -18,9 +18,9 @@ every CPU.
 from __future__ import annotations
 
 import warnings
-from typing import Any, Optional, Sequence
+from typing import Any, Optional, Sequence, Union
 
-from . import Recipe, _run
+from . import Recipe, _decode_mode, _run
 
 __all__ = ["collate", "Collate"]
 
@@ -28,11 +28,15 @@ __all__ = ["collate", "Collate"]
 class Collate:
     """The collate function made by :func:`collate`; picklable (DataLoader workers)."""
 
-    def __init__(self, recipe: Recipe, threads: Optional[int] = None) -> None:
+    def __init__(self, recipe: Recipe, threads: Optional[int] = None, *, fast_decode: Union[bool, str] = False,
+                 region_decode: bool = True) -> None:
         if not isinstance(recipe, Recipe):
             raise TypeError(f"recipe: expected a pixfuse.Recipe, got {type(recipe).__name__}")
+        _decode_mode(fast_decode)  # a bad value fails here, not in the first batch
         self.recipe = recipe
         self.threads = threads
+        self.fast_decode = fast_decode
+        self.region_decode = region_decode
 
     def __call__(self, samples: Sequence[Any]) -> Any:
         try:
@@ -42,7 +46,7 @@ class Collate:
             raise ImportError(f"pixfuse.torch.collate needs torch, which cannot be imported ({e})") from e
         labelled = len(samples) > 0 and isinstance(samples[0], (tuple, list))
         images = [s[0] for s in samples] if labelled else list(samples)
-        batch = _run(images, self.recipe, self.threads, "drop", False)
+        batch = _run(images, self.recipe, self.threads, "drop", self.fast_decode, region_decode=self.region_decode)
         for e in batch.errors:
             if e is not None:
                 warnings.warn(f"pixfuse.torch.collate: sample left out: {e.message}", RuntimeWarning, stacklevel=2)
@@ -54,9 +58,12 @@ class Collate:
         return (tensor, *rest)
 
     def __repr__(self) -> str:
-        return f"pixfuse.torch.collate({self.recipe!r}, threads={self.threads!r})"
+        return (f"pixfuse.torch.collate({self.recipe!r}, threads={self.threads!r}, "
+                f"fast_decode={self.fast_decode!r}, region_decode={self.region_decode!r})")
 
 
-def collate(recipe: Recipe, threads: Optional[int] = None) -> Collate:
-    """A collate_fn for torch.utils.data.DataLoader: (image, label) samples -> (tensor, labels)."""
-    return Collate(recipe, threads)
+def collate(recipe: Recipe, threads: Optional[int] = None, *, fast_decode: Union[bool, str] = False,
+            region_decode: bool = True) -> Collate:
+    """A collate_fn for torch.utils.data.DataLoader: (image, label) samples -> (tensor, labels).
+    fast_decode and region_decode are preprocess()'s."""
+    return Collate(recipe, threads, fast_decode=fast_decode, region_decode=region_decode)

@@ -245,10 +245,19 @@ struct Outcome {
   std::vector<std::int64_t> rows;  // input index of each row
 };
 
+// fast_decode's value as the Python side passes it: the names pixfuse-prep's summary line
+// gives the modes (io::name(FastDecode)): "exact", "fast" (--fast-decode), "pil"
+// (--fast-decode=pil).
+io::FastDecode fast_decode_of(const std::string& mode) {
+  for (io::FastDecode f : {io::FastDecode::off, io::FastDecode::conservative, io::FastDecode::pil})
+    if (mode == io::name(f)) return f;
+  throw pixfuse::Error("fast_decode: expected False, True or 'pil', got '" + mode + "'");
+}
+
 // The inputs as one batch of the library's Loader (the one files-to-tensor implementation):
 // read, decode (EXIF applied), plan from the recipe's cache, run, a status per input.
 Outcome run_batch(RecipeRuntime& rt, Executor& executor, const std::vector<Input>& inputs, bool keep_failed_rows,
-                  bool fast_decode) {
+                  const io::PlanDecodeOptions& decode) {
   std::vector<io::Source> sources;
   sources.reserve(inputs.size());
   for (const Input& in : inputs) {
@@ -263,7 +272,7 @@ Outcome run_batch(RecipeRuntime& rt, Executor& executor, const std::vector<Input
   options.batch_size = std::max<std::size_t>(inputs.size(), 1);
   options.prefetch = 1;
   options.keep_failed_rows = keep_failed_rows;
-  options.decode.mode = fast_decode ? io::DecodeMode::fast : io::DecodeMode::exact;
+  options.decode = decode;
   io::Loader loader(executor, std::move(sources), rt.jit, options);
   io::LoadedBatch batch;
   loader.next(batch);
@@ -308,19 +317,24 @@ void bind_ops(nb::module_& m) {
      nb::sig("def _decode_file(path: str, exif: bool) -> numpy.typing.NDArray[numpy.uint8]"));
 
   m.def("_preprocess", [](PyRecipe& recipe, const nb::list& sources, const std::vector<std::string>& names,
-                          int threads, bool keep_failed_rows, bool fast_decode) {
+                          int threads, bool keep_failed_rows, const std::string& fast_decode, bool region_decode) {
+    // The Loader's defaults (EXIF applied, 16-bit PNGs as 8 bits, limits), with the two
+    // choices pixfuse-prep also offers: --fast-decode[=pil] and --no-region-decode.
+    io::PlanDecodeOptions decode = io::loader_decode_defaults();
+    decode.fast = fast_decode_of(fast_decode);
+    decode.region = region_decode;
     const std::vector<Input> inputs = gather(sources, names);
     const std::shared_ptr<RecipeRuntime> rt = runtime_of(recipe);
     const std::shared_ptr<Executor> executor = executor_for(threads_arg(threads));
     Outcome out;
     {
       nb::gil_scoped_release unlocked;
-      out = run_batch(*rt, *executor, inputs, keep_failed_rows, fast_decode);
+      out = run_batch(*rt, *executor, inputs, keep_failed_rows, decode);
     }
     const bool bf16 = out.tensor.dtype() == DType::bf16;
     return nb::make_tuple(numpy_of(std::move(out.tensor), false), bf16, out.rows, out.failures);
   }, nb::arg("recipe"), nb::arg("sources"), nb::arg("names"), nb::arg("threads"), nb::arg("keep_failed_rows"),
-     nb::arg("fast_decode"));
+     nb::arg("fast_decode"), nb::arg("region_decode"));
 
   m.def("_bfloat16_capsule", [](nb::ndarray<std::uint16_t, nb::c_contig, nb::device::cpu> bits) {
     return bfloat16_capsule(bits, nb::find(bits));

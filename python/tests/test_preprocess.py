@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 import pixfuse
-from conftest import assert_bit_exact
+from conftest import REPO, assert_bit_exact
+from pixfuse import stages as S
 
 
 def stacked(expected, photos, preset="imagenet"):
@@ -235,6 +236,9 @@ def test_mismatched_output_shapes_are_marked(photos):
     (lambda r: pixfuse.preprocess([b"x"], r, errors="ignore"), ValueError, "errors: expected 'mark', 'drop' or 'raise'"),
     (lambda r: pixfuse.preprocess([b"x"], r, threads=0), ValueError, "threads: expected None or an integer >= 1"),
     (lambda r: pixfuse.preprocess([b"x"], r, threads=2.5), ValueError, "threads"),
+    (lambda r: pixfuse.preprocess([b"x"], r, fast_decode="draft"), ValueError,
+     "fast_decode: expected False, True or 'pil', got 'draft'"),
+    (lambda r: pixfuse.preprocess([b"x"], r, fast_decode=2), ValueError, "fast_decode"),
 ])
 def test_bad_arguments_raise_naming_the_argument(imagenet, call, exc, needle):
     with pytest.raises(exc) as info:
@@ -265,3 +269,29 @@ def test_fast_decode_is_pillow_draft(bad_dir, size, reduction):
     assert_bit_exact(fast, pixfuse.preprocess([drafted], recipe).array, f"fast decode at 1/{reduction}")
     exact = pixfuse.preprocess([bad_dir / "draft.jpg"], recipe).array
     assert not np.array_equal(fast, exact), "exact decoding is the default"
+
+
+JPEG = REPO / "tests" / "data" / "jpeg"
+
+
+@pytest.mark.parametrize("fast_decode, region_decode, fixture", [
+    (False, True, "exact"), (False, False, "exact"), ("pil", True, "draft"), ("pil", False, "draft")])
+def test_pillow_fast_path_under_every_orientation(fast_decode, region_decode, fixture):
+    # tests/data/jpeg/orient1..8.jpg (131x97, 4:2:0, EXIF orientation 1..8) and Pillow's
+    # tensors for them (tests/data/make_jpeg_fixtures.py): exif_transpose, Resize(24),
+    # CenterCrop(20) as u8 HWC; "draft" after im.draft("RGB", Resize(24)'s size of the stored
+    # size) first: fast_decode="pil" is that fast path bit for bit (Pillow takes 1/4 here), and
+    # region decoding changes no value.
+    if "libjpeg-turbo" not in pixfuse.decoders():
+        pytest.skip("Pillow's pixels and DCT scaling need libjpeg-turbo")
+    recipe = pixfuse.Recipe([S.to_rgb(), S.resize_shorter(24, filter="bilinear", compat="pil"), S.center_crop(20),
+                             S.nhwc(), S.cast("uint8")])
+    files = [JPEG / f"orient{o}.jpg" for o in range(1, 9)]
+    wanted = np.stack([np.load(JPEG / f"orient{o}.{fixture}.npy") for o in range(1, 9)])
+    for inputs in (files, [f.read_bytes() for f in files]):
+        batch = pixfuse.preprocess(inputs, recipe, fast_decode=fast_decode, region_decode=region_decode, threads=2)
+        assert batch.ok.all(), batch.errors
+        assert_bit_exact(batch.array, wanted, f"fast_decode={fast_decode!r} region_decode={region_decode}")
+    if fast_decode == "pil":
+        exact = pixfuse.preprocess(files, recipe).array
+        assert not np.array_equal(exact, wanted), "exact decoding is the default"

@@ -70,6 +70,20 @@ def test_preprocessor_pickles_and_runs_in_process(photos):
         pixfuse.ray.Preprocessor(pixfuse.presets.imagenet())({"data": batch["data"]})
 
 
+def test_preprocessor_decode_options(photos):
+    # fast_decode / region_decode as preprocess() takes them, kept through pickling; a bad
+    # mode fails when the class is built, not in an actor.
+    recipe = pixfuse.presets.imagenet()
+    pre = pickle.loads(pickle.dumps(pixfuse.ray.Preprocessor(recipe, column="data", threads=1, fast_decode="pil",
+                                                             region_decode=False)))
+    assert pre.fast_decode == "pil" and pre.region_decode is False
+    data = [p.read_bytes() for p in photos[:3]]
+    out = pre({"data": np.array(data, dtype=object)})
+    assert np.array_equal(out["tensor"], pixfuse.preprocess(data, recipe, fast_decode="pil").array)
+    with pytest.raises(ValueError, match="fast_decode: expected False, True or 'pil', got 'yes'"):
+        pixfuse.ray.Preprocessor(recipe, fast_decode="yes")
+
+
 def test_map_batches_on_an_actor_pool(cluster, folder, expected):
     recipe = pixfuse.presets.imagenet()
     ds = ray.data.read_binary_files(str(folder), include_paths=True)

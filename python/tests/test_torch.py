@@ -27,9 +27,12 @@ def test_importable_without_torch():
 
 
 def test_collate_pickles():
-    c = pixfuse.torch.collate(pixfuse.presets.imagenet(), threads=2)
+    c = pixfuse.torch.collate(pixfuse.presets.imagenet(), threads=2, fast_decode="pil", region_decode=False)
     back = pickle.loads(pickle.dumps(c))
     assert back.recipe == c.recipe and back.threads == 2
+    assert back.fast_decode == "pil" and back.region_decode is False
+    with pytest.raises(ValueError, match="fast_decode: expected False, True or 'pil'"):
+        pixfuse.torch.collate(pixfuse.presets.imagenet(), fast_decode="draft")
 
 
 @pytest.mark.skipif(not HAVE_TORCH, reason="torch not installed")
