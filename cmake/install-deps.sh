@@ -21,6 +21,10 @@
 #                                    /opt/pfx-simd-venv (pillow-simd, built with -mavx2 where the
 #                                    CPU has AVX2). Never needed by the library or its tests.
 #                                    PFX_VENV / PFX_SIMD_VENV choose other folders.
+#   cmake/install-deps.sh --python   + the Python package's build and tests: Debian's python3-dev and
+#                                    python3-venv, and a venv (PyPI) with nanobind, scikit-build-core,
+#                                    numpy, pytest and ray[data] at /opt/pixfuse-py-venv (PIXFUSE_PY_VENV
+#                                    chooses another folder); the test preset finds it there
 #   cmake/install-deps.sh --all      every Debian group (not --report, which downloads from PyPI)
 set -euo pipefail
 
@@ -28,6 +32,7 @@ packages=(g++ cmake ninja-build pkg-config libhwy-dev libeigen3-dev libxsimd-dev
           libgtest-dev libbenchmark-dev libturbojpeg0-dev libjpeg62-turbo-dev nlohmann-json3-dev libcli11-dev)
 arm=false
 report=false
+python=false
 for arg in "$@"; do
   case "$arg" in
     --bench) packages+=(python3 python3-numpy python3-pil python3-opencv libopencv-dev
@@ -41,9 +46,13 @@ for arg in "$@"; do
               packages+=(python3 python3-numpy python3-pil python3-opencv libopencv-dev python3-matplotlib
                          python3-venv python3-dev libstb-dev libjpeg-dev zlib1g-dev) ;;
     # --- end report group ---
+    # --- python group (python/: the nanobind module and its pytest suite) ---
+    --python) python=true
+              packages+=(python3 python3-dev python3-venv) ;;
+    # --- end python group ---
     --all) exec "$0" --bench --arm --jpeg --fuzz ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d'; exit 0 ;;
-    *) echo "install-deps.sh: unknown option '$arg' (expected --bench, --arm, --jpeg, --fuzz, --report, --all)" >&2
+    *) echo "install-deps.sh: unknown option '$arg' (expected --bench, --arm, --jpeg, --fuzz, --report, --python, --all)" >&2
        exit 2 ;;
   esac
 done
@@ -126,3 +135,30 @@ if $report; then
   echo "install-deps.sh: report peers ready: $venv/bin/python bench/report/report.py"
 fi
 # --- end report group ---
+
+# --- python group: a plain venv (no system site packages: Debian's numpy-1 extensions and
+# pip's numpy 2 do not mix) for building the module and running its tests ---
+if $python; then
+  py_venv=${PIXFUSE_PY_VENV:-/opt/pixfuse-py-venv}
+  py_packages=("nanobind>=2.2" "scikit-build-core>=0.10" "numpy>=1.24" "pytest>=7" "ray[data]>=2.9")
+  # Installed distributions by their metadata (importing ray.data takes ~10 s; this ~0.1 s).
+  if [ -x "$py_venv/bin/python" ] &&
+     "$py_venv/bin/python" -c "from importlib.metadata import version
+for d in ('nanobind', 'scikit-build-core', 'numpy', 'pytest', 'ray', 'pandas', 'pyarrow', 'fsspec'): version(d)" \
+       2>/dev/null; then
+    echo "install-deps.sh: $py_venv already has nanobind, scikit-build-core, numpy, pytest and ray[data]"
+  else
+    echo "install-deps.sh: installing ${py_packages[*]} from PyPI into $py_venv"
+    if [ ! -x "$py_venv/bin/python" ]; then
+      if [ -w "$(dirname "$py_venv")" ]; then
+        /usr/bin/python3 -m venv "$py_venv"
+      else
+        need_root "creating $py_venv" "/usr/bin/python3 -m venv $py_venv"
+        "${sudo[@]}" /usr/bin/python3 -m venv "$py_venv"
+        "${sudo[@]}" chown -R "$(id -u):$(id -g)" "$py_venv"
+      fi
+    fi
+    "$py_venv/bin/python" -m pip install -q --disable-pip-version-check "${py_packages[@]}"
+  fi
+fi
+# --- end python group ---
