@@ -113,10 +113,29 @@ HWY_INLINE void pack_rows(const V* tile, typename X86Pack<Bytes>::V* rows) {
 HWY_INLINE void store_head(__m128i v, std::uint8_t* p, std::size_t bytes) {
   if (bytes >= 16) {
     _mm_storeu_si128(reinterpret_cast<__m128i*>(p), v);
-  } else if (bytes > 0) {
-    alignas(16) std::uint8_t lanes[16];
-    _mm_store_si128(reinterpret_cast<__m128i*>(lanes), v);
-    std::memcpy(p, lanes, bytes & 15);  // = bytes here; the mask bounds it for GCC's -O3 -Warray-bounds
+  } else {
+    // In pieces of 8, 4, 2 and 1 bytes (x86 is little-endian): no variable-length copy out
+    // of a 16-byte buffer, which GCC 12's -O3 -Warray-bounds misjudges.
+    if (bytes & 8) {
+      _mm_storel_epi64(reinterpret_cast<__m128i*>(p), v);
+      v = _mm_srli_si128(v, 8);
+      p += 8;
+    }
+    std::uint64_t rest;
+    _mm_storel_epi64(reinterpret_cast<__m128i*>(&rest), v);
+    if (bytes & 4) {
+      const auto four = static_cast<std::uint32_t>(rest);
+      std::memcpy(p, &four, 4);
+      rest >>= 32;
+      p += 4;
+    }
+    if (bytes & 2) {
+      const auto two = static_cast<std::uint16_t>(rest);
+      std::memcpy(p, &two, 2);
+      rest >>= 16;
+      p += 2;
+    }
+    if (bytes & 1) *p = static_cast<std::uint8_t>(rest);
   }
 }
 #endif
