@@ -12,7 +12,19 @@
 //
 // PIXFUSE_STATIC_DISPATCH (target pixfuse::static_dispatch): only the baseline target is
 // compiled (HWY_COMPILE_ONLY_STATIC) and nothing from libhwy is needed.
+//
+// Kernels compiled once per program: the kernels are most of a translation unit's compile
+// time (minutes at -O3, every target), so a program of many files can compile them in one.
+// That file defines PIXFUSE_DEFINE_KERNELS before including pixfuse; every other defines
+// PIXFUSE_EXTERN_KERNELS and compiles no kernel (CMake: pixfuse_add_kernel_library, in
+// cmake/PixfuseKernels.cmake). Both must be built with the same baseline flags: the
+// symbol they share is named after the baseline target, so a mismatch fails to link.
+// run_static in an extern file runs the dynamic kernels (the same output).
 #pragma once
+
+#if defined(PIXFUSE_EXTERN_KERNELS) && defined(PIXFUSE_DEFINE_KERNELS)
+#error "define PIXFUSE_EXTERN_KERNELS or PIXFUSE_DEFINE_KERNELS, not both (see pixfuse/cpu/dispatch.hpp)"
+#endif
 
 #if defined(PIXFUSE_STATIC_DISPATCH) && !defined(HWY_COMPILE_ONLY_STATIC)
 #define HWY_COMPILE_ONLY_STATIC 1
@@ -61,7 +73,15 @@
 #define PIXFUSE_DISPATCH_NAMESPACE dispatch_other
 #endif
 
-#if defined(PIXFUSE_USER_FOREACH_TARGET)
+#if defined(PIXFUSE_EXTERN_KERNELS)
+// No kernel here: the PIXFUSE_DEFINE_KERNELS file's table (below) is used.
+#include <hwy/targets.h>
+
+#include "pixfuse/core/image_view.hpp"
+#include "pixfuse/core/tensor_view.hpp"
+#include "pixfuse/cpu/static_output.hpp"
+#include "pixfuse/plan/plan.hpp"
+#elif defined(PIXFUSE_USER_FOREACH_TARGET)
 // The user's foreach_target already included fused-inl.h for each target.
 #elif defined(HWY_TARGET_INCLUDE)
 #error "hwy/foreach_target.h already ran in this translation unit: include pixfuse/cpu/fused-inl.h from your HWY_TARGET_INCLUDE file and define PIXFUSE_USER_FOREACH_TARGET (see pixfuse/cpu/dispatch.hpp)"
@@ -69,7 +89,21 @@
 #define HWY_TARGET_INCLUDE "pixfuse/cpu/fused-inl.h"
 #include <hwy/foreach_target.h>  // NOLINT(build/include)
 #endif
+#if !defined(PIXFUSE_EXTERN_KERNELS)
 #include "pixfuse/cpu/fused-inl.h"
+#endif
+
+#define PIXFUSE_DISPATCH_CONCAT_(a, b) a##b
+#define PIXFUSE_DISPATCH_CONCAT(a, b) PIXFUSE_DISPATCH_CONCAT_(a, b)
+// The dispatch API's namespace: an extern file's own, so its run() (which calls into the
+// shared table) and a self-contained file's run() are different functions.
+#if defined(PIXFUSE_EXTERN_KERNELS)
+#define PIXFUSE_DISPATCH_API_NAMESPACE PIXFUSE_DISPATCH_CONCAT(PIXFUSE_DISPATCH_NAMESPACE, _extern)
+#else
+#define PIXFUSE_DISPATCH_API_NAMESPACE PIXFUSE_DISPATCH_NAMESPACE
+#endif
+// The kernel table PIXFUSE_DEFINE_KERNELS exports, named after the baseline target.
+#define PIXFUSE_SHARED_KERNELS PIXFUSE_DISPATCH_CONCAT(shared_kernels_, PIXFUSE_DISPATCH_NAMESPACE)
 
 #include <algorithm>
 #include <atomic>
@@ -100,11 +134,6 @@ inline std::string target_name(std::int64_t target) {
   return s;
 }
 
-}  // namespace detail
-
-inline namespace PIXFUSE_DISPATCH_NAMESPACE {
-namespace dispatching {
-
 using RunFn = void (*)(const Plan&, const AnyImageView&, const AnyTensorView&);
 
 struct CompiledTarget {
@@ -112,6 +141,20 @@ struct CompiledTarget {
   RunFn run;
 };
 
+// The PIXFUSE_DEFINE_KERNELS file's compiled_targets().
+const std::vector<CompiledTarget>& PIXFUSE_SHARED_KERNELS();
+
+}  // namespace detail
+
+inline namespace PIXFUSE_DISPATCH_API_NAMESPACE {
+namespace dispatching {
+
+using pixfuse::detail::CompiledTarget;
+using pixfuse::detail::RunFn;
+
+#if defined(PIXFUSE_EXTERN_KERNELS)
+inline const std::vector<CompiledTarget>& compiled_targets() { return pixfuse::detail::PIXFUSE_SHARED_KERNELS(); }
+#else
 // The targets compiled into this translation unit, best first, then the reference.
 inline const std::vector<CompiledTarget>& compiled_targets() {
   static const std::vector<CompiledTarget> targets = [] {
@@ -136,6 +179,7 @@ inline const std::vector<CompiledTarget>& compiled_targets() {
   }();
   return targets;
 }
+#endif
 
 // Whether this CPU runs a target's code.
 inline bool cpu_supports(std::int64_t bit) {
@@ -221,7 +265,9 @@ namespace dispatching {
 // table built like compiled_targets' (the reference has no shaped variant).
 template <class Out>
 RunFn static_kernel(std::int64_t bit) {
-#if defined(HWY_COMPILE_ONLY_STATIC) && HWY_COMPILE_ONLY_STATIC
+#if defined(PIXFUSE_EXTERN_KERNELS)
+  (void)bit;  // compiled elsewhere, for no particular shape: run() instead
+#elif defined(HWY_COMPILE_ONLY_STATIC) && HWY_COMPILE_ONLY_STATIC
   if (bit == HWY_STATIC_TARGET) return &HWY_STATIC_DISPATCH(RunPlanStatic<Out>);
 #else
   static const RunFn list[] = {HWY_CHOOSE_TARGET_LIST(RunPlanStatic<Out>)};
@@ -256,5 +302,12 @@ void run_static(const Plan& plan, const AnyImageView& in, const AnyTensorView& o
   (kernel != nullptr ? kernel : t.run)(plan, in, out);
 }
 
-}  // namespace PIXFUSE_DISPATCH_NAMESPACE
+}  // namespace PIXFUSE_DISPATCH_API_NAMESPACE
+
+#if defined(PIXFUSE_DEFINE_KERNELS)
+namespace detail {
+const std::vector<CompiledTarget>& PIXFUSE_SHARED_KERNELS() { return dispatching::compiled_targets(); }
+}  // namespace detail
+#endif
+
 }  // namespace pixfuse

@@ -99,9 +99,12 @@ TwoTapLanes two_tap_lanes(D32 d32, const AxisTaps& X, int x0, int x1, int C, int
     // because that one lies inside the row.
     const std::int64_t at[2] = {static_cast<std::int64_t>(P.base[o]) * C + c, static_cast<std::int64_t>(P.base[o] + 1) * C + c};
     for (int k = 0; k < 2; ++k) {
-      const std::int64_t word = std::min(t.one_word ? at[0] : at[k], row_bytes - 4);
+      const std::int64_t word = std::max<std::int64_t>(0, std::min(t.one_word ? at[0] : at[k], row_bytes - 4));
       t.read[k][i] = static_cast<std::int32_t>(word);
-      t.shift[k][i] = static_cast<std::int32_t>(8 * (at[k] - word));
+      // A sample outside the row (a rebased region's edge outputs) has weight 0: read a
+      // byte of the word instead, since a shift by 32 or more is undefined (hwy_scalar
+      // shifts in C++; UBSan caught it).
+      t.shift[k][i] = static_cast<std::int32_t>(8 * std::clamp<std::int64_t>(at[k] - word, 0, 3));
     }
     t.hi[i] = P.two_hi[o];
     t.lo[i] = P.two_lo.empty() ? 0u : P.two_lo[o];
