@@ -1,6 +1,7 @@
 // Uses the installed package: a view, the ImageNet preset through the fused kernels on
 // the active target, checked against the reference kernels, and the error type. Built
-// twice: with runtime dispatch (pixfuse::pixfuse) and baseline-only (pixfuse::static_dispatch).
+// three times: with runtime dispatch (pixfuse::pixfuse), baseline-only
+// (pixfuse::static_dispatch), and with the kernels in a library (pixfuse_add_kernel_library).
 #include <pixfuse/pixfuse.hpp>
 
 #include <cstdio>
