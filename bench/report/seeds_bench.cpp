@@ -13,12 +13,12 @@
 // triangle, half-pixel) followed by `(x - mean) / std` and HWC -> CHW computes:
 //   resize<224, 224>().filter(bilinear).compat(jax) | normalize(1, mean, std) | nchw() | cast<float>()
 // ("static": the 224x224 output is a template argument) and the same with resize(224, 224)
-// ("dynamic": a run-time size). There is no batch API in pixfuse yet: the batch is a loop
-// of pixfuse::run per image with one plan (lowered before timing, as a jit cache would),
-// split into contiguous slices over the threads; "pixfuse_vmap" is the batch API instead
+// ("dynamic": a run-time size). "pixfuse" runs the batch as a loop of pixfuse::run per
+// image with one plan (lowered before timing, as a jit cache would), split into contiguous
+// slices over the threads; "pixfuse_vmap" is the batch API instead
 // (pixfuse::vmap(pixfuse::jit(recipe)) on a pixfuse::Executor of that many threads, images
-// handed out one at a time; built when include/pixfuse/vmap.hpp exists). The peers run under the same loop and
-// threads (OpenCV with cv::setNumThreads(1) inside each slice, so the threads are ours).
+// handed out one at a time). The peers run under the same loop and threads (OpenCV with
+// cv::setNumThreads(1) inside each slice, so the threads are ours).
 //
 // Output: one JSON object per line on stdout, per (impl, target, size, batch, threads):
 //   img_s (images per wall second, median of --repetitions timed passes; a pass runs the
@@ -45,15 +45,9 @@
 
 #include <pixfuse/pixfuse.hpp>
 #include <pixfuse/io/npy.hpp>
-
-#if __has_include(<pixfuse/vmap.hpp>) && __has_include(<pixfuse/jit.hpp>) && __has_include(<pixfuse/executor.hpp>)
 #include <pixfuse/executor.hpp>
 #include <pixfuse/jit.hpp>
 #include <pixfuse/vmap.hpp>
-#define PIXFUSE_REPORT_HAVE_VMAP 1
-#else
-#define PIXFUSE_REPORT_HAVE_VMAP 0
-#endif
 
 #if PIXFUSE_REPORT_HAVE_OPENCV
 #include <opencv2/core.hpp>
@@ -390,7 +384,6 @@ int main(int argc, char** argv) {
       }
       pf::set_target("auto");
     }
-#if PIXFUSE_REPORT_HAVE_VMAP
     if (wanted(o, "pixfuse_vmap")) {  // the batch API on the best target, against the reference
       pf::Executor executor(2);
       std::vector<pf::AnyImageView> views;
@@ -405,7 +398,6 @@ int main(int argc, char** argv) {
       emit_check("pixfuse_vmap:" + pf::active_target(), "pixfuse:scalar", w, h, d, 1e-5);
       if (!(d <= 1e-5)) ++failures;
     }
-#endif
     if (first_size && !o.dump_dir.empty()) {
       pf::io::write_npy(o.dump_dir + "/seeds_input.npy", b.in.data(), pf::DType::f32, {k, h, w, 3});
       pf::io::write_npy(o.dump_dir + "/seeds_pixfuse.npy", ref.data(), pf::DType::f32, {k, 3, kOut, kOut});
@@ -456,7 +448,6 @@ int main(int argc, char** argv) {
         if (wanted(o, "pixfuse_dynamic"))
           emit_result("pixfuse_dynamic", pf::active_target(), b, threads,
                       time_it(pixfuse_factory(b, plan_dynamic), n, threads, o));
-#if PIXFUSE_REPORT_HAVE_VMAP
         if (wanted(o, "pixfuse_vmap")) {
           pf::Executor executor(threads);
           const auto batched = pf::vmap(pf::jit(recipe_static()));
@@ -472,10 +463,6 @@ int main(int argc, char** argv) {
           };
           emit_result("pixfuse_vmap", pf::active_target(), b, threads, time_it(factory, n, 1, o));
         }
-#else
-        if (wanted(o, "pixfuse_vmap") && threads == o.threads.front())
-          std::printf("{\"kind\": \"missing\", \"impl\": \"pixfuse_vmap\", \"why\": \"pending: include/pixfuse/vmap.hpp not there at build time\"}\n");
-#endif
         for (auto& [name, plan] : cv_modes)
           emit_result(name, pf::active_target(), b, threads, time_it(pixfuse_factory(b, *plan), n, threads, o));
         for (auto& [name, factory] : peers) emit_result(name, "", b, threads, time_it(factory, n, threads, o));
