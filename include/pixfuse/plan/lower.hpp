@@ -209,7 +209,6 @@ class Lowering {
     for (std::size_t c = 0; c < channels_.size(); ++c) {
       p.channel_source[c] = static_cast<std::int8_t>(channels_[c].source);
       p.values[c] = channels_[c].value;
-      p.values[c].folded(p.value_scale[c], p.value_offset[c]);
       alpha_kept |= channels_[c].source == 3;
     }
     p.premultiply_alpha = resampling_.compat == Compat::pil && in_.channels == 4 && alpha_kept &&

@@ -46,11 +46,9 @@ struct Plan {
   std::array<std::int8_t, 4> channel_source{0, 1, 2, 3};  // per output channel
   bool premultiply_alpha = false;  // Pillow resizes RGBA premultiplied (not for nearest)
 
-  std::array<ValueMap, 4> values;             // per output channel
-  std::array<float, 4> value_scale{1, 1, 1, 1};   // folded value map: a
-  std::array<float, 4> value_offset{0, 0, 0, 0};  // folded value map: b
+  std::array<ValueMap, 4> values;  // per output channel
   bool has_padding = false;
-  float pad_value = 0.0f;                         // in source pixel units
+  float pad_value = 0.0f;          // in source pixel units
   std::vector<float> lut;  // produces_u8(arithmetic): 256 entries per output channel
   // The same table as the output dtype's bit patterns (f32 bits, f16 / bf16 bits, u8 / i8
   // bytes, zero-extended), and the padding value per channel in that form.

@@ -1,8 +1,11 @@
 // ValueMap: what happens to a resampled value of one output channel before it is
 // stored: the normalize stages in order, y = (x * scale - mean) / std each (x / scale
 // when the scale divides), evaluated in float exactly as written, as torchvision's
-// ToTensor-then-Normalize evaluates a pixel. Folded, it is the affine y = a x + b the
-// float kernels use.
+// ToTensor-then-Normalize evaluates a pixel. Every backend computes it so, step by step,
+// never folded into an affine a x + b (which can change the last bits): on the resampled
+// value for the float conventions, and for those whose resampled values are u8 through
+// the plan's 256-entry table of apply() (the SIMD store's vector path does the same
+// float operations, so it equals the table).
 #pragma once
 
 #include <cmath>
@@ -21,22 +24,11 @@ struct NormalizeStep {
 struct ValueMap {
   std::vector<NormalizeStep> steps;
 
-  // The exact step-by-step value, used for lookup tables and padding.
+  // The exact step-by-step value: the reference's output values, the lookup tables and
+  // padding.
   PIXFUSE_NO_CONTRACT float apply(float x) const {
     for (const NormalizeStep& s : steps) x = ((s.divide ? x / s.scale : x * s.scale) - s.mean) / s.std;
     return x;
-  }
-
-  // The folded affine a x + b, computed in double and rounded once to float.
-  void folded(float& a, float& b) const {
-    double da = 1.0, db = 0.0;
-    for (const NormalizeStep& s : steps) {
-      const double k = s.divide ? 1.0 / s.scale : static_cast<double>(s.scale);
-      da = da * k / s.std;
-      db = (db * k - s.mean) / s.std;
-    }
-    a = static_cast<float>(da);
-    b = static_cast<float>(db);
   }
 };
 

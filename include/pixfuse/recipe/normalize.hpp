@@ -2,7 +2,8 @@
 // x in the input's pixel units, each operation in float as written. over(255) divides
 // instead of multiplying (x / 255 is not always x * (1/255.f) in float): that is what
 // torchvision's ToTensor and YOLO's img / 255 do, so presets use it and match them bit
-// for bit. The float kernels fold the stages into y = a[c] x + b[c].
+// for bit. Every kernel evaluates the stages so, one after another in float (ValueMap,
+// plan/value_map.hpp); none folds them into y = a[c] x + b[c], which can change the last bits.
 #pragma once
 
 #include <array>
