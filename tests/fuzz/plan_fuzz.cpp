@@ -228,6 +228,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::vector<unsigned char> got(bytes, 0xCD);
     pf::run(plan, view, pf::AnyTensorView(got.data(), plan.out_dtype, plan.layout, plan.output_shape()));
     const std::size_t first = first_difference(plan.out_dtype, want, got);
+    const bool padded = plan.x.valid_begin > 0 || plan.x.valid_end < plan.out_width || plan.y.valid_begin > 0 ||
+                        plan.y.valid_end < plan.out_height;
     if (first != bytes)
       fuzz::fail(target + " differs from the reference at byte " + std::to_string(first) + " of " +
                  std::to_string(bytes) + " (" + std::to_string(got[first]) + ", reference " +
@@ -238,7 +240,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                  std::to_string(plan.out_channels) + " " + std::string(pf::name(plan.out_dtype)) + " " +
                  std::string(pf::name(plan.layout)) + " " + std::string(pf::name(plan.resampling.compat)) + " " +
                  std::string(pf::name(plan.resampling.filter)) + (plan.resampling.antialias ? " aa" : "") +
-                 " arithmetic " + std::string(pf::name(plan.arithmetic)) + (plan.has_padding ? " padded" : ""));
+                 " arithmetic " + std::string(pf::name(plan.arithmetic)) + (padded ? " padded" : ""));
   }
   pf::set_target("auto");
   return 0;

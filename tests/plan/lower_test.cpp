@@ -119,7 +119,6 @@ TEST(Geometry, LetterboxFollowsUltralyticsAndReportsItsTransform) {
   EXPECT_EQ(p.y.valid_begin, 26);
   EXPECT_EQ(p.y.valid_end, 26 + 107);
   EXPECT_EQ(p.x.valid_begin, 0);
-  EXPECT_TRUE(p.has_padding);
   EXPECT_EQ(p.pad_value, 114.0f);
   EXPECT_EQ(p.transform.y.offset, 26.0);  // detections: source = (out - 26) * 427 / 107
   EXPECT_EQ(p.transform.y.scale, 427.0 / 107.0);

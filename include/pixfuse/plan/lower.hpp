@@ -214,7 +214,6 @@ class Lowering {
     p.premultiply_alpha = resampling_.compat == Compat::pil && in_.channels == 4 && alpha_kept &&
                           resampling_.filter != Filter::nearest && in_.dtype == DType::u8 &&
                           !(p.x.identity && p.y.identity);
-    p.has_padding = has_pad_value_;
     p.pad_value = pad_value_;
     if (produces_u8(p.arithmetic)) {
       p.lut.resize(256 * channels_.size());

@@ -47,7 +47,6 @@ struct Plan {
   bool premultiply_alpha = false;  // Pillow resizes RGBA premultiplied (not for nearest)
 
   std::array<ValueMap, 4> values;  // per output channel
-  bool has_padding = false;
   float pad_value = 0.0f;          // in source pixel units
   std::vector<float> lut;  // produces_u8(arithmetic): 256 entries per output channel
   // The same table as the output dtype's bit patterns (f32 bits, f16 / bf16 bits, u8 / i8
