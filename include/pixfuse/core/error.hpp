@@ -49,7 +49,5 @@ template <class Expected, class Actual>
   throw Error(subject, to_text(expected), to_text(actual));
 }
 
-[[noreturn]] inline void fail(const std::string& message) { throw Error(message); }
-
 }  // namespace detail
 }  // namespace pixfuse

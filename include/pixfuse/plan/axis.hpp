@@ -146,9 +146,6 @@ struct AxisTaps {
   const std::int32_t* slot_row(int o) const {
     return source_slots.data() + static_cast<std::size_t>(o) * static_cast<std::size_t>(max_taps);
   }
-  const std::int32_t* index_row(int o) const {
-    return indices.data() + static_cast<std::size_t>(o) * static_cast<std::size_t>(max_taps);
-  }
   // Source indices the valid outputs read: [lo, hi]; lo > hi when nothing is read.
   void source_range(int& lo, int& hi) const {
     lo = clamp_end;

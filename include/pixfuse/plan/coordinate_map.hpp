@@ -28,7 +28,6 @@ class CoordinateMap {
         length_(source_size), resized_length_(source_size), valid_end_(source_size) {}
 
   int length() const { return static_cast<int>(length_); }  // current output length
-  bool resized() const { return resized_; }
   int window_length() const { return window_length_; }
   int resized_length() const { return static_cast<int>(resized_length_); }
 

@@ -64,7 +64,6 @@ inline int center_crop_offset(int in, int out) {
 struct Letterbox {
   int resized_width = 0, resized_height = 0;
   int left = 0, top = 0;
-  double scale = 1.0;  // r
 };
 inline Letterbox letterbox(int width, int height, int box_width, int box_height, bool scaleup) {
   if (box_width <= 0 || box_height <= 0)
@@ -73,7 +72,6 @@ inline Letterbox letterbox(int width, int height, int box_width, int box_height,
   double r = std::fmin(static_cast<double>(box_height) / height, static_cast<double>(box_width) / width);
   if (!scaleup) r = std::fmin(r, 1.0);
   Letterbox l;
-  l.scale = r;
   l.resized_width = static_cast<int>(round_half_even(width * r));  // <= the box: r <= box / side
   l.resized_height = static_cast<int>(round_half_even(height * r));
   if (l.resized_width < 1) l.resized_width = 1;
