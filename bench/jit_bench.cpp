@@ -1,4 +1,4 @@
-// jit, vmap and the executor (issue 5, item 1): what the plan cache and compile-time
+// jit, vmap and the executor: what the plan cache and compile-time
 // output extents buy, and how a batch scales with threads. Whatever the difference is,
 // it is reported as measured.
 //

@@ -1,4 +1,4 @@
-// Microbenchmarks of the stages, alone and fused (issue 4, item 4). One thread.
+// Microbenchmarks of the stages, alone and fused. One thread.
 //
 //   resize_u8       resize_shorter(256), PIL bilinear, u8 NHWC out, identity value map
 //   normalize_nchw  normalize(over(255), ImageNet mean/std) | nchw() | cast<float>() on a
@@ -145,7 +145,7 @@ Image photo(pf::DType dtype, int w, int h, unsigned seed) {
   return img;
 }
 
-// The sizes the issue asks for: a 1.7 MP photo, and the 224 / 512 squares.
+// The sizes: a 1.7 MP photo, and the 224 / 512 squares.
 const std::vector<std::pair<int, int>>& sizes() {
   static const std::vector<std::pair<int, int>> s = {{1600, 1067}, {512, 512}, {224, 224}};
   return s;

@@ -11,7 +11,7 @@ repeat, medians reported:
   2 processes     two --threads 1 processes at once, each on half of the photos (halves
                   balanced by file size): what two threads reach when nothing is shared
 
-"2 threads / 1 thread" is the speed-up the issue asks >= 1.9x for. On a shared machine
+"2 threads / 1 thread" is the speed-up aimed at (>= 1.9x). On a shared machine
 it is noisy, and other programs take CPU from every configuration; "2 threads / 2
 processes" compares two configurations that both keep two threads busy under the same
 load, so it stays near 1.0 when nothing inside the process serialises them (a process

@@ -23,7 +23,7 @@
 #include "pixfuse/run.hpp"
 
 // Batches: plans cached per shape, images mapped over a batch on a caller-owned executor,
-// producing the next batch while the current one is processed (issue 5).
+// producing the next batch while the current one is processed.
 #include "pixfuse/executor.hpp"
 #include "pixfuse/jit.hpp"
 #include "pixfuse/pipeline.hpp"
