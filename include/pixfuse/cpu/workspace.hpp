@@ -43,8 +43,8 @@ struct Workspace {
   ScratchBuffer ring;     // horizontally resampled rows
   ScratchBuffer tags;     // which source row each ring slot holds
   ScratchBuffer values;   // one output row of resampled values, per channel
-  ScratchBuffer staging;  // lanes before they are scattered into rows
-  ScratchBuffer blocks;   // the source rows of one horizontal block
+  ScratchBuffer staging;  // converted source rows (float), or u8 output values before the store
+  ScratchBuffer blocks;   // the source row numbers of one horizontal block
   ScratchBuffer taps;     // the ring rows one output row reads
   ScratchBuffer block_rows;  // the ring rows one horizontal block writes
   ScratchBuffer window;      // a transposed window of source columns, partly used
