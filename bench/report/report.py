@@ -406,8 +406,8 @@ def versions(args, simd: tuple[str | None, str]) -> dict:
         v[f"deb:{pkg}"] = dpkg_version(pkg) or "not installed"
     hdr = ROOT / "include/pixfuse/version.hpp"
     if hdr.exists():
-        m = re.search(r'"(\d+\.\d+\.\d+[^"]*)"', hdr.read_text())
-        v["pixfuse"] = m.group(1) if m else "?"
+        parts = [re.search(rf"#define PIXFUSE_VERSION_{p} (\d+)", hdr.read_text()) for p in ("MAJOR", "MINOR", "PATCH")]
+        v["pixfuse"] = ".".join(m.group(1) for m in parts) if all(parts) else "?"
     g = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
     dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"],
                            capture_output=True, text=True).stdout.strip()
