@@ -16,12 +16,9 @@
 #include "pixfuse/core/dtype.hpp"
 #include "pixfuse/core/error.hpp"
 #include "pixfuse/core/extents.hpp"
+#include "pixfuse/core/layout_mapping.hpp"
 
 namespace pixfuse {
-
-enum class Layout : std::uint8_t { nchw, nhwc };
-
-constexpr std::string_view name(Layout l) { return l == Layout::nchw ? "nchw" : "nhwc"; }
 
 // The four sizes of a (possibly single-image) tensor, whatever its layout.
 struct TensorShape {
@@ -97,10 +94,11 @@ class TensorView {
 
   // Element (n, c, y, x) whatever the layout.
   T& at(std::int64_t n, std::int64_t c, std::int64_t y, std::int64_t x) const noexcept {
-    const std::int64_t C = channels(), H = height(), W = width();
-    const std::int64_t i = L == Layout::nchw ? ((n * C + c) * H + y) * W + x
-                                             : ((n * H + y) * W + x) * C + c;
-    return data_[i];
+    return data_[mapping().offset(n, c, y, x)];
+  }
+  // Where (c, y, x) of one image lies (layout_mapping.hpp).
+  LayoutMapping<std::int64_t> mapping() const noexcept {
+    return LayoutMapping<std::int64_t>(L, channels(), height(), width());
   }
 
   // The view of batch entry n: rank 3, static extents kept.
@@ -110,7 +108,7 @@ class TensorView {
       detail::fail_mismatch("batch slot", detail::to_text("0 <= n < ", batch()), n);
     using Slot = TensorView<T, L, slot_extents_t<Extents>>;
     Slot s;
-    s.data_ = data_ + n * static_cast<std::int64_t>(channels() * height() * width());
+    s.data_ = data_ + n * mapping().size();
     s.extents_ = slot_extents_t<Extents>(extents_.extent(1), extents_.extent(2), extents_.extent(3));
     return s;
   }

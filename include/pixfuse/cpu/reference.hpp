@@ -16,6 +16,7 @@
 #include "pixfuse/core/convert.hpp"
 #include "pixfuse/core/error.hpp"
 #include "pixfuse/core/image_view.hpp"
+#include "pixfuse/core/layout_mapping.hpp"
 #include "pixfuse/core/tensor_view.hpp"
 #include "pixfuse/core/validate.hpp"
 #include "pixfuse/plan/detail/no_contract.hpp"
@@ -45,11 +46,9 @@ inline void check_run(const Plan& p, const AnyImageView& in, const AnyTensorView
 // Write value v (already mapped, in float) at (c, y, x) of a single-image tensor.
 template <class T>
 void store(const Plan& p, void* data, int c, int y, int x, float v) {
-  const std::size_t C = static_cast<std::size_t>(p.out_channels), H = static_cast<std::size_t>(p.out_height),
-                    W = static_cast<std::size_t>(p.out_width);
-  const std::size_t i = p.layout == Layout::nchw
-                            ? (static_cast<std::size_t>(c) * H + static_cast<std::size_t>(y)) * W + static_cast<std::size_t>(x)
-                            : (static_cast<std::size_t>(y) * W + static_cast<std::size_t>(x)) * C + static_cast<std::size_t>(c);
+  const LayoutMapping<std::size_t> m(p.layout, static_cast<std::size_t>(p.out_channels),
+                                     static_cast<std::size_t>(p.out_height), static_cast<std::size_t>(p.out_width));
+  const std::size_t i = m.offset(static_cast<std::size_t>(c), static_cast<std::size_t>(y), static_cast<std::size_t>(x));
   static_cast<T*>(data)[i] = from_float<T>(v);
 }
 

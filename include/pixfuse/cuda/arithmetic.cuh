@@ -12,13 +12,9 @@
 #include <cstdint>
 #include <cstring>
 
+#include "pixfuse/core/detail/host_device.hpp"
+#include "pixfuse/core/layout_mapping.hpp"
 #include "pixfuse/cuda/descriptor.hpp"
-
-#if defined(__CUDACC__)
-#define PIXFUSE_HD __host__ __device__
-#else
-#define PIXFUSE_HD
-#endif
 
 namespace pixfuse::cuda::detail {
 
@@ -286,8 +282,8 @@ PIXFUSE_HD inline std::uint32_t output_bits(std::int32_t dtype, float v) {
 
 // Store output bits at (c, y, x) of the image's slot.
 PIXFUSE_HD inline void store(const PlanDesc& p, const ImageDesc& im, int c, int y, int x, std::uint32_t bits) {
-  const std::int64_t C = p.out_channels, H = p.out_height, W = p.out_width;
-  const std::int64_t i = p.layout == static_cast<std::int32_t>(Layout::nchw) ? (c * H + y) * W + x : (y * W + x) * C + c;
+  const LayoutMapping<std::int64_t> m(static_cast<Layout>(p.layout), p.out_channels, p.out_height, p.out_width);
+  const std::int64_t i = m.offset(c, y, x);
   switch (static_cast<DType>(p.out_dtype)) {
     case DType::u8:
     case DType::i8: static_cast<std::uint8_t*>(im.dst)[i] = static_cast<std::uint8_t>(bits); break;

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <cstring>
 #include "pixfuse/core/error.hpp"
+#include "pixfuse/core/layout_mapping.hpp"
 #include "pixfuse/plan/plan.hpp"
 
 #include "pixfuse/plan/detail/no_contract.hpp"
@@ -160,10 +161,11 @@ struct RowStore {
     // A padding row (end == 0) is stored as such even for a static shape.
     const int x0 = end == 0 ? 0 : Shape::begin(begin), x1 = end == 0 ? 0 : Shape::end(end);
     S* base = reinterpret_cast<S*>(out);
-    const std::size_t row_elems = static_cast<std::size_t>(W) * static_cast<std::size_t>(C);
+    const LayoutMapping<std::size_t> mapping(p.layout, static_cast<std::size_t>(C), static_cast<std::size_t>(H),
+                                             static_cast<std::size_t>(W));
     if (p.layout == Layout::nchw) {
       for (int c = 0; c < C; ++c) {
-        S* o = base + (static_cast<std::size_t>(c) * static_cast<std::size_t>(H) + static_cast<std::size_t>(y)) * static_cast<std::size_t>(W);
+        S* o = base + mapping.offset(static_cast<std::size_t>(c), static_cast<std::size_t>(y), 0);
         const S pad = static_cast<S>(p.pad_bits[static_cast<std::size_t>(c)]);
         std::fill(o, o + x0, pad);
         std::fill(o + x1, o + W, pad);
@@ -190,7 +192,7 @@ struct RowStore {
       return;
     }
     // Interleaved: whole vectors of pixels with StoreInterleaved, the rest lane by lane.
-    S* o = base + static_cast<std::size_t>(y) * row_elems;
+    S* o = base + mapping.offset(0, static_cast<std::size_t>(y), 0);
     for (int x = 0; x < W; ++x)
       if (x < x0 || x >= x1)
         for (int c = 0; c < C; ++c) o[static_cast<std::size_t>(x) * C + c] = static_cast<S>(p.pad_bits[static_cast<std::size_t>(c)]);
@@ -229,14 +231,19 @@ struct RowStore {
     const int x0 = end == 0 ? 0 : Shape::begin(begin), x1 = end == 0 ? 0 : Shape::end(end);
     S* base = reinterpret_cast<S*>(out);
     const bool planar = p.layout == Layout::nchw;
+    // Both starts are taken; `put` uses the one of the plan's layout.
+    const LayoutMapping<std::size_t> planes(Layout::nchw, static_cast<std::size_t>(Cout), static_cast<std::size_t>(H),
+                                            static_cast<std::size_t>(W));
+    const LayoutMapping<std::size_t> pixels(Layout::nhwc, static_cast<std::size_t>(Cout), static_cast<std::size_t>(H),
+                                            static_cast<std::size_t>(W));
     S* plane[4];
     int source[4];
     for (int c = 0; c < Cout; ++c) {
       const auto cc = static_cast<std::size_t>(c);
-      plane[c] = base + (cc * static_cast<std::size_t>(H) + static_cast<std::size_t>(y)) * static_cast<std::size_t>(W);
+      plane[c] = base + planes.offset(cc, static_cast<std::size_t>(y), 0);
       source[c] = p.channel_source[cc];
     }
-    S* row = base + static_cast<std::size_t>(y) * static_cast<std::size_t>(W) * static_cast<std::size_t>(Cout);
+    S* row = base + pixels.offset(0, static_cast<std::size_t>(y), 0);
     auto put = [&](int c, int x, S bits) {
       if (planar) plane[c][x] = bits;
       else row[static_cast<std::size_t>(x) * static_cast<std::size_t>(Cout) + static_cast<std::size_t>(c)] = bits;
