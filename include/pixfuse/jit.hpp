@@ -215,9 +215,9 @@ class Jit {
  public:
   using recipe_type = R;
   // Whether the output's channels, height and width are compile-time constants.
-  static constexpr bool static_extents = R::static_shape.channels != dynamic_size &&
-                                         R::static_shape.height != dynamic_size &&
-                                         R::static_shape.width != dynamic_size;
+  static constexpr bool static_extents = R::static_shape.channels != dynamic_extent &&
+                                         R::static_shape.height != dynamic_extent &&
+                                         R::static_shape.width != dynamic_extent;
 
   // At most `capacity` plans and `max_bytes` of them (Plan::bytes: ordinary plans are a few
   // hundred KiB; one of an extreme shape up to ~100 MiB, plan/limits.hpp).

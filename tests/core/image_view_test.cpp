@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "pixfuse/core/error.hpp"
@@ -66,6 +67,9 @@ TEST(ImageView, SubRectangleSharesMemoryAndStride) {
 }
 
 TEST(ImageView, ConvertsToConstAndDynamicChannels) {
+  static_assert(std::is_same_v<pf::ImageView<float>, pf::ImageView<float, pf::dynamic_extent>>);
+  static_assert(pf::ImageView<float>::static_channels == pf::dynamic_extent);
+  static_assert(pf::ImageView<float, 3>::static_channels == 3);
   std::vector<std::uint8_t> px(4 * 4 * 3);
   const pf::ImageView<std::uint8_t, 3> v(px.data(), 4, 4);
   const pf::ImageView<const std::uint8_t> d = v;

@@ -288,6 +288,21 @@ TEST(StaticShape, PresetsCarryTheirShapeInTheOutputType) {
   EXPECT_EQ(p.output_shape(), (pf::TensorShape{1, 3, 224, 224}));
 }
 
+TEST(StaticShape, RunTimeSizesAreDynamicExtent) {
+  // One marker for every run-time size: stage sizes, the static shape, tensor extents.
+  static_assert(std::is_same_v<pf::Resize<>, pf::Resize<pf::dynamic_extent, pf::dynamic_extent>>);
+  using Dynamic = decltype(pf::resize(64, 32) | pf::nhwc() | pf::cast<pf::f16>());
+  static_assert(Dynamic::static_shape.width == pf::dynamic_extent &&
+                Dynamic::static_shape.height == pf::dynamic_extent);
+  static_assert(std::is_same_v<pf::output_view_t<Dynamic>,
+                               pf::TensorView<pf::f16, pf::Layout::nhwc,
+                                              pf::extents<int, pf::dynamic_extent, pf::dynamic_extent,
+                                                          pf::dynamic_extent>>>);
+  static_assert(pf::resize<64, 32>().width() == 64 && pf::resize<64, 32>().height() == 32);
+  EXPECT_EQ(pf::resize(64, 32).width(), 64);
+  EXPECT_EQ(pf::Resize<>().width(), -1);  // not set yet: lowering rejects it
+}
+
 TEST(Errors, NameTheStageAndTheProblem) {
   expect_error([] { pf::make_plan(pf::resize(10, 10) | pf::resize(5, 5), shape(20, 20)); },
                "resize: pixfuse resamples once per recipe; this recipe already resized");

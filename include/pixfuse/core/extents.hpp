@@ -11,11 +11,10 @@
 #include <string>
 #include <type_traits>
 
+#include "pixfuse/core/dynamic_extent.hpp"
 #include "pixfuse/core/error.hpp"
 
 namespace pixfuse {
-
-inline constexpr std::size_t dynamic_extent = std::numeric_limits<std::size_t>::max();
 
 namespace detail {
 // Storage of the dynamic extents; empty (and so free, as a base) when there are none.

@@ -1,7 +1,7 @@
 // ImageView<T, Channels>: a non-owning view of an interleaved (HWC) image.
 //
 // T is the element type (uint8_t, uint16_t or float; const for read-only views),
-// Channels is 1, 3 or 4, or dynamic_channels to decide at run time. Rows may be
+// Channels is 1, 3 or 4, or dynamic_extent to decide at run time. Rows may be
 // padded: row_stride is in bytes and at least width * channels * sizeof(T).
 // A sub-rectangle is a view of the same memory with the same stride.
 //
@@ -18,11 +18,13 @@
 
 #include "pixfuse/core/detail/checked.hpp"
 #include "pixfuse/core/dtype.hpp"
+#include "pixfuse/core/dynamic_extent.hpp"
 #include "pixfuse/core/error.hpp"
 
 namespace pixfuse {
 
-inline constexpr int dynamic_channels = 0;
+// The channel count's former marker, now dynamic_extent like every other run-time size.
+[[deprecated("use pixfuse::dynamic_extent")]] inline constexpr std::size_t dynamic_channels = dynamic_extent;
 
 // Kernels index elements of one image with 32-bit integers: 2^31 - 1 elements
 // (2 GiB of u8) is the largest image pixfuse accepts.
@@ -66,19 +68,19 @@ inline void validate_image(const void* data, std::int64_t width, std::int64_t he
 }
 }  // namespace detail
 
-template <class T, int Channels = dynamic_channels>
+template <class T, std::size_t Channels = dynamic_extent>
 class ImageView {
   static_assert(std::is_same_v<std::remove_const_t<T>, std::uint8_t> ||
                     std::is_same_v<std::remove_const_t<T>, std::uint16_t> ||
                     std::is_same_v<std::remove_const_t<T>, float>,
                 "image elements are uint8_t, uint16_t or float");
-  static_assert(Channels == dynamic_channels || Channels == 1 || Channels == 3 || Channels == 4,
+  static_assert(Channels == dynamic_extent || Channels == 1 || Channels == 3 || Channels == 4,
                 "an image has 1, 3 or 4 channels");
 
  public:
   using element_type = T;
   using value_type = std::remove_const_t<T>;
-  static constexpr int static_channels = Channels;
+  static constexpr std::size_t static_channels = Channels;  // dynamic_extent when dynamic
   static constexpr DType dtype = dtype_of_v<value_type>;
 
   // An empty view (width() == 0); kernels reject it.
@@ -91,19 +93,19 @@ class ImageView {
   }
 
   // Rows packed (stride = width * channels * sizeof(T)).
-  template <int C = Channels, std::enable_if_t<C == dynamic_channels, int> = 0>
+  template <std::size_t C = Channels, std::enable_if_t<C == dynamic_extent, int> = 0>
   ImageView(T* data, std::int64_t width, std::int64_t height, std::int64_t channels) {
     init(data, width, height, channels, packed_stride(width, channels));
   }
-  template <int C = Channels, std::enable_if_t<C != dynamic_channels, int> = 0>
+  template <std::size_t C = Channels, std::enable_if_t<C != dynamic_extent, int> = 0>
   ImageView(T* data, std::int64_t width, std::int64_t height) {
-    init(data, width, height, Channels, packed_stride(width, Channels));
+    init(data, width, height, static_cast<std::int64_t>(Channels), packed_stride(width, static_cast<std::int64_t>(Channels)));
   }
 
   // Read-only and dynamic-channel conversions.
-  template <class U, int C,
+  template <class U, std::size_t C,
             std::enable_if_t<std::is_convertible_v<U*, T*> &&
-                                 (Channels == dynamic_channels || Channels == C) &&
+                                 (Channels == dynamic_extent || Channels == C) &&
                                  !(std::is_same_v<U, T> && C == Channels),
                              int> = 0>
   ImageView(const ImageView<U, C>& other) {  // NOLINT(google-explicit-constructor)
@@ -114,7 +116,7 @@ class ImageView {
   T* data() const noexcept { return data_; }
   int width() const noexcept { return width_; }
   int height() const noexcept { return height_; }
-  int channels() const noexcept { return Channels == dynamic_channels ? channels_ : Channels; }
+  int channels() const noexcept { return Channels == dynamic_extent ? channels_ : static_cast<int>(Channels); }
   std::ptrdiff_t row_stride() const noexcept { return row_stride_; }  // bytes
   bool empty() const noexcept { return width_ == 0; }
 
@@ -158,7 +160,7 @@ class ImageView {
 
   void init(T* data, std::int64_t width, std::int64_t height, std::int64_t channels,
             std::int64_t row_stride) {
-    if (Channels != dynamic_channels && channels != Channels)
+    if (Channels != dynamic_extent && channels != static_cast<std::int64_t>(Channels))
       detail::fail_mismatch("image channels", Channels, channels);
     detail::validate_image(data, width, height, channels, row_stride, sizeof(T), "image");
     data_ = data;
@@ -197,7 +199,7 @@ struct AnyImageView {
     channels = static_cast<int>(c);
     row_stride = static_cast<std::ptrdiff_t>(stride_bytes);
   }
-  template <class T, int C>
+  template <class T, std::size_t C>
   AnyImageView(const ImageView<T, C>& v)  // NOLINT(google-explicit-constructor)
       : data(v.data()),
         dtype(dtype_of_v<std::remove_const_t<T>>),

@@ -75,7 +75,7 @@ class Lowering {
   }
 
   // --- stages ---------------------------------------------------------------------------
-  template <int W, int H>
+  template <std::size_t W, std::size_t H>
   void operator()(const Resize<W, H>& s) {
     set_resize(s.how, "resize");
     x_.resize(s.width(), "resize");
@@ -100,7 +100,7 @@ class Lowering {
     y_.crop(s.rect.y, s.rect.height, "crop");
     if (x_.has_padding() || y_.has_padding()) set_pad_value(0.0f, "crop");
   }
-  template <int W, int H>
+  template <std::size_t W, std::size_t H>
   void operator()(const CenterCrop<W, H>& s) {
     if (s.width() <= 0 || s.height() <= 0)
       fail_mismatch("center_crop size", "width and height > 0", to_text(s.width(), "x", s.height()));
@@ -115,7 +115,7 @@ class Lowering {
     y_.pad(s.top, s.bottom, "pad");
     if (s.left || s.right || s.top || s.bottom) set_pad_value(s.value, "pad");
   }
-  template <int W, int H>
+  template <std::size_t W, std::size_t H>
   void operator()(const Letterbox<W, H>& s) {
     set_resize(s.how, "letterbox");
     const int w = x_.length(), h = y_.length();
@@ -310,9 +310,9 @@ Plan make_plan(const R& recipe, const InputShape& in) {
   recipe.for_each(lowering);
   Plan p = lowering.finish();
   constexpr StaticShape s = R::static_shape;
-  if ((s.width != dynamic_size && s.width != p.out_width) ||
-      (s.height != dynamic_size && s.height != p.out_height) ||
-      (s.channels != dynamic_size && s.channels != p.out_channels))
+  if ((s.width != dynamic_extent && s.width != static_cast<std::size_t>(p.out_width)) ||
+      (s.height != dynamic_extent && s.height != static_cast<std::size_t>(p.out_height)) ||
+      (s.channels != dynamic_extent && s.channels != static_cast<std::size_t>(p.out_channels)))
     throw Error("recipe: its static output shape disagrees with the lowered plan (a pixfuse bug)");
   return p;
 }

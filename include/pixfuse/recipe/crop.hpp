@@ -25,7 +25,7 @@ inline Crop crop(std::int64_t x, std::int64_t y, std::int64_t width, std::int64_
 template <>
 struct static_effect<Crop> {
   static constexpr StaticShape apply(StaticShape s) {
-    s.width = s.height = dynamic_size;  // the rectangle is a run-time value
+    s.width = s.height = dynamic_extent;  // the rectangle is a run-time value
     return s;
   }
 };
@@ -33,16 +33,17 @@ struct static_effect<Crop> {
 // The centred W x H window; offsets int(round((in - out) / 2.0)) with round half to
 // even (torchvision); a window larger than the image pads with zeros, (out - in) // 2
 // before and the rest after.
-template <int W = dynamic_size, int H = dynamic_size>
+template <std::size_t W = dynamic_extent, std::size_t H = dynamic_extent>
 struct CenterCrop : StageTag {
-  static_assert((W == dynamic_size) == (H == dynamic_size), "both sizes static or both dynamic");
-  static_assert(W == dynamic_size || (W > 0 && H > 0), "sizes are positive");
-  int width_value = W, height_value = H;
-  constexpr int width() const { return W != dynamic_size ? W : width_value; }
-  constexpr int height() const { return H != dynamic_size ? H : height_value; }
+  static_assert((W == dynamic_extent) == (H == dynamic_extent), "both sizes static or both dynamic");
+  static_assert(W == dynamic_extent || (W > 0 && H > 0 && W <= detail::max_static_size && H <= detail::max_static_size),
+                "sizes are positive ints");
+  int width_value = detail::stored_size(W), height_value = detail::stored_size(H);
+  constexpr int width() const { return W != dynamic_extent ? static_cast<int>(W) : width_value; }
+  constexpr int height() const { return H != dynamic_extent ? static_cast<int>(H) : height_value; }
 };
 
-template <int W, int H>
+template <std::size_t W, std::size_t H>
 struct static_effect<CenterCrop<W, H>> {
   static constexpr StaticShape apply(StaticShape s) {
     s.width = W;
@@ -51,7 +52,7 @@ struct static_effect<CenterCrop<W, H>> {
   }
 };
 
-template <int W, int H>
+template <std::size_t W, std::size_t H>
 constexpr CenterCrop<W, H> center_crop() {
   return {};
 }

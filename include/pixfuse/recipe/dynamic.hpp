@@ -16,17 +16,17 @@ namespace pixfuse {
 namespace detail {
 
 inline AnyStage dynamic_stage(const Resize<>& s) { return s; }
-template <int W, int H>
+template <std::size_t W, std::size_t H>
 AnyStage dynamic_stage(const Resize<W, H>& s) {
   return resize(s.width(), s.height()).resampling(s.how);
 }
 inline AnyStage dynamic_stage(const CenterCrop<>& s) { return s; }
-template <int W, int H>
+template <std::size_t W, std::size_t H>
 AnyStage dynamic_stage(const CenterCrop<W, H>& s) {
   return center_crop(s.width(), s.height());
 }
 inline AnyStage dynamic_stage(const Letterbox<>& s) { return s; }
-template <int W, int H>
+template <std::size_t W, std::size_t H>
 AnyStage dynamic_stage(const Letterbox<W, H>& s) {
   Letterbox<> l = letterbox(s.width(), s.height(), s.value).resampling(s.how);
   l.scaleup = s.scaleup;

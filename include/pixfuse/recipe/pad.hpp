@@ -27,7 +27,7 @@ inline Pad pad(int all, float value = 0.0f) { return pad(all, all, all, all, val
 template <>
 struct static_effect<Pad> {
   static constexpr StaticShape apply(StaticShape s) {
-    s.width = s.height = dynamic_size;
+    s.width = s.height = dynamic_extent;
     return s;
   }
 };
@@ -37,19 +37,20 @@ struct static_effect<Pad> {
 // and centred, with dw = (W - new_w) / 2 split as left = int(round(dw - 0.1)) and
 // right = int(round(dw + 0.1)), likewise top / bottom. The Plan reports the transform
 // (scale and offsets) so detections can be mapped back to the source image.
-template <int W = dynamic_size, int H = dynamic_size>
+template <std::size_t W = dynamic_extent, std::size_t H = dynamic_extent>
 struct Letterbox : StageTag, ResamplingSetters<Letterbox<W, H>> {
-  static_assert((W == dynamic_size) == (H == dynamic_size), "both sizes static or both dynamic");
-  static_assert(W == dynamic_size || (W > 0 && H > 0), "sizes are positive");
-  int width_value = W, height_value = H;
+  static_assert((W == dynamic_extent) == (H == dynamic_extent), "both sizes static or both dynamic");
+  static_assert(W == dynamic_extent || (W > 0 && H > 0 && W <= detail::max_static_size && H <= detail::max_static_size),
+                "sizes are positive ints");
+  int width_value = detail::stored_size(W), height_value = detail::stored_size(H);
   float value = 114.0f;
   bool scaleup = true;
   Resampling how;
-  constexpr int width() const { return W != dynamic_size ? W : width_value; }
-  constexpr int height() const { return H != dynamic_size ? H : height_value; }
+  constexpr int width() const { return W != dynamic_extent ? static_cast<int>(W) : width_value; }
+  constexpr int height() const { return H != dynamic_extent ? static_cast<int>(H) : height_value; }
 };
 
-template <int W, int H>
+template <std::size_t W, std::size_t H>
 struct static_effect<Letterbox<W, H>> {
   static constexpr StaticShape apply(StaticShape s) {
     s.width = W;
@@ -58,7 +59,7 @@ struct static_effect<Letterbox<W, H>> {
   }
 };
 
-template <int W, int H>
+template <std::size_t W, std::size_t H>
 Letterbox<W, H> letterbox(float pad_value = 114.0f) {
   Letterbox<W, H> l;
   l.value = pad_value;

@@ -80,12 +80,6 @@ constexpr Recipe<S..., T...> operator|(const Recipe<S...>& a, const Recipe<T...>
   return Recipe<S..., T...>{std::tuple_cat(a.stages, b.stages)};
 }
 
-namespace detail {
-constexpr std::size_t static_or_dynamic(int v) {
-  return v == dynamic_size ? dynamic_extent : static_cast<std::size_t>(v);
-}
-}  // namespace detail
-
 // The output tensor type a recipe writes, for one image (rank 3) or a batch (rank 4):
 // e.g. TensorView<float, Layout::nchw, extents<int, 3, 224, 224>>. Requires the element
 // type and layout to be static.
@@ -94,9 +88,9 @@ struct output_view {
   static constexpr StaticShape s = R::static_shape;
   static_assert(s.has_dtype && s.has_layout,
                 "output_view needs cast<T>() and nchw()/nhwc(), not their run-time forms");
-  static constexpr std::size_t C = detail::static_or_dynamic(s.channels);
-  static constexpr std::size_t H = detail::static_or_dynamic(s.height);
-  static constexpr std::size_t W = detail::static_or_dynamic(s.width);
+  static constexpr std::size_t C = s.channels;
+  static constexpr std::size_t H = s.height;
+  static constexpr std::size_t W = s.width;
   using element = type_of_t<s.dtype>;
   using single = std::conditional_t<s.layout == Layout::nchw, extents<int, C, H, W>,
                                     extents<int, H, W, C>>;

@@ -10,17 +10,18 @@
 
 namespace pixfuse {
 
-template <int W = dynamic_size, int H = dynamic_size>
+template <std::size_t W = dynamic_extent, std::size_t H = dynamic_extent>
 struct Resize : StageTag, ResamplingSetters<Resize<W, H>> {
-  static_assert((W == dynamic_size) == (H == dynamic_size), "both sizes static or both dynamic");
-  static_assert(W == dynamic_size || (W > 0 && H > 0), "sizes are positive");
-  int width_value = W, height_value = H;
+  static_assert((W == dynamic_extent) == (H == dynamic_extent), "both sizes static or both dynamic");
+  static_assert(W == dynamic_extent || (W > 0 && H > 0 && W <= detail::max_static_size && H <= detail::max_static_size),
+                "sizes are positive ints");
+  int width_value = detail::stored_size(W), height_value = detail::stored_size(H);
   Resampling how;
-  constexpr int width() const { return W != dynamic_size ? W : width_value; }
-  constexpr int height() const { return H != dynamic_size ? H : height_value; }
+  constexpr int width() const { return W != dynamic_extent ? static_cast<int>(W) : width_value; }
+  constexpr int height() const { return H != dynamic_extent ? static_cast<int>(H) : height_value; }
 };
 
-template <int W, int H>
+template <std::size_t W, std::size_t H>
 struct static_effect<Resize<W, H>> {
   static constexpr StaticShape apply(StaticShape s) {
     s.width = W;
@@ -30,7 +31,7 @@ struct static_effect<Resize<W, H>> {
 };
 
 // Resize to W x H, fixed at compile time.
-template <int W, int H>
+template <std::size_t W, std::size_t H>
 constexpr Resize<W, H> resize() {
   return {};
 }
@@ -62,7 +63,7 @@ struct ResizeLonger : StageTag, ResamplingSetters<ResizeLonger> {
 template <>
 struct static_effect<ResizeShorter> {
   static constexpr StaticShape apply(StaticShape s) {
-    s.width = s.height = dynamic_size;
+    s.width = s.height = dynamic_extent;
     return s;
   }
 };

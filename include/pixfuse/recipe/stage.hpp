@@ -6,24 +6,35 @@
 // a Plan, which the kernels execute in one fused pass.
 #pragma once
 
+#include <cstddef>
+#include <limits>
 #include <type_traits>
 
 #include "pixfuse/core/dtype.hpp"
+#include "pixfuse/core/dynamic_extent.hpp"
 #include "pixfuse/core/tensor_view.hpp"
 
 namespace pixfuse {
 
-// A size given at run time rather than as a template argument.
-inline constexpr int dynamic_size = -1;
+// A stage's size given at run time rather than as a template argument is dynamic_extent;
+// this was its former name.
+[[deprecated("use pixfuse::dynamic_extent")]] inline constexpr std::size_t dynamic_size = dynamic_extent;
+
+namespace detail {
+// The largest size a template argument may give (sizes are ints at run time).
+inline constexpr std::size_t max_static_size = static_cast<std::size_t>(std::numeric_limits<int>::max());
+// The int a stage stores for its size template argument: -1 (not set yet) when dynamic.
+constexpr int stored_size(std::size_t v) { return v == dynamic_extent ? -1 : static_cast<int>(v); }
+}  // namespace detail
 
 struct StageTag {};
 template <class T>
 inline constexpr bool is_stage_v = std::is_base_of_v<StageTag, T>;
 
-// The output properties a recipe fixes at compile time; dynamic_size / has_* false when
+// The output properties a recipe fixes at compile time; dynamic_extent / has_* false when
 // they are known only at run time. A recipe without output stages writes NCHW f32.
 struct StaticShape {
-  int width = dynamic_size, height = dynamic_size, channels = dynamic_size;
+  std::size_t width = dynamic_extent, height = dynamic_extent, channels = dynamic_extent;
   bool has_dtype = true;
   DType dtype = DType::f32;
   bool has_layout = true;
