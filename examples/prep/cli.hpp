@@ -17,6 +17,7 @@
 #include "pixfuse/cpus.hpp"
 #include "pixfuse/io/plan_decode.hpp"
 #include "pixfuse/pixfuse.hpp"
+#include "pixfuse/plan/compat/supports.hpp"
 #include "pixfuse/recipe/json.hpp"
 
 namespace prep {
@@ -67,7 +68,24 @@ struct Options {
   bool quiet = false;                // no summary table
 };
 
-inline const char* usage_text() {
+// The --filter entry of the help: each convention's filters, from the library's table
+// (pixfuse::filters_of, plan/compat/supports.hpp), so the help cannot drift from it.
+inline std::string filter_help() {
+  std::string s = "  --filter F            the resize filter; each --compat has its own:\n";
+  for (pixfuse::Compat c : pixfuse::all_compats) {
+    s += "                        " + std::string(pixfuse::name(c)) + ":";
+    const char* separator = " ";
+    for (pixfuse::Filter f : pixfuse::filters_of(c)) {
+      s += separator;
+      s += pixfuse::name(f);
+      separator = "|";
+    }
+    s += "\n";
+  }
+  return s;
+}
+
+inline std::string usage_text() {
   return R"(usage: pixfuse-prep [options] INPUT... -o OUT.npy
 
 Decodes images, runs a preprocessing recipe on each and writes one .npy tensor of shape
@@ -89,9 +107,8 @@ Recipe (a preset or a recipe file is the base; the flags below change it):
   --resize WxH | --resize-shorter N | --resize-longer N
   --crop WxH            center crop after resizing (N for NxN)
   --letterbox WxH       fit inside, keep aspect, pad the rest (N for NxN); --pad-value V
-  --filter nearest|bilinear|bicubic|lanczos3|lanczos4|area|hamming|lanczos5|nearest_exact|linear_exact
   --compat pil|torchvision|opencv|jax        (default pil)
-  --no-antialias
+)" + filter_help() + R"(  --no-antialias
   --scale S             applied before mean/std (default 1/255; "1/N" divides by N)
   --mean a,b,c  --std a,b,c
   --channel-order rgb|bgr

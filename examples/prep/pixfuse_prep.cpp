@@ -377,7 +377,7 @@ int main(int argc, char** argv) {
   try {
     const prep::Options o = prep::parse_options(argc, argv);
     if (o.help) {
-      std::fputs(prep::usage_text(), stdout);
+      std::fputs(prep::usage_text().c_str(), stdout);
       return 0;
     }
     return run(o);

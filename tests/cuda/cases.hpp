@@ -15,6 +15,7 @@
 
 #include "../test_images.hpp"
 #include "pixfuse/cpu/reference.hpp"
+#include "pixfuse/plan/compat/supports.hpp"
 #include "pixfuse/plan/lower.hpp"
 #include "pixfuse/recipe/presets.hpp"
 
@@ -83,18 +84,6 @@ struct Batch {
   }
 };
 
-inline std::vector<pf::Filter> filters_of(pf::Compat c) {
-  using F = pf::Filter;
-  switch (c) {
-    case pf::Compat::pil: return {F::nearest, F::area, F::bilinear, F::hamming, F::bicubic, F::lanczos3};
-    case pf::Compat::torchvision: return {F::nearest, F::nearest_exact, F::bilinear, F::bicubic, F::lanczos3};
-    case pf::Compat::opencv:
-      return {F::nearest, F::nearest_exact, F::bilinear, F::linear_exact, F::bicubic, F::area, F::lanczos4};
-    case pf::Compat::jax: return {F::nearest, F::bilinear, F::bicubic, F::lanczos3, F::lanczos5};
-  }
-  return {};
-}
-
 // Lower `recipe` for every input; false (case skipped) when the combination is rejected.
 template <class R>
 bool lower_all(Batch& b, const R& recipe, pf::Orientation o) {
@@ -110,15 +99,14 @@ bool lower_all(Batch& b, const R& recipe, pf::Orientation o) {
 inline std::vector<Batch> random_batches(int count, unsigned seed, int max_side) {
   std::mt19937 rng(seed);
   auto pick = [&](int lo, int hi) { return lo + static_cast<int>(rng() % static_cast<unsigned>(hi - lo + 1)); };
-  const pf::Compat compats[] = {pf::Compat::pil, pf::Compat::torchvision, pf::Compat::opencv, pf::Compat::jax};
   const pf::DType outs[] = {pf::DType::f32, pf::DType::f16, pf::DType::bf16, pf::DType::u8, pf::DType::i8};
   const pf::Orientation orients[] = {pf::Orientation::normal, pf::Orientation::normal, pf::Orientation::rotate_90_cw,
                                      pf::Orientation::flip_x, pf::Orientation::transverse};
   std::vector<Batch> batches;
   while (static_cast<int>(batches.size()) < count) {
     Batch b;
-    const pf::Compat compat = compats[rng() % 4];
-    const auto filters = filters_of(compat);
+    const pf::Compat compat = pf::all_compats[rng() % 4];
+    const pf::FilterList filters = pf::filters_of(compat);  // pixfuse::supports' table
     const pf::Filter filter = filters[rng() % filters.size()];
     const bool aa = rng() % 2 == 0;
     const int channels = std::vector<int>{1, 3, 4}[rng() % 3];

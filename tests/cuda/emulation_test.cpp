@@ -29,7 +29,7 @@ TEST(CudaEmulation, IntegerModesAreBitExactOnPhotoSizedShrinks) {
   // ImageNet-like shrink factors on u8 input in every integer convention.
   const auto img = cuda_cases::make_input(397, 301, 3, pf::DType::u8, 3);
   for (pf::Compat c : {pf::Compat::pil, pf::Compat::torchvision, pf::Compat::opencv})
-    for (pf::Filter f : cuda_cases::filters_of(c)) {
+    for (pf::Filter f : pf::filters_of(c)) {
       Batch b;
       b.inputs.push_back(img);
       b.out_dtype = pf::DType::u8;

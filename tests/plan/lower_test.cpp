@@ -9,6 +9,7 @@
 
 #include "../test_images.hpp"
 #include "pixfuse/cpu/reference.hpp"
+#include "pixfuse/plan/compat/supports.hpp"
 #include "pixfuse/plan/lower.hpp"
 #include "pixfuse/recipe/presets.hpp"
 
@@ -301,6 +302,26 @@ TEST(StaticShape, RunTimeSizesAreDynamicExtent) {
   static_assert(pf::resize<64, 32>().width() == 64 && pf::resize<64, 32>().height() == 32);
   EXPECT_EQ(pf::resize(64, 32).width(), 64);
   EXPECT_EQ(pf::Resize<>().width(), -1);  // not set yet: lowering rejects it
+}
+
+TEST(Supports, LoweringAcceptsExactlyTheTablesCombinations) {
+  for (pf::Compat c : pf::all_compats)
+    for (pf::Filter f : pf::all_filters)
+      for (bool aa : {false, true}) {
+        const std::string what = pf::detail::to_text(pf::name(c), " ", pf::name(f), aa ? " antialiased" : "");
+        std::string error;
+        try {
+          pf::make_plan(pf::recipe(pf::resize(10, 10).filter(f).compat(c).antialias(aa)), shape(20, 20));
+        } catch (const pf::Error& e) {
+          error = e.what();
+        }
+        EXPECT_EQ(error.empty(), pf::supports(c, f, aa)) << what << ": " << error;
+        if (!pf::supports(c, f) && !(c == pf::Compat::pil && !aa)) {  // pil's antialias rule is reported first
+          EXPECT_EQ(error, "resize filter: expected " + pf::filter_choices(c) + " for compat " +
+                               std::string(pf::name(c)) + ", got " + std::string(pf::name(f)))
+              << what;
+        }
+      }
 }
 
 TEST(Errors, NameTheStageAndTheProblem) {

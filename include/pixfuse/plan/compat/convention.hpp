@@ -10,6 +10,7 @@
 #include "pixfuse/plan/compat/jax.hpp"
 #include "pixfuse/plan/compat/opencv.hpp"
 #include "pixfuse/plan/compat/pil.hpp"
+#include "pixfuse/plan/compat/supports.hpp"
 #include "pixfuse/plan/compat/torchvision.hpp"
 #include "pixfuse/recipe/resampling.hpp"
 
@@ -25,11 +26,14 @@ struct AxisPair {
 // x matrix and ry of the y matrix (the resized indices the output shows).
 inline AxisPair resize_taps(const Resampling& how, DType in, int sw, int dw, int sh, int dh, Rows rx, Rows ry) {
   const bool u8 = in == DType::u8;
+  if (how.compat == Compat::pil && !how.antialias)
+    throw Error("compat pil: Pillow always antialiases; use compat torchvision or jax for "
+                "--no-antialias");
+  if (!supports(how.compat, how.filter))
+    throw Error("resize filter", filter_choices(how.compat) + " for compat " + std::string(name(how.compat)),
+                std::string(name(how.filter)));
   switch (how.compat) {
     case Compat::pil: {
-      if (!how.antialias)
-        throw Error("compat pil: Pillow always antialiases; use compat torchvision or jax for "
-                    "--no-antialias");
       // 8-bit images use Pillow's fixed point; u16 is resized as Pillow's mode I (int32),
       // f32 as mode F (both sum in double).
       const Arithmetic a = u8 ? Arithmetic::fixed_u8
