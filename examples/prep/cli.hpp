@@ -225,8 +225,16 @@ inline pixfuse::ScaleFactor parse_scale(const std::string& v) {
   throw UsageError{"--scale: expected a number or 1/N (e.g. 1/255), got '" + v + "'"};
 }
 
+// "a, b, c": the names of every value of an enum (pixfuse::all_filters, all_compats).
+template <class E, std::size_t N>
+std::string names(const E (&values)[N]) {
+  std::string s;
+  for (std::size_t i = 0; i < N; ++i) s += (i ? ", " : "") + std::string(pixfuse::name(values[i]));
+  return s;
+}
+
 template <class T, class Parse>
-T parse_choice(const std::string& flag, const std::string& v, Parse parse, const char* choices) {
+T parse_choice(const std::string& flag, const std::string& v, Parse parse, const std::string& choices) {
   const auto r = parse(v);
   if (!r) throw UsageError{flag + ": expected one of " + choices + ", got '" + v + "'"};
   return *r;
@@ -368,11 +376,9 @@ inline Options parse_options(int argc, char** argv) {
       if (!detail::parse_float(v, f)) throw UsageError{"--pad-value: expected a number, got '" + v + "'"};
       o.pad_value = f;
     } else if (a == "--filter")
-      o.filter = detail::parse_choice<pixfuse::Filter>(a, v, pixfuse::parse_filter,
-                                                       "nearest, bilinear, bicubic, lanczos3, lanczos4, area, "
-                                                       "hamming, lanczos5, nearest_exact, linear_exact");
+      o.filter = detail::parse_choice<pixfuse::Filter>(a, v, pixfuse::parse_filter, detail::names(pixfuse::all_filters));
     else if (a == "--compat")
-      o.compat = detail::parse_choice<pixfuse::Compat>(a, v, pixfuse::parse_compat, "pil, torchvision, opencv, jax");
+      o.compat = detail::parse_choice<pixfuse::Compat>(a, v, pixfuse::parse_compat, detail::names(pixfuse::all_compats));
     else if (a == "--no-antialias") o.no_antialias = detail::parse_switch(a, v);
     else if (a == "--scale") o.scale = detail::parse_scale(v);
     else if (a == "--mean") o.mean = detail::parse_floats(a, v);
