@@ -313,7 +313,7 @@ Plan make_plan(const R& recipe, const InputShape& in) {
   if ((s.width != dynamic_size && s.width != p.out_width) ||
       (s.height != dynamic_size && s.height != p.out_height) ||
       (s.channels != dynamic_size && s.channels != p.out_channels))
-    throw Error("recipe: its static output shape disagrees with the lowered plan (a pixfuse bug)");
+    detail::unreachable("make_plan: the recipe's static output shape vs the lowered plan");
   return p;
 }
 
