@@ -50,8 +50,10 @@ inline double value(const pixfuse::io::NpyArray& a, std::size_t i) {
     case pixfuse::DType::u16: return a.data<std::uint16_t>()[i];
     case pixfuse::DType::i8: return a.data<std::int8_t>()[i];
     case pixfuse::DType::f32: return a.data<float>()[i];
-    default: return pixfuse::to_float(a.data<pixfuse::f16>()[i]);
+    case pixfuse::DType::f16: return pixfuse::to_float(a.data<pixfuse::f16>()[i]);
+    case pixfuse::DType::bf16: return pixfuse::to_float(a.data<pixfuse::bf16>()[i]);
   }
+  pixfuse::detail::unreachable("fixture value: dtype");
 }
 
 inline pixfuse::io::NpyArray load(const std::string& file) { return pixfuse::io::read_npy(dir() + file); }

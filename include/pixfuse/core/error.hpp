@@ -49,5 +49,14 @@ template <class Expected, class Actual>
   throw Error(subject, to_text(expected), to_text(actual));
 }
 
+// The one way to report a state the library's own invariants rule out (an enum value no
+// enumerator names, a plan no lowering makes): a pixfuse::Error naming `where` and saying it
+// is a pixfuse bug, never a silent fallback. Switches over the library's enums list every
+// enumerator (no default:, -Wswitch-enum) and call this after the switch for values outside
+// the enum; device code, which cannot throw, has its launcher check on the host.
+[[noreturn]] inline void unreachable(const char* where) {
+  throw Error(std::string(where) + ": reached a state that cannot happen (a pixfuse bug)");
+}
+
 }  // namespace detail
 }  // namespace pixfuse

@@ -241,10 +241,14 @@ struct AnyImageView {
       case DType::f32:
         return f(ImageView<const float>(static_cast<const float*>(data), width, height, channels,
                                         row_stride));
-      default:
+      case DType::u8:
+      case DType::i8:  // not image dtypes (make_plan rejects them): seen as their bytes
+      case DType::f16:
+      case DType::bf16:
         return f(ImageView<const std::uint8_t>(static_cast<const std::uint8_t*>(data), width,
                                                height, channels, row_stride));
     }
+    detail::unreachable("AnyImageView::visit: dtype");
   }
 };
 

@@ -101,7 +101,11 @@ struct Pass {
         }
         return first_pass ? acc : clip8(static_cast<std::int64_t>(std::nearbyint(acc)));
       }
-      default: break;
+      case Arithmetic::opencv_linear:
+      case Arithmetic::opencv_cubic:
+      case Arithmetic::opencv_lanczos4:
+      case Arithmetic::opencv_linear_exact:
+      case Arithmetic::opencv_area_fast: break;  // below
     }
     // The other opencv paths: the horizontal pass is an exact int32 dot product.
     std::int64_t dot = 0;
@@ -135,9 +139,14 @@ struct Pass {
         const float mean = static_cast<float>(dot) * (1.0f / static_cast<float>(area));
         return clip8(static_cast<std::int64_t>(std::nearbyint(mean)));
       }
-      default: break;
+      case Arithmetic::fixed_u8:  // returned by the first switch
+      case Arithmetic::round_half_away:
+      case Arithmetic::real:
+      case Arithmetic::real_u16:
+      case Arithmetic::real_f64:
+      case Arithmetic::opencv_area: break;
     }
-    throw Error("reference kernel: unhandled arithmetic (a pixfuse bug)");
+    detail::unreachable("reference kernel: arithmetic");
   }
 };
 

@@ -103,24 +103,24 @@ PIXFUSE_HD double pass(const PlanDesc& p, const AxisDesc& a, const unsigned char
   const std::int64_t row = static_cast<std::int64_t>(o) * a.max_taps;
   const double* w = a.weights >= 0 ? table<double>(tab, a.weights) + row : nullptr;
   const std::int32_t* q = a.fixed >= 0 ? table<std::int32_t>(tab, a.fixed) + row : nullptr;
-  switch (p.arithmetic) {
-    case a_fixed_u8: {
+  switch (static_cast<Arithmetic>(p.arithmetic)) {
+    case Arithmetic::fixed_u8: {
       std::int64_t acc = std::int64_t{1} << (a.precision_bits - 1);
       for (int k = 0; k < n; ++k) acc += static_cast<std::int64_t>(q[k]) * static_cast<std::int64_t>(s(k));
       return clip8(acc >> a.precision_bits);
     }
-    case a_round_half_away: {
+    case Arithmetic::round_half_away: {
       double acc = 0.0;
       for (int k = 0; k < n; ++k) acc = dadd(acc, dmul(s(k), w[k]));
       return round_half_away(acc);
     }
-    case a_real_f64: {
+    case Arithmetic::real_f64: {
       double acc = 0.0;
       for (int k = 0; k < n; ++k) acc = dadd(acc, dmul(s(k), w[k]));
       return static_cast<float>(acc);
     }
-    case a_real:
-    case a_real_u16: {  // float32 from 0, in the convention's tap order
+    case Arithmetic::real:
+    case Arithmetic::real_u16: {  // float32 from 0, in the convention's tap order
       float acc = 0.0f;
       for (int j = 0; j < n; ++j) {
         const int k = a.reversed ? n - 1 - j : j;
@@ -130,7 +130,7 @@ PIXFUSE_HD double pass(const PlanDesc& p, const AxisDesc& a, const unsigned char
       const float r = rint_f(acc);
       return fadd(r < 0.0f ? 0.0f : (r > 65535.0f ? 65535.0f : r), 0.0f);  // -0 -> +0, as the reference
     }
-    case a_opencv_area: {
+    case Arithmetic::opencv_area: {
       float acc = 0.0f;
       for (int j = 0; j < n; ++j) {
         const int k = a.reversed ? n - 1 - j : j;
@@ -138,19 +138,23 @@ PIXFUSE_HD double pass(const PlanDesc& p, const AxisDesc& a, const unsigned char
       }
       return first ? acc : clip8(static_cast<std::int64_t>(rint_f(acc)));
     }
-    default: break;
+    case Arithmetic::opencv_linear:
+    case Arithmetic::opencv_cubic:
+    case Arithmetic::opencv_lanczos4:
+    case Arithmetic::opencv_linear_exact:
+    case Arithmetic::opencv_area_fast: break;  // below
   }
   std::int64_t dot = 0;
   for (int k = 0; k < n; ++k) dot += static_cast<std::int64_t>(q[k]) * static_cast<std::int64_t>(s(k));
   if (first) return static_cast<double>(dot);
-  switch (p.arithmetic) {
-    case a_opencv_linear: {
+  switch (static_cast<Arithmetic>(p.arithmetic)) {
+    case Arithmetic::opencv_linear: {
       std::int64_t out = 2;
       for (int k = 0; k < n; ++k)
         out += (static_cast<std::int64_t>(q[k]) * (static_cast<std::int64_t>(s(k)) >> 4)) >> 16;
       return clip8(out >> 2);
     }
-    case a_opencv_cubic: {
+    case Arithmetic::opencv_cubic: {
       if (flat < p.simd_columns) {
         float t = 0.0f;
         for (int j = n - 1; j >= 0; --j) {
@@ -163,17 +167,22 @@ PIXFUSE_HD double pass(const PlanDesc& p, const AxisDesc& a, const unsigned char
       }
       return clip8((dot + (1 << 21)) >> 22);
     }
-    case a_opencv_lanczos4: return clip8((dot + (1 << 21)) >> 22);
-    case a_opencv_linear_exact: return clip8((dot + (1 << 15)) >> 16);
-    case a_opencv_area_fast: {
+    case Arithmetic::opencv_lanczos4: return clip8((dot + (1 << 21)) >> 22);
+    case Arithmetic::opencv_linear_exact: return clip8((dot + (1 << 15)) >> 16);
+    case Arithmetic::opencv_area_fast: {
       const int area = p.area_kx * n;
       if (p.area_kx == 2 && n == 2) return static_cast<double>((dot + 2) >> 2);
       const float mean = fmul(static_cast<float>(dot), fdiv(1.0f, static_cast<float>(area)));
       return clip8(static_cast<std::int64_t>(rint_f(mean)));
     }
-    default: break;
+    case Arithmetic::fixed_u8:  // returned by the first switch
+    case Arithmetic::round_half_away:
+    case Arithmetic::real:
+    case Arithmetic::real_u16:
+    case Arithmetic::real_f64:
+    case Arithmetic::opencv_area: break;
   }
-  return 0.0;  // unreachable: pack_plans only packs lowered plans
+  return 0.0;  // unreachable: device code cannot throw; pack_plans checked the arithmetic on the host
 }
 
 // Pillow's premultiply / unpremultiply (reference.hpp).
@@ -194,8 +203,12 @@ PIXFUSE_HD inline double load(const PlanDesc& p, const ImageDesc& im, int sx, in
   switch (static_cast<DType>(p.in_dtype)) {
     case DType::u8: return row[i];
     case DType::u16: return reinterpret_cast<const std::uint16_t*>(row)[i];
-    default: return reinterpret_cast<const float*>(row)[i];
+    case DType::f32: return reinterpret_cast<const float*>(row)[i];
+    case DType::i8:  // not image dtypes: pack_plans rejects them on the host
+    case DType::f16:
+    case DType::bf16: break;
   }
+  return 0.0;  // unreachable (device code cannot throw)
 }
 
 // Upright sample (u, v, c), premultiplied when the plan resizes RGBA premultiplied.
@@ -276,8 +289,10 @@ PIXFUSE_HD inline std::uint32_t output_bits(std::int32_t dtype, float v) {
       if (v >= 127.0f) return 0x7Fu;
       return static_cast<std::uint32_t>(static_cast<std::uint8_t>(static_cast<std::int8_t>(rint_f(v))));
     }
-    default: return bits_of(v);
+    case DType::f32: return bits_of(v);
+    case DType::u16: break;  // not an output dtype: pack_plans rejects it on the host
   }
+  return 0;  // unreachable (device code cannot throw)
 }
 
 // Store output bits at (c, y, x) of the image's slot.
@@ -289,7 +304,8 @@ PIXFUSE_HD inline void store(const PlanDesc& p, const ImageDesc& im, int c, int 
     case DType::i8: static_cast<std::uint8_t*>(im.dst)[i] = static_cast<std::uint8_t>(bits); break;
     case DType::f16:
     case DType::bf16: static_cast<std::uint16_t*>(im.dst)[i] = static_cast<std::uint16_t>(bits); break;
-    default: static_cast<std::uint32_t*>(im.dst)[i] = bits; break;
+    case DType::f32: static_cast<std::uint32_t*>(im.dst)[i] = bits; break;
+    case DType::u16: break;  // not an output dtype: pack_plans rejects it on the host (nothing stored)
   }
 }
 

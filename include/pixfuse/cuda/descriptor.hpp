@@ -100,6 +100,62 @@ inline AxisDesc pack_axis(Packer& pk, const AxisTaps& a) {
   return d;
 }
 
+// What the device code (arithmetic.cuh) handles. It cannot throw, so its switches return a
+// harmless value for anything else; pack_plans checks here, on the host, that no plan
+// reaches that value, and reports it as pixfuse::detail::unreachable does everywhere.
+constexpr bool kernel_reads(DType t) {
+  switch (t) {
+    case DType::u8:
+    case DType::u16:
+    case DType::f32: return true;
+    case DType::i8:  // not image dtypes: make_plan rejects them
+    case DType::f16:
+    case DType::bf16: return false;
+  }
+  return false;
+}
+constexpr bool kernel_writes(DType t) {
+  switch (t) {
+    case DType::u8:
+    case DType::i8:
+    case DType::f16:
+    case DType::bf16:
+    case DType::f32: return true;
+    case DType::u16: return false;  // not an output dtype: cast and make_plan reject it
+  }
+  return false;
+}
+constexpr bool kernel_resamples(Arithmetic a) {
+  switch (a) {
+    case Arithmetic::fixed_u8:
+    case Arithmetic::round_half_away:
+    case Arithmetic::real:
+    case Arithmetic::real_u16:
+    case Arithmetic::real_f64:
+    case Arithmetic::opencv_linear:
+    case Arithmetic::opencv_cubic:
+    case Arithmetic::opencv_lanczos4:
+    case Arithmetic::opencv_linear_exact:
+    case Arithmetic::opencv_area_fast:
+    case Arithmetic::opencv_area: return true;
+  }
+  return false;
+}
+constexpr bool kernel_lays_out(Layout l) {
+  switch (l) {
+    case Layout::nchw:
+    case Layout::nhwc: return true;
+  }
+  return false;
+}
+
+inline void check_kernel_handles(const Plan& p) {
+  if (!kernel_reads(p.in_dtype)) pixfuse::detail::unreachable("cuda: plan input dtype");
+  if (!kernel_writes(p.out_dtype)) pixfuse::detail::unreachable("cuda: plan output dtype");
+  if (!kernel_resamples(p.arithmetic)) pixfuse::detail::unreachable("cuda: plan arithmetic");
+  if (!kernel_lays_out(p.layout)) pixfuse::detail::unreachable("cuda: plan layout");
+}
+
 }  // namespace detail
 
 // Pack `plans` (in this order: ImageDesc::plan indexes it) into one table buffer.
@@ -112,6 +168,7 @@ inline std::vector<unsigned char> pack_plans(const std::vector<const Plan*>& pla
     const std::size_t taps = static_cast<std::size_t>(p.x.out_size) * static_cast<std::size_t>(p.x.max_taps);
     if (p.x.indices.size() != taps || p.x.source_slots.size() != taps)
       throw Error("cuda: plan", "tap indices built (AxisTaps::build_indices)", "an axis without them");
+    detail::check_kernel_handles(p);
     PlanDesc d;
     d.in_width = p.in_width;
     d.in_height = p.in_height;

@@ -313,7 +313,7 @@ Plan make_plan(const R& recipe, const InputShape& in) {
   if ((s.width != dynamic_extent && s.width != static_cast<std::size_t>(p.out_width)) ||
       (s.height != dynamic_extent && s.height != static_cast<std::size_t>(p.out_height)) ||
       (s.channels != dynamic_extent && s.channels != static_cast<std::size_t>(p.out_channels)))
-    throw Error("recipe: its static output shape disagrees with the lowered plan (a pixfuse bug)");
+    detail::unreachable("make_plan: the recipe's static output shape vs the lowered plan");
   return p;
 }
 

@@ -103,6 +103,7 @@ HWY_INLINE hn::Vec<hn::Rebind<typename Traits<A>::Mid, D>> h_finish(D d, hn::Vec
     (void)precision;
     return hn::DemoteTo(dm, hn::Trunc(hn::Add(acc, hn::CopySign(hn::Set(d, 0.5), acc))));  // Pillow mode I
   } else {  // real_f64: rounded to float
+    static_assert(A == Arithmetic::real_f64, "h_finish: an arithmetic without its horizontal rule");
     (void)precision;
     return hn::DemoteTo(dm, acc);
   }

@@ -194,18 +194,41 @@ void run_typed(const Plan& p, const AnyImageView& in, void* out) {
         if (run_u8<Arithmetic::opencv_area_fast, Shape>(p, in, out)) return;
         return run_plan<Arithmetic::opencv_area_fast, Src, Shape>(p, in, out);
       case Arithmetic::opencv_area: return run_plan<Arithmetic::opencv_area, Src, Shape>(p, in, out);
-      case Arithmetic::round_half_away:
-      case Arithmetic::real:
-      case Arithmetic::real_f64:  // Pillow's F and I modes: never a u8 input
-      case Arithmetic::real_u16: break;  // u8 read as real values (below)
+      case Arithmetic::real: return run_real<Arithmetic::real, Src, Shape>(p, in, out);  // u8 read as real values
+      case Arithmetic::round_half_away:  // Pillow's I and F modes and cv::resize 16U: never a u8 input
+      case Arithmetic::real_f64:
+      case Arithmetic::real_u16: break;
     }
   } else if constexpr (std::is_same_v<Src, std::uint16_t>) {
-    if (p.arithmetic == Arithmetic::round_half_away) return run_plan<Arithmetic::round_half_away, Src, Shape>(p, in, out);
-    if (p.arithmetic == Arithmetic::real_u16) return run_real<Arithmetic::real_u16, Src, Shape>(p, in, out);
+    switch (p.arithmetic) {
+      case Arithmetic::round_half_away: return run_plan<Arithmetic::round_half_away, Src, Shape>(p, in, out);
+      case Arithmetic::real_u16: return run_real<Arithmetic::real_u16, Src, Shape>(p, in, out);
+      case Arithmetic::real: return run_real<Arithmetic::real, Src, Shape>(p, in, out);
+      case Arithmetic::fixed_u8:  // the u8 conventions and Pillow's F mode: never a u16 input
+      case Arithmetic::real_f64:
+      case Arithmetic::opencv_linear:
+      case Arithmetic::opencv_cubic:
+      case Arithmetic::opencv_lanczos4:
+      case Arithmetic::opencv_linear_exact:
+      case Arithmetic::opencv_area_fast:
+      case Arithmetic::opencv_area: break;
+    }
   } else if constexpr (std::is_same_v<Src, float>) {
-    if (p.arithmetic == Arithmetic::real_f64) return run_plan<Arithmetic::real_f64, Src, Shape>(p, in, out);
+    switch (p.arithmetic) {
+      case Arithmetic::real_f64: return run_plan<Arithmetic::real_f64, Src, Shape>(p, in, out);
+      case Arithmetic::real: return run_real<Arithmetic::real, Src, Shape>(p, in, out);  // float32 sums (real_driver-inl.h)
+      case Arithmetic::fixed_u8:  // the u8 and u16 conventions: never a float input
+      case Arithmetic::round_half_away:
+      case Arithmetic::real_u16:
+      case Arithmetic::opencv_linear:
+      case Arithmetic::opencv_cubic:
+      case Arithmetic::opencv_lanczos4:
+      case Arithmetic::opencv_linear_exact:
+      case Arithmetic::opencv_area_fast:
+      case Arithmetic::opencv_area: break;
+    }
   }
-  return run_real<Arithmetic::real, Src, Shape>(p, in, out);  // float32 sums (real_driver-inl.h)
+  detail::unreachable("run: the plan's arithmetic for its input dtype");  // lowering never pairs them
 }
 
 template <class Shape>
@@ -218,7 +241,7 @@ void run_shaped(const Plan& p, const AnyImageView& in, const AnyTensorView& out)
     case DType::f16:
     case DType::bf16: break;  // not image dtypes: make_plan and run reject them
   }
-  throw Error(detail::to_text("run: input dtype ", name(in.dtype), " has no kernel (a pixfuse bug)"));
+  detail::unreachable("run: input dtype");
 }
 
 }  // namespace fused

@@ -132,7 +132,7 @@ struct RowStore {
       case DType::i8: return row_as<std::int8_t>(y, x0, x1, channel_values);
       case DType::u16: break;  // not an output dtype (cast and make_plan reject it)
     }
-    throw Error("store: u16 is not an output dtype (a pixfuse bug)");
+    detail::unreachable("store: output dtype");
   }
 
   // The same from u8 values: source channel s of column x at at[s][(x - x0) * stride],
@@ -147,7 +147,7 @@ struct RowStore {
       case DType::i8: return row_u8_as<std::int8_t>(y, x0, x1, at, stride);
       case DType::u16: break;  // not an output dtype (cast and make_plan reject it)
     }
-    throw Error("store: u16 is not an output dtype (a pixfuse bug)");
+    detail::unreachable("store: output dtype");
   }
 
  private:

@@ -82,7 +82,8 @@ struct IntegerVertical {
           const auto mean = hn::Mul(hn::ConvertTo(df, sum), hn::Set(df, 1.0f / static_cast<float>(area)));
           out = hn::NearestInt(mean);
         }
-      } else {  // opencv_cubic
+      } else {
+        static_assert(A == Arithmetic::opencv_cubic, "IntegerVertical: an arithmetic without its vertical rule");
         const hn::Rebind<float, decltype(d)> df;
         // Flattened columns below 8 * floor(width * channels / 8): float32 from the last tap.
         const std::int64_t simd_columns = 8 * ((static_cast<std::int64_t>(p.x.resized_size) * p.in_channels) / 8);

@@ -55,7 +55,7 @@ inline AxisPair resize_taps(const Resampling& how, DType in, int sw, int dw, int
       return t;
     }
   }
-  throw Error("resize compat: unknown convention");
+  detail::unreachable("resize compat");
 }
 
 }  // namespace pixfuse::compat

@@ -52,10 +52,16 @@ inline double support(Filter f) {
     case Filter::bicubic: return 2.0;
     case Filter::lanczos3: return 3.0;
     case Filter::lanczos5: return 5.0;
-    default:
+    case Filter::nearest:  // sampled, not filtered: axis_taps never asks for its support
+    case Filter::lanczos4:
+    case Filter::area:
+    case Filter::hamming:
+    case Filter::nearest_exact:
+    case Filter::linear_exact:
       throw Error("resize filter", "nearest, bilinear, bicubic, lanczos3 or lanczos5 for compat jax",
                   std::string(name(f)));
   }
+  detail::unreachable("compat jax: filter support");
 }
 
 inline double evaluate(Filter f, double x) {
@@ -63,8 +69,15 @@ inline double evaluate(Filter f, double x) {
     case Filter::bilinear: return kernel::triangle(x);
     case Filter::bicubic: return kernel::keys_cubic(x);
     case Filter::lanczos3: return kernel::lanczos(x, 3.0);
-    default: return kernel::lanczos(x, 5.0);
+    case Filter::lanczos5: return kernel::lanczos(x, 5.0);
+    case Filter::nearest:  // support() rejected these before any weight is evaluated
+    case Filter::lanczos4:
+    case Filter::area:
+    case Filter::hamming:
+    case Filter::nearest_exact:
+    case Filter::linear_exact: break;
   }
+  detail::unreachable("compat jax: filter weight");
 }
 
 inline ResizeTaps identity(int n, Rows rows) {

@@ -304,12 +304,15 @@ inline Taps resize_taps(Filter f, int sw, int dw, int sh, int dh, DType in, Rows
         return {u8 ? Arithmetic::opencv_area : real, area_fractions(sw, dw, rx), area_fractions(sh, dh, ry)};
       }
       return {u8 ? Arithmetic::opencv_linear : real, area_enlarge(sw, dw, true, rx), area_enlarge(sh, dh, false, ry)};
-    default:
+    case Filter::lanczos3:
+    case Filter::hamming:
+    case Filter::lanczos5:
       throw Error("resize filter",
                   "nearest, nearest_exact, bilinear, linear_exact, bicubic, lanczos4 or area for "
                   "compat opencv",
                   std::string(name(f)));
   }
+  detail::unreachable("compat opencv: resize taps");
 }
 
 }  // namespace pixfuse::compat::opencv

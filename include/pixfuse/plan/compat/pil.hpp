@@ -68,10 +68,15 @@ inline Kernel kernel_for(Filter f) {
     case Filter::hamming: return {filter::hamming, 1.0};
     case Filter::bicubic: return {filter::bicubic, 2.0};
     case Filter::lanczos3: return {filter::lanczos3, 3.0};
-    default:
+    case Filter::nearest:  // sampled, not filtered: axis_taps does not ask for a kernel
+    case Filter::lanczos4:
+    case Filter::lanczos5:
+    case Filter::nearest_exact:
+    case Filter::linear_exact:
       throw Error("resize filter", "nearest, area (Pillow's BOX), bilinear, hamming, bicubic or lanczos3 "
                   "for compat pil", std::string(name(f)));
   }
+  detail::unreachable("compat pil: filter kernel");
 }
 
 // Pillow's 8-bit fixed-point weight: k * 2^22 rounded half away from zero, truncated.

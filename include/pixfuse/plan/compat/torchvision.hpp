@@ -47,8 +47,16 @@ inline double evaluate(Filter f, bool antialias, double x) {
   switch (f) {
     case Filter::bilinear: return filter::linear(x);
     case Filter::bicubic: return filter::cubic(x, antialias ? -0.5 : -0.75);
-    default: return filter::lanczos3(x);
+    case Filter::lanczos3: return filter::lanczos3(x);
+    case Filter::nearest:  // resize_taps filters only bilinear, bicubic and lanczos3
+    case Filter::lanczos4:
+    case Filter::area:
+    case Filter::hamming:
+    case Filter::lanczos5:
+    case Filter::nearest_exact:
+    case Filter::linear_exact: break;
   }
+  detail::unreachable("compat torchvision: filter weight");
 }
 
 // interp_size / 2 in torch: 1 (bilinear), 2 (bicubic), 3 (lanczos3).
@@ -233,11 +241,16 @@ inline Taps resize_taps(Filter f, bool antialias, int sw, int dw, int sh, int dh
     case Filter::lanczos3:
       if (!antialias) throw Error("compat torchvision: lanczos3 needs antialias (torch has no plain lanczos)");
       return {a, filtered(sw, dw, f, true, rx), filtered(sh, dh, f, true, ry)};
-    default:
+    case Filter::lanczos4:
+    case Filter::area:
+    case Filter::hamming:
+    case Filter::lanczos5:
+    case Filter::linear_exact:
       throw Error("resize filter",
                   "nearest, nearest_exact, bilinear, bicubic or lanczos3 for compat torchvision",
                   std::string(name(f)));
   }
+  detail::unreachable("compat torchvision: resize taps");
 }
 
 }  // namespace pixfuse::compat::torchvision
