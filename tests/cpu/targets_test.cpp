@@ -2,103 +2,23 @@
 // randomised plans: every compat mode and filter, antialias on and off, u8 / u16 / f32
 // inputs with 1, 3 and 4 channels, every output dtype and layout, crops, pads, flips,
 // EXIF orientations, odd sizes, 1-pixel images, widths around every vector length, and
-// strided and sub-rectangle views.
+// strided and sub-rectangle views. The kernels come from pixfuse_kernels (compiled once,
+// every target); run_static's shape-specialised ones are tested in static_shape_test.cpp.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cstdint>
-#include <algorithm>
 #include <cstring>
 #include <random>
 #include <string>
 #include <vector>
 
-#include "pixfuse/cpu/dispatch.hpp"
-#include "pixfuse/plan/compat/supports.hpp"
-#include "pixfuse/plan/lower.hpp"
+#include "every_target.hpp"
 #include "pixfuse/plan/region.hpp"
-
-namespace pf = pixfuse;
 
 namespace {
 
-struct Case {
-  pf::Compat compat;
-  pf::Filter filter;
-  bool antialias;
-};
-
-// The filters each convention has (pixfuse::supports), with each antialias setting that
-// changes what it computes.
-std::vector<Case> all_cases() {
-  std::vector<Case> cases;
-  for (pf::Compat c : pf::all_compats)
-    for (pf::Filter f : pf::filters_of(c))
-      for (bool aa : {false, true})
-        if (pf::supports(c, f, aa) && (!aa || pf::antialias_applies(c))) cases.push_back({c, f, aa});
-  return cases;
-}
-
-// A stored image with padded rows, filled with noise (u8 / u16 over their full range,
-// f32 in [-0.5, 1.5) so clamps and saturation are exercised).
-struct Image {
-  pf::DType dtype;
-  int width, height, channels;
-  std::ptrdiff_t stride;
-  std::vector<unsigned char> bytes;
-
-  Image(pf::DType t, int w, int h, int c, int pad, std::mt19937& rng)
-      : dtype(t), width(w), height(h), channels(c),
-        stride(static_cast<std::ptrdiff_t>((w * c + pad) * static_cast<int>(pf::size_of(t)))),
-        bytes(static_cast<std::size_t>(stride) * static_cast<std::size_t>(h)) {
-    std::uniform_real_distribution<float> real(-0.5f, 1.5f);
-    for (std::size_t i = 0; i < bytes.size() / pf::size_of(t); ++i) {
-      if (t == pf::DType::u8) bytes[i] = static_cast<unsigned char>(rng());
-      else if (t == pf::DType::u16) reinterpret_cast<std::uint16_t*>(bytes.data())[i] = static_cast<std::uint16_t>(rng());
-      else reinterpret_cast<float*>(bytes.data())[i] = real(rng);
-    }
-  }
-  pf::AnyImageView view() const { return pf::AnyImageView(bytes.data(), dtype, width, height, channels, stride); }
-};
-
-// Random recipe around a resize of the given case, for an input of w x h.
-pf::DynamicRecipe random_recipe(const Case& k, int w, int h, std::mt19937& rng) {
-  auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
-  pf::DynamicRecipe r;
-  const bool rgb = pick(0, 3) == 0;
-  if (rgb) r.add(pf::Channels(pf::to_rgb()));
-  else if (pick(0, 3) == 0) r.add(pf::swap_rb());
-  if (pick(0, 4) == 0 && w > 2 && h > 2) r.add(pf::crop(pick(0, 1), pick(0, 1), w - 2, h - 2));
-  if (pick(0, 4) == 0) r.add(pf::Flip{{}, pick(0, 1) == 1, pick(0, 1) == 1});
-  // Output sizes around vector lengths: 1..70, down and up.
-  const int ow = pick(0, 5) == 0 ? pick(1, 4) : pick(1, 70), oh = pick(0, 5) == 0 ? pick(1, 3) : pick(1, 40);
-  if (pick(0, 4) == 0) r.add(pf::letterbox(ow, oh, static_cast<float>(pick(0, 255))).filter(k.filter).compat(k.compat).antialias(k.antialias));
-  else r.add(pf::resize(ow, oh).filter(k.filter).compat(k.compat).antialias(k.antialias));
-  if (pick(0, 3) == 0) r.add(pf::center_crop(pick(1, ow + 3), pick(1, oh + 3)));
-  if (pick(0, 4) == 0) r.add(pf::pad(pick(0, 2), pick(0, 2), pick(0, 2), pick(0, 2), 0.0f));
-  if (pick(0, 4) == 0) r.add(pf::hflip());
-  if (rgb && pick(0, 1) == 0) r.add(pf::normalize(pf::over(255.0f), {0.485f, 0.456f, 0.406f}, {0.229f, 0.224f, 0.225f}));
-  else if (pick(0, 1) == 0) r.add(pf::normalize(pf::over(255.0f), {0.45f}, {0.226f}));
-  else if (pick(0, 1) == 0) r.add(pf::normalize(0.75f, {3.0f}, {0.5f}));
-  r.add(pf::layout(pick(0, 1) ? pf::Layout::nchw : pf::Layout::nhwc));
-  const pf::DType outs[] = {pf::DType::f32, pf::DType::f16, pf::DType::bf16, pf::DType::u8, pf::DType::i8};
-  r.add(pf::cast(outs[pick(0, 4)]));
-  return r;
-}
-
-std::string describe(const pf::Plan& p) {
-  return pf::detail::to_text(p.in_width, "x", p.in_height, "x", p.in_channels, " ", pf::name(p.in_dtype), " -> ",
-                             p.out_width, "x", p.out_height, "x", p.out_channels, " ", pf::name(p.out_dtype), " ",
-                             pf::name(p.layout), " ", pf::name(p.resampling.compat), " ", pf::name(p.resampling.filter),
-                             p.resampling.antialias ? " aa" : "", " orientation ", static_cast<int>(p.orientation),
-                             " arithmetic ", pf::name(p.arithmetic));
-}
-
-class EveryTarget : public ::testing::TestWithParam<std::string> {
- protected:
-  void SetUp() override { pf::set_target(GetParam()); }
-  void TearDown() override { pf::set_target("auto"); }
-};
+using namespace target_testing;
 
 TEST_P(EveryTarget, EqualsTheReferenceOnRandomPlans) {
   ASSERT_EQ(pf::active_target(), GetParam());
@@ -144,53 +64,6 @@ TEST_P(EveryTarget, EqualsTheReferenceOnRandomPlans) {
   EXPECT_GT(checked, 800);  // of 37 cases x 30 trials, minus pad-value conflicts
 }
 
-// run_static's shape-specialised kernels (one shape: each instantiates every
-// arithmetic on every target) equal the reference too, with every output column inside
-// the source (the constant-range path) and with padded columns (the general path).
-TEST_P(EveryTarget, StaticShapeEqualsTheReference) {
-  constexpr int kC = 3, kH = 13, kW = 21;
-  std::mt19937 rng(7);
-  auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
-  int checked = 0, full_width = 0;
-  for (const Case& k : all_cases()) {
-    for (int trial = 0; trial < 6; ++trial) {
-      const pf::DType in_types[] = {pf::DType::u8, pf::DType::u8, pf::DType::u16, pf::DType::f32};
-      const Image img(in_types[pick(0, 3)], pick(1, 80), pick(1, 50), pick(0, 1) ? 3 : 4, pick(0, 1) ? 0 : 5, rng);
-      pf::DynamicRecipe r;
-      r.add(pf::Channels(pf::to_rgb()));
-      const int shape = pick(0, 2);
-      if (shape == 0) r.add(pf::resize(kW, kH).filter(k.filter).compat(k.compat).antialias(k.antialias));
-      else if (shape == 1) r.add(pf::letterbox(kW, kH, 0.0f).filter(k.filter).compat(k.compat).antialias(k.antialias));
-      else r.add(pf::resize(kW + pick(0, 9), kH + pick(0, 9)).filter(k.filter).compat(k.compat).antialias(k.antialias)), r.add(pf::center_crop(kW, kH));
-      r.add(pf::layout(pick(0, 1) ? pf::Layout::nchw : pf::Layout::nhwc));
-      r.add(pf::cast(pick(0, 1) ? pf::DType::f32 : pf::DType::u8));
-      const pf::Plan plan = pf::make_plan(r, pf::InputShape::of(img.view()));
-      const std::size_t bytes = plan.output_elements() * pf::size_of(plan.out_dtype);
-      std::vector<unsigned char> want(bytes, 0xAB), got(bytes, 0xCD);
-      pf::run_reference(plan, img.view(), pf::AnyTensorView(want.data(), plan.out_dtype, plan.layout, plan.output_shape()));
-      pf::run_static<kC, kH, kW>(plan, img.view(), pf::AnyTensorView(got.data(), plan.out_dtype, plan.layout, plan.output_shape()));
-      EXPECT_EQ(want, got) << GetParam() << ": " << describe(plan);
-      full_width += plan.x.valid_begin == 0 && plan.x.valid_end == kW;
-      ++checked;
-    }
-  }
-  EXPECT_GT(full_width, 50);
-  EXPECT_LT(full_width, checked);
-  // A plan of another shape is refused, naming both shapes.
-  const Image img(pf::DType::u8, 30, 20, 3, 0, rng);
-  pf::DynamicRecipe eight;
-  eight.add(pf::resize(8, 8));
-  const pf::Plan other = pf::make_plan(eight, pf::InputShape::of(img.view()));
-  std::vector<float> out(3 * 8 * 8);
-  try {
-    pf::run_static<kC, kH, kW>(other, img.view(), pf::AnyTensorView(out.data(), pf::DType::f32, other.layout, other.output_shape()));
-    FAIL();
-  } catch (const pf::Error& e) {
-    EXPECT_STREQ(e.what(), "run_static: plan output: expected (3, 13, 21), got (3, 8, 8)");
-  }
-}
-
-// A resize to the input's own size (normalise / convert / relayout only) takes the kernels'
 // identity path, which skips resampling: still the reference's bytes, in every convention,
 // for every input type, channel count, output dtype and layout, across vector widths.
 TEST_P(EveryTarget, IdentityResizeEqualsTheReference) {

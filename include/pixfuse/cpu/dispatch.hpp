@@ -19,7 +19,9 @@
 // PIXFUSE_EXTERN_KERNELS and compiles no kernel (CMake: pixfuse_add_kernel_library, in
 // cmake/PixfuseKernels.cmake). Both must be built with the same baseline flags: the
 // symbol they share is named after the baseline target, so a mismatch fails to link.
-// run_static in an extern file runs the dynamic kernels (the same output).
+// run_static in an extern file runs the dynamic kernels (the same output), unless the file
+// also defines PIXFUSE_SHAPED_KERNELS: then it compiles run_static's shape-specialised
+// kernels for the shapes it uses (every target) and only those.
 #pragma once
 
 #if defined(PIXFUSE_EXTERN_KERNELS) && defined(PIXFUSE_DEFINE_KERNELS)
@@ -73,7 +75,12 @@
 #define PIXFUSE_DISPATCH_NAMESPACE dispatch_other
 #endif
 
-#if defined(PIXFUSE_EXTERN_KERNELS)
+// Whether this file compiles kernels: its own, or (PIXFUSE_SHAPED_KERNELS) the shaped ones.
+#if !defined(PIXFUSE_EXTERN_KERNELS) || defined(PIXFUSE_SHAPED_KERNELS)
+#define PIXFUSE_KERNELS_IN_THIS_FILE 1
+#endif
+
+#if !defined(PIXFUSE_KERNELS_IN_THIS_FILE)
 // No kernel here: the PIXFUSE_DEFINE_KERNELS file's table (below) is used.
 #include <hwy/targets.h>
 
@@ -89,7 +96,7 @@
 #define HWY_TARGET_INCLUDE "pixfuse/cpu/fused-inl.h"
 #include <hwy/foreach_target.h>  // NOLINT(build/include)
 #endif
-#if !defined(PIXFUSE_EXTERN_KERNELS)
+#if defined(PIXFUSE_KERNELS_IN_THIS_FILE)
 #include "pixfuse/cpu/fused-inl.h"
 #endif
 
@@ -265,7 +272,7 @@ namespace dispatching {
 // table built like compiled_targets' (the reference has no shaped variant).
 template <class Out>
 RunFn static_kernel(std::int64_t bit) {
-#if defined(PIXFUSE_EXTERN_KERNELS)
+#if !defined(PIXFUSE_KERNELS_IN_THIS_FILE)
   (void)bit;  // compiled elsewhere, for no particular shape: run() instead
 #elif defined(HWY_COMPILE_ONLY_STATIC) && HWY_COMPILE_ONLY_STATIC
   if (bit == HWY_STATIC_TARGET) return &HWY_STATIC_DISPATCH(RunPlanStatic<Out>);
@@ -298,7 +305,11 @@ void run_static(const Plan& plan, const AnyImageView& in, const AnyTensorView& o
                     std::to_string(plan.out_width) + ")");
   pixfuse::detail::check_run(plan, in, out);
   const dispatching::CompiledTarget& t = dispatching::active();
-  const dispatching::RunFn kernel = dispatching::static_kernel<StaticOutput<C, H, W>>(t.bit);
+  // The shaped kernels' constant column range holds when every output column reads the
+  // source; other plans (padded columns) take the shape-generic kernels.
+  const bool every_column_reads = plan.x.valid_begin == 0 && plan.x.valid_end == plan.out_width;
+  const dispatching::RunFn kernel =
+      every_column_reads ? dispatching::static_kernel<StaticOutput<C, H, W>>(t.bit) : nullptr;
   (kernel != nullptr ? kernel : t.run)(plan, in, out);
 }
 

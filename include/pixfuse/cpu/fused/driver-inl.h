@@ -251,14 +251,12 @@ inline void RunPlan(const Plan& p, const AnyImageView& in, const AnyTensorView& 
   fused::run_shaped<fused::DynamicShape>(p, in, out);
 }
 
-// The same for a plan whose output is C x H x W (checked by the caller); instantiated on
+// The same for a plan whose output is C x H x W and whose every output column reads the
+// source (Shape's constant column range; both checked by the caller); instantiated on
 // use, for each target, by run_static's dispatch table (cpu/dispatch.hpp).
 template <class Out>  // a StaticOutput
 void RunPlanStatic(const Plan& p, const AnyImageView& in, const AnyTensorView& out) {
-  using Shape = fused::StaticShape<Out::channels, Out::height, Out::width>;
-  // Shape's constant column range holds only when every output column reads the source.
-  if (p.x.valid_begin == 0 && p.x.valid_end == p.out_width) return fused::run_shaped<Shape>(p, in, out);
-  fused::run_shaped<fused::DynamicShape>(p, in, out);
+  fused::run_shaped<fused::StaticShape<Out::channels, Out::height, Out::width>>(p, in, out);
 }
 
 }  // namespace HWY_NAMESPACE
