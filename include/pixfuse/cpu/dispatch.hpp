@@ -123,6 +123,7 @@
 
 #include "pixfuse/core/error.hpp"
 #include "pixfuse/cpu/reference.hpp"
+#include "pixfuse/plan/validate.hpp"
 
 namespace pixfuse {
 namespace detail {

@@ -18,30 +18,13 @@
 #include "pixfuse/core/image_view.hpp"
 #include "pixfuse/core/layout_mapping.hpp"
 #include "pixfuse/core/tensor_view.hpp"
-#include "pixfuse/core/validate.hpp"
 #include "pixfuse/plan/detail/no_contract.hpp"
 #include "pixfuse/plan/plan.hpp"
+#include "pixfuse/plan/validate.hpp"
 
 namespace pixfuse {
 
 namespace detail {
-
-// The input must be the image the plan was lowered for.
-inline void check_input(const Plan& p, const AnyImageView& in, const std::string& subject) {
-  if (in.empty()) fail_mismatch(subject, "a non-empty image", "an empty view");
-  if (in.width != p.in_width || in.height != p.in_height || in.channels != p.in_channels ||
-      in.dtype != p.in_dtype)
-    fail_mismatch(subject,
-                  to_text(p.in_width, "x", p.in_height, "x", p.in_channels, " ", name(p.in_dtype),
-                          " (the shape the plan was made for)"),
-                  to_text(in.width, "x", in.height, "x", in.channels, " ", name(in.dtype)));
-}
-
-inline void check_run(const Plan& p, const AnyImageView& in, const AnyTensorView& out) {
-  check_input(p, in, "input image");
-  check_output(out, p.out_dtype, p.layout, p.output_shape());
-  check_no_overlap(in, out);
-}
 
 // Write value v (already mapped, in float) at (c, y, x) of a single-image tensor.
 template <class T>

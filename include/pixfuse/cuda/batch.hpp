@@ -4,14 +4,15 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <map>
+#include <string>
 #include <vector>
 
 #include "pixfuse/core/image_view.hpp"
 #include "pixfuse/core/tensor_view.hpp"
-#include "pixfuse/core/validate.hpp"
-#include "pixfuse/cpu/reference.hpp"
 #include "pixfuse/cuda/tile.cuh"
+#include "pixfuse/plan/validate.hpp"
 
 namespace pixfuse::cuda::detail {
 
