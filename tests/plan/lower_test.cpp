@@ -328,7 +328,8 @@ TEST(Errors, NameTheStageAndTheProblem) {
   expect_error([] { pf::make_plan(pf::resize(10, 10) | pf::resize(5, 5), shape(20, 20)); },
                "resize: pixfuse resamples once per recipe; this recipe already resized");
   expect_error([] { pf::make_plan(pf::recipe(pf::resize(10, 10).antialias(false)), shape(20, 20)); },
-               "compat pil: Pillow always antialiases; use compat torchvision or jax for --no-antialias");
+               "compat pil: Pillow always antialiases; use compat torchvision or jax to resize "
+               "with antialias off");
   expect_error([] { pf::make_plan(pf::recipe(pf::resize(10, 10).filter(pf::Filter::lanczos4)), shape(20, 20)); },
                "resize filter: expected nearest, area (Pillow's BOX), bilinear, hamming, bicubic or lanczos3 "
                "for compat pil, got lanczos4");

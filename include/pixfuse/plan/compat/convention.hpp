@@ -27,8 +27,8 @@ struct AxisPair {
 inline AxisPair resize_taps(const Resampling& how, DType in, int sw, int dw, int sh, int dh, Rows rx, Rows ry) {
   const bool u8 = in == DType::u8;
   if (how.compat == Compat::pil && !how.antialias)
-    throw Error("compat pil: Pillow always antialiases; use compat torchvision or jax for "
-                "--no-antialias");
+    throw Error("compat pil: Pillow always antialiases; use compat torchvision or jax to resize "
+                "with antialias off");
   if (!supports(how.compat, how.filter))
     throw Error("resize filter", filter_choices(how.compat) + " for compat " + std::string(name(how.compat)),
                 std::string(name(how.filter)));
