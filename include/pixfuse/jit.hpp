@@ -12,8 +12,8 @@
 // outside the lock, so one slow lowering never stalls threads running other shapes.
 //
 // When the recipe fixes its output size at compile time (center_crop<224, 224>(), ...),
-// the call goes to run_static<C, H, W>, whose kernels know the output extents as
-// constants; otherwise (center_crop(224, 224), DynamicRecipe) to the general run().
+// the call goes to run_static<static_output_t<R>>, whose kernels know the output extents
+// as constants; otherwise (center_crop(224, 224), DynamicRecipe) to the general run().
 #pragma once
 
 #include <cstddef>
@@ -215,9 +215,7 @@ class Jit {
  public:
   using recipe_type = R;
   // Whether the output's channels, height and width are compile-time constants.
-  static constexpr bool static_extents = R::static_shape.channels != dynamic_extent &&
-                                         R::static_shape.height != dynamic_extent &&
-                                         R::static_shape.width != dynamic_extent;
+  static constexpr bool static_extents = has_static_output_v<R>;
 
   // At most `capacity` plans and `max_bytes` of them (Plan::bytes: ordinary plans are a few
   // hundred KiB; one of an extreme shape up to ~100 MiB, plan/limits.hpp).
@@ -237,8 +235,7 @@ class Jit {
                   Orientation orientation = Orientation::normal) const {
     const std::shared_ptr<const Plan> p = plan(InputShape::of(in, orientation));
     if constexpr (static_extents) {
-      constexpr StaticShape s = R::static_shape;
-      run_static<s.channels, s.height, s.width>(*p, in, out);
+      run_static<static_output_t<R>>(*p, in, out);
     } else {
       run(*p, in, out);
     }

@@ -85,8 +85,8 @@
 #include <hwy/targets.h>
 
 #include "pixfuse/core/image_view.hpp"
+#include "pixfuse/core/static_output.hpp"
 #include "pixfuse/core/tensor_view.hpp"
-#include "pixfuse/cpu/static_output.hpp"
 #include "pixfuse/plan/plan.hpp"
 #elif defined(PIXFUSE_USER_FOREACH_TARGET)
 // The user's foreach_target already included fused-inl.h for each target.
@@ -294,11 +294,13 @@ RunFn static_kernel(std::int64_t bit) {
 
 }  // namespace dispatching
 
-// run() for a plan whose output is known at compile time to be C x H x W (e.g. a recipe
-// ending in center_crop<224, 224>()): the kernels instantiated for that shape, with
-// constant trip counts. Same result as run(); a plan of another shape is an error.
-template <int C, int H, int W>
+// run() for a plan whose output is known at compile time to be Out (a StaticOutput; e.g. a
+// recipe ending in center_crop<224, 224>(), whose static_output_t names it): the kernels
+// instantiated for that shape, with constant trip counts. Same result as run(); a plan of
+// another shape is an error.
+template <class Out>
 void run_static(const Plan& plan, const AnyImageView& in, const AnyTensorView& out) {
+  constexpr int C = Out::channels, H = Out::height, W = Out::width;
   if (plan.out_channels != C || plan.out_height != H || plan.out_width != W)
     throw Error("run_static: plan output",
                 "(" + std::to_string(C) + ", " + std::to_string(H) + ", " + std::to_string(W) + ")",
@@ -310,8 +312,13 @@ void run_static(const Plan& plan, const AnyImageView& in, const AnyTensorView& o
   // source; other plans (padded columns) take the shape-generic kernels.
   const bool every_column_reads = plan.x.valid_begin == 0 && plan.x.valid_end == plan.out_width;
   const dispatching::RunFn kernel =
-      every_column_reads ? dispatching::static_kernel<StaticOutput<C, H, W>>(t.bit) : nullptr;
+      every_column_reads ? dispatching::static_kernel<Out>(t.bit) : nullptr;
   (kernel != nullptr ? kernel : t.run)(plan, in, out);
+}
+// The same with the extents spelled out: run_static<3, 224, 224>(...).
+template <int C, int H, int W>
+void run_static(const Plan& plan, const AnyImageView& in, const AnyTensorView& out) {
+  run_static<StaticOutput<C, H, W>>(plan, in, out);
 }
 
 }  // namespace PIXFUSE_DISPATCH_API_NAMESPACE

@@ -138,7 +138,7 @@ class Loader {
     plan_ = [jit](const InputShape& s) { return jit.plan(s); };
     if constexpr (Jit<R>::static_extents) {
       run_ = [](const Plan& p, const AnyImageView& in, const AnyTensorView& out) {
-        run_static<R::static_shape.channels, R::static_shape.height, R::static_shape.width>(p, in, out);
+        run_static<static_output_t<R>>(p, in, out);
       };
     } else {
       run_ = [](const Plan& p, const AnyImageView& in, const AnyTensorView& out) { run(p, in, out); };

@@ -6,7 +6,9 @@
 //
 // A recipe is a value: no work happens until it is lowered for an input shape
 // (plan/lower.hpp). What the stages fix at compile time (a 224x224 crop, 3 channels,
-// f32, NCHW) is in static_shape and output_view, the type of a matching output tensor.
+// f32, NCHW) is in static_shape, output_view (the type of a matching output tensor) and,
+// when channels, height and width are all fixed, static_output_t (the StaticOutput that
+// run_static runs).
 //
 // DynamicRecipe is the same idea for stages chosen at run time (command-line flags).
 #pragma once
@@ -19,6 +21,7 @@
 #include <vector>
 
 #include "pixfuse/core/extents.hpp"
+#include "pixfuse/core/static_output.hpp"
 #include "pixfuse/core/tensor_view.hpp"
 #include "pixfuse/recipe/channels.hpp"
 #include "pixfuse/recipe/crop.hpp"
@@ -100,6 +103,22 @@ struct output_view {
 };
 template <class R, bool Batch = false>
 using output_view_t = typename output_view<R, Batch>::type;
+
+// Whether a recipe fixes its output's channels, height and width at compile time, and
+// then the StaticOutput it writes (run_static<static_output_t<R>> runs it).
+template <class R>
+inline constexpr bool has_static_output_v = R::static_shape.channels != dynamic_extent &&
+                                            R::static_shape.height != dynamic_extent &&
+                                            R::static_shape.width != dynamic_extent;
+template <class R>
+struct static_output {
+  static_assert(has_static_output_v<R>, "static_output needs static channels, height and width");
+  using type = StaticOutput<static_cast<int>(R::static_shape.channels),
+                            static_cast<int>(R::static_shape.height),
+                            static_cast<int>(R::static_shape.width)>;
+};
+template <class R>
+using static_output_t = typename static_output<R>::type;
 
 // A recipe whose stages are chosen at run time.
 using AnyStage = std::variant<Resize<>, ResizeShorter, ResizeLonger, Crop, CenterCrop<>, Pad,

@@ -33,6 +33,9 @@ inline constexpr bool is_stage_v = std::is_base_of_v<StageTag, T>;
 
 // The output properties a recipe fixes at compile time; dynamic_extent / has_* false when
 // they are known only at run time. A recipe without output stages writes NCHW f32.
+// Values, not a type, since a stage may fix some extents and not others: once channels,
+// height and width are all fixed, static_output_t (recipe/recipe.hpp) names the
+// StaticOutput (core/static_output.hpp) they make, the one type that runs them.
 struct StaticShape {
   std::size_t width = dynamic_extent, height = dynamic_extent, channels = dynamic_extent;
   bool has_dtype = true;

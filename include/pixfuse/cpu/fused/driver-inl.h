@@ -7,8 +7,8 @@
 #include <cstddef>
 #include <cstdint>
 #include "pixfuse/core/image_view.hpp"
+#include "pixfuse/core/static_output.hpp"
 #include "pixfuse/core/tensor_view.hpp"
-#include "pixfuse/cpu/static_output.hpp"
 #include "pixfuse/cpu/workspace.hpp"
 #include "pixfuse/core/error.hpp"
 #include "pixfuse/plan/plan.hpp"
@@ -256,7 +256,7 @@ inline void RunPlan(const Plan& p, const AnyImageView& in, const AnyTensorView& 
 // use, for each target, by run_static's dispatch table (cpu/dispatch.hpp).
 template <class Out>  // a StaticOutput
 void RunPlanStatic(const Plan& p, const AnyImageView& in, const AnyTensorView& out) {
-  fused::run_shaped<fused::StaticShape<Out::channels, Out::height, Out::width>>(p, in, out);
+  fused::run_shaped<fused::FixedShape<Out>>(p, in, out);
 }
 
 }  // namespace HWY_NAMESPACE

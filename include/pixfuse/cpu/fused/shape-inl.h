@@ -2,6 +2,7 @@
 //
 // Per-target -inl.h (Highway's convention): included once per target by cpu/fused-inl.h.
 
+#include "pixfuse/core/static_output.hpp"
 #include "pixfuse/plan/plan.hpp"
 
 #include "pixfuse/plan/detail/no_contract.hpp"
@@ -24,10 +25,10 @@ namespace fused {
 
 namespace hn = hwy::HWY_NAMESPACE;
 
-// Output extents: the plan's (DynamicShape), or known at compile time (StaticShape, from
+// Output extents: the plan's (DynamicShape), or a StaticOutput's (FixedShape<Out>, from
 // run_static) with every output column inside the source, so that the column range
 // [x0, x1) is [0, W) and loops over it, and over rows and channels, have constant trip
-// counts.
+// counts. FixedShape only adapts Out (core/static_output.hpp) to the kernels' interface.
 struct DynamicShape {
   static int channels(const Plan& p) { return p.out_channels; }
   static int height(const Plan& p) { return p.out_height; }
@@ -35,13 +36,13 @@ struct DynamicShape {
   static int begin(int x0) { return x0; }
   static int end(int x1) { return x1; }
 };
-template <int C, int H, int W>
-struct StaticShape {
-  static constexpr int channels(const Plan&) { return C; }
-  static constexpr int height(const Plan&) { return H; }
-  static constexpr int width(const Plan&) { return W; }
+template <class Out>  // a StaticOutput
+struct FixedShape {
+  static constexpr int channels(const Plan&) { return Out::channels; }
+  static constexpr int height(const Plan&) { return Out::height; }
+  static constexpr int width(const Plan&) { return Out::width; }
   static constexpr int begin(int) { return 0; }
-  static constexpr int end(int) { return W; }
+  static constexpr int end(int) { return Out::width; }
 };
 
 }  // namespace fused
