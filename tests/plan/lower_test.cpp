@@ -281,6 +281,8 @@ TEST(StaticShape, PresetsCarryTheirShapeInTheOutputType) {
   static_assert(std::is_same_v<pf::output_view_t<Imagenet, true>,
                                pf::TensorView<float, pf::Layout::nchw,
                                               pf::extents<int, pf::dynamic_extent, 3, 224, 224>>>);
+  static_assert(pf::has_static_output_v<Imagenet>);
+  static_assert(std::is_same_v<pf::static_output_t<Imagenet>, pf::StaticOutput<3, 224, 224>>);
   using Nhwc = decltype(pf::resize<64, 32>() | pf::nhwc() | pf::cast<pf::f16>());
   static_assert(std::is_same_v<pf::output_view_t<Nhwc>,
                                pf::TensorView<pf::f16, pf::Layout::nhwc,
@@ -295,6 +297,7 @@ TEST(StaticShape, RunTimeSizesAreDynamicExtent) {
   using Dynamic = decltype(pf::resize(64, 32) | pf::nhwc() | pf::cast<pf::f16>());
   static_assert(Dynamic::static_shape.width == pf::dynamic_extent &&
                 Dynamic::static_shape.height == pf::dynamic_extent);
+  static_assert(!pf::has_static_output_v<Dynamic>);
   static_assert(std::is_same_v<pf::output_view_t<Dynamic>,
                                pf::TensorView<pf::f16, pf::Layout::nhwc,
                                               pf::extents<int, pf::dynamic_extent, pf::dynamic_extent,
