@@ -21,6 +21,7 @@
 #include "pixfuse/core/validate.hpp"
 #include "pixfuse/plan/detail/no_contract.hpp"
 #include "pixfuse/plan/plan.hpp"
+#include "pixfuse/plan/premultiply.hpp"
 
 namespace pixfuse {
 
@@ -51,9 +52,6 @@ void store(const Plan& p, void* data, int c, int y, int x, float v) {
   const std::size_t i = m.offset(static_cast<std::size_t>(c), static_cast<std::size_t>(y), static_cast<std::size_t>(x));
   static_cast<T*>(data)[i] = from_float<T>(v);
 }
-
-inline int clip8(std::int64_t v) { return v < 0 ? 0 : (v > 255 ? 255 : static_cast<int>(v)); }
-inline double round_half_away(double v) { return std::trunc(v >= 0.0 ? v + 0.5 : v - 0.5); }
 
 // One pass of the plan's arithmetic over the samples s[0..n) of one output with the
 // taps of `axis` at output index o. `first_pass` selects the rule of the pass that runs
@@ -149,18 +147,6 @@ struct Pass {
     detail::unreachable("reference kernel: arithmetic");
   }
 };
-
-// Pillow's RGBA -> RGBa: c * a / 255 rounded, in integers.
-inline int premultiply(int c, int a) {
-  const unsigned t = static_cast<unsigned>(c * a + 128);
-  return static_cast<int>(((t >> 8) + t) >> 8);
-}
-// RGBa -> RGBA: 255 * c / a truncated and clipped; unchanged for a = 0 or 255.
-inline int unpremultiply(int c, int a) {
-  if (a == 0 || a == 255) return c;
-  const int v = 255 * c / a;
-  return v > 255 ? 255 : v;
-}
 
 template <class Src, class Dst>
 void run_reference_typed(const Plan& p, const ImageView<const Src>& in, void* out) {
