@@ -117,8 +117,7 @@ struct Pass {
         return clip8(out >> 2);
       }
       case Arithmetic::opencv_cubic: {
-        const std::int64_t simd_columns = 8 * ((static_cast<std::int64_t>(p.x.resized_size) * p.in_channels) / 8);
-        if (flat < simd_columns) {  // VResizeCubicVec_32s8u: float32, from the last tap to the first
+        if (flat < p.cubic_simd_columns()) {  // VResizeCubicVec_32s8u: float32, from the last tap to the first
           float t = 0.0f;
           for (int j = n - 1; j >= 0; --j) {
             const int k = a.reversed ? n - 1 - j : j;
@@ -132,7 +131,7 @@ struct Pass {
       case Arithmetic::opencv_lanczos4: return clip8((dot + (1 << 21)) >> 22);
       case Arithmetic::opencv_linear_exact: return clip8((dot + (1 << 15)) >> 16);
       case Arithmetic::opencv_area_fast: {  // dot = the block sum (weights 1)
-        const int kx = p.x.count[static_cast<std::size_t>(p.x.valid_begin)], area = kx * n;
+        const int kx = p.area_kx(), area = kx * n;
         if (kx == 2 && n == 2) return static_cast<double>((dot + 2) >> 2);
         const float mean = static_cast<float>(dot) * (1.0f / static_cast<float>(area));
         return clip8(static_cast<std::int64_t>(std::nearbyint(mean)));
