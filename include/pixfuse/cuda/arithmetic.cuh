@@ -17,6 +17,7 @@
 #include "pixfuse/cuda/descriptor.hpp"
 #include "pixfuse/plan/arithmetic.hpp"
 #include "pixfuse/plan/premultiply.hpp"
+#include "pixfuse/plan/value_map.hpp"
 
 namespace pixfuse::cuda::detail {
 
@@ -196,14 +197,11 @@ PIXFUSE_HD inline double vertical(const PlanDesc& p, const ImageDesc& im, const 
   return pass(p, p.y, tab, y, [&](int k) { return sample(p, im, col, idx[k], c); }, true, 0);
 }
 
-// The value map of output channel c, step by step in float as the reference applies it.
+// The value map of output channel c (ValueMap::apply), from the packed steps.
 PIXFUSE_HD inline float apply_steps(const PlanDesc& p, const unsigned char* tab, int c, float x) {
   if (p.step_count[c] == 0) return x;
   const float* st = table<float>(tab, p.steps) + 4 * p.step_begin[c];
-  for (int i = 0; i < p.step_count[c]; ++i, st += 4) {
-    const float scaled = st[1] != 0.0f ? fdiv(x, st[0]) : fmul(x, st[0]);
-    x = fdiv(fadd(scaled, -st[2]), st[3]);
-  }
+  for (int i = 0; i < p.step_count[c]; ++i, st += 4) x = NormalizeStep{st[0], st[1] != 0.0f, st[2], st[3]}.apply(x);
   return x;
 }
 
