@@ -53,6 +53,9 @@ void store(const Plan& p, void* data, int c, int y, int x, float v) {
   static_cast<T*>(data)[i] = from_float<T>(v);
 }
 
+// The scalar steps below are shared with the CUDA kernels: clip8 and round_half_away in
+// plan/arithmetic.hpp, premultiply and unpremultiply in plan/premultiply.hpp.
+
 // One pass of the plan's arithmetic over the samples s[0..n) of one output with the
 // taps of `axis` at output index o. `first_pass` selects the rule of the pass that runs
 // first where the convention's two passes differ (the horizontal one, except for
