@@ -4,40 +4,51 @@
 // float -> f16/bf16 rounds to nearest, ties to even, as IEEE 754 and every ML
 // framework do; overflow gives infinity; NaN stays NaN (sign and top payload bits kept);
 // subnormals are produced and read exactly. Conversions are integer bit manipulation,
-// independent of the FP environment, so every backend can reproduce them.
+// independent of the FP environment, and PIXFUSE_HD: the CUDA kernels call these same
+// functions.
 #pragma once
 
 #include <cstdint>
 #include <cstring>
 
+#include "pixfuse/core/detail/host_device.hpp"
+
 namespace pixfuse {
 
 struct f16 {
   std::uint16_t bits = 0;
-  friend constexpr bool operator==(f16 a, f16 b) { return a.bits == b.bits; }
-  friend constexpr bool operator!=(f16 a, f16 b) { return a.bits != b.bits; }
+  friend PIXFUSE_HD constexpr bool operator==(f16 a, f16 b) { return a.bits == b.bits; }
+  friend PIXFUSE_HD constexpr bool operator!=(f16 a, f16 b) { return a.bits != b.bits; }
 };
 
 struct bf16 {
   std::uint16_t bits = 0;
-  friend constexpr bool operator==(bf16 a, bf16 b) { return a.bits == b.bits; }
-  friend constexpr bool operator!=(bf16 a, bf16 b) { return a.bits != b.bits; }
+  friend PIXFUSE_HD constexpr bool operator==(bf16 a, bf16 b) { return a.bits == b.bits; }
+  friend PIXFUSE_HD constexpr bool operator!=(bf16 a, bf16 b) { return a.bits != b.bits; }
 };
 
 namespace detail {
-inline std::uint32_t float_bits(float x) {
+PIXFUSE_HD inline std::uint32_t float_bits(float x) {
+#if defined(__CUDA_ARCH__)
+  return __float_as_uint(x);
+#else
   std::uint32_t u;
   std::memcpy(&u, &x, sizeof u);
   return u;
+#endif
 }
-inline float bits_float(std::uint32_t u) {
+PIXFUSE_HD inline float bits_float(std::uint32_t u) {
+#if defined(__CUDA_ARCH__)
+  return __uint_as_float(u);
+#else
   float x;
   std::memcpy(&x, &u, sizeof x);
   return x;
+#endif
 }
 }  // namespace detail
 
-inline f16 to_f16(float x) {
+PIXFUSE_HD inline f16 to_f16(float x) {
   const std::uint32_t u = detail::float_bits(x);
   const std::uint32_t sign = (u >> 16) & 0x8000u;
   const std::uint32_t mag = u & 0x7FFFFFFFu;
@@ -68,7 +79,7 @@ inline f16 to_f16(float x) {
   return f16{static_cast<std::uint16_t>(sign | q)};
 }
 
-inline float to_float(f16 h) {
+PIXFUSE_HD inline float to_float(f16 h) {
   const std::uint32_t sign = static_cast<std::uint32_t>(h.bits & 0x8000u) << 16;
   const std::uint32_t exponent = (h.bits >> 10) & 0x1Fu;
   const std::uint32_t mantissa = h.bits & 0x3FFu;
@@ -80,7 +91,7 @@ inline float to_float(f16 h) {
   return detail::bits_float(sign | ((exponent + 112u) << 23) | (mantissa << 13));
 }
 
-inline bf16 to_bf16(float x) {
+PIXFUSE_HD inline bf16 to_bf16(float x) {
   const std::uint32_t u = detail::float_bits(x);
   if ((u & 0x7FFFFFFFu) > 0x7F800000u) {  // NaN: truncate, but never into infinity
     std::uint32_t hi = u >> 16;
@@ -92,6 +103,6 @@ inline bf16 to_bf16(float x) {
   return bf16{static_cast<std::uint16_t>((u + 0x7FFFu + ((u >> 16) & 1u)) >> 16)};
 }
 
-inline float to_float(bf16 b) { return detail::bits_float(static_cast<std::uint32_t>(b.bits) << 16); }
+PIXFUSE_HD inline float to_float(bf16 b) { return detail::bits_float(static_cast<std::uint32_t>(b.bits) << 16); }
 
 }  // namespace pixfuse

@@ -21,6 +21,7 @@
 #include "pixfuse/plan/detail/no_contract.hpp"
 #include "pixfuse/plan/plan.hpp"
 #include "pixfuse/plan/validate.hpp"
+#include "pixfuse/plan/premultiply.hpp"
 
 namespace pixfuse {
 
@@ -35,8 +36,8 @@ void store(const Plan& p, void* data, int c, int y, int x, float v) {
   static_cast<T*>(data)[i] = from_float<T>(v);
 }
 
-inline int clip8(std::int64_t v) { return v < 0 ? 0 : (v > 255 ? 255 : static_cast<int>(v)); }
-inline double round_half_away(double v) { return std::trunc(v >= 0.0 ? v + 0.5 : v - 0.5); }
+// The scalar steps below are shared with the CUDA kernels: clip8 and round_half_away in
+// plan/arithmetic.hpp, premultiply and unpremultiply in plan/premultiply.hpp.
 
 // One pass of the plan's arithmetic over the samples s[0..n) of one output with the
 // taps of `axis` at output index o. `first_pass` selects the rule of the pass that runs
@@ -102,8 +103,7 @@ struct Pass {
         return clip8(out >> 2);
       }
       case Arithmetic::opencv_cubic: {
-        const std::int64_t simd_columns = 8 * ((static_cast<std::int64_t>(p.x.resized_size) * p.in_channels) / 8);
-        if (flat < simd_columns) {  // VResizeCubicVec_32s8u: float32, from the last tap to the first
+        if (flat < p.cubic_simd_columns()) {  // VResizeCubicVec_32s8u: float32, from the last tap to the first
           float t = 0.0f;
           for (int j = n - 1; j >= 0; --j) {
             const int k = a.reversed ? n - 1 - j : j;
@@ -117,7 +117,7 @@ struct Pass {
       case Arithmetic::opencv_lanczos4: return clip8((dot + (1 << 21)) >> 22);
       case Arithmetic::opencv_linear_exact: return clip8((dot + (1 << 15)) >> 16);
       case Arithmetic::opencv_area_fast: {  // dot = the block sum (weights 1)
-        const int kx = p.x.count[static_cast<std::size_t>(p.x.valid_begin)], area = kx * n;
+        const int kx = p.area_kx(), area = kx * n;
         if (kx == 2 && n == 2) return static_cast<double>((dot + 2) >> 2);
         const float mean = static_cast<float>(dot) * (1.0f / static_cast<float>(area));
         return clip8(static_cast<std::int64_t>(std::nearbyint(mean)));
@@ -132,18 +132,6 @@ struct Pass {
     detail::unreachable("reference kernel: arithmetic");
   }
 };
-
-// Pillow's RGBA -> RGBa: c * a / 255 rounded, in integers.
-inline int premultiply(int c, int a) {
-  const unsigned t = static_cast<unsigned>(c * a + 128);
-  return static_cast<int>(((t >> 8) + t) >> 8);
-}
-// RGBa -> RGBA: 255 * c / a truncated and clipped; unchanged for a = 0 or 255.
-inline int unpremultiply(int c, int a) {
-  if (a == 0 || a == 255) return c;
-  const int v = 255 * c / a;
-  return v > 255 ? 255 : v;
-}
 
 template <class Src, class Dst>
 void run_reference_typed(const Plan& p, const ImageView<const Src>& in, void* out) {

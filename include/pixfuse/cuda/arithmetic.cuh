@@ -10,11 +10,14 @@
 
 #include <cmath>
 #include <cstdint>
-#include <cstring>
 
+#include "pixfuse/core/convert.hpp"
 #include "pixfuse/core/detail/host_device.hpp"
 #include "pixfuse/core/layout_mapping.hpp"
 #include "pixfuse/cuda/descriptor.hpp"
+#include "pixfuse/plan/arithmetic.hpp"
+#include "pixfuse/plan/premultiply.hpp"
+#include "pixfuse/plan/value_map.hpp"
 
 namespace pixfuse::cuda::detail {
 
@@ -55,43 +58,17 @@ PIXFUSE_HD inline double dadd(double a, double b) {
 }
 // Round half to even (the default rounding mode on both sides).
 PIXFUSE_HD inline float rint_f(float x) { return rintf(x); }
-PIXFUSE_HD inline std::uint32_t bits_of(float x) {
-#if defined(__CUDA_ARCH__)
-  return __float_as_uint(x);
-#else
-  std::uint32_t u;
-  std::memcpy(&u, &x, 4);
-  return u;
-#endif
-}
 
 template <class T>
 PIXFUSE_HD inline const T* table(const unsigned char* tab, std::int64_t offset) {
   return reinterpret_cast<const T*>(tab + offset);
 }
 
-PIXFUSE_HD inline int clip8(std::int64_t v) { return v < 0 ? 0 : (v > 255 ? 255 : static_cast<int>(v)); }
-
-PIXFUSE_HD inline double round_half_away(double v) { return trunc(v >= 0.0 ? dadd(v, 0.5) : dadd(v, -0.5)); }
-
-// Arithmetic codes as ints (the descriptors carry them as int32).
-enum : std::int32_t {
-  a_fixed_u8 = static_cast<std::int32_t>(Arithmetic::fixed_u8),
-  a_round_half_away = static_cast<std::int32_t>(Arithmetic::round_half_away),
-  a_real = static_cast<std::int32_t>(Arithmetic::real),
-  a_real_u16 = static_cast<std::int32_t>(Arithmetic::real_u16),
-  a_real_f64 = static_cast<std::int32_t>(Arithmetic::real_f64),
-  a_opencv_linear = static_cast<std::int32_t>(Arithmetic::opencv_linear),
-  a_opencv_cubic = static_cast<std::int32_t>(Arithmetic::opencv_cubic),
-  a_opencv_lanczos4 = static_cast<std::int32_t>(Arithmetic::opencv_lanczos4),
-  a_opencv_linear_exact = static_cast<std::int32_t>(Arithmetic::opencv_linear_exact),
-  a_opencv_area_fast = static_cast<std::int32_t>(Arithmetic::opencv_area_fast),
-  a_opencv_area = static_cast<std::int32_t>(Arithmetic::opencv_area),
-};
-
-PIXFUSE_HD inline bool u8_result(std::int32_t a) {
-  return a != a_round_half_away && a != a_real && a != a_real_u16 && a != a_real_f64;
-}
+using pixfuse::detail::clip8;  // the scalar steps the reference uses too
+using pixfuse::detail::output_bits;
+using pixfuse::detail::premultiply;
+using pixfuse::detail::round_half_away;
+using pixfuse::detail::unpremultiply;
 
 // One pass over the samples s(0..n) of output o of axis `a` (reference.hpp, Pass). `s(k)`
 // returns tap k's sample; `first` selects the rule of the pass that runs first; `flat` is
@@ -126,7 +103,7 @@ PIXFUSE_HD double pass(const PlanDesc& p, const AxisDesc& a, const unsigned char
         const int k = a.reversed ? n - 1 - j : j;
         acc = fadd(acc, fmul(static_cast<float>(s(k)), static_cast<float>(w[k])));
       }
-      if (p.arithmetic == a_real || first) return acc;
+      if (static_cast<Arithmetic>(p.arithmetic) == Arithmetic::real || first) return acc;
       const float r = rint_f(acc);
       return fadd(r < 0.0f ? 0.0f : (r > 65535.0f ? 65535.0f : r), 0.0f);  // -0 -> +0, as the reference
     }
@@ -185,17 +162,6 @@ PIXFUSE_HD double pass(const PlanDesc& p, const AxisDesc& a, const unsigned char
   return 0.0;  // unreachable: device code cannot throw; pack_plans checked the arithmetic on the host
 }
 
-// Pillow's premultiply / unpremultiply (reference.hpp).
-PIXFUSE_HD inline int premultiply(int c, int a) {
-  const unsigned t = static_cast<unsigned>(c * a + 128);
-  return static_cast<int>(((t >> 8) + t) >> 8);
-}
-PIXFUSE_HD inline int unpremultiply(int c, int a) {
-  if (a == 0 || a == 255) return c;
-  const int v = 255 * c / a;
-  return v > 255 ? 255 : v;
-}
-
 // Stored sample (sx, sy, c) of the source as double.
 PIXFUSE_HD inline double load(const PlanDesc& p, const ImageDesc& im, int sx, int sy, int c) {
   const unsigned char* row = static_cast<const unsigned char*>(im.src) + static_cast<std::int64_t>(sy) * im.src_stride;
@@ -231,68 +197,12 @@ PIXFUSE_HD inline double vertical(const PlanDesc& p, const ImageDesc& im, const 
   return pass(p, p.y, tab, y, [&](int k) { return sample(p, im, col, idx[k], c); }, true, 0);
 }
 
-// The value map of output channel c, step by step in float as the reference applies it.
+// The value map of output channel c (ValueMap::apply), from the packed steps.
 PIXFUSE_HD inline float apply_steps(const PlanDesc& p, const unsigned char* tab, int c, float x) {
   if (p.step_count[c] == 0) return x;
   const float* st = table<float>(tab, p.steps) + 4 * p.step_begin[c];
-  for (int i = 0; i < p.step_count[c]; ++i, st += 4) {
-    const float scaled = st[1] != 0.0f ? fdiv(x, st[0]) : fmul(x, st[0]);
-    x = fdiv(fadd(scaled, -st[2]), st[3]);
-  }
+  for (int i = 0; i < p.step_count[c]; ++i, st += 4) x = NormalizeStep{st[0], st[1] != 0.0f, st[2], st[3]}.apply(x);
   return x;
-}
-
-// from_float<T> (core/convert.hpp, core/float16.hpp) as output bits, zero-extended.
-PIXFUSE_HD inline std::uint32_t f16_bits(float x) {
-  const std::uint32_t u = bits_of(x);
-  const std::uint32_t sign = (u >> 16) & 0x8000u, mag = u & 0x7FFFFFFFu;
-  if (mag > 0x7F800000u) {
-    const std::uint32_t payload = (mag >> 13) & 0x3FFu;
-    return sign | 0x7C00u | (payload ? payload : 0x200u);
-  }
-  if (mag >= 0x477FF000u) return sign | 0x7C00u;
-  if (mag >= 0x38800000u) {
-    std::uint32_t r = mag - (112u << 23);
-    r += 0x0FFFu + ((r >> 13) & 1u);
-    return sign | (r >> 13);
-  }
-  if (mag <= 0x33000000u) return sign;
-  const std::uint32_t shift = 126u - (mag >> 23);
-  const std::uint32_t mantissa = (mag & 0x7FFFFFu) | 0x800000u;
-  std::uint32_t v = mantissa >> shift;
-  const std::uint32_t rest = mantissa & ((1u << shift) - 1u), half = 1u << (shift - 1u);
-  if (rest > half || (rest == half && (v & 1u))) ++v;
-  return sign | v;
-}
-PIXFUSE_HD inline std::uint32_t bf16_bits(float x) {
-  const std::uint32_t u = bits_of(x);
-  if ((u & 0x7FFFFFFFu) > 0x7F800000u) {
-    std::uint32_t hi = u >> 16;
-    if ((hi & 0x7Fu) == 0) hi |= 0x40u;
-    return hi;
-  }
-  return (u + 0x7FFFu + ((u >> 16) & 1u)) >> 16;
-}
-PIXFUSE_HD inline std::uint32_t output_bits(std::int32_t dtype, float v) {
-  switch (static_cast<DType>(dtype)) {
-    case DType::f16: return f16_bits(v);
-    case DType::bf16: return bf16_bits(v);
-    case DType::u8: {
-      if (v != v) return 0;
-      if (v <= 0.0f) return 0;
-      if (v >= 255.0f) return 255;
-      return static_cast<std::uint32_t>(rint_f(v));
-    }
-    case DType::i8: {
-      if (v != v) return 0;
-      if (v <= -128.0f) return 0x80u;
-      if (v >= 127.0f) return 0x7Fu;
-      return static_cast<std::uint32_t>(static_cast<std::uint8_t>(static_cast<std::int8_t>(rint_f(v))));
-    }
-    case DType::f32: return bits_of(v);
-    case DType::u16: break;  // not an output dtype: pack_plans rejects it on the host
-  }
-  return 0;  // unreachable (device code cannot throw)
 }
 
 // Store output bits at (c, y, x) of the image's slot.
@@ -331,11 +241,11 @@ PIXFUSE_HD void finish_pixel(const PlanDesc& p, const ImageDesc& im, const unsig
   }
   if (p.premultiply)
     for (int c = 0; c < 3; ++c) value[c] = unpremultiply(static_cast<int>(value[c]), static_cast<int>(value[3]));
-  const bool lut = u8_result(p.arithmetic);
+  const bool lut = produces_u8(static_cast<Arithmetic>(p.arithmetic));
   for (int c = 0; c < p.out_channels; ++c) {
     const double v = value[p.channel_source[c]];
     const std::uint32_t bits = lut ? table<std::uint32_t>(tab, p.lut_bits)[c * 256 + static_cast<int>(v)]
-                                   : output_bits(p.out_dtype, apply_steps(p, tab, c, static_cast<float>(v)));
+                                   : output_bits(static_cast<DType>(p.out_dtype), apply_steps(p, tab, c, static_cast<float>(v)));
     store(p, im, c, y, x, bits);
   }
 }

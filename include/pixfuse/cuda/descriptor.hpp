@@ -38,9 +38,9 @@ struct PlanDesc {
   std::int32_t layout = 0, arithmetic = 0, transposed = 0, premultiply = 0;
   std::int32_t channel_source[4] = {0, 1, 2, 3};
   std::int32_t used_mask = 0;  // source channels the output reads (alpha too when premultiplied)
-  std::int32_t area_kx = 0;    // opencv_area_fast: the horizontal block size
+  std::int32_t area_kx = 0;    // Plan::area_kx() (opencv_area_fast)
   std::int32_t vertical_first = 0, pad_ = 0;  // Plan::vertical_first
-  std::int64_t simd_columns = 0;  // opencv_cubic: 8 * floor(resized width * channels / 8)
+  std::int64_t simd_columns = 0;  // Plan::cubic_simd_columns() (opencv_cubic)
   std::uint32_t pad_bits[4] = {0, 0, 0, 0};
   std::int64_t lut_bits = -1;  // uint32[out_channels * 256] (u8 arithmetics)
   std::int64_t steps = -1;     // float[4 * steps]: scale, divide (0/1), mean, std
@@ -188,8 +188,8 @@ inline std::vector<unsigned char> pack_plans(const std::vector<const Plan*>& pla
       d.used_mask |= 1 << d.channel_source[c];
     }
     if (p.premultiply_alpha) d.used_mask |= 1 << 3;
-    if (p.x.valid_begin < p.x.valid_end) d.area_kx = p.x.count[static_cast<std::size_t>(p.x.valid_begin)];
-    d.simd_columns = 8 * ((static_cast<std::int64_t>(p.x.resized_size) * p.in_channels) / 8);
+    d.area_kx = p.area_kx();
+    d.simd_columns = p.cubic_simd_columns();
     for (int c = 0; c < 4; ++c) d.pad_bits[c] = p.pad_bits[static_cast<std::size_t>(c)];
     if (produces_u8(p.arithmetic)) {
       if (p.lut_bits.size() < static_cast<std::size_t>(p.out_channels) * 256)

@@ -4,8 +4,11 @@
 // output needs, then a vertical pass over its result.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <string_view>
+
+#include "pixfuse/core/detail/host_device.hpp"
 
 namespace pixfuse {
 
@@ -66,9 +69,20 @@ constexpr std::string_view name(Arithmetic a) {
 }
 
 // Whether resampled values are integers 0..255 (so a 256-entry table maps them exactly).
-constexpr bool produces_u8(Arithmetic a) {
+PIXFUSE_HD constexpr bool produces_u8(Arithmetic a) {
   return a != Arithmetic::round_half_away && a != Arithmetic::real && a != Arithmetic::real_u16 &&
          a != Arithmetic::real_f64;
 }
+
+namespace detail {
+// The roundings the arithmetic above names, as scalars (PIXFUSE_HD: the reference and the
+// CUDA kernels share them).
+
+// Saturate to 0..255 (Pillow's clip8; OpenCV's saturate_cast<uchar> of an integer).
+PIXFUSE_HD constexpr int clip8(std::int64_t v) { return v < 0 ? 0 : (v > 255 ? 255 : static_cast<int>(v)); }
+
+// Round half away from zero (Pillow mode I). ::trunc: the one nvcc's device code has too.
+PIXFUSE_HD inline double round_half_away(double v) { return trunc(v >= 0.0 ? v + 0.5 : v - 0.5); }
+}  // namespace detail
 
 }  // namespace pixfuse

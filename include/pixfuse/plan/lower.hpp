@@ -6,7 +6,6 @@
 #pragma once
 
 #include <algorithm>
-#include <cstring>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -36,27 +35,6 @@ struct InputShape {
 };
 
 namespace detail {
-
-// The bit pattern of from_float<T>(v) for the output dtype, zero-extended to 32 bits.
-inline std::uint32_t output_bits(DType t, float v) {
-  return visit_dtype(t, [&](auto tag) -> std::uint32_t {
-    using T = typename decltype(tag)::type;
-    const T x = from_float<T>(v);
-    if constexpr (sizeof(T) == 4) {
-      std::uint32_t b;
-      std::memcpy(&b, &x, 4);
-      return b;
-    } else if constexpr (sizeof(T) == 2) {
-      std::uint16_t b;
-      std::memcpy(&b, &x, 2);
-      return b;
-    } else {
-      std::uint8_t b;
-      std::memcpy(&b, &x, 1);
-      return b;
-    }
-  });
-}
 
 class Lowering {
  public:

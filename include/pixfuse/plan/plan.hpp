@@ -74,6 +74,16 @@ struct Plan {
 
   // The output value (before dtype conversion) of resampled value v in channel c.
   float value(int c, float v) const { return values[static_cast<std::size_t>(c)].apply(v); }
+
+  // What the OpenCV conventions derive from the taps, for every backend:
+  // opencv_cubic's vertical pass is float32 (cv::resize's SIMD loop) for flattened columns
+  // (resized column * channels + channel) below this, integer (its scalar tail) from it on.
+  std::int64_t cubic_simd_columns() const {
+    return 8 * ((static_cast<std::int64_t>(x.resized_size) * in_channels) / 8);
+  }
+  // opencv_area_fast: the horizontal block size kx (every valid column has kx taps; 0
+  // when no column is valid).
+  int area_kx() const { return x.valid_begin < x.valid_end ? x.count[static_cast<std::size_t>(x.valid_begin)] : 0; }
 };
 
 }  // namespace pixfuse

@@ -11,6 +11,7 @@
 #include <cmath>
 #include <vector>
 
+#include "pixfuse/core/detail/host_device.hpp"
 #include "pixfuse/plan/detail/no_contract.hpp"
 
 namespace pixfuse {
@@ -19,6 +20,17 @@ struct NormalizeStep {
   float scale = 1.0f;
   bool divide = false;
   float mean = 0.0f, std = 1.0f;
+
+  // One step, exactly as written: the host never contracts it (PIXFUSE_NO_CONTRACT), and
+  // the device spells each operation with the _rn intrinsic nvcc never fuses. The CUDA
+  // kernels call this too.
+  PIXFUSE_HD PIXFUSE_NO_CONTRACT float apply(float x) const {
+#if defined(__CUDA_ARCH__)
+    return __fdiv_rn(__fsub_rn(divide ? __fdiv_rn(x, scale) : __fmul_rn(x, scale), mean), std);
+#else
+    return ((divide ? x / scale : x * scale) - mean) / std;
+#endif
+  }
 };
 
 struct ValueMap {
@@ -27,7 +39,7 @@ struct ValueMap {
   // The exact step-by-step value: the reference's output values, the lookup tables and
   // padding.
   PIXFUSE_NO_CONTRACT float apply(float x) const {
-    for (const NormalizeStep& s : steps) x = ((s.divide ? x / s.scale : x * s.scale) - s.mean) / s.std;
+    for (const NormalizeStep& s : steps) x = s.apply(x);
     return x;
   }
 };

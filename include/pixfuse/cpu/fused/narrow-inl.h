@@ -36,11 +36,11 @@ namespace fused {
 
 namespace hn = hwy::HWY_NAMESPACE;
 
-// An int32 value into a ring element, saturating (u8: Pillow's clip8; int16: never needed
-// for the values run_u8 accepts, but as pack instructions do).
+// An int32 value into a ring element, saturating (u8: Pillow's clip8, plan/arithmetic.hpp;
+// int16: never needed for the values run_u8 accepts, but as pack instructions do).
 template <class Ring>
 inline Ring ring_cast(std::int32_t v) {
-  if constexpr (std::is_same_v<Ring, std::uint8_t>) return static_cast<Ring>(v < 0 ? 0 : (v > 255 ? 255 : v));
+  if constexpr (std::is_same_v<Ring, std::uint8_t>) return static_cast<Ring>(::pixfuse::detail::clip8(v));
   else if constexpr (std::is_same_v<Ring, std::int16_t>) return static_cast<Ring>(v < -32768 ? -32768 : (v > 32767 ? 32767 : v));
   else return v;
 }

@@ -71,8 +71,8 @@ inline void fill_pairs_scalar(const Source<std::uint8_t>& src, const PairBlock& 
         const int ch = b.used[u];
         std::uint8_t v0 = p0[ch], v1 = p1[ch];
         if (src.premultiply && ch != 3) {
-          v0 = static_cast<std::uint8_t>(premultiplied(p0[ch], p0[3]));
-          v1 = static_cast<std::uint8_t>(premultiplied(p1[ch], p1[3]));
+          v0 = static_cast<std::uint8_t>(premultiply(p0[ch], p0[3]));
+          v1 = static_cast<std::uint8_t>(premultiply(p1[ch], p1[3]));
         }
         std::uint8_t* q = b.at(u, m) + 2 * l;
         q[0] = v0;

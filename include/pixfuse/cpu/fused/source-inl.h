@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "pixfuse/plan/detail/no_contract.hpp"
+#include "pixfuse/plan/premultiply.hpp"
 
 #if defined(PIXFUSE_CPU_FUSED_SOURCE_INL_H_) == defined(HWY_TARGET_TOGGLE)
 #ifdef PIXFUSE_CPU_FUSED_SOURCE_INL_H_
@@ -43,11 +44,7 @@ struct Source {
   }
 };
 
-// Pillow's premultiplication: c * a / 255 rounded.
-inline int premultiplied(int c, int a) {
-  const unsigned t = static_cast<unsigned>(c * a + 128);
-  return static_cast<int>(((t >> 8) + t) >> 8);
-}
+using ::pixfuse::detail::premultiply;  // Pillow's premultiplication (plan/premultiply.hpp)
 
 }  // namespace fused
 }  // namespace HWY_NAMESPACE

@@ -10,6 +10,7 @@
 #include "pixfuse/core/error.hpp"
 #include "pixfuse/core/layout_mapping.hpp"
 #include "pixfuse/plan/plan.hpp"
+#include "pixfuse/plan/premultiply.hpp"
 
 #include "pixfuse/plan/detail/no_contract.hpp"
 
@@ -353,10 +354,7 @@ struct RowStore {
 
 // Pillow's un-premultiplication of the colour values, from the resampled alpha.
 inline void unpremultiply(std::int32_t* colour, const std::int32_t* alpha, int x0, int x1) {
-  for (int x = x0; x < x1; ++x) {
-    const int a = alpha[x];
-    if (a != 0 && a != 255) colour[x] = std::min(255, 255 * colour[x] / a);
-  }
+  for (int x = x0; x < x1; ++x) colour[x] = ::pixfuse::detail::unpremultiply(colour[x], alpha[x]);
 }
 
 }  // namespace fused

@@ -49,7 +49,7 @@ void transpose_in_scalar(const Source<Src>& src, const int* rows, int nrows, int
         const int c = used[u];
         Src v = px[c];
         if constexpr (std::is_same_v<Src, std::uint8_t>) {
-          if (src.premultiply && c != 3) v = static_cast<Src>(premultiplied(px[c], px[3]));
+          if (src.premultiply && c != 3) v = static_cast<Src>(premultiply(px[c], px[3]));
         }
         cols[static_cast<std::size_t>(u) * col_stride + q * static_cast<std::size_t>(R) + static_cast<std::size_t>(l)] = v;
       }

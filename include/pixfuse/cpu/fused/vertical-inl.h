@@ -49,7 +49,7 @@ struct IntegerVertical {
     const std::int32_t* q = Y.fixed_row(y);
     const int precision = Y.precision_bits;
     int area = 0;
-    if constexpr (A == Arithmetic::opencv_area_fast) area = p.x.count[static_cast<std::size_t>(p.x.valid_begin)] * n;
+    if constexpr (A == Arithmetic::opencv_area_fast) area = p.area_kx() * n;
     for (int x = x0; x < x1; x += N) {
       const int lanes = std::min(N, x1 - x);
       auto load = [&](int k) { return load_n(d, rows[k] + x, static_cast<std::size_t>(lanes)); };
@@ -86,7 +86,7 @@ struct IntegerVertical {
         static_assert(A == Arithmetic::opencv_cubic, "IntegerVertical: an arithmetic without its vertical rule");
         const hn::Rebind<float, decltype(d)> df;
         // Flattened columns below 8 * floor(width * channels / 8): float32 from the last tap.
-        const std::int64_t simd_columns = 8 * ((static_cast<std::int64_t>(p.x.resized_size) * p.in_channels) / 8);
+        const std::int64_t simd_columns = p.cubic_simd_columns();
         alignas(64) std::int32_t flat[hn::MaxLanes(d)];
         for (int i = 0; i < lanes; ++i)
           flat[i] = static_cast<std::int32_t>(
