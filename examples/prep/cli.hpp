@@ -86,6 +86,7 @@ inline std::string filter_help() {
 }
 
 inline std::string usage_text() {
+  // clang-format off
   return R"(usage: pixfuse-prep [options] INPUT... -o OUT.npy
 
 Decodes images, runs a preprocessing recipe on each and writes one .npy tensor of shape
@@ -158,6 +159,7 @@ Configuration:
 --dtype u8 --scale 1 --mean 0 --std 1 writes the resampled pixels themselves.
 Exit status: 0 when at least one image was written, 1 when none was, 2 for invalid arguments.
 )";
+  // clang-format on
 }
 
 namespace detail {

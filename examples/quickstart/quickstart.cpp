@@ -13,11 +13,13 @@ int main(int argc, char** argv) {
     const pf::io::DecodedImage decoded = pf::io::decode_file(path);
 
     // torchvision's eval transform: Resize(256) + CenterCrop(224) + ToTensor + Normalize.
+    // clang-format off
     auto recipe = pf::to_rgb()
                 | pf::resize_shorter(256).filter(pf::Filter::bilinear).compat(pf::Compat::pil)
                 | pf::center_crop<224, 224>()
                 | pf::normalize(pf::over(255), {0.485f, 0.456f, 0.406f}, {0.229f, 0.224f, 0.225f})
                 | pf::nchw() | pf::cast<float>();
+    // clang-format on
 
     std::vector<float> buffer(3 * 224 * 224);
     pf::output_view_t<decltype(recipe)> out(buffer.data());  // TensorView<float, nchw, extents<int, 3, 224, 224>>

@@ -128,7 +128,7 @@ class Batch {
                             detail::to_text("(", shape.n, ", ", shape.c, ", ", shape.h, ", ", shape.w, ")"));
     const std::size_t bytes = static_cast<std::size_t>(shape.elements()) * size_of(dtype);
     if (bytes > capacity_) {
-      buffer_.reset(static_cast<unsigned char*>(::operator new(bytes, std::align_val_t{64})));
+      buffer_.reset(static_cast<unsigned char*>(::operator new(bytes, std::align_val_t(64))));
       capacity_ = bytes;
     }
     dtype_ = dtype;
@@ -151,7 +151,7 @@ class Batch {
   template <class>
   friend class Vmapped;
   struct Free {
-    void operator()(unsigned char* p) const noexcept { ::operator delete(p, std::align_val_t{64}); }
+    void operator()(unsigned char* p) const noexcept { ::operator delete(p, std::align_val_t(64)); }
   };
   std::unique_ptr<unsigned char[], Free> buffer_;
   std::size_t capacity_ = 0;

@@ -51,6 +51,7 @@ Image<T> exif_transpose(const Image<T>& in, int orientation) {
     for (int x = 0; x < W; ++x)
       for (int c = 0; c < in.channels; ++c) {
         int row = y, col = x;
+        // clang-format off
         switch (orientation) {
           case 2: col = W - 1 - x; break;                  // FLIP_LEFT_RIGHT
           case 3: row = H - 1 - y; col = W - 1 - x; break;  // ROTATE_180
@@ -61,6 +62,7 @@ Image<T> exif_transpose(const Image<T>& in, int orientation) {
           case 8: row = W - 1 - x; col = y; break;          // ROTATE_90
           default: break;
         }
+        // clang-format on
         out.at(col, row, c) = in.at(x, y, c);
       }
   return out;

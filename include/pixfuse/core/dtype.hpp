@@ -53,6 +53,7 @@ template <class T>
 struct dtype_of;
 template <class T>
 struct dtype_of<const T> : dtype_of<T> {};
+// clang-format off
 template <>
 struct dtype_of<std::uint8_t> { static constexpr DType value = DType::u8; };
 template <>
@@ -65,12 +66,14 @@ template <>
 struct dtype_of<bf16> { static constexpr DType value = DType::bf16; };
 template <>
 struct dtype_of<float> { static constexpr DType value = DType::f32; };
+// clang-format on
 template <class T>
 inline constexpr DType dtype_of_v = dtype_of<T>::value;
 
 // The C++ element type of a DType.
 template <DType D>
 struct type_of;
+// clang-format off
 template <>
 struct type_of<DType::u8> { using type = std::uint8_t; };
 template <>
@@ -83,6 +86,7 @@ template <>
 struct type_of<DType::bf16> { using type = bf16; };
 template <>
 struct type_of<DType::f32> { using type = float; };
+// clang-format on
 template <DType D>
 using type_of_t = typename type_of<D>::type;
 

@@ -25,7 +25,9 @@
 #pragma once
 
 #if defined(PIXFUSE_EXTERN_KERNELS) && defined(PIXFUSE_DEFINE_KERNELS)
+// clang-format off
 #error "define PIXFUSE_EXTERN_KERNELS or PIXFUSE_DEFINE_KERNELS, not both (see pixfuse/cpu/dispatch.hpp)"
+// clang-format on
 #endif
 
 #if defined(PIXFUSE_STATIC_DISPATCH) && !defined(HWY_COMPILE_ONLY_STATIC)
@@ -91,7 +93,9 @@
 #elif defined(PIXFUSE_USER_FOREACH_TARGET)
 // The user's foreach_target already included fused-inl.h for each target.
 #elif defined(HWY_TARGET_INCLUDE)
+// clang-format off
 #error "hwy/foreach_target.h already ran in this translation unit: include pixfuse/cpu/fused-inl.h from your HWY_TARGET_INCLUDE file and define PIXFUSE_USER_FOREACH_TARGET (see pixfuse/cpu/dispatch.hpp)"
+// clang-format on
 #else
 #define HWY_TARGET_INCLUDE "pixfuse/cpu/fused-inl.h"
 #include <hwy/foreach_target.h>  // NOLINT(build/include)
@@ -281,7 +285,7 @@ RunFn static_kernel(std::int64_t bit) {
   static const RunFn list[] = {HWY_CHOOSE_TARGET_LIST(RunPlanStatic<Out>)};
   for (std::size_t j = 0; j < sizeof(list) / sizeof(list[0]); ++j)
     if (list[j] != nullptr &&
-        bit == std::int64_t{1} << (static_cast<int>(j) + HWY_HIGHEST_TARGET_BIT + 1 - HWY_MAX_DYNAMIC_TARGETS))
+        bit == (std::int64_t{1} << (static_cast<int>(j) + HWY_HIGHEST_TARGET_BIT + 1 - HWY_MAX_DYNAMIC_TARGETS)))
       return list[j];
 #if HWY_TARGETS & HWY_EMU128
   if (bit == HWY_EMU128) return &N_EMU128::RunPlanStatic<Out>;

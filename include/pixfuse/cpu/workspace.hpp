@@ -21,7 +21,7 @@ class ScratchBuffer {
     const std::size_t bytes = count * sizeof(T);
     if (bytes > capacity_) {
       release();
-      data_ = ::operator new(bytes, std::align_val_t{64});
+      data_ = ::operator new(bytes, std::align_val_t(64));
       capacity_ = bytes;
     }
     return static_cast<T*>(data_);
@@ -29,7 +29,7 @@ class ScratchBuffer {
 
  private:
   void release() {
-    if (data_) ::operator delete(data_, std::align_val_t{64});
+    if (data_) ::operator delete(data_, std::align_val_t(64));
     data_ = nullptr;
     capacity_ = 0;
   }

@@ -6,7 +6,9 @@
 #pragma once
 
 #if !defined(__CUDACC__)
+// clang-format off
 #error "pixfuse/cuda/kernel.cuh holds CUDA kernels: compile this file with nvcc (a .cu file, or LANGUAGE CUDA)"
+// clang-format on
 #endif
 
 #include <cuda_runtime.h>
