@@ -14,6 +14,7 @@
 #                                    GoogleTest (Debian multiarch: adds the arm64 architecture)
 #   cmake/install-deps.sh --jpeg     (kept for old scripts: libjpeg-turbo is in the default group)
 #   cmake/install-deps.sh --fuzz     + clang-14 and its libFuzzer runtime (the fuzz preset)
+#   cmake/install-deps.sh --format   + clang-format 14 (cmake/check-format.sh, CI's format check)
 #   cmake/install-deps.sh --report   + everything bench/report/report.py compares against:
 #                                    the --bench group, stb_image_resize, and two Python venvs
 #                                    (PyPI): /opt/pfx-venv (torch, torchvision, jax[cpu], on top
@@ -41,6 +42,7 @@ for arg in "$@"; do
            packages+=(g++-aarch64-linux-gnu qemu-user libhwy-dev:arm64 libgtest-dev:arm64) ;;
     --jpeg) ;;  # in the default group now
     --fuzz) packages+=(clang-14 libclang-rt-14-dev) ;;
+    --format) packages+=(clang-format-14) ;;
     # --- report group (bench/report/report.py) ---
     --report) report=true
               packages+=(python3 python3-numpy python3-pil python3-opencv libopencv-dev python3-matplotlib
@@ -50,9 +52,9 @@ for arg in "$@"; do
     --python) python=true
               packages+=(python3 python3-dev python3-venv) ;;
     # --- end python group ---
-    --all) exec "$0" --bench --arm --jpeg --fuzz ;;
+    --all) exec "$0" --bench --arm --jpeg --fuzz --format ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d'; exit 0 ;;
-    *) echo "install-deps.sh: unknown option '$arg' (expected --bench, --arm, --jpeg, --fuzz, --report, --python, --all)" >&2
+    *) echo "install-deps.sh: unknown option '$arg' (expected --bench, --arm, --jpeg, --fuzz, --format, --report, --python, --all)" >&2
        exit 2 ;;
   esac
 done
