@@ -103,14 +103,10 @@ int main(int argc, char** argv) {
   bool json = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
-    if (a.rfind("--size_mib=", 0) == 0)
-      size_mib = std::strtoul(a.c_str() + 11, nullptr, 10);
-    else if (a.rfind("--repeats=", 0) == 0)
-      repeats = std::atoi(a.c_str() + 10);
-    else if (a.rfind("--threads=", 0) == 0)
-      all = std::atoi(a.c_str() + 10);
-    else if (a == "--json")
-      json = true;
+    if (a.rfind("--size_mib=", 0) == 0) size_mib = std::strtoul(a.c_str() + 11, nullptr, 10);
+    else if (a.rfind("--repeats=", 0) == 0) repeats = std::atoi(a.c_str() + 10);
+    else if (a.rfind("--threads=", 0) == 0) all = std::atoi(a.c_str() + 10);
+    else if (a == "--json") json = true;
     else {
       std::fprintf(stderr, "usage: %s [--size_mib=256] [--repeats=11] [--threads=N] [--json]\n",
                    argv[0]);
@@ -152,7 +148,8 @@ int main(int argc, char** argv) {
   // With --threads=1 (or one CPU) "all threads" is the one-thread measurement: measured once
   // and printed once (it used to be measured twice and printed as two rows).
   const Result r1 = measure(repeats, static_cast<double>(bytes), 1, read_work(1));
-  const Result rn = all > 1 ? measure(repeats, static_cast<double>(bytes), all, read_work(all)) : r1;
+  const Result rn =
+      all > 1 ? measure(repeats, static_cast<double>(bytes), all, read_work(all)) : r1;
   const Result c1 = measure(repeats, 2 * half_bytes, 1, copy_work(1));
   const Result cn = all > 1 ? measure(repeats, 2 * half_bytes, all, copy_work(all)) : c1;
 
@@ -178,8 +175,9 @@ int main(int argc, char** argv) {
     std::printf("  copy, 1 thread    %7.2f GB/s  (%.2f - %.2f; read + written; %.2f GB/s copied)\n",
                 c1.median_gbs, c1.min_gbs, c1.max_gbs, c1.median_gbs / 2);
     if (all > 1)
-      std::printf("  copy, %d threads  %7.2f GB/s  (%.2f - %.2f; read + written; %.2f GB/s copied)\n",
-                  all, cn.median_gbs, cn.min_gbs, cn.max_gbs, cn.median_gbs / 2);
+      std::printf(
+          "  copy, %d threads  %7.2f GB/s  (%.2f - %.2f; read + written; %.2f GB/s copied)\n", all,
+          cn.median_gbs, cn.min_gbs, cn.max_gbs, cn.median_gbs / 2);
   }
   return g_sink.load() == 42 ? 3 : 0;  // keeps the sums observable
 }

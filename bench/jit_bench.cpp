@@ -32,16 +32,18 @@ namespace pf = pixfuse;
 namespace {
 
 auto static_recipe() {
-  return pf::to_rgb() | pf::resize_shorter(256).filter(pf::Filter::bilinear).compat(pf::Compat::pil) |
+  return pf::to_rgb() |
+         pf::resize_shorter(256).filter(pf::Filter::bilinear).compat(pf::Compat::pil) |
          pf::center_crop<224, 224>() |
-         pf::normalize(pf::over(255), {0.485f, 0.456f, 0.406f}, {0.229f, 0.224f, 0.225f}) | pf::nchw() |
-         pf::cast<float>();
+         pf::normalize(pf::over(255), {0.485f, 0.456f, 0.406f}, {0.229f, 0.224f, 0.225f}) |
+         pf::nchw() | pf::cast<float>();
 }
 auto dynamic_recipe() {
-  return pf::to_rgb() | pf::resize_shorter(256).filter(pf::Filter::bilinear).compat(pf::Compat::pil) |
+  return pf::to_rgb() |
+         pf::resize_shorter(256).filter(pf::Filter::bilinear).compat(pf::Compat::pil) |
          pf::center_crop(224, 224) |
-         pf::normalize(pf::over(255), {0.485f, 0.456f, 0.406f}, {0.229f, 0.224f, 0.225f}) | pf::nchw() |
-         pf::cast<float>();
+         pf::normalize(pf::over(255), {0.485f, 0.456f, 0.406f}, {0.229f, 0.224f, 0.225f}) |
+         pf::nchw() | pf::cast<float>();
 }
 
 // Smooth gradients plus noise: photo-like for a resampler.
@@ -60,7 +62,8 @@ Image make_image(int w, int h, int c, unsigned seed) {
   for (int y = 0; y < h; ++y)
     for (int x = 0; x < w; ++x)
       for (int k = 0; k < c; ++k) {
-        const int v = (x * 255 / w + y * 128 / h + 40 * k) % 256 + static_cast<int>(rng() % 24) - 12;
+        const int v =
+            (x * 255 / w + y * 128 / h + 40 * k) % 256 + static_cast<int>(rng() % 24) - 12;
         im.pixels[i++] = static_cast<std::uint8_t>(v < 0 ? 0 : (v > 255 ? 255 : v));
       }
   return im;
@@ -70,7 +73,8 @@ template <class R>
 std::vector<float> reference_output(const R& recipe, const pf::AnyImageView& image) {
   const pf::Plan plan = pf::make_plan(recipe, pf::InputShape::of(image));
   std::vector<float> out(plan.output_elements());
-  pf::run(plan, image, pf::AnyTensorView(out.data(), plan.out_dtype, plan.layout, plan.output_shape()));
+  pf::run(plan, image,
+          pf::AnyTensorView(out.data(), plan.out_dtype, plan.layout, plan.output_shape()));
   return out;
 }
 
@@ -85,7 +89,8 @@ enum class Cache { warm, cold };
 
 template <class R>
 void bench_one(benchmark::State& state, R recipe, Cache cache) {
-  const Image image = make_image(static_cast<int>(state.range(0)), static_cast<int>(state.range(1)), 3, 1);
+  const Image image =
+      make_image(static_cast<int>(state.range(0)), static_cast<int>(state.range(1)), 3, 1);
   const std::vector<float> expected = reference_output(recipe, image.view());
   std::vector<float> out(3 * 224 * 224);
   const pf::AnyTensorView view(out.data(), pf::DType::f32, pf::Layout::nchw, {1, 3, 224, 224});
@@ -104,20 +109,25 @@ void bench_one(benchmark::State& state, R recipe, Cache cache) {
       benchmark::DoNotOptimize(out.data());
     }
   }
-  state.counters["images_per_s"] = benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+  state.counters["images_per_s"] =
+      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
 
 void register_single() {
   const std::pair<int, int> sizes[] = {{500, 375}, {1600, 1067}};
   for (auto [w, h] : sizes) {
-    benchmark::RegisterBenchmark("jit/static/warm", [](benchmark::State& s) { bench_one(s, static_recipe(), Cache::warm); })
-        ->Args({w, h});
-    benchmark::RegisterBenchmark("jit/dynamic/warm", [](benchmark::State& s) { bench_one(s, dynamic_recipe(), Cache::warm); })
-        ->Args({w, h});
-    benchmark::RegisterBenchmark("jit/static/cold", [](benchmark::State& s) { bench_one(s, static_recipe(), Cache::cold); })
-        ->Args({w, h});
-    benchmark::RegisterBenchmark("jit/dynamic/cold", [](benchmark::State& s) { bench_one(s, dynamic_recipe(), Cache::cold); })
-        ->Args({w, h});
+    benchmark::RegisterBenchmark("jit/static/warm", [](benchmark::State& s) {
+      bench_one(s, static_recipe(), Cache::warm);
+    })->Args({w, h});
+    benchmark::RegisterBenchmark("jit/dynamic/warm", [](benchmark::State& s) {
+      bench_one(s, dynamic_recipe(), Cache::warm);
+    })->Args({w, h});
+    benchmark::RegisterBenchmark("jit/static/cold", [](benchmark::State& s) {
+      bench_one(s, static_recipe(), Cache::cold);
+    })->Args({w, h});
+    benchmark::RegisterBenchmark("jit/dynamic/cold", [](benchmark::State& s) {
+      bench_one(s, dynamic_recipe(), Cache::cold);
+    })->Args({w, h});
   }
 }
 
@@ -125,7 +135,8 @@ void bench_vmap(benchmark::State& state) {
   const int sizes[8][3] = {{500, 375, 3}, {375, 500, 3}, {640, 480, 3}, {480, 640, 1},
                            {500, 333, 3}, {333, 500, 4}, {612, 612, 3}, {500, 400, 3}};
   std::vector<Image> images;
-  for (unsigned i = 0; i < 32; ++i) images.push_back(make_image(sizes[i % 8][0], sizes[i % 8][1], sizes[i % 8][2], i));
+  for (unsigned i = 0; i < 32; ++i)
+    images.push_back(make_image(sizes[i % 8][0], sizes[i % 8][1], sizes[i % 8][2], i));
   std::vector<pf::AnyImageView> views;
   for (const Image& im : images) views.push_back(im.view());
 
@@ -138,23 +149,29 @@ void bench_vmap(benchmark::State& state) {
     std::exit(1);
   }
   for (std::size_t i = 0; i < views.size(); ++i) {
-    const auto* row = static_cast<const float*>(batch.view().slot(static_cast<std::int64_t>(i)).data);
-    check_equal(std::vector<float>(row, row + 3 * 224 * 224), reference_output(static_recipe(), views[i]), "vmap row");
+    const auto* row =
+        static_cast<const float*>(batch.view().slot(static_cast<std::int64_t>(i)).data);
+    check_equal(std::vector<float>(row, row + 3 * 224 * 224),
+                reference_output(static_recipe(), views[i]), "vmap row");
   }
   for (auto _ : state) {
     batched(executor, views, batch);
     benchmark::DoNotOptimize(batch.data());
   }
-  state.counters["images_per_s"] =
-      benchmark::Counter(static_cast<double>(state.iterations()) * static_cast<double>(views.size()),
-                         benchmark::Counter::kIsRate);
+  state.counters["images_per_s"] = benchmark::Counter(static_cast<double>(state.iterations()) *
+                                                          static_cast<double>(views.size()),
+                                                      benchmark::Counter::kIsRate);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   register_single();
-  benchmark::RegisterBenchmark("vmap", bench_vmap)->ArgName("threads")->Arg(1)->Arg(2)->UseRealTime();
+  benchmark::RegisterBenchmark("vmap", bench_vmap)
+      ->ArgName("threads")
+      ->Arg(1)
+      ->Arg(2)
+      ->UseRealTime();
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::RunSpecifiedBenchmarks();

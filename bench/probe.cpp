@@ -7,8 +7,8 @@
 //
 // The instructions per output pixel are callgrind's total ("Collected") over RUNS * the
 // output's height * width. Without valgrind it prints the CPU time per run, the best
-// batch of 10 runs (the first run is not timed): a rough figure on a busy machine. Valgrind runs up to AVX2 (its CPUID hides AVX-512), so the
-// AVX-512 targets cannot be counted this way.
+// batch of 10 runs (the first run is not timed): a rough figure on a busy machine. Valgrind runs up
+// to AVX2 (its CPUID hides AVX-512), so the AVX-512 targets cannot be counted this way.
 //
 // Workloads (u8 RGB input, WIDTH x HEIGHT, default 1600x1067: a 1.7 MP photo of gradients,
 // waves and noise, as stages_bench's):
@@ -47,37 +47,48 @@ std::vector<std::uint8_t> photo(int w, int h) {
   std::size_t i = 0;
   for (int y = 0; y < h; ++y)
     for (int x = 0; x < w; ++x) {
-      const float u = static_cast<float>(x) / static_cast<float>(w), v = static_cast<float>(y) / static_cast<float>(h);
+      const float u = static_cast<float>(x) / static_cast<float>(w),
+                  v = static_cast<float>(y) / static_cast<float>(h);
       const float base[3] = {40.0f + 170.0f * u + 30.0f * std::sin(9.0f * v + 4.0f * u),
                              60.0f + 120.0f * v + 50.0f * std::sin(13.0f * u * v + 2.0f),
                              128.0f + 100.0f * std::sin(6.0f * u - 5.0f * v)};
       for (int c = 0; c < 3; ++c, ++i)
-        px[i] = static_cast<std::uint8_t>(std::lround(std::clamp(base[c] + noise(rng), 0.0f, 255.0f)));
+        px[i] =
+            static_cast<std::uint8_t>(std::lround(std::clamp(base[c] + noise(rng), 0.0f, 255.0f)));
     }
   return px;
 }
 
 template <class R>
-pf::Plan plan_for(const R& recipe, const pf::AnyImageView& in, pf::Orientation o = pf::Orientation::normal) {
+pf::Plan plan_for(const R& recipe, const pf::AnyImageView& in,
+                  pf::Orientation o = pf::Orientation::normal) {
   return pf::make_plan(recipe, pf::InputShape::of(in, o));
 }
 
 pf::Plan make(const std::string& w, const pf::AnyImageView& in) {
-  auto norm = pf::normalize(pf::over(255.0f), {kMean[0], kMean[1], kMean[2]}, {kStd[0], kStd[1], kStd[2]});
+  auto norm =
+      pf::normalize(pf::over(255.0f), {kMean[0], kMean[1], kMean[2]}, {kStd[0], kStd[1], kStd[2]});
   if (w == "imagenet_pil") return plan_for(pf::presets::imagenet(), in);
-  if (w == "imagenet_pil6") return plan_for(pf::presets::imagenet(), in, pf::Orientation::rotate_90_cw);
+  if (w == "imagenet_pil6")
+    return plan_for(pf::presets::imagenet(), in, pf::Orientation::rotate_90_cw);
   if (w == "imagenet_tv")
-    return plan_for(pf::to_rgb() | pf::resize_shorter(256).filter(pf::Filter::bilinear).compat(pf::Compat::torchvision) |
-                        pf::center_crop<224, 224>() | norm | pf::nchw() | pf::cast<float>(),
-                    in);
+    return plan_for(
+        pf::to_rgb() |
+            pf::resize_shorter(256).filter(pf::Filter::bilinear).compat(pf::Compat::torchvision) |
+            pf::center_crop<224, 224>() | norm | pf::nchw() | pf::cast<float>(),
+        in);
   if (w == "imagenet_cv")
-    return plan_for(pf::to_rgb() | pf::resize_shorter(256).filter(pf::Filter::bilinear).compat(pf::Compat::opencv) |
-                        pf::center_crop<224, 224>() | norm | pf::nchw() | pf::cast<float>(),
-                    in);
+    return plan_for(
+        pf::to_rgb() |
+            pf::resize_shorter(256).filter(pf::Filter::bilinear).compat(pf::Compat::opencv) |
+            pf::center_crop<224, 224>() | norm | pf::nchw() | pf::cast<float>(),
+        in);
   if (w == "direct224_cv")
-    return plan_for(pf::to_rgb() | pf::resize<224, 224>().filter(pf::Filter::bilinear).compat(pf::Compat::opencv) |
-                        norm | pf::nchw() | pf::cast<float>(),
-                    in);
+    return plan_for(
+        pf::to_rgb() |
+            pf::resize<224, 224>().filter(pf::Filter::bilinear).compat(pf::Compat::opencv) | norm |
+            pf::nchw() | pf::cast<float>(),
+        in);
   if (w == "yolo") return plan_for(pf::presets::yolo(), in);
   if (w == "clip") return plan_for(pf::presets::clip(), in);
   if (w == "normalize") return plan_for(pf::to_rgb() | norm | pf::nchw() | pf::cast<float>(), in);
@@ -114,7 +125,9 @@ int main(int argc, char** argv) {
   }
   double sum = 0;
   for (unsigned char b : out) sum += b;
-  std::printf("%s %s %dx%d -> %dx%dx%d, %d runs, output byte sum %.0f, %.1f us CPU per run (best batch of 10)\n", workload.c_str(),
-              pf::active_target().c_str(), w, h, plan.out_width, plan.out_height, plan.out_channels, runs, sum, best_us);
+  std::printf("%s %s %dx%d -> %dx%dx%d, %d runs, output byte sum %.0f, %.1f us CPU per run (best "
+              "batch of 10)\n",
+              workload.c_str(), pf::active_target().c_str(), w, h, plan.out_width, plan.out_height,
+              plan.out_channels, runs, sum, best_us);
   return 0;
 }

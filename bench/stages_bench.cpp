@@ -84,7 +84,8 @@ class Buffer {
   Buffer() = default;
   explicit Buffer(std::size_t bytes)
       : bytes_(bytes),
-        data_(static_cast<unsigned char*>(std::aligned_alloc(64, (bytes + 63) / 64 * 64)), &std::free) {
+        data_(static_cast<unsigned char*>(std::aligned_alloc(64, (bytes + 63) / 64 * 64)),
+              &std::free) {
     if (!data_) throw std::bad_alloc();
     std::memset(data_.get(), 0, bytes_);
   }
@@ -109,14 +110,16 @@ struct Image {
 
   pf::AnyImageView view() const {
     return pf::AnyImageView(pixels->data(), dtype, width, height, channels,
-                            static_cast<std::int64_t>(width) * channels * static_cast<std::int64_t>(pf::size_of(dtype)));
+                            static_cast<std::int64_t>(width) * channels *
+                                static_cast<std::int64_t>(pf::size_of(dtype)));
   }
   std::string size_name() const { return std::to_string(width) + "x" + std::to_string(height); }
 };
 
 // Photo-like content: gradients and long waves per channel, plus noise, in [0, 255].
 float photo_value(int x, int y, int c, int w, int h, float noise) {
-  const float u = static_cast<float>(x) / static_cast<float>(w), v = static_cast<float>(y) / static_cast<float>(h);
+  const float u = static_cast<float>(x) / static_cast<float>(w),
+              v = static_cast<float>(y) / static_cast<float>(h);
   float base = 0.0f;
   switch (c) {
     case 0: base = 40.0f + 170.0f * u + 30.0f * std::sin(9.0f * v + 4.0f * u); break;
@@ -139,7 +142,8 @@ Image photo(pf::DType dtype, int w, int h, unsigned seed) {
     for (int x = 0; x < w; ++x)
       for (int c = 0; c < 3; ++c, ++i) {
         const float v = photo_value(x, y, c, w, h, noise(rng));
-        if (dtype == pf::DType::u8) img.pixels->as<std::uint8_t>()[i] = static_cast<std::uint8_t>(std::lround(v));
+        if (dtype == pf::DType::u8)
+          img.pixels->as<std::uint8_t>()[i] = static_cast<std::uint8_t>(std::lround(v));
         else img.pixels->as<float>()[i] = std::min(v, 254.99f);  // non-integer, in [0, 255)
       }
   return img;
@@ -159,10 +163,13 @@ void report(benchmark::State& state, double read_bytes, double write_bytes) {
   const double n = static_cast<double>(state.iterations());
   state.SetItemsProcessed(state.iterations());
   state.SetBytesProcessed(static_cast<std::int64_t>((read_bytes + write_bytes) * n));
-  state.counters["in_GBps"] = benchmark::Counter(read_bytes * n * 1e-9, benchmark::Counter::kIsRate);
-  state.counters["io_GBps"] = benchmark::Counter((read_bytes + write_bytes) * n * 1e-9, benchmark::Counter::kIsRate);
+  state.counters["in_GBps"] =
+      benchmark::Counter(read_bytes * n * 1e-9, benchmark::Counter::kIsRate);
+  state.counters["io_GBps"] =
+      benchmark::Counter((read_bytes + write_bytes) * n * 1e-9, benchmark::Counter::kIsRate);
   if (g_read_gbps > 0)
-    state.counters["read_frac"] = benchmark::Counter(read_bytes * n / (g_read_gbps * 1e9), benchmark::Counter::kIsRate);
+    state.counters["read_frac"] =
+        benchmark::Counter(read_bytes * n / (g_read_gbps * 1e9), benchmark::Counter::kIsRate);
 }
 
 // --- pixfuse cases ---------------------------------------------------------------------------
@@ -207,7 +214,8 @@ Pass make_pass(const R& recipe, const Image& image) {
   p.in = image.view();
   p.plan = pf::make_plan(recipe, pf::InputShape::of(p.in));
   p.out_bytes = std::make_shared<Buffer>(static_cast<std::size_t>(output_bytes(p.plan)));
-  p.out = pf::AnyTensorView(p.out_bytes->data(), p.plan.out_dtype, p.plan.layout, p.plan.output_shape());
+  p.out = pf::AnyTensorView(p.out_bytes->data(), p.plan.out_dtype, p.plan.layout,
+                            p.plan.output_shape());
   return p;
 }
 
@@ -223,7 +231,9 @@ struct PixfuseCase {
     for (const Pass& p : passes) pf::run(p.plan, p.in, p.out);
   }
   const Buffer& result() const { return *passes.back().out_bytes; }
-  std::vector<unsigned char> result_copy() const { return {result().data(), result().data() + result().size()}; }
+  std::vector<unsigned char> result_copy() const {
+    return {result().data(), result().data() + result().size()};
+  }
 };
 
 std::vector<unsigned char> reference_result(const PixfuseCase& c) {
@@ -247,7 +257,8 @@ PixfuseCase make_case(std::string name, std::vector<Pass> passes) {
 // A stage-alone case must not resample: its plan's axes are the identity.
 PixfuseCase identity(PixfuseCase c) {
   for (const Pass& p : c.passes)
-    if (!p.plan.x.identity || !p.plan.y.identity) c.setup_error = c.name + ": the plan resamples (expected identity axes)";
+    if (!p.plan.x.identity || !p.plan.y.identity)
+      c.setup_error = c.name + ": the plan resamples (expected identity axes)";
   return c;
 }
 
@@ -279,11 +290,14 @@ std::vector<std::unique_ptr<PixfuseCase>>& cases() {
 
 void add_case(PixfuseCase c) { cases().push_back(std::make_unique<PixfuseCase>(std::move(c))); }
 
-const float kMean[3] = {pf::presets::imagenet_mean[0], pf::presets::imagenet_mean[1], pf::presets::imagenet_mean[2]};
-const float kStd[3] = {pf::presets::imagenet_std[0], pf::presets::imagenet_std[1], pf::presets::imagenet_std[2]};
+const float kMean[3] = {pf::presets::imagenet_mean[0], pf::presets::imagenet_mean[1],
+                        pf::presets::imagenet_mean[2]};
+const float kStd[3] = {pf::presets::imagenet_std[0], pf::presets::imagenet_std[1],
+                       pf::presets::imagenet_std[2]};
 
 auto normalize_recipe() {
-  return pf::normalize(pf::over(255.0f), {kMean[0], kMean[1], kMean[2]}, {kStd[0], kStd[1], kStd[2]}) |
+  return pf::normalize(pf::over(255.0f), {kMean[0], kMean[1], kMean[2]},
+                       {kStd[0], kStd[1], kStd[2]}) |
          pf::nchw() | pf::cast<float>();
 }
 auto resize_recipe() {
@@ -298,29 +312,36 @@ void build_cases() {
     // Stage alone: resize.
     {
       Pass p = make_pass(resize_recipe(), img);
-      const std::string out = std::to_string(p.plan.out_width) + "x" + std::to_string(p.plan.out_height);
+      const std::string out =
+          std::to_string(p.plan.out_width) + "x" + std::to_string(p.plan.out_height);
       add_case(make_case("resize_u8/" + size + "->" + out, {std::move(p)}));
     }
     // Stage alone: normalise + NHWC -> NCHW (no resize), on the 224 and 512 squares.
-    if (w == h) add_case(identity(make_case("normalize_nchw/" + size, {make_pass(normalize_recipe(), img)})));
+    if (w == h)
+      add_case(identity(make_case("normalize_nchw/" + size, {make_pass(normalize_recipe(), img)})));
     // Fused, and as separate passes.
     {
-      PixfuseCase fused = make_case("imagenet/" + size + "/fused", {make_pass(pf::presets::imagenet(), img)});
+      PixfuseCase fused =
+          make_case("imagenet/" + size + "/fused", {make_pass(pf::presets::imagenet(), img)});
 
-      Pass a = make_pass(pf::to_rgb() | pf::resize_shorter(256).filter(pf::Filter::bilinear).compat(pf::Compat::pil) |
-                             pf::center_crop<224, 224>() | pf::nhwc() | pf::cast<std::uint8_t>(),
-                         img);
+      Pass a = make_pass(
+          pf::to_rgb() |
+              pf::resize_shorter(256).filter(pf::Filter::bilinear).compat(pf::Compat::pil) |
+              pf::center_crop<224, 224>() | pf::nhwc() | pf::cast<std::uint8_t>(),
+          img);
       Pass b = make_pass(normalize_recipe(), a.as_image());
       PixfuseCase two = make_case("imagenet/" + size + "/2pass", {std::move(a), std::move(b)});
 
       Pass fa = make_pass(pf::to_rgb() | resize_recipe(), img);
       Pass fb = make_pass(pf::center_crop<224, 224>() | normalize_recipe(), fa.as_image());
-      PixfuseCase full = make_case("imagenet/" + size + "/2pass_full", {std::move(fa), std::move(fb)});
+      PixfuseCase full =
+          make_case("imagenet/" + size + "/2pass_full", {std::move(fa), std::move(fb)});
 
       for (PixfuseCase* c : {&two, &full}) {
         c->read_bytes = fused.read_bytes;
         c->write_bytes = fused.write_bytes;
-        if (c->expected != fused.expected) c->setup_error = c->name + ": output differs from the fused pass";
+        if (c->expected != fused.expected)
+          c->setup_error = c->name + ": output differs from the fused pass";
       }
       add_case(std::move(fused));
       add_case(std::move(two));
@@ -328,9 +349,12 @@ void build_cases() {
     }
     // Stage alone: dtype conversion of an f32 image (identity resize).
     const Image f = photo(pf::DType::f32, w, h, 2u);
-    add_case(identity(make_case("cast_f16/" + size, {make_pass(pf::nhwc() | pf::cast<pf::f16>(), f)})));
-    add_case(identity(make_case("cast_bf16/" + size, {make_pass(pf::nhwc() | pf::cast<pf::bf16>(), f)})));
-    add_case(identity(make_case("cast_u8/" + size, {make_pass(pf::nhwc() | pf::cast<std::uint8_t>(), f)})));
+    add_case(
+        identity(make_case("cast_f16/" + size, {make_pass(pf::nhwc() | pf::cast<pf::f16>(), f)})));
+    add_case(identity(
+        make_case("cast_bf16/" + size, {make_pass(pf::nhwc() | pf::cast<pf::bf16>(), f)})));
+    add_case(identity(
+        make_case("cast_u8/" + size, {make_pass(pf::nhwc() | pf::cast<std::uint8_t>(), f)})));
   }
 }
 
@@ -370,11 +394,12 @@ void bench_compare(benchmark::State& state, const CompareCase* c) {
   float* dst = c->out->as<float>();
   c->fn(src, w, h, kMean, kStd, dst);
   double max_abs = 0, max_ulp = 0, differing = 0;
-  differences(dst, reinterpret_cast<const float*>(c->pixfuse->expected.data()), static_cast<std::size_t>(3) * w * h,
-              max_abs, max_ulp, differing);
+  differences(dst, reinterpret_cast<const float*>(c->pixfuse->expected.data()),
+              static_cast<std::size_t>(3) * w * h, max_abs, max_ulp, differing);
   if (!(max_abs <= 1e-6)) {
     char msg[160];
-    std::snprintf(msg, sizeof msg, "%s differs from pixfuse by %.3g (> 1e-6)", c->name.c_str(), max_abs);
+    std::snprintf(msg, sizeof msg, "%s differs from pixfuse by %.3g (> 1e-6)", c->name.c_str(),
+                  max_abs);
     state.SkipWithError(msg);
     return;
   }
@@ -405,10 +430,14 @@ void build_compare_cases() {
   impls.push_back({"xsimd_affine", &pixfuse_bench::compare::xsimd_normalize_nchw_affine});
 #endif
 #if PIXFUSE_BENCH_HAVE_EIGEN
-  impls.push_back({"eigen_tensor_exact", &pixfuse_bench::compare::eigen_tensor_normalize_nchw_exact});
-  impls.push_back({"eigen_tensor_affine", &pixfuse_bench::compare::eigen_tensor_normalize_nchw_affine});
-  impls.push_back({"eigen_matrix_exact", &pixfuse_bench::compare::eigen_matrix_normalize_nchw_exact});
-  impls.push_back({"eigen_matrix_affine", &pixfuse_bench::compare::eigen_matrix_normalize_nchw_affine});
+  impls.push_back(
+      {"eigen_tensor_exact", &pixfuse_bench::compare::eigen_tensor_normalize_nchw_exact});
+  impls.push_back(
+      {"eigen_tensor_affine", &pixfuse_bench::compare::eigen_tensor_normalize_nchw_affine});
+  impls.push_back(
+      {"eigen_matrix_exact", &pixfuse_bench::compare::eigen_matrix_normalize_nchw_exact});
+  impls.push_back(
+      {"eigen_matrix_affine", &pixfuse_bench::compare::eigen_matrix_normalize_nchw_affine});
 #endif
   for (const auto& pc : cases()) {
     if (pc->name.rfind("normalize_nchw/", 0) != 0) continue;
@@ -417,13 +446,15 @@ void build_compare_cases() {
     in.width = p.in.width;
     in.height = p.in.height;
     in.pixels = std::make_shared<Buffer>(static_cast<std::size_t>(in.width) * in.height * 3);
-    std::memcpy(in.pixels->data(), p.in.data, in.pixels->size());  // same pixels, own 64-byte aligned copy
+    std::memcpy(in.pixels->data(), p.in.data,
+                in.pixels->size());  // same pixels, own 64-byte aligned copy
     for (const auto& [label, fn] : impls) {
       auto c = std::make_unique<CompareCase>();
       c->name = pc->name + "/" + label;
       c->fn = fn;
       c->in = in;
-      c->out = std::make_shared<Buffer>(static_cast<std::size_t>(in.width) * in.height * 3 * sizeof(float));
+      c->out = std::make_shared<Buffer>(static_cast<std::size_t>(in.width) * in.height * 3 *
+                                        sizeof(float));
       c->pixfuse = pc.get();
       compare_cases().push_back(std::move(c));
     }
@@ -457,13 +488,15 @@ int main(int argc, char** argv) {
   std::string target_list;
   for (const std::string& t : targets) target_list += (target_list.empty() ? "" : ",") + t;
   benchmark::AddCustomContext("pixfuse_targets", target_list);
-  benchmark::AddCustomContext("read_gbps", g_read_gbps > 0 ? std::to_string(g_read_gbps) : "unknown (set PIXFUSE_READ_GBPS)");
+  benchmark::AddCustomContext("read_gbps", g_read_gbps > 0 ? std::to_string(g_read_gbps)
+                                                           : "unknown (set PIXFUSE_READ_GBPS)");
 
   build_cases();
   build_compare_cases();
   // Grouped by stage: resize, normalise (+ comparisons), casts, then the whole recipe.
   auto rank = [](const std::string& name) {
-    const char* order[] = {"resize_u8/", "normalize_nchw/", "cast_f16/", "cast_bf16/", "cast_u8/", "imagenet/"};
+    const char* order[] = {"resize_u8/", "normalize_nchw/", "cast_f16/",
+                           "cast_bf16/", "cast_u8/",        "imagenet/"};
     for (int i = 0; i < 6; ++i)
       if (name.rfind(order[i], 0) == 0) return i;
     return 6;

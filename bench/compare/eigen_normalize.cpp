@@ -61,7 +61,8 @@ void eigen_matrix_normalize_nchw_affine(const std::uint8_t* src, int width, int 
   const Index n = static_cast<Index>(width) * height;
   const MatrixIn in(src, 3, n);
   MatrixOut out(dst, n, 3);
-  for (int c = 0; c < 3; ++c) out.col(c).array() = in.row(c).transpose().cast<float>().array() * a[c] + b[c];
+  for (int c = 0; c < 3; ++c)
+    out.col(c).array() = in.row(c).transpose().cast<float>().array() * a[c] + b[c];
 }
 
 }  // namespace pixfuse_bench::compare

@@ -40,8 +40,8 @@ void loop_lut_normalize_nchw_exact(const std::uint8_t* src, int width, int heigh
 // of the 24 loaded bytes with a lane permutation, shifts and a mask, then converted.
 void xsimd_normalize_nchw_exact(const std::uint8_t* src, int width, int height, const float mean[3],
                                 const float std[3], float* dst);
-void xsimd_normalize_nchw_affine(const std::uint8_t* src, int width, int height, const float mean[3],
-                                 const float std[3], float* dst);
+void xsimd_normalize_nchw_affine(const std::uint8_t* src, int width, int height,
+                                 const float mean[3], const float std[3], float* dst);
 
 // Eigen 3.4 (eigen_normalize.cpp), on the default (single-thread) device.
 //   tensor: TensorMap the input as (H, W, 3) row-major; one expression shuffles it to

@@ -56,7 +56,8 @@ inline fbatch normalise(fbatch v, const fbatch& k0, const fbatch& k1) {
 
 // k0, k1: mean and std (Exact), or a and b (affine).
 template <bool Exact>
-void run(const std::uint8_t* src, int width, int height, const float* k0, const float* k1, float* dst) {
+void run(const std::uint8_t* src, int width, int height, const float* k0, const float* k1,
+         float* dst) {
   const std::size_t n = static_cast<std::size_t>(width) * static_cast<std::size_t>(height);
   float* d0 = dst;
   float* d1 = dst + n;
@@ -66,11 +67,15 @@ void run(const std::uint8_t* src, int width, int height, const float* k0, const 
   const fbatch a0(k0[0]), a1(k0[1]), a2(k0[2]), b0(k1[0]), b1(k1[1]), b2(k1[2]);
   // The 32-byte load reads 8 bytes past the 8 pixels: stop while that stays inside src.
   for (; 3 * i + 32 <= 3 * n; i += 8) {
-    const ubatch words = ubatch::load_unaligned(reinterpret_cast<const std::uint32_t*>(src + 3 * i));
+    const ubatch words =
+        ubatch::load_unaligned(reinterpret_cast<const std::uint32_t*>(src + 3 * i));
     // R: bytes 0,3,..,21; G: 1,4,..,22; B: 2,5,..,23.
-    const fbatch r = channel(words, lanes<0, 0, 1, 2, 3, 3, 4, 5>(), lanes<0, 24, 16, 8, 0, 24, 16, 8>());
-    const fbatch g = channel(words, lanes<0, 1, 1, 2, 3, 4, 4, 5>(), lanes<8, 0, 24, 16, 8, 0, 24, 16>());
-    const fbatch b = channel(words, lanes<0, 1, 2, 2, 3, 4, 5, 5>(), lanes<16, 8, 0, 24, 16, 8, 0, 24>());
+    const fbatch r =
+        channel(words, lanes<0, 0, 1, 2, 3, 3, 4, 5>(), lanes<0, 24, 16, 8, 0, 24, 16, 8>());
+    const fbatch g =
+        channel(words, lanes<0, 1, 1, 2, 3, 4, 4, 5>(), lanes<8, 0, 24, 16, 8, 0, 24, 16>());
+    const fbatch b =
+        channel(words, lanes<0, 1, 2, 2, 3, 4, 5, 5>(), lanes<16, 8, 0, 24, 16, 8, 0, 24>());
     normalise<Exact>(r, a0, b0).store_unaligned(d0 + i);
     normalise<Exact>(g, a1, b1).store_unaligned(d1 + i);
     normalise<Exact>(b, a2, b2).store_unaligned(d2 + i);
@@ -91,8 +96,8 @@ void xsimd_normalize_nchw_exact(const std::uint8_t* src, int width, int height, 
   run<true>(src, width, height, mean, std, dst);
 }
 
-void xsimd_normalize_nchw_affine(const std::uint8_t* src, int width, int height, const float mean[3],
-                                 const float std[3], float* dst) {
+void xsimd_normalize_nchw_affine(const std::uint8_t* src, int width, int height,
+                                 const float mean[3], const float std[3], float* dst) {
   float a[3], b[3];
   fold_affine(mean, std, a, b);
   run<false>(src, width, height, a, b, dst);

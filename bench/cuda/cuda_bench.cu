@@ -32,12 +32,14 @@ struct Workload {
 };
 
 template <class R>
-Workload make(const std::string& name, const R& recipe, const std::vector<std::pair<int, int>>& sizes, pf::DType in) {
+Workload make(const std::string& name, const R& recipe,
+              const std::vector<std::pair<int, int>>& sizes, pf::DType in) {
   Workload w;
   w.name = name;
   std::mt19937 rng(1);
   for (const auto& [width, height] : sizes) {
-    std::vector<unsigned char> bytes(static_cast<std::size_t>(width) * height * 3 * pf::size_of(in));
+    std::vector<unsigned char> bytes(static_cast<std::size_t>(width) * height * 3 *
+                                     pf::size_of(in));
     if (in == pf::DType::u8) {
       for (auto& b : bytes) b = static_cast<unsigned char>(rng());
     } else {
@@ -50,7 +52,8 @@ Workload make(const std::string& name, const R& recipe, const std::vector<std::p
   }
   for (std::size_t i = 0; i < sizes.size(); ++i) {
     w.host_views.emplace_back(w.host[i].data(), in, sizes[i].first, sizes[i].second, 3,
-                              static_cast<std::int64_t>(sizes[i].first) * 3 * static_cast<std::int64_t>(pf::size_of(in)));
+                              static_cast<std::int64_t>(sizes[i].first) * 3 *
+                                  static_cast<std::int64_t>(pf::size_of(in)));
     w.plans.push_back(pf::make_plan(recipe, pf::InputShape::of(w.host_views.back())));
   }
   const pf::Plan& p = w.plans[0];
@@ -67,7 +70,9 @@ void bench(const Workload& w, int iters, double peak) {
   double in_bytes = 0;
   for (std::size_t i = 0; i < w.host.size(); ++i) {
     inputs.emplace_back(w.host[i].size());
-    pc::check(cudaMemcpy(inputs.back().data(), w.host[i].data(), w.host[i].size(), cudaMemcpyHostToDevice), "cudaMemcpy");
+    pc::check(cudaMemcpy(inputs.back().data(), w.host[i].data(), w.host[i].size(),
+                         cudaMemcpyHostToDevice),
+              "cudaMemcpy");
     const auto& h = w.host_views[i];
     views.emplace_back(inputs.back().data(), h.dtype, h.width, h.height, h.channels, h.row_stride);
     plans.push_back(&w.plans[i]);
@@ -94,8 +99,10 @@ void bench(const Workload& w, int iters, double peak) {
   pc::check(cudaEventElapsedTime(&ms, start, stop), "cudaEventElapsedTime");
   const double s = ms / 1e3 / iters, n = static_cast<double>(w.host.size());
   const double gbs = (in_bytes + static_cast<double>(out_bytes)) / s / 1e9;
-  std::printf("%-9s device  %4.0f images  %8.3f ms/batch  %10.0f img/s  %7.1f GB/s  %5.1f%% of %.0f GB/s peak\n",
-              w.name.c_str(), n, s * 1e3, n / s, gbs, peak > 0 ? 100.0 * gbs * 1e9 / peak : 0.0, peak / 1e9);
+  std::printf("%-9s device  %4.0f images  %8.3f ms/batch  %10.0f img/s  %7.1f GB/s  %5.1f%% of "
+              "%.0f GB/s peak\n",
+              w.name.c_str(), n, s * 1e3, n / s, gbs, peak > 0 ? 100.0 * gbs * 1e9 / peak : 0.0,
+              peak / 1e9);
 
   // End to end through pinned staging (host images in, host tensor out).
   std::vector<unsigned char> host_out(out_bytes);
@@ -109,7 +116,8 @@ void bench(const Workload& w, int iters, double peak) {
   pc::check(cudaEventSynchronize(stop), "cudaEventSynchronize");
   pc::check(cudaEventElapsedTime(&ms, start, stop), "cudaEventElapsedTime");
   const double se = ms / 1e3 / e2e_iters;
-  std::printf("%-9s host    %4.0f images  %8.3f ms/batch  %10.0f img/s  (pinned staging + PCIe both ways)\n",
+  std::printf("%-9s host    %4.0f images  %8.3f ms/batch  %10.0f img/s  (pinned staging + PCIe "
+              "both ways)\n",
               w.name.c_str(), n, se * 1e3, n / se);
   (void)cudaEventDestroy(start);
   (void)cudaEventDestroy(stop);
@@ -130,13 +138,17 @@ int main(int argc, char** argv) {
     std::printf("device: %s\n", pc::describe_device(0).c_str());
     const double peak = pc::peak_bandwidth(0);
     std::vector<std::pair<int, int>> photos;
-    const std::pair<int, int> photo_sizes[] = {{1600, 1067}, {1280, 960}, {1024, 768}, {1600, 1200}, {800, 600}, {1200, 1600}, {640, 480}, {1500, 1000}};
+    const std::pair<int, int> photo_sizes[] = {{1600, 1067}, {1280, 960}, {1024, 768},
+                                               {1600, 1200}, {800, 600},  {1200, 1600},
+                                               {640, 480},   {1500, 1000}};
     for (int i = 0; i < 64; ++i) photos.push_back(photo_sizes[i % 8]);
     bench(make("imagenet", pf::presets::imagenet(), photos, pf::DType::u8), iters, peak);
-    const auto seeds = pf::resize(224, 224).filter(pf::Filter::bilinear).compat(pf::Compat::pil) |
-                       pf::normalize(pf::over(255.0f), {0.485f, 0.456f, 0.406f}, {0.229f, 0.224f, 0.225f}) |
-                       pf::nchw() | pf::cast<float>();
-    bench(make("seeds", seeds, std::vector<std::pair<int, int>>(32, {512, 512}), pf::DType::f32), iters, peak);
+    const auto seeds =
+        pf::resize(224, 224).filter(pf::Filter::bilinear).compat(pf::Compat::pil) |
+        pf::normalize(pf::over(255.0f), {0.485f, 0.456f, 0.406f}, {0.229f, 0.224f, 0.225f}) |
+        pf::nchw() | pf::cast<float>();
+    bench(make("seeds", seeds, std::vector<std::pair<int, int>>(32, {512, 512}), pf::DType::f32),
+          iters, peak);
   } catch (const pf::Error& e) {
     std::fprintf(stderr, "cuda_bench: %s\n", e.what());
     return 1;

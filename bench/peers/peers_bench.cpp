@@ -209,15 +209,18 @@ Pipeline stb_imagenet() {
     const cv::Mat& rgb = g_photos[i].rgb;
     const cv::Size s = shorter_side(rgb.cols, rgb.rows, 256);
     resized->resize(static_cast<std::size_t>(s.width) * s.height * 3);
-    if (!stbir_resize_uint8_generic(rgb.data, rgb.cols, rgb.rows, static_cast<int>(rgb.step[0]), resized->data(),
-                                    s.width, s.height, 0, 3, STBIR_ALPHA_CHANNEL_NONE, 0, STBIR_EDGE_CLAMP,
+    if (!stbir_resize_uint8_generic(rgb.data, rgb.cols, rgb.rows, static_cast<int>(rgb.step[0]),
+                                    resized->data(), s.width, s.height, 0, 3,
+                                    STBIR_ALPHA_CHANNEL_NONE, 0, STBIR_EDGE_CLAMP,
                                     STBIR_FILTER_TRIANGLE, STBIR_COLORSPACE_LINEAR, nullptr))
       die("stbir_resize_uint8_generic failed");
     const int left = crop_offset(s.width, 224), top = crop_offset(s.height, 224);
-    const float a[3] = {1.0f / (255.0f * kStd[0]), 1.0f / (255.0f * kStd[1]), 1.0f / (255.0f * kStd[2])};
+    const float a[3] = {1.0f / (255.0f * kStd[0]), 1.0f / (255.0f * kStd[1]),
+                        1.0f / (255.0f * kStd[2])};
     const float b[3] = {-kMean[0] / kStd[0], -kMean[1] / kStd[1], -kMean[2] / kStd[2]};
     for (int y = 0; y < 224; ++y) {
-      const unsigned char* row = resized->data() + (static_cast<std::size_t>(top + y) * s.width + left) * 3;
+      const unsigned char* row =
+          resized->data() + (static_cast<std::size_t>(top + y) * s.width + left) * 3;
       for (int x = 0; x < 224; ++x)
         for (int c = 0; c < 3; ++c)
           out[(static_cast<std::size_t>(c) * 224 + y) * 224 + x] = row[3 * x + c] * a[c] + b[c];
@@ -499,18 +502,12 @@ Options parse_own_flags(int& argc, char** argv) {
       const std::size_t n = std::strlen(flag);
       return a.compare(0, n, flag) == 0 && a.size() > n && a[n] == '=' ? argv[r] + n + 1 : nullptr;
     };
-    if (const char* v = value("--photos"))
-      o.photos = v;
-    else if (const char* v2 = value("--max_images"))
-      o.max_images = std::atoi(v2);
-    else if (const char* v3 = value("--targets"))
-      o.targets = split(v3);
-    else if (const char* v4 = value("--dump_dir"))
-      o.dump_dir = v4;
-    else if (a == "--allow_mismatch")
-      o.allow_mismatch = true;
-    else
-      argv[w++] = argv[r];
+    if (const char* v = value("--photos")) o.photos = v;
+    else if (const char* v2 = value("--max_images")) o.max_images = std::atoi(v2);
+    else if (const char* v3 = value("--targets")) o.targets = split(v3);
+    else if (const char* v4 = value("--dump_dir")) o.dump_dir = v4;
+    else if (a == "--allow_mismatch") o.allow_mismatch = true;
+    else argv[w++] = argv[r];
   }
   argc = w;
   return o;
@@ -551,7 +548,9 @@ int main(int argc, char** argv) {
   Pipeline* stb = add(stb_imagenet());
 #else
   Pipeline* stb = nullptr;
-  std::fprintf(stderr, "missing stb_image_resize: stb_image_resize.h not found at build time (libstb-dev)\n");
+  std::fprintf(
+      stderr,
+      "missing stb_image_resize: stb_image_resize.h not found at build time (libstb-dev)\n");
 #endif
   Pipeline* pil_warm = add(pixfuse_pipeline("imagenet_pil/pixfuse", recipe_imagenet_pil(), true));
   Pipeline* pil_cold = add(pixfuse_pipeline("imagenet_pil/pixfuse", recipe_imagenet_pil(), false));
@@ -632,7 +631,9 @@ int main(int argc, char** argv) {
   if (stb) {  // Another antialiased triangle (float weights, clamped edges): information only.
     check_shape(*stb, s224);
     const Diff d = compare(refs[0].scalar, run_all(*stb), n224, 0);
-    std::fprintf(stderr, "info  imagenet_pil/pixfuse:scalar vs imagenet/stb:triangle: max|diff| %.3g\n", d.max_abs);
+    std::fprintf(stderr,
+                 "info  imagenet_pil/pixfuse:scalar vs imagenet/stb:triangle: max|diff| %.3g\n",
+                 d.max_abs);
   }
   if (!opt.dump_dir.empty()) {
     fs::create_directories(opt.dump_dir);

@@ -11,7 +11,8 @@
 //
 // pixfuse's recipe is what `jax.image.resize(img, (224, 224, 3), "linear")` (antialiased
 // triangle, half-pixel) followed by `(x - mean) / std` and HWC -> CHW computes:
-//   resize<224, 224>().filter(bilinear).compat(jax) | normalize(1, mean, std) | nchw() | cast<float>()
+//   resize<224, 224>().filter(bilinear).compat(jax) | normalize(1, mean, std) | nchw() |
+//   cast<float>()
 // ("static": the 224x224 output is a template argument) and the same with resize(224, 224)
 // ("dynamic": a run-time size). "pixfuse" runs the batch as a loop of pixfuse::run per
 // image with one plan (lowered before timing, as a jit cache would), split into contiguous
@@ -75,8 +76,9 @@ struct Options {
   std::vector<int> batches{8, 16, 32};
   std::vector<int> threads{1, 2};
   std::vector<std::string> targets;  // empty: all available
-  std::vector<std::string> impls{"pixfuse",       "pixfuse_dynamic", "pixfuse_vmap", "pixfuse_cv_linear",
-                                 "pixfuse_cv_area", "stb",          "opencv_linear", "opencv_area"};
+  std::vector<std::string> impls{"pixfuse",           "pixfuse_dynamic", "pixfuse_vmap",
+                                 "pixfuse_cv_linear", "pixfuse_cv_area", "stb",
+                                 "opencv_linear",     "opencv_area"};
   int repetitions = 5;
   double min_time = 0.2;
   std::string dump_dir;
@@ -131,7 +133,8 @@ Options parse(int argc, char** argv) {
     } else if (const char* v9 = val("--seed=")) {
       o.seed = static_cast<unsigned>(std::atoi(v9));
     } else {
-      die("unknown argument " + a + " (see the comment at the top of bench/report/seeds_bench.cpp)");
+      die("unknown argument " + a +
+          " (see the comment at the top of bench/report/seeds_bench.cpp)");
     }
   }
   if (o.repetitions < 1 || o.sizes.empty() || o.batches.empty() || o.threads.empty())
@@ -157,32 +160,35 @@ struct Batch {
   const float* image(int i) const { return in.data() + static_cast<std::size_t>(i) * h * w * 3; }
   float* slot(int i) { return out.data() + static_cast<std::size_t>(i) * kOutElems; }
   pf::AnyImageView view(int i) const {
-    return pf::AnyImageView(image(i), pf::DType::f32, w, h, 3, static_cast<std::int64_t>(w) * 3 * 4);
+    return pf::AnyImageView(image(i), pf::DType::f32, w, h, 3,
+                            static_cast<std::int64_t>(w) * 3 * 4);
   }
 };
 
 auto recipe_static() {
   return pf::resize<kOut, kOut>().filter(pf::Filter::bilinear).compat(pf::Compat::jax) |
-         pf::normalize(1.0f, {kMean[0], kMean[1], kMean[2]}, {kStd[0], kStd[1], kStd[2]}) | pf::nchw() |
-         pf::cast<float>();
+         pf::normalize(1.0f, {kMean[0], kMean[1], kMean[2]}, {kStd[0], kStd[1], kStd[2]}) |
+         pf::nchw() | pf::cast<float>();
 }
 // OpenCV's arithmetic (no antialias), for the same-output comparison with cv::resize.
 auto recipe_cv(pf::Filter f) {
   return pf::resize<kOut, kOut>().filter(f).compat(pf::Compat::opencv) |
-         pf::normalize(1.0f, {kMean[0], kMean[1], kMean[2]}, {kStd[0], kStd[1], kStd[2]}) | pf::nchw() |
-         pf::cast<float>();
+         pf::normalize(1.0f, {kMean[0], kMean[1], kMean[2]}, {kStd[0], kStd[1], kStd[2]}) |
+         pf::nchw() | pf::cast<float>();
 }
 auto recipe_dynamic() {
   return pf::resize(kOut, kOut).filter(pf::Filter::bilinear).compat(pf::Compat::jax) |
-         pf::normalize(1.0f, {kMean[0], kMean[1], kMean[2]}, {kStd[0], kStd[1], kStd[2]}) | pf::nchw() |
-         pf::cast<float>();
+         pf::normalize(1.0f, {kMean[0], kMean[1], kMean[2]}, {kStd[0], kStd[1], kStd[2]}) |
+         pf::nchw() | pf::cast<float>();
 }
 
 WorkerFactory pixfuse_factory(Batch& b, const pf::Plan& plan) {
   return [&b, &plan]() -> Worker {
     return [&b, &plan](int begin, int end) {
       for (int i = begin; i < end; ++i)
-        pf::run(plan, b.view(i), pf::AnyTensorView(b.slot(i), pf::DType::f32, pf::Layout::nchw, plan.output_shape()));
+        pf::run(plan, b.view(i),
+                pf::AnyTensorView(b.slot(i), pf::DType::f32, pf::Layout::nchw,
+                                  plan.output_shape()));
     };
   };
 }
@@ -209,8 +215,8 @@ WorkerFactory stb_factory(Batch& b) {
     return [&b, tmp](int begin, int end) {
       for (int i = begin; i < end; ++i) {
         if (!stbir_resize_float_generic(b.image(i), b.w, b.h, 0, tmp->data(), kOut, kOut, 0, 3,
-                                        STBIR_ALPHA_CHANNEL_NONE, 0, STBIR_EDGE_CLAMP, STBIR_FILTER_TRIANGLE,
-                                        STBIR_COLORSPACE_LINEAR, nullptr))
+                                        STBIR_ALPHA_CHANNEL_NONE, 0, STBIR_EDGE_CLAMP,
+                                        STBIR_FILTER_TRIANGLE, STBIR_COLORSPACE_LINEAR, nullptr))
           die("stbir_resize_float_generic failed");
         normalise_transpose(tmp->data(), b.slot(i));
       }
@@ -231,11 +237,13 @@ WorkerFactory opencv_factory(Batch& b, int interpolation) {
         cv::resize(src, *resized, cv::Size(kOut, kOut), 0, 0, interpolation);
         const int dims[4] = {1, 3, kOut, kOut};
         cv::Mat blob(4, dims, CV_32F, b.slot(i));
-        cv::dnn::blobFromImage(*resized, blob, 1.0, cv::Size(), cv::Scalar(kMean[0], kMean[1], kMean[2]), false,
-                               false, CV_32F);
-        if (blob.data != reinterpret_cast<uchar*>(b.slot(i))) die("blobFromImage reallocated its output");
+        cv::dnn::blobFromImage(*resized, blob, 1.0, cv::Size(),
+                               cv::Scalar(kMean[0], kMean[1], kMean[2]), false, false, CV_32F);
+        if (blob.data != reinterpret_cast<uchar*>(b.slot(i)))
+          die("blobFromImage reallocated its output");
         for (int c = 0; c < 3; ++c) {
-          cv::Mat plane(kOut, kOut, CV_32F, b.slot(i) + static_cast<std::ptrdiff_t>(c) * kOut * kOut);
+          cv::Mat plane(kOut, kOut, CV_32F,
+                        b.slot(i) + static_cast<std::ptrdiff_t>(c) * kOut * kOut);
           plane *= 1.0 / kStd[c];
         }
       }
@@ -259,7 +267,8 @@ void run_batch(std::vector<Worker>& workers, int n, int threads) {
   std::vector<std::thread> pool;
   for (int t = 1; t < threads; ++t) {
     const int begin = n * t / threads, end = n * (t + 1) / threads;
-    pool.emplace_back([&workers, t, begin, end] { workers[static_cast<std::size_t>(t)](begin, end); });
+    pool.emplace_back(
+        [&workers, t, begin, end] { workers[static_cast<std::size_t>(t)](begin, end); });
   }
   workers[0](0, n / threads);
   for (std::thread& th : pool) th.join();
@@ -311,20 +320,26 @@ double max_abs_diff(const float* a, const float* b, std::size_t n) {
   return m;
 }
 
-void emit_result(const std::string& impl, const std::string& target, const Batch& b, int threads, const Timing& t) {
-  std::printf(
-      "{\"kind\": \"result\", \"impl\": \"%s\", \"target\": \"%s\", \"width\": %d, \"height\": %d, \"batch\": %d, "
-      "\"threads\": %d, \"img_s\": %.3f, \"img_s_cpu\": %.3f, \"img_s_min\": %.3f, \"img_s_max\": %.3f, "
-      "\"passes_per_rep\": %d, \"bytes_in\": %zu, \"bytes_out\": %zu}\n",
-      impl.c_str(), target.c_str(), b.w, b.h, b.n, threads, t.img_s, t.img_s_cpu, t.img_s_min, t.img_s_max,
-      t.passes_per_rep, static_cast<std::size_t>(b.w) * b.h * 3 * 4, kOutElems * 4);
+void emit_result(const std::string& impl, const std::string& target, const Batch& b, int threads,
+                 const Timing& t) {
+  std::printf("{\"kind\": \"result\", \"impl\": \"%s\", \"target\": \"%s\", \"width\": %d, "
+              "\"height\": %d, \"batch\": %d, "
+              "\"threads\": %d, \"img_s\": %.3f, \"img_s_cpu\": %.3f, \"img_s_min\": %.3f, "
+              "\"img_s_max\": %.3f, "
+              "\"passes_per_rep\": %d, \"bytes_in\": %zu, \"bytes_out\": %zu}\n",
+              impl.c_str(), target.c_str(), b.w, b.h, b.n, threads, t.img_s, t.img_s_cpu,
+              t.img_s_min, t.img_s_max, t.passes_per_rep,
+              static_cast<std::size_t>(b.w) * b.h * 3 * 4, kOutElems * 4);
   std::fflush(stdout);
 }
 
-void emit_check(const std::string& what, const std::string& against, int w, int h, double diff, double bound) {
-  std::printf("{\"kind\": \"check\", \"what\": \"%s\", \"against\": \"%s\", \"width\": %d, \"height\": %d, "
-              "\"max_abs_diff\": %.3g, \"bound\": %.3g, \"ok\": %s}\n",
-              what.c_str(), against.c_str(), w, h, diff, bound, bound <= 0 || diff <= bound ? "true" : "false");
+void emit_check(const std::string& what, const std::string& against, int w, int h, double diff,
+                double bound) {
+  std::printf(
+      "{\"kind\": \"check\", \"what\": \"%s\", \"against\": \"%s\", \"width\": %d, \"height\": %d, "
+      "\"max_abs_diff\": %.3g, \"bound\": %.3g, \"ok\": %s}\n",
+      what.c_str(), against.c_str(), w, h, diff, bound,
+      bound <= 0 || diff <= bound ? "true" : "false");
   std::fflush(stdout);
 }
 
@@ -337,7 +352,8 @@ bool wanted(const Options& o, const std::string& impl) {
 int main(int argc, char** argv) {
   const Options o = parse(argc, argv);
   std::vector<std::string> targets = o.targets.empty() ? pf::available_targets() : o.targets;
-  for (const std::string& t : targets) pf::set_target(t);  // throws, naming the choices, on a bad one
+  for (const std::string& t : targets)
+    pf::set_target(t);  // throws, naming the choices, on a bad one
   pf::set_target("auto");
   int failures = 0;
 
@@ -356,8 +372,10 @@ int main(int argc, char** argv) {
 
     const pf::Plan plan_static = pf::make_plan(recipe_static(), pf::InputShape::of(b.view(0)));
     const pf::Plan plan_dynamic = pf::make_plan(recipe_dynamic(), pf::InputShape::of(b.view(0)));
-    const pf::Plan plan_cv_linear = pf::make_plan(recipe_cv(pf::Filter::bilinear), pf::InputShape::of(b.view(0)));
-    const pf::Plan plan_cv_area = pf::make_plan(recipe_cv(pf::Filter::area), pf::InputShape::of(b.view(0)));
+    const pf::Plan plan_cv_linear =
+        pf::make_plan(recipe_cv(pf::Filter::bilinear), pf::InputShape::of(b.view(0)));
+    const pf::Plan plan_cv_area =
+        pf::make_plan(recipe_cv(pf::Filter::area), pf::InputShape::of(b.view(0)));
 
     // Checks on the first 4 images: every target against the scalar reference; the peers
     // against pixfuse (other semantics at the edges: information only).
@@ -389,9 +407,10 @@ int main(int argc, char** argv) {
       std::vector<pf::AnyImageView> views;
       for (int i = 0; i < k; ++i) views.push_back(b.view(i));
       std::fill(b.out.begin(), b.out.end(), 0.0f);
-      const pf::BatchStatus st = pf::vmap(pf::jit(recipe_static()))(
-          executor, pf::Span<pf::AnyImageView>(views.data(), views.size()),
-          pf::AnyTensorView(b.out.data(), pf::DType::f32, pf::Layout::nchw, pf::TensorShape{k, 3, kOut, kOut}));
+      const pf::BatchStatus st = pf::vmap(pf::jit(
+          recipe_static()))(executor, pf::Span<pf::AnyImageView>(views.data(), views.size()),
+                            pf::AnyTensorView(b.out.data(), pf::DType::f32, pf::Layout::nchw,
+                                              pf::TensorShape{k, 3, kOut, kOut}));
       bool all_ok = true;
       for (std::size_t i = 0; i < st.size(); ++i) all_ok = all_ok && st[i].ok();
       const double d = all_ok ? max_abs_diff(b.out.data(), ref.data(), ref.size()) : 1e30;
@@ -400,25 +419,34 @@ int main(int argc, char** argv) {
     }
     if (first_size && !o.dump_dir.empty()) {
       pf::io::write_npy(o.dump_dir + "/seeds_input.npy", b.in.data(), pf::DType::f32, {k, h, w, 3});
-      pf::io::write_npy(o.dump_dir + "/seeds_pixfuse.npy", ref.data(), pf::DType::f32, {k, 3, kOut, kOut});
+      pf::io::write_npy(o.dump_dir + "/seeds_pixfuse.npy", ref.data(), pf::DType::f32,
+                        {k, 3, kOut, kOut});
     }
     std::vector<std::pair<std::string, WorkerFactory>> peers;
 #if PIXFUSE_REPORT_HAVE_STB
     if (wanted(o, "stb")) peers.emplace_back("stb", stb_factory(b));
 #else
-    if (wanted(o, "stb")) std::printf("{\"kind\": \"missing\", \"impl\": \"stb\", \"why\": \"stb_image_resize.h not found at build time (libstb-dev)\"}\n");
+    if (wanted(o, "stb"))
+      std::printf("{\"kind\": \"missing\", \"impl\": \"stb\", \"why\": \"stb_image_resize.h not "
+                  "found at build time (libstb-dev)\"}\n");
 #endif
 #if PIXFUSE_REPORT_HAVE_OPENCV
-    if (wanted(o, "opencv_linear")) peers.emplace_back("opencv_linear", opencv_factory(b, cv::INTER_LINEAR));
-    if (wanted(o, "opencv_area")) peers.emplace_back("opencv_area", opencv_factory(b, cv::INTER_AREA));
+    if (wanted(o, "opencv_linear"))
+      peers.emplace_back("opencv_linear", opencv_factory(b, cv::INTER_LINEAR));
+    if (wanted(o, "opencv_area"))
+      peers.emplace_back("opencv_area", opencv_factory(b, cv::INTER_AREA));
 #else
     for (const char* name : {"opencv_linear", "opencv_area"})
-      if (wanted(o, name)) std::printf("{\"kind\": \"missing\", \"impl\": \"%s\", \"why\": \"OpenCV C++ not found at build time (libopencv-dev)\"}\n", name);
+      if (wanted(o, name))
+        std::printf("{\"kind\": \"missing\", \"impl\": \"%s\", \"why\": \"OpenCV C++ not found at "
+                    "build time (libopencv-dev)\"}\n",
+                    name);
 #endif
     for (auto& [name, factory] : peers) {
       std::fill(b.out.begin(), b.out.end(), 0.0f);
       factory()(0, k);
-      emit_check(name, "pixfuse:scalar", w, h, max_abs_diff(b.out.data(), ref.data(), ref.size()), 0);
+      emit_check(name, "pixfuse:scalar", w, h, max_abs_diff(b.out.data(), ref.data(), ref.size()),
+                 0);
     }
     // pixfuse in opencv mode (best target) against OpenCV itself: the same output.
     std::vector<std::pair<std::string, const pf::Plan*>> cv_modes;
@@ -428,7 +456,8 @@ int main(int argc, char** argv) {
     for (auto& [name, plan] : cv_modes) {
       std::fill(b.out.begin(), b.out.end(), 0.0f);
       pixfuse_factory(b, *plan)()(0, k);
-      const std::vector<float> mine(b.out.begin(), b.out.begin() + static_cast<std::ptrdiff_t>(k * kOutElems));
+      const std::vector<float> mine(b.out.begin(),
+                                    b.out.begin() + static_cast<std::ptrdiff_t>(k * kOutElems));
       opencv_factory(b, name == "pixfuse_cv_area" ? cv::INTER_AREA : cv::INTER_LINEAR)()(0, k);
       const double d = max_abs_diff(mine.data(), b.out.data(), mine.size());
       emit_check(name, name == "pixfuse_cv_area" ? "opencv_area" : "opencv_linear", w, h, d, 1e-4);
@@ -442,7 +471,8 @@ int main(int argc, char** argv) {
         if (wanted(o, "pixfuse"))
           for (const std::string& t : targets) {
             pf::set_target(t);
-            emit_result("pixfuse", t, b, threads, time_it(pixfuse_factory(b, plan_static), n, threads, o));
+            emit_result("pixfuse", t, b, threads,
+                        time_it(pixfuse_factory(b, plan_static), n, threads, o));
           }
         pf::set_target("auto");
         if (wanted(o, "pixfuse_dynamic"))
@@ -453,10 +483,12 @@ int main(int argc, char** argv) {
           const auto batched = pf::vmap(pf::jit(recipe_static()));
           std::vector<pf::AnyImageView> views;
           for (int i = 0; i < n; ++i) views.push_back(b.view(i));
-          const pf::AnyTensorView all(b.out.data(), pf::DType::f32, pf::Layout::nchw, pf::TensorShape{n, 3, kOut, kOut});
+          const pf::AnyTensorView all(b.out.data(), pf::DType::f32, pf::Layout::nchw,
+                                      pf::TensorShape{n, 3, kOut, kOut});
           const WorkerFactory factory = [&]() -> Worker {
             return [&](int, int) {
-              const pf::BatchStatus st = batched(executor, pf::Span<pf::AnyImageView>(views.data(), views.size()), all);
+              const pf::BatchStatus st =
+                  batched(executor, pf::Span<pf::AnyImageView>(views.data(), views.size()), all);
               for (std::size_t i = 0; i < st.size(); ++i)
                 if (!st[i].ok()) die("vmap: " + st[i].error);
             };
@@ -464,8 +496,10 @@ int main(int argc, char** argv) {
           emit_result("pixfuse_vmap", pf::active_target(), b, threads, time_it(factory, n, 1, o));
         }
         for (auto& [name, plan] : cv_modes)
-          emit_result(name, pf::active_target(), b, threads, time_it(pixfuse_factory(b, *plan), n, threads, o));
-        for (auto& [name, factory] : peers) emit_result(name, "", b, threads, time_it(factory, n, threads, o));
+          emit_result(name, pf::active_target(), b, threads,
+                      time_it(pixfuse_factory(b, *plan), n, threads, o));
+        for (auto& [name, factory] : peers)
+          emit_result(name, "", b, threads, time_it(factory, n, threads, o));
       }
     }
     b.n = max_batch;

@@ -57,15 +57,15 @@ struct Options {
   int repeat = 1;
   bool help = false;
   // The main job: output batches, decoding, limits, reporting.
-  std::optional<int> batch;          // rows per output file (OUT_00000.npy, ...); one file if unset
+  std::optional<int> batch;  // rows per output file (OUT_00000.npy, ...); one file if unset
   // JPEG DCT scaling: --fast-decode (conservative: while the recipe still shrinks by 2r)
   // or --fast-decode=pil (the scale Pillow's draft() picks).
   pixfuse::io::FastDecode fast_decode = pixfuse::io::FastDecode::off;
-  bool no_region_decode = false;     // decode whole JPEGs even where the plan reads part
-  bool no_exif = false;              // ignore EXIF orientation
+  bool no_region_decode = false;        // decode whole JPEGs even where the plan reads part
+  bool no_exif = false;                 // ignore EXIF orientation
   std::int64_t max_pixels = 178956970;  // Pillow's DecompressionBombError threshold
   bool no_progress = false;
-  bool quiet = false;                // no summary table
+  bool quiet = false;  // no summary table
 };
 
 // The --filter entry of the help: each convention's filters, from the library's table
@@ -194,12 +194,14 @@ inline Size parse_size(const std::string& flag, const std::string& v, bool allow
 
 inline int parse_positive(const std::string& flag, const std::string& v) {
   int n = 0;
-  if (!parse_int(v, n) || n <= 0) throw UsageError{flag + ": expected a positive integer, got '" + v + "'"};
+  if (!parse_int(v, n) || n <= 0)
+    throw UsageError{flag + ": expected a positive integer, got '" + v + "'"};
   return n;
 }
 
 inline std::int64_t parse_positive64(const std::string& flag, const std::string& v) {
-  if (v.empty() || v.size() > 18 || v.find_first_not_of("0123456789") != std::string::npos || std::atoll(v.c_str()) <= 0)
+  if (v.empty() || v.size() > 18 || v.find_first_not_of("0123456789") != std::string::npos ||
+      std::atoll(v.c_str()) <= 0)
     throw UsageError{flag + ": expected a positive integer, got '" + v + "'"};
   return std::atoll(v.c_str());
 }
@@ -211,12 +213,15 @@ inline std::vector<float> parse_floats(const std::string& flag, const std::strin
     const std::size_t comma = v.find(',', start);
     float f = 0;
     if (!parse_float(v.substr(start, comma - start), f))
-      throw UsageError{flag + ": expected 1 to 4 comma-separated numbers (e.g. 0.485,0.456,0.406), got '" + v + "'"};
+      throw UsageError{flag +
+                       ": expected 1 to 4 comma-separated numbers (e.g. 0.485,0.456,0.406), got '" +
+                       v + "'"};
     out.push_back(f);
     if (comma == std::string::npos) break;
     start = comma + 1;
   }
-  if (out.size() > 4) throw UsageError{flag + ": expected at most 4 values, got " + std::to_string(out.size())};
+  if (out.size() > 4)
+    throw UsageError{flag + ": expected at most 4 values, got " + std::to_string(out.size())};
   return out;
 }
 
@@ -236,7 +241,8 @@ std::string names(const E (&values)[N]) {
 }
 
 template <class T, class Parse>
-T parse_choice(const std::string& flag, const std::string& v, Parse parse, const std::string& choices) {
+T parse_choice(const std::string& flag, const std::string& v, Parse parse,
+               const std::string& choices) {
   const auto r = parse(v);
   if (!r) throw UsageError{flag + ": expected one of " + choices + ", got '" + v + "'"};
   return *r;
@@ -265,10 +271,11 @@ inline pixfuse::io::FastDecode parse_fast_decode(const std::string& v) {
 
 inline Options parse_options(int argc, char** argv) {
   CLI::App app{"pixfuse-prep"};
-  app.set_help_flag();           // --help prints usage_text()
-  app.allow_extras(true);        // unknown options are reported below, in our words
+  app.set_help_flag();     // --help prints usage_text()
+  app.allow_extras(true);  // unknown options are reported below, in our words
   app.allow_config_extras(CLI::config_extras_mode::error);
-  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);  // the last one wins
+  app.option_defaults()->multi_option_policy(
+      CLI::MultiOptionPolicy::TakeLast);  // the last one wins
   app.set_config("--config");
 
   // Values are collected as text (no variable bound: CLI11 converts nothing) and checked here.
@@ -322,7 +329,8 @@ inline Options parse_options(int argc, char** argv) {
   flag("--time", "--time");
   value("--repeat", "--repeat");
   value("--batch", "--batch", "PIXFUSE_BATCH");
-  flag("--fast-decode", "--fast-decode", "PIXFUSE_FAST_DECODE");  // a flag with an optional value: =pil
+  flag("--fast-decode", "--fast-decode",
+       "PIXFUSE_FAST_DECODE");  // a flag with an optional value: =pil
   flag("--no-region-decode", "--no-region-decode", "PIXFUSE_NO_REGION_DECODE");
   flag("--no-exif", "--no-exif", "PIXFUSE_NO_EXIF");
   value("--max-pixels", "--max-pixels", "PIXFUSE_MAX_PIXELS");
@@ -340,14 +348,16 @@ inline Options parse_options(int argc, char** argv) {
   } catch (const CLI::ConfigError& e) {
     std::string what = e.what();
     const std::string unknown = "INI was not able to parse ";
-    if (what.rfind(unknown, 0) == 0) what = "unknown option '" + what.substr(unknown.size()) + "' (see --help)";
+    if (what.rfind(unknown, 0) == 0)
+      what = "unknown option '" + what.substr(unknown.size()) + "' (see --help)";
     throw UsageError{"--config: " + what};
   } catch (const CLI::ParseError& e) {
     throw UsageError{e.what()};
   }
   for (const std::string& extra : app.remaining()) {
     if (extra == "--") continue;
-    if (extra.size() > 1 && extra[0] == '-') throw UsageError{extra + ": unknown option (see --help)"};
+    if (extra.size() > 1 && extra[0] == '-')
+      throw UsageError{extra + ": unknown option (see --help)"};
     inputs.push_back(extra);
   }
 
@@ -365,7 +375,8 @@ inline Options parse_options(int argc, char** argv) {
     else if (a == "--preset") {
       o.preset = v;
       if (!pixfuse::presets::by_name(v))
-        throw UsageError{"--preset: expected one of " + pixfuse::presets::names_text() + ", got '" + v + "'"};
+        throw UsageError{"--preset: expected one of " + pixfuse::presets::names_text() + ", got '" +
+                         v + "'"};
     } else if (a == "--recipe") o.recipe_file = v;
     else if (a == "--print-recipe") o.print_recipe = detail::parse_switch(a, v);
     else if (a == "--resize") o.resize = detail::parse_size(a, v, false);
@@ -375,21 +386,26 @@ inline Options parse_options(int argc, char** argv) {
     else if (a == "--letterbox") o.letterbox = detail::parse_size(a, v, true);
     else if (a == "--pad-value") {
       float f = 0;
-      if (!detail::parse_float(v, f)) throw UsageError{"--pad-value: expected a number, got '" + v + "'"};
+      if (!detail::parse_float(v, f))
+        throw UsageError{"--pad-value: expected a number, got '" + v + "'"};
       o.pad_value = f;
     } else if (a == "--filter")
-      o.filter = detail::parse_choice<pixfuse::Filter>(a, v, pixfuse::parse_filter, detail::names(pixfuse::all_filters));
+      o.filter = detail::parse_choice<pixfuse::Filter>(a, v, pixfuse::parse_filter,
+                                                       detail::names(pixfuse::all_filters));
     else if (a == "--compat")
-      o.compat = detail::parse_choice<pixfuse::Compat>(a, v, pixfuse::parse_compat, detail::names(pixfuse::all_compats));
+      o.compat = detail::parse_choice<pixfuse::Compat>(a, v, pixfuse::parse_compat,
+                                                       detail::names(pixfuse::all_compats));
     else if (a == "--no-antialias") o.no_antialias = detail::parse_switch(a, v);
     else if (a == "--scale") o.scale = detail::parse_scale(v);
     else if (a == "--mean") o.mean = detail::parse_floats(a, v);
     else if (a == "--std") o.std = detail::parse_floats(a, v);
     else if (a == "--channel-order") {
-      if (v != "rgb" && v != "bgr") throw UsageError{"--channel-order: expected rgb or bgr, got '" + v + "'"};
+      if (v != "rgb" && v != "bgr")
+        throw UsageError{"--channel-order: expected rgb or bgr, got '" + v + "'"};
       o.bgr = v == "bgr";
     } else if (a == "--layout") {
-      if (v != "nchw" && v != "nhwc") throw UsageError{"--layout: expected nchw or nhwc, got '" + v + "'"};
+      if (v != "nchw" && v != "nhwc")
+        throw UsageError{"--layout: expected nchw or nhwc, got '" + v + "'"};
       o.layout = v == "nchw" ? pixfuse::Layout::nchw : pixfuse::Layout::nhwc;
     } else if (a == "--dtype") {
       const auto t = pixfuse::parse_dtype(v);
@@ -418,10 +434,11 @@ inline Options parse_options(int argc, char** argv) {
   if (o.help || o.list_targets) return o;
   if (!o.preset.empty() && !o.recipe_file.empty())
     throw UsageError{"--preset, --recipe: expected at most one of them, got both"};
-  const int geometry = o.resize.has_value() + o.resize_shorter.has_value() + o.resize_longer.has_value() +
-                       o.letterbox.has_value();
+  const int geometry = o.resize.has_value() + o.resize_shorter.has_value() +
+                       o.resize_longer.has_value() + o.letterbox.has_value();
   if (geometry > 1)
-    throw UsageError{"--resize, --resize-shorter, --resize-longer, --letterbox: expected at most one of them, got " +
+    throw UsageError{"--resize, --resize-shorter, --resize-longer, --letterbox: expected at most "
+                     "one of them, got " +
                      std::to_string(geometry)};
   if (o.print_recipe) return o;
   if (o.inputs.empty()) throw UsageError{"INPUT: expected at least one image file or directory"};
@@ -445,8 +462,7 @@ inline pixfuse::Resampling* resampling_of(pixfuse::AnyStage& s) {
         if constexpr (std::is_base_of_v<pixfuse::ResamplingSetters<std::decay_t<decltype(stage)>>,
                                         std::decay_t<decltype(stage)>>)
           return &stage.how;
-        else
-          return nullptr;
+        else return nullptr;
       },
       s);
 }
@@ -488,14 +504,16 @@ inline pixfuse::DynamicRecipe build_recipe(const Options& o) {
   namespace pf = pixfuse;
   std::vector<pf::AnyStage> st = base_recipe(o).stages;
   auto leading_channels = [&] {
-    return !st.empty() && std::holds_alternative<pf::Channels>(st[0]) ? std::size_t{1} : std::size_t{0};
+    return !st.empty() && std::holds_alternative<pf::Channels>(st[0]) ? std::size_t{1}
+                                                                      : std::size_t{0};
   };
 
   if (o.bgr) {
     const pf::ChannelOp op = *o.bgr ? pf::ChannelOp::to_bgr : pf::ChannelOp::to_rgb;
     pf::Channels* c = nullptr;
     for (pf::AnyStage& s : st)
-      if (auto* x = std::get_if<pf::Channels>(&s); x && !c && (x->op == pf::ChannelOp::to_rgb || x->op == pf::ChannelOp::to_bgr))
+      if (auto* x = std::get_if<pf::Channels>(&s);
+          x && !c && (x->op == pf::ChannelOp::to_rgb || x->op == pf::ChannelOp::to_bgr))
         c = x;
     if (c) c->op = op;
     else st.insert(st.begin(), pf::Channels{{}, op});
@@ -514,9 +532,11 @@ inline pixfuse::DynamicRecipe build_recipe(const Options& o) {
   if (o.filter) how.filter = *o.filter;
   // opencv never antialiases, so an opencv base says nothing about it: leaving opencv, the
   // default (antialias) applies unless --no-antialias.
-  if (o.compat && how.compat == pf::Compat::opencv && *o.compat != pf::Compat::opencv) how.antialias = true;
+  if (o.compat && how.compat == pf::Compat::opencv && *o.compat != pf::Compat::opencv)
+    how.antialias = true;
   if (o.compat) how.compat = *o.compat;
-  if (o.no_antialias || (o.compat && *o.compat == pf::Compat::opencv)) how.antialias = false;  // cv::resize never does
+  if (o.no_antialias || (o.compat && *o.compat == pf::Compat::opencv))
+    how.antialias = false;  // cv::resize never does
 
   if (o.resize || o.resize_shorter || o.resize_longer || o.letterbox) {
     std::size_t at = leading_channels();
@@ -531,7 +551,9 @@ inline pixfuse::DynamicRecipe build_recipe(const Options& o) {
     if (o.resize_shorter) g = pf::resize_shorter(*o.resize_shorter).resampling(how);
     if (o.resize_longer) g = pf::resize_longer(*o.resize_longer).resampling(how);
     if (o.letterbox) {
-      pf::Letterbox<> l = pf::letterbox(o.letterbox->width, o.letterbox->height, base_letterbox.value).resampling(how);
+      pf::Letterbox<> l =
+          pf::letterbox(o.letterbox->width, o.letterbox->height, base_letterbox.value)
+              .resampling(how);
       l.scaleup = base_letterbox.scaleup;
       g = l;
     }
@@ -557,7 +579,8 @@ inline pixfuse::DynamicRecipe build_recipe(const Options& o) {
       std::size_t at = leading_channels();
       for (std::size_t i = 0; i < st.size(); ++i)
         if (detail::is_geometry(st[i])) at = i + 1;
-      st.insert(st.begin() + static_cast<std::ptrdiff_t>(at), pf::center_crop(o.crop->width, o.crop->height));
+      st.insert(st.begin() + static_cast<std::ptrdiff_t>(at),
+                pf::center_crop(o.crop->width, o.crop->height));
     }
   }
 
@@ -575,8 +598,9 @@ inline pixfuse::DynamicRecipe build_recipe(const Options& o) {
     const std::vector<float> mean = o.mean ? *o.mean : values(n->mean);
     const std::vector<float> std = o.std ? *o.std : values(n->std);
     if (mean.size() != std.size() && mean.size() != 1 && std.size() != 1)
-      throw UsageError{"--mean, --std: expected the same number of values (or one of either), got " +
-                       std::to_string(mean.size()) + " and " + std::to_string(std.size())};
+      throw UsageError{
+          "--mean, --std: expected the same number of values (or one of either), got " +
+          std::to_string(mean.size()) + " and " + std::to_string(std.size())};
     if (o.scale) n->scale = *o.scale;
     n->count = static_cast<int>(std::max(mean.size(), std.size()));
     for (std::size_t c = 0; c < 4; ++c) {

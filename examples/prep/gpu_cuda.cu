@@ -8,11 +8,14 @@ namespace {
 
 class CudaBatch final : public GpuBatch {
  public:
-  void run(const std::vector<const pixfuse::Plan*>& plans, const std::vector<pixfuse::AnyImageView>& images,
+  void run(const std::vector<const pixfuse::Plan*>& plans,
+           const std::vector<pixfuse::AnyImageView>& images,
            const pixfuse::AnyTensorView& out) override {
     runner_.run(plans, images, out);
   }
-  std::string describe() const override { return "cuda: " + pixfuse::cuda::describe_device(runner_.device()); }
+  std::string describe() const override {
+    return "cuda: " + pixfuse::cuda::describe_device(runner_.device());
+  }
 
  private:
   pixfuse::cuda::BatchRunner runner_;  // device 0, its own stream, pinned staging reused

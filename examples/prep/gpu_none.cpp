@@ -9,6 +9,8 @@ std::string gpu_unavailable_reason() {
   return "this pixfuse-prep was built without CUDA (configure with -DPIXFUSE_CUDA=ON)";
 }
 
-std::unique_ptr<GpuBatch> make_gpu_batch() { throw pixfuse::Error("cuda: " + gpu_unavailable_reason()); }
+std::unique_ptr<GpuBatch> make_gpu_batch() {
+  throw pixfuse::Error("cuda: " + gpu_unavailable_reason());
+}
 
 }  // namespace prep

@@ -40,7 +40,9 @@ namespace io = pixfuse::io;
 namespace {
 
 using Clock = std::chrono::steady_clock;
-double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
 
 // The process's peak resident memory so far, MiB: VmHWM of /proc/self/status where there
 // is one (Linux: this program's own pages; ru_maxrss would also count the pages of the
@@ -69,7 +71,8 @@ class JsonLine {
     text_ += '"';
     text_ += key;
     text_ += "\": ";
-    text_ += nlohmann::ordered_json(std::forward<T>(value)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    text_ += nlohmann::ordered_json(std::forward<T>(value))
+                 .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     return *this;
   }
   std::string str() const { return text_ + "}"; }
@@ -81,7 +84,8 @@ class JsonLine {
 // A one-line progress bar on stderr, redrawn at most ten times a second, from any thread.
 class Progress {
  public:
-  Progress(std::size_t total, bool enabled) : total_(total), enabled_(enabled), start_(Clock::now()) {}
+  Progress(std::size_t total, bool enabled)
+      : total_(total), enabled_(enabled), start_(Clock::now()) {}
   void tick() {
     const std::size_t done = ++done_;
     if (!enabled_) return;
@@ -92,10 +96,12 @@ class Progress {
     last_ = t;
     const double rate = t > 0 ? static_cast<double>(done) / t : 0;
     const double eta = rate > 0 ? static_cast<double>(total_ - done) / rate : 0;
-    const int width = 30, filled = static_cast<int>(width * done / std::max<std::size_t>(total_, 1));
-    std::fprintf(stderr, "\r[%s%s] %zu/%zu  %.1f img/s  ETA %d:%02d ", std::string(static_cast<std::size_t>(filled), '#').c_str(),
-                 std::string(static_cast<std::size_t>(width - filled), ' ').c_str(), done, total_, rate,
-                 static_cast<int>(eta) / 60, static_cast<int>(eta) % 60);
+    const int width = 30,
+              filled = static_cast<int>(width * done / std::max<std::size_t>(total_, 1));
+    std::fprintf(stderr, "\r[%s%s] %zu/%zu  %.1f img/s  ETA %d:%02d ",
+                 std::string(static_cast<std::size_t>(filled), '#').c_str(),
+                 std::string(static_cast<std::size_t>(width - filled), ' ').c_str(), done, total_,
+                 rate, static_cast<int>(eta) / 60, static_cast<int>(eta) % 60);
     drawn_ = true;
   }
   void finish() {
@@ -125,8 +131,9 @@ class Output {
   std::pair<std::int64_t, std::int64_t> append(const void* row, const pf::Plan& p) {
     if (!writer_) {
       const std::vector<std::int64_t> shape =
-          p.layout == pf::Layout::nchw ? std::vector<std::int64_t>{p.out_channels, p.out_height, p.out_width}
-                                       : std::vector<std::int64_t>{p.out_height, p.out_width, p.out_channels};
+          p.layout == pf::Layout::nchw
+              ? std::vector<std::int64_t>{p.out_channels, p.out_height, p.out_width}
+              : std::vector<std::int64_t>{p.out_height, p.out_width, p.out_channels};
       writer_ = std::make_unique<io::NpyWriter>(file_name(files_), p.out_dtype, shape);
     }
     const std::pair<std::int64_t, std::int64_t> at{files_, writer_->rows()};
@@ -165,13 +172,15 @@ std::string manifest_line(const io::SourceStatus& s, std::int64_t file, std::int
   JsonLine j;
   j.add("index", s.index).add("path", s.source);
   if (s.slice >= 0) j.add("slice", s.slice);
-  j.add("status", ok ? "ok" : "error").add("error", ok ? nlohmann::ordered_json() : nlohmann::ordered_json(s.message));
+  j.add("status", ok ? "ok" : "error")
+      .add("error", ok ? nlohmann::ordered_json() : nlohmann::ordered_json(s.message));
   if (!ok) j.add("stage", io::name(s.failed));
   j.add("width", s.width).add("height", s.height);
   j.add("row", ok ? nlohmann::ordered_json(row) : nlohmann::ordered_json());
   j.add("batch", ok ? nlohmann::ordered_json(file) : nlohmann::ordered_json());
   j.add("orientation", static_cast<int>(s.orientation)).add("reduction", s.reduction);
-  j.add("decoder", s.decoder == io::Decoder::none ? nlohmann::ordered_json() : nlohmann::ordered_json(io::name(s.decoder)));
+  j.add("decoder", s.decoder == io::Decoder::none ? nlohmann::ordered_json()
+                                                  : nlohmann::ordered_json(io::name(s.decoder)));
   return j.str();
 }
 
@@ -181,7 +190,8 @@ void check_target(const prep::Options& o) {
   if (std::find(targets.begin(), targets.end(), o.target) == targets.end()) {
     std::string list;
     for (const std::string& t : targets) list += (list.empty() ? "" : ", ") + t;
-    throw prep::UsageError{"--target: expected auto or one of --list-targets (" + list + "), got '" + o.target + "'"};
+    throw prep::UsageError{"--target: expected auto or one of --list-targets (" + list +
+                           "), got '" + o.target + "'"};
   }
 }
 
@@ -237,7 +247,8 @@ int run(const prep::Options& o) {
   } catch (const pf::Error& e) {  // an @LIST that cannot be opened
     throw prep::UsageError{e.what()};
   }
-  for (const std::string& w : inputs.warnings) std::fprintf(stderr, "pixfuse-prep: %s\n", w.c_str());
+  for (const std::string& w : inputs.warnings)
+    std::fprintf(stderr, "pixfuse-prep: %s\n", w.c_str());
   if (inputs.sources.empty()) throw prep::UsageError{"INPUT: no image files found"};
 
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> manifest(nullptr, &std::fclose);
@@ -254,7 +265,8 @@ int run(const prep::Options& o) {
   // thread, so that the threads stay busy across batch boundaries, and up to 64 while a
   // batch's outputs stay within 32 MiB (two batches are prepared at once).
   const std::size_t by_memory = (std::size_t{32} << 20) / std::max<std::size_t>(row_bytes_guess, 1);
-  options.batch_size = std::max(std::size_t(4) * static_cast<std::size_t>(o.threads), std::min<std::size_t>(64, by_memory));
+  options.batch_size = std::max(std::size_t(4) * static_cast<std::size_t>(o.threads),
+                                std::min<std::size_t>(64, by_memory));
   options.decode.fast = o.fast_decode;
   options.decode.region = !o.no_region_decode;
   options.decode.exif = !o.no_exif;
@@ -273,28 +285,34 @@ int run(const prep::Options& o) {
     const auto t_write = Clock::now();
     if (!batch.device_error.empty()) {
       progress.clear_line();
-      std::fprintf(stderr, "pixfuse-prep: %s; images %zu..%zu run on the CPU\n", batch.device_error.c_str(),
-                   batch.first, batch.first + batch.size() - 1);
+      std::fprintf(stderr, "pixfuse-prep: %s; images %zu..%zu run on the CPU\n",
+                   batch.device_error.c_str(), batch.first, batch.first + batch.size() - 1);
     }
     const auto* rows = static_cast<const unsigned char*>(batch.tensor.data());
-    const std::size_t row_bytes = batch.tensor.shape().n > 0 ? batch.tensor.size_bytes() / static_cast<std::size_t>(batch.tensor.shape().n) : 0;
+    const std::size_t row_bytes =
+        batch.tensor.shape().n > 0
+            ? batch.tensor.size_bytes() / static_cast<std::size_t>(batch.tensor.shape().n)
+            : 0;
     for (const io::SourceStatus& s : batch.status) {
       std::pair<std::int64_t, std::int64_t> at{-1, -1};
       if (s.ok()) {
-        at = output.append(rows + static_cast<std::size_t>(s.row) * row_bytes, *loader.output_plan());
+        at = output.append(rows + static_cast<std::size_t>(s.row) * row_bytes,
+                           *loader.output_plan());
       } else {
         ++failed;
         progress.clear_line();
         std::fprintf(stderr, "pixfuse-prep: %s\n", s.message.c_str());
       }
       if (s.decoder != io::Decoder::none) ++decoders[io::name(s.decoder)];
-      if (manifest) std::fprintf(manifest.get(), "%s\n", manifest_line(s, at.first, at.second).c_str());
+      if (manifest)
+        std::fprintf(manifest.get(), "%s\n", manifest_line(s, at.first, at.second).c_str());
     }
     write_s += seconds_since(t_write);
   }
   const auto t_close = Clock::now();
   output.close();
-  if (manifest && std::fclose(manifest.release()) != 0) throw pf::Error(o.manifest + ": cannot write the manifest");
+  if (manifest && std::fclose(manifest.release()) != 0)
+    throw pf::Error(o.manifest + ": cannot write the manifest");
   write_s += seconds_since(t_close);
   progress.finish();
   const double total_s = seconds_since(t_start);
@@ -303,60 +321,79 @@ int run(const prep::Options& o) {
   if (good > 0) {
     const pf::Plan& p = *loader.output_plan();
     const std::int64_t n = o.batch ? std::min<std::int64_t>(*o.batch, good) : good;
-    const std::vector<std::int64_t> dims = p.layout == pf::Layout::nchw
-                                               ? std::vector<std::int64_t>{n, p.out_channels, p.out_height, p.out_width}
-                                               : std::vector<std::int64_t>{n, p.out_height, p.out_width, p.out_channels};
+    const std::vector<std::int64_t> dims =
+        p.layout == pf::Layout::nchw
+            ? std::vector<std::int64_t>{n, p.out_channels, p.out_height, p.out_width}
+            : std::vector<std::int64_t>{n, p.out_height, p.out_width, p.out_channels};
     const std::vector<std::string>& files = output.written();
     const std::string where = files.size() == 1 ? files[0]
                                                 : files.front() + " .. " + files.back() + " (" +
                                                       std::to_string(files.size()) + " files)";
     const std::string device = gpu ? gpu->describe() : std::string("cpu");
-    std::printf("pixfuse-prep: wrote %s: %lld image(s), shape (%lld, %lld, %lld, %lld) %s, %s, compat %s, decoder %s, "
+    std::printf("pixfuse-prep: wrote %s: %lld image(s), shape (%lld, %lld, %lld, %lld) %s, %s, "
+                "compat %s, decoder %s, "
                 "target %s, device %s, %zu failed\n",
                 where.c_str(), static_cast<long long>(good), static_cast<long long>(dims[0]),
-                static_cast<long long>(dims[1]), static_cast<long long>(dims[2]), static_cast<long long>(dims[3]),
-                std::string(pf::name(p.out_dtype)).c_str(), std::string(pf::name(p.layout)).c_str(),
+                static_cast<long long>(dims[1]), static_cast<long long>(dims[2]),
+                static_cast<long long>(dims[3]), std::string(pf::name(p.out_dtype)).c_str(),
+                std::string(pf::name(p.layout)).c_str(),
                 std::string(pf::name(p.resampling.compat)).c_str(), decoders_text(decoders).c_str(),
                 pf::active_target().c_str(), device.c_str(), failed);
   } else {
     std::fprintf(stderr, "pixfuse-prep: no image succeeded; nothing written\n");
   }
   if (!io::have_turbojpeg() && decoders.count(io::name(io::Decoder::stb_image)) && !o.quiet)
-    std::fprintf(stderr, "pixfuse-prep: note: this build has no libjpeg-turbo, so JPEGs were decoded by stb_image, "
-                         "whose pixels differ slightly from Pillow's (install libjpeg-turbo: bash cmake/install-deps.sh, "
-                         "then reconfigure)\n");
+    std::fprintf(
+        stderr,
+        "pixfuse-prep: note: this build has no libjpeg-turbo, so JPEGs were decoded by stb_image, "
+        "whose pixels differ slightly from Pillow's (install libjpeg-turbo: bash "
+        "cmake/install-deps.sh, "
+        "then reconfigure)\n");
 
   const io::LoaderStats stats = loader.stats();
   const double rate = total_s > 0 ? static_cast<double>(good) / total_s : 0.0;
   if (!o.quiet) {
     // The summary table (stderr: stdout stays machine-readable).
-    const double busy = stats.decode_seconds + stats.preprocess_seconds + stats.device_seconds + write_s;
+    const double busy =
+        stats.decode_seconds + stats.preprocess_seconds + stats.device_seconds + write_s;
     auto line = [&](const char* stage, double s, const char* note) {
-      std::fprintf(stderr, "  %-11s %9.3f  %5.1f%%  %9.1f  %s\n", stage, s, busy > 0 ? 100 * s / busy : 0.0,
-                   s > 0 ? static_cast<double>(good) / s : 0.0, note);
+      std::fprintf(stderr, "  %-11s %9.3f  %5.1f%%  %9.1f  %s\n", stage, s,
+                   busy > 0 ? 100 * s / busy : 0.0, s > 0 ? static_cast<double>(good) / s : 0.0,
+                   note);
     };
     const char* fast = o.fast_decode == io::FastDecode::pil            ? ", fast decode (pil)"
                        : o.fast_decode == io::FastDecode::conservative ? ", fast decode"
                                                                        : "";
-    std::fprintf(stderr, "pixfuse-prep: %lld image(s) in %.3f s = %.1f img/s, %zu failed, %d thread(s)%s, peak RSS %.0f MiB\n",
-                 static_cast<long long>(good), total_s, rate, failed, o.threads, fast, peak_rss_mib());
+    std::fprintf(stderr,
+                 "pixfuse-prep: %lld image(s) in %.3f s = %.1f img/s, %zu failed, %d thread(s)%s, "
+                 "peak RSS %.0f MiB\n",
+                 static_cast<long long>(good), total_s, rate, failed, o.threads, fast,
+                 peak_rss_mib());
     std::fprintf(stderr, "  %-11s %9s  %6s  %9s\n", "stage", "seconds", "share", "img/s");
     line("decode", stats.decode_seconds, "read + header + decode, summed over threads");
     line("preprocess", stats.preprocess_seconds,
          o.repeat > 1 ? "kernel, summed over threads, x --repeat" : "kernel, summed over threads");
-    if (gpu) line("gpu", stats.device_seconds, "one batch at a time: staging, transfers, kernel (main thread)");
+    if (gpu)
+      line("gpu", stats.device_seconds,
+           "one batch at a time: staging, transfers, kernel (main thread)");
     line("write", write_s, "output .npy and manifest (main thread, while the other threads go on)");
   }
   if (o.time) {
     const double pre_s = stats.preprocess_seconds + stats.device_seconds;
     const double pre_rate = pre_s > 0 ? static_cast<double>(good) * o.repeat / pre_s : 0.0;
-    std::vector<std::string> used;  // a flat line: no nested object (counts are in the summary and manifest)
+    std::vector<std::string>
+        used;  // a flat line: no nested object (counts are in the summary and manifest)
     for (const auto& entry : decoders) used.push_back(entry.first);
     JsonLine j;
     j.add("images", good).add("failed", failed).add("repeat", o.repeat).add("threads", o.threads);
-    j.add("device", gpu ? "cuda" : "cpu").add("decoders", used).add("total_s", total_s).add("img_per_s", rate);
+    j.add("device", gpu ? "cuda" : "cpu")
+        .add("decoders", used)
+        .add("total_s", total_s)
+        .add("img_per_s", rate);
     j.add("decode_s", stats.decode_seconds).add("preprocess_s", pre_s).add("write_s", write_s);
-    j.add("wait_s", stats.wait_seconds).add("preprocess_img_per_s", pre_rate).add("peak_rss_mib", peak_rss_mib());
+    j.add("wait_s", stats.wait_seconds)
+        .add("preprocess_img_per_s", pre_rate)
+        .add("peak_rss_mib", peak_rss_mib());
     std::printf("%s\n", j.str().c_str());
   }
   return good > 0 ? 0 : 1;

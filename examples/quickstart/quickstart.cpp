@@ -22,7 +22,8 @@ int main(int argc, char** argv) {
     // clang-format on
 
     std::vector<float> buffer(3 * 224 * 224);
-    pf::output_view_t<decltype(recipe)> out(buffer.data());  // TensorView<float, nchw, extents<int, 3, 224, 224>>
+    pf::output_view_t<decltype(recipe)> out(
+        buffer.data());  // TensorView<float, nchw, extents<int, 3, 224, 224>>
     const pf::Plan plan = pf::run(recipe, decoded.view(), out);
 
     std::vector<float> preset(buffer.size());
@@ -30,9 +31,10 @@ int main(int argc, char** argv) {
             pf::output_view_t<decltype(pf::presets::imagenet())>(preset.data()));
     const bool same = std::memcmp(buffer.data(), preset.data(), buffer.size() * sizeof(float)) == 0;
 
-    std::printf("%s: %dx%d -> (3, 224, 224), taps per output column %d, first values %.4f %.4f %.4f, %s\n",
-                path, decoded.width(), decoded.height(), plan.x.max_taps, buffer[0], buffer[1], buffer[2],
-                same ? "equal to presets::imagenet()" : "DIFFERENT from the preset");
+    std::printf(
+        "%s: %dx%d -> (3, 224, 224), taps per output column %d, first values %.4f %.4f %.4f, %s\n",
+        path, decoded.width(), decoded.height(), plan.x.max_taps, buffer[0], buffer[1], buffer[2],
+        same ? "equal to presets::imagenet()" : "DIFFERENT from the preset");
     return same ? 0 : 1;
   } catch (const pf::Error& e) {
     std::fprintf(stderr, "quickstart: %s\n", e.what());

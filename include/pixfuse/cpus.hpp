@@ -71,7 +71,8 @@ inline double cgroup_cpu_limit(const std::string& mountinfo, const std::string& 
       path = slash == 0 || slash == std::string::npos ? "/" : path.substr(0, slash);
     }
   };
-  // Mount points by filesystem type: "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS ... - FSTYPE SOURCE SUPER".
+  // Mount points by filesystem type: "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS ... - FSTYPE SOURCE
+  // SUPER".
   std::istringstream mounts(mountinfo);
   std::string v2_mount, v1_cpu_mount, v1_root = "/", v2_root = "/";
   for (std::string line; std::getline(mounts, line);) {
@@ -107,13 +108,15 @@ inline double cgroup_cpu_limit(const std::string& mountinfo, const std::string& 
     if (b == std::string::npos) continue;
     const std::string controllers = line.substr(a + 1, b - a - 1), path = line.substr(b + 1);
     if (line.compare(0, a, "0") == 0 && controllers.empty() && !v2_mount.empty()) {
-      walk(v2_mount, below(v2_root, path), [](const std::string& dir) { return parse_cpu_max(read_small_file(dir + "/cpu.max")); });
+      walk(v2_mount, below(v2_root, path),
+           [](const std::string& dir) { return parse_cpu_max(read_small_file(dir + "/cpu.max")); });
     } else if (!v1_cpu_mount.empty()) {
       std::istringstream names(controllers);
       for (std::string c; std::getline(names, c, ',');)
         if (c == "cpu")
           walk(v1_cpu_mount, below(v1_root, path), [](const std::string& dir) {
-            return parse_cfs_quota(read_small_file(dir + "/cpu.cfs_quota_us"), read_small_file(dir + "/cpu.cfs_period_us"));
+            return parse_cfs_quota(read_small_file(dir + "/cpu.cfs_quota_us"),
+                                   read_small_file(dir + "/cpu.cfs_period_us"));
           });
     }
   }

@@ -95,10 +95,8 @@ class TypedTaskState final : public TaskState {
  private:
   void execute() noexcept override {
     try {
-      if constexpr (std::is_void_v<R>)
-        f_();
-      else
-        result_.emplace(f_());
+      if constexpr (std::is_void_v<R>) f_();
+      else result_.emplace(f_());
     } catch (...) {
       error_ = std::current_exception();
     }

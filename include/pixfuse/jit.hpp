@@ -42,7 +42,7 @@ struct JitStats {
   std::uint64_t evictions = 0;  // plans dropped to stay within capacity
   std::size_t size = 0;         // plans cached now
   std::size_t capacity = 0;
-  std::size_t bytes = 0;        // their memory (Plan::bytes), at most max_bytes but for one plan
+  std::size_t bytes = 0;  // their memory (Plan::bytes), at most max_bytes but for one plan
   std::size_t max_bytes = 0;
 };
 
@@ -52,16 +52,16 @@ struct InputShapeHash {
   std::size_t operator()(const InputShape& s) const noexcept {
     std::uint64_t h = static_cast<std::uint32_t>(s.width);
     h = h * 0x9E3779B97F4A7C15ull + static_cast<std::uint32_t>(s.height);
-    h = h * 0x9E3779B97F4A7C15ull +
-        ((static_cast<std::uint64_t>(s.channels) << 16) | (static_cast<std::uint64_t>(s.dtype) << 8) |
-         static_cast<std::uint64_t>(s.orientation));
+    h = h * 0x9E3779B97F4A7C15ull + ((static_cast<std::uint64_t>(s.channels) << 16) |
+                                     (static_cast<std::uint64_t>(s.dtype) << 8) |
+                                     static_cast<std::uint64_t>(s.orientation));
     return static_cast<std::size_t>(h ^ (h >> 29));
   }
 };
 struct InputShapeEqual {
   bool operator()(const InputShape& a, const InputShape& b) const noexcept {
-    return a.width == b.width && a.height == b.height && a.channels == b.channels && a.dtype == b.dtype &&
-           a.orientation == b.orientation;
+    return a.width == b.width && a.height == b.height && a.channels == b.channels &&
+           a.dtype == b.dtype && a.orientation == b.orientation;
   }
 };
 
@@ -227,7 +227,8 @@ class Jit {
   // recipe cannot apply to that shape; nothing is cached then).
   std::shared_ptr<const Plan> plan(const InputShape& shape) const {
     if (std::shared_ptr<const Plan> cached = state_->cache.find(shape)) return cached;
-    return state_->cache.insert(shape, std::make_shared<const Plan>(make_plan(state_->recipe, shape)));
+    return state_->cache.insert(shape,
+                                std::make_shared<const Plan>(make_plan(state_->recipe, shape)));
   }
 
   // Runs the recipe on one image into `out` (one image: (C, H, W) or (H, W, C)).
@@ -251,7 +252,8 @@ class Jit {
 
  private:
   struct State {
-    State(R r, std::size_t capacity, std::size_t max_bytes) : recipe(std::move(r)), cache(capacity, max_bytes) {}
+    State(R r, std::size_t capacity, std::size_t max_bytes)
+        : recipe(std::move(r)), cache(capacity, max_bytes) {}
     const R recipe;
     detail::PlanCache cache;
   };

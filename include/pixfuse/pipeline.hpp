@@ -45,10 +45,10 @@ namespace pixfuse {
 // Where the time of one run() went. A consumer that waits a lot means the producer is
 // the bottleneck; a producer blocked a lot means the consumer is.
 struct PipelineStats {
-  std::size_t items = 0;          // consumed
-  std::size_t max_in_flight = 0;  // most items alive at once (<= depth)
-  double produce_seconds = 0;     // inside produce()
-  double consume_seconds = 0;     // inside consume()
+  std::size_t items = 0;             // consumed
+  std::size_t max_in_flight = 0;     // most items alive at once (<= depth)
+  double produce_seconds = 0;        // inside produce()
+  double consume_seconds = 0;        // inside consume()
   double consumer_wait_seconds = 0;  // consumer idle, waiting for the next item
   double producer_wait_seconds = 0;  // producer idle, `depth` items alive
   double total_seconds = 0;
@@ -113,12 +113,12 @@ class Pipeline {
     Run(Produce& p, std::size_t n) : produce(p), count(n) {}
     Produce& produce;
     std::size_t count;
-    std::deque<Item> ready;       // produced, waiting for the consumer, in order
-    std::size_t consumed = 0;     // items whose consume() returned
-    std::size_t produced = 0;     // items whose produce() returned (ok or not)
-    bool cancelled = false;       // the consumer failed: produce no more
+    std::deque<Item> ready;    // produced, waiting for the consumer, in order
+    std::size_t consumed = 0;  // items whose consume() returned
+    std::size_t produced = 0;  // items whose produce() returned (ok or not)
+    bool cancelled = false;    // the consumer failed: produce no more
     bool producer_done = false;
-    std::exception_ptr error;     // from produce(produced - 1)
+    std::exception_ptr error;  // from produce(produced - 1)
     PipelineStats stats;
   };
 

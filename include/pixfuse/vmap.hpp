@@ -48,9 +48,11 @@ class Span {
   constexpr Span() = default;
   constexpr Span(const T* data, std::size_t size) : data_(data), size_(size) {}
   template <class A>
-  Span(const std::vector<T, A>& v) : data_(v.data()), size_(v.size()) {}  // NOLINT(google-explicit-constructor)
+  Span(const std::vector<T, A>& v)
+      : data_(v.data()), size_(v.size()) {}  // NOLINT(google-explicit-constructor)
   template <std::size_t N>
-  constexpr Span(const std::array<T, N>& a) : data_(a.data()), size_(N) {}  // NOLINT(google-explicit-constructor)
+  constexpr Span(const std::array<T, N>& a)
+      : data_(a.data()), size_(N) {}  // NOLINT(google-explicit-constructor)
   template <std::size_t N>
   constexpr Span(const T (&a)[N]) : data_(a), size_(N) {}  // NOLINT(google-explicit-constructor)
 
@@ -122,10 +124,12 @@ class Batch {
   }
 
   void reshape(DType dtype, Layout layout, TensorShape shape) {
-    if (!is_tensor_dtype(dtype)) detail::fail_mismatch("batch dtype", "f32, f16, bf16, u8 or i8", name(dtype));
+    if (!is_tensor_dtype(dtype))
+      detail::fail_mismatch("batch dtype", "f32, f16, bf16, u8 or i8", name(dtype));
     if (shape.n < 0 || shape.c < 0 || shape.h < 0 || shape.w < 0)
       detail::fail_mismatch("batch shape", "non-negative extents",
-                            detail::to_text("(", shape.n, ", ", shape.c, ", ", shape.h, ", ", shape.w, ")"));
+                            detail::to_text("(", shape.n, ", ", shape.c, ", ", shape.h, ", ",
+                                            shape.w, ")"));
     const std::size_t bytes = static_cast<std::size_t>(shape.elements()) * size_of(dtype);
     if (bytes > capacity_) {
       buffer_.reset(static_cast<unsigned char*>(::operator new(bytes, std::align_val_t(64))));
@@ -142,7 +146,9 @@ class Batch {
   DType dtype() const noexcept { return dtype_; }
   Layout layout() const noexcept { return layout_; }
   TensorShape shape() const noexcept { return shape_; }
-  std::size_t size_bytes() const noexcept { return static_cast<std::size_t>(shape_.elements()) * size_of(dtype_); }
+  std::size_t size_bytes() const noexcept {
+    return static_cast<std::size_t>(shape_.elements()) * size_of(dtype_);
+  }
   std::size_t capacity_bytes() const noexcept { return capacity_; }
   // The status of each image of the last vmap call that wrote this batch.
   const BatchStatus& status() const noexcept { return status_; }
@@ -165,7 +171,8 @@ namespace detail {
 template <class F, class = void>
 struct has_plan : std::false_type {};
 template <class F>
-struct has_plan<F, std::void_t<decltype(std::declval<const F&>().plan(std::declval<const InputShape&>()))>>
+struct has_plan<
+    F, std::void_t<decltype(std::declval<const F&>().plan(std::declval<const InputShape&>()))>>
     : std::true_type {};
 }  // namespace detail
 
@@ -175,15 +182,17 @@ class Vmapped {
   explicit Vmapped(F fn) : fn_(std::move(fn)) {}
 
   // Fills `batch` (N = images.size() rows) and returns one status per image.
-  BatchStatus operator()(Executor& executor, Span<AnyImageView> images, const AnyTensorView& batch) const {
+  BatchStatus operator()(Executor& executor, Span<AnyImageView> images,
+                         const AnyTensorView& batch) const {
     BatchStatus status(images.size());
     fill(executor, images, Span<Orientation>(), batch, status);
     return status;
   }
   // The same, with each image's EXIF orientation (fn must take it as a third argument).
-  BatchStatus operator()(Executor& executor, Span<AnyImageView> images, Span<Orientation> orientations,
-                         const AnyTensorView& batch) const {
-    static_assert(takes_orientation, "vmap with orientations needs fn(image, out, Orientation): vmap a pixfuse::jit");
+  BatchStatus operator()(Executor& executor, Span<AnyImageView> images,
+                         Span<Orientation> orientations, const AnyTensorView& batch) const {
+    static_assert(takes_orientation,
+                  "vmap with orientations needs fn(image, out, Orientation): vmap a pixfuse::jit");
     check_orientations(images, orientations);
     BatchStatus status(images.size());
     fill(executor, images, orientations, batch, status);
@@ -194,10 +203,10 @@ class Vmapped {
   const BatchStatus& operator()(Executor& executor, Span<AnyImageView> images, Batch& batch) const {
     return (*this)(executor, images, Span<Orientation>(), batch);
   }
-  const BatchStatus& operator()(Executor& executor, Span<AnyImageView> images, Span<Orientation> orientations,
-                                Batch& batch) const {
-    static_assert(detail::has_plan<F>::value,
-                  "vmap into a Batch needs fn.plan(InputShape) to know the output shape: vmap a pixfuse::jit");
+  const BatchStatus& operator()(Executor& executor, Span<AnyImageView> images,
+                                Span<Orientation> orientations, Batch& batch) const {
+    static_assert(detail::has_plan<F>::value, "vmap into a Batch needs fn.plan(InputShape) to know "
+                                              "the output shape: vmap a pixfuse::jit");
     if (!orientations.empty()) check_orientations(images, orientations);
     batch.status_.reset(images.size());
     const auto n = static_cast<std::int64_t>(images.size());
@@ -227,16 +236,19 @@ class Vmapped {
  private:
   static void check_orientations(Span<AnyImageView> images, Span<Orientation> orientations) {
     if (!takes_orientation && !orientations.empty())
-      detail::fail_mismatch("orientations", "none: fn does not take an Orientation (vmap a pixfuse::jit)",
+      detail::fail_mismatch("orientations",
+                            "none: fn does not take an Orientation (vmap a pixfuse::jit)",
                             orientations.size());
     if (orientations.size() != images.size())
-      detail::fail_mismatch("orientations", detail::to_text(images.size(), " (one per image)"), orientations.size());
+      detail::fail_mismatch("orientations", detail::to_text(images.size(), " (one per image)"),
+                            orientations.size());
   }
 
   static constexpr bool takes_orientation =
       std::is_invocable_v<const F&, const AnyImageView&, const AnyTensorView&, Orientation>;
 
-  void call(const AnyImageView& image, const AnyTensorView& row, const Orientation* orientation) const {
+  void call(const AnyImageView& image, const AnyTensorView& row,
+            const Orientation* orientation) const {
     if constexpr (takes_orientation) {
       if (orientation != nullptr) {
         fn_(image, row, *orientation);

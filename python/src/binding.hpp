@@ -26,8 +26,8 @@ struct PyRecipe {
 };
 
 // Module sections, each in its own file.
-void bind_errors(nb::module_& m);   // ops.cpp: pixfuse::Error -> pixfuse.Error
-void bind_recipe(nb::module_& m);   // recipe.cpp: Stage, Recipe, stage constructors
-void bind_ops(nb::module_& m);      // ops.cpp: decode, preprocess, targets
+void bind_errors(nb::module_& m);  // ops.cpp: pixfuse::Error -> pixfuse.Error
+void bind_recipe(nb::module_& m);  // recipe.cpp: Stage, Recipe, stage constructors
+void bind_ops(nb::module_& m);     // ops.cpp: decode, preprocess, targets
 
 }  // namespace pixfuse::python

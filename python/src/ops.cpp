@@ -59,7 +59,8 @@ std::shared_ptr<Executor> executor_for(int threads) {
 
 std::shared_ptr<RecipeRuntime> runtime_of(PyRecipe& r) {
   if (!r.runtime || r.runtime->pid != getpid()) {
-    if (r.runtime) new std::shared_ptr<RecipeRuntime>(std::move(r.runtime));  // the parent's: kept, unused
+    if (r.runtime)
+      new std::shared_ptr<RecipeRuntime>(std::move(r.runtime));  // the parent's: kept, unused
     r.runtime = std::make_shared<RecipeRuntime>(r.recipe);
   }
   return r.runtime;
@@ -67,7 +68,8 @@ std::shared_ptr<RecipeRuntime> runtime_of(PyRecipe& r) {
 
 int threads_arg(int threads) {
   if (threads < 0) detail::fail_mismatch("threads", "None or at least 1", threads);
-  return threads == 0 ? available_cpus() : threads;  // the affinity mask, capped by a cgroup CPU quota
+  return threads == 0 ? available_cpus()
+                      : threads;  // the affinity mask, capped by a cgroup CPU quota
 }
 
 // --- output arrays: the Batch's 64-byte aligned buffer, owned by the array -------------------
@@ -78,8 +80,10 @@ nb::dlpack::dtype dlpack_dtype(DType t) {
     case DType::i8: return nb::dtype<std::int8_t>();
     case DType::u16: return nb::dtype<std::uint16_t>();
     case DType::f32: return nb::dtype<float>();
-    case DType::f16: return nb::dlpack::dtype{static_cast<std::uint8_t>(nb::dlpack::dtype_code::Float), 16, 1};
-    case DType::bf16: return nb::dlpack::dtype{static_cast<std::uint8_t>(nb::dlpack::dtype_code::Bfloat), 16, 1};
+    case DType::f16:
+      return nb::dlpack::dtype{static_cast<std::uint8_t>(nb::dlpack::dtype_code::Float), 16, 1};
+    case DType::bf16:
+      return nb::dlpack::dtype{static_cast<std::uint8_t>(nb::dlpack::dtype_code::Bfloat), 16, 1};
   }
   return nb::dtype<float>();
 }
@@ -88,11 +92,10 @@ std::vector<std::size_t> shape_of(const Batch& b, bool single) {
   const TensorShape s = b.shape();
   std::vector<std::size_t> shape;
   if (!single) shape.push_back(static_cast<std::size_t>(s.n));
-  const auto c = static_cast<std::size_t>(s.c), h = static_cast<std::size_t>(s.h), w = static_cast<std::size_t>(s.w);
-  if (b.layout() == Layout::nchw)
-    shape.insert(shape.end(), {c, h, w});
-  else
-    shape.insert(shape.end(), {h, w, c});
+  const auto c = static_cast<std::size_t>(s.c), h = static_cast<std::size_t>(s.h),
+             w = static_cast<std::size_t>(s.w);
+  if (b.layout() == Layout::nchw) shape.insert(shape.end(), {c, h, w});
+  else shape.insert(shape.end(), {h, w, c});
   return shape;
 }
 
@@ -103,15 +106,18 @@ nb::object numpy_of(Batch&& batch, bool single) {
   nb::capsule owner(owned, [](void* p) noexcept { delete static_cast<Batch*>(p); });
   const std::vector<std::size_t> shape = shape_of(*owned, single);
   const DType t = owned->dtype() == DType::bf16 ? DType::u16 : owned->dtype();
-  nb::ndarray<nb::numpy> np(owned->data(), shape.size(), shape.data(), owner, nullptr, dlpack_dtype(t));
+  nb::ndarray<nb::numpy> np(owned->data(), shape.size(), shape.data(), owner, nullptr,
+                            dlpack_dtype(t));
   return nb::cast(np, nb::rv_policy::reference);
 }
 
 // A DLPack capsule of a uint16 array's bits as bfloat16, keeping the array alive.
-nb::object bfloat16_capsule(nb::ndarray<std::uint16_t, nb::c_contig, nb::device::cpu> bits, nb::handle array) {
+nb::object bfloat16_capsule(nb::ndarray<std::uint16_t, nb::c_contig, nb::device::cpu> bits,
+                            nb::handle array) {
   std::vector<std::size_t> shape(bits.ndim());
   for (std::size_t i = 0; i < shape.size(); ++i) shape[i] = bits.shape(i);
-  nb::ndarray<> view(bits.data(), shape.size(), shape.data(), array, nullptr, dlpack_dtype(DType::bf16));
+  nb::ndarray<> view(bits.data(), shape.size(), shape.data(), array, nullptr,
+                     dlpack_dtype(DType::bf16));
   return nb::cast(view, nb::rv_policy::reference);
 }
 
@@ -121,7 +127,8 @@ using Bytes = nb::ndarray<const std::uint8_t, nb::ndim<1>, nb::c_contig, nb::dev
 
 // The image upright (EXIF applied when asked) as (H, W, C) u8: an identity recipe lowered
 // with the orientation, so the kernels turn it in one pass.
-nb::object decode_to_array(const std::uint8_t* bytes, std::size_t size, const std::string& name, bool exif) {
+nb::object decode_to_array(const std::uint8_t* bytes, std::size_t size, const std::string& name,
+                           bool exif) {
   Batch out;
   {
     nb::gil_scoped_release unlocked;
@@ -176,25 +183,24 @@ Input decoded_input(nb::handle obj, const std::string& name) {
   }
   const std::size_t nd = a.ndim();
   DType t;
-  if (a.dtype() == nb::dtype<std::uint8_t>())
-    t = DType::u8;
-  else if (a.dtype() == nb::dtype<float>())
-    t = DType::f32;
-  else if (a.dtype() == nb::dtype<std::uint16_t>())
-    t = DType::u16;
+  if (a.dtype() == nb::dtype<std::uint8_t>()) t = DType::u8;
+  else if (a.dtype() == nb::dtype<float>()) t = DType::f32;
+  else if (a.dtype() == nb::dtype<std::uint16_t>()) t = DType::u16;
   else {
     in.error = name + ": expected a uint8 or float32 image, got dtype " + dtype_text(a.dtype());
     return in;
   }
   if (nd != 2 && nd != 3) {
-    in.error = name + ": expected an (H, W, C) or (H, W) image, got " + std::to_string(nd) + " dimensions";
+    in.error =
+        name + ": expected an (H, W, C) or (H, W) image, got " + std::to_string(nd) + " dimensions";
     return in;
   }
   const std::int64_t c = nd == 3 ? static_cast<std::int64_t>(a.shape(2)) : 1;
   if (nd == 3 && ((c != 1 && c != 3 && c != 4) || a.stride(2) != 1 || a.stride(1) != c)) {
-    in.error = name + (c != 1 && c != 3 && c != 4
-                           ? ": expected 1, 3 or 4 channels (H, W, C), got " + std::to_string(c)
-                           : std::string(": expected the pixels of a row contiguous (C-order rows)"));
+    in.error =
+        name + (c != 1 && c != 3 && c != 4
+                    ? ": expected 1, 3 or 4 channels (H, W, C), got " + std::to_string(c)
+                    : std::string(": expected the pixels of a row contiguous (C-order rows)"));
     return in;
   }
   if (nd == 2 && a.stride(1) != 1) {
@@ -202,8 +208,9 @@ Input decoded_input(nb::handle obj, const std::string& name) {
     return in;
   }
   try {
-    in.view = AnyImageView(a.data(), t, static_cast<std::int64_t>(a.shape(1)), static_cast<std::int64_t>(a.shape(0)),
-                           c, a.stride(0) * static_cast<std::int64_t>(size_of(t)));
+    in.view = AnyImageView(a.data(), t, static_cast<std::int64_t>(a.shape(1)),
+                           static_cast<std::int64_t>(a.shape(0)), c,
+                           a.stride(0) * static_cast<std::int64_t>(size_of(t)));
     in.kind = Input::decoded;
   } catch (const std::exception& e) {
     in.error = name + ": " + e.what();
@@ -241,7 +248,8 @@ std::vector<Input> gather(const nb::list& sources, const std::vector<std::string
 
 struct Outcome {
   Batch tensor;
-  std::vector<std::tuple<std::size_t, std::string, std::string, std::string>> failures;  // index, source, stage, message
+  std::vector<std::tuple<std::size_t, std::string, std::string, std::string>>
+      failures;                    // index, source, stage, message
   std::vector<std::int64_t> rows;  // input index of each row
 };
 
@@ -256,16 +264,20 @@ io::FastDecode fast_decode_of(const std::string& mode) {
 
 // The inputs as one batch of the library's Loader (the one files-to-tensor implementation):
 // read, decode (EXIF applied), plan from the recipe's cache, run, a status per input.
-Outcome run_batch(RecipeRuntime& rt, Executor& executor, const std::vector<Input>& inputs, bool keep_failed_rows,
-                  const io::PlanDecodeOptions& decode) {
+Outcome run_batch(RecipeRuntime& rt, Executor& executor, const std::vector<Input>& inputs,
+                  bool keep_failed_rows, const io::PlanDecodeOptions& decode) {
   std::vector<io::Source> sources;
   sources.reserve(inputs.size());
   for (const Input& in : inputs) {
     switch (in.kind) {
       case Input::path: sources.push_back(io::Source::file(in.path_text)); break;
-      case Input::encoded: sources.push_back(io::Source::encoded(in.bytes, in.size, in.name)); break;
+      case Input::encoded:
+        sources.push_back(io::Source::encoded(in.bytes, in.size, in.name));
+        break;
       case Input::decoded: sources.push_back(io::Source::decoded(in.view, in.name)); break;
-      case Input::invalid: sources.push_back(io::Source::failed(io::SourceKind::decoded, in.name, in.error)); break;
+      case Input::invalid:
+        sources.push_back(io::Source::failed(io::SourceKind::decoded, in.name, in.error));
+        break;
     }
   }
   io::LoaderOptions options;
@@ -289,7 +301,8 @@ Outcome run_batch(RecipeRuntime& rt, Executor& executor, const std::vector<Input
     // An input the binding refused (wrong type, dtype, ndim) failed before any stage of the
     // Loader: its stage is "input".
     const bool refused = inputs[st.index].kind == Input::invalid;
-    out.failures.emplace_back(st.index, st.source, refused ? "input" : io::name(st.failed), st.message);
+    out.failures.emplace_back(st.index, st.source, refused ? "input" : io::name(st.failed),
+                              st.message);
   }
   return out;
 }
@@ -302,55 +315,76 @@ void bind_errors(nb::module_& m) {
 }
 
 void bind_ops(nb::module_& m) {
-  m.def("_decode_bytes", [](const Bytes& data, const std::string& name, bool exif) {
-    return decode_to_array(data.data(), data.shape(0), name, exif);
-  }, nb::arg("data"), nb::arg("name"), nb::arg("exif"),
-     nb::sig("def _decode_bytes(data: numpy.typing.NDArray[numpy.uint8], name: str, exif: bool) -> numpy.typing.NDArray[numpy.uint8]"));
-  m.def("_decode_file", [](const std::string& path, bool exif) {
-    std::vector<unsigned char> bytes;
-    {
-      nb::gil_scoped_release unlocked;
-      bytes = io::read_file(path);
-    }
-    return decode_to_array(bytes.data(), bytes.size(), path, exif);
-  }, nb::arg("path"), nb::arg("exif"),
-     nb::sig("def _decode_file(path: str, exif: bool) -> numpy.typing.NDArray[numpy.uint8]"));
+  m.def(
+      "_decode_bytes",
+      [](const Bytes& data, const std::string& name, bool exif) {
+        return decode_to_array(data.data(), data.shape(0), name, exif);
+      },
+      nb::arg("data"), nb::arg("name"), nb::arg("exif"),
+      nb::sig("def _decode_bytes(data: numpy.typing.NDArray[numpy.uint8], name: str, exif: bool) "
+              "-> numpy.typing.NDArray[numpy.uint8]"));
+  m.def(
+      "_decode_file",
+      [](const std::string& path, bool exif) {
+        std::vector<unsigned char> bytes;
+        {
+          nb::gil_scoped_release unlocked;
+          bytes = io::read_file(path);
+        }
+        return decode_to_array(bytes.data(), bytes.size(), path, exif);
+      },
+      nb::arg("path"), nb::arg("exif"),
+      nb::sig("def _decode_file(path: str, exif: bool) -> numpy.typing.NDArray[numpy.uint8]"));
 
-  m.def("_preprocess", [](PyRecipe& recipe, const nb::list& sources, const std::vector<std::string>& names,
-                          int threads, bool keep_failed_rows, const std::string& fast_decode, bool region_decode) {
-    // The Loader's defaults (EXIF applied, 16-bit PNGs as 8 bits, limits), with the two
-    // choices pixfuse-prep also offers: --fast-decode[=pil] and --no-region-decode.
-    io::PlanDecodeOptions decode = io::loader_decode_defaults();
-    decode.fast = fast_decode_of(fast_decode);
-    decode.region = region_decode;
-    const std::vector<Input> inputs = gather(sources, names);
-    const std::shared_ptr<RecipeRuntime> rt = runtime_of(recipe);
-    const std::shared_ptr<Executor> executor = executor_for(threads_arg(threads));
-    Outcome out;
-    {
-      nb::gil_scoped_release unlocked;
-      out = run_batch(*rt, *executor, inputs, keep_failed_rows, decode);
-    }
-    const bool bf16 = out.tensor.dtype() == DType::bf16;
-    return nb::make_tuple(numpy_of(std::move(out.tensor), false), bf16, out.rows, out.failures);
-  }, nb::arg("recipe"), nb::arg("sources"), nb::arg("names"), nb::arg("threads"), nb::arg("keep_failed_rows"),
-     nb::arg("fast_decode"), nb::arg("region_decode"));
+  m.def(
+      "_preprocess",
+      [](PyRecipe& recipe, const nb::list& sources, const std::vector<std::string>& names,
+         int threads, bool keep_failed_rows, const std::string& fast_decode, bool region_decode) {
+        // The Loader's defaults (EXIF applied, 16-bit PNGs as 8 bits, limits), with the two
+        // choices pixfuse-prep also offers: --fast-decode[=pil] and --no-region-decode.
+        io::PlanDecodeOptions decode = io::loader_decode_defaults();
+        decode.fast = fast_decode_of(fast_decode);
+        decode.region = region_decode;
+        const std::vector<Input> inputs = gather(sources, names);
+        const std::shared_ptr<RecipeRuntime> rt = runtime_of(recipe);
+        const std::shared_ptr<Executor> executor = executor_for(threads_arg(threads));
+        Outcome out;
+        {
+          nb::gil_scoped_release unlocked;
+          out = run_batch(*rt, *executor, inputs, keep_failed_rows, decode);
+        }
+        const bool bf16 = out.tensor.dtype() == DType::bf16;
+        return nb::make_tuple(numpy_of(std::move(out.tensor), false), bf16, out.rows, out.failures);
+      },
+      nb::arg("recipe"), nb::arg("sources"), nb::arg("names"), nb::arg("threads"),
+      nb::arg("keep_failed_rows"), nb::arg("fast_decode"), nb::arg("region_decode"));
 
-  m.def("_bfloat16_capsule", [](nb::ndarray<std::uint16_t, nb::c_contig, nb::device::cpu> bits) {
-    return bfloat16_capsule(bits, nb::find(bits));
-  }, nb::arg("bits"));
-  m.def("decoders", [] {
-    std::vector<std::string> d;
-    if (io::have_turbojpeg()) d.push_back("libjpeg-turbo");
-    d.push_back("stb_image");
-    return d;
-  }, "The decoders built in: libjpeg-turbo (JPEG, Pillow's pixels) when found at build time, stb_image.");
-  m.def("available_cpus", &available_cpus, "The CPUs this process may use: the default number of threads.");
-  m.def("available_targets", [] { return available_targets(); },
-        "The SIMD targets compiled in and usable on this CPU, best first.");
-  m.def("active_target", [] { return active_target(); }, "The SIMD target the kernels use now.");
-  m.def("set_target", [](const std::string& name) { set_target(name); }, nb::arg("name"),
-        "Use this SIMD target ('auto': the best; 'scalar': the reference kernels).");
+  m.def(
+      "_bfloat16_capsule",
+      [](nb::ndarray<std::uint16_t, nb::c_contig, nb::device::cpu> bits) {
+        return bfloat16_capsule(bits, nb::find(bits));
+      },
+      nb::arg("bits"));
+  m.def(
+      "decoders",
+      [] {
+        std::vector<std::string> d;
+        if (io::have_turbojpeg()) d.push_back("libjpeg-turbo");
+        d.push_back("stb_image");
+        return d;
+      },
+      "The decoders built in: libjpeg-turbo (JPEG, Pillow's pixels) when found at build time, "
+      "stb_image.");
+  m.def("available_cpus", &available_cpus,
+        "The CPUs this process may use: the default number of threads.");
+  m.def(
+      "available_targets", [] { return available_targets(); },
+      "The SIMD targets compiled in and usable on this CPU, best first.");
+  m.def(
+      "active_target", [] { return active_target(); }, "The SIMD target the kernels use now.");
+  m.def(
+      "set_target", [](const std::string& name) { set_target(name); }, nb::arg("name"),
+      "Use this SIMD target ('auto': the best; 'scalar': the reference kernels).");
 }
 
 }  // namespace pixfuse::python

@@ -40,7 +40,8 @@ TEST(Cpus, TightestQuotaOfTheCgroupAndItsAncestors) {
   put(root / "unified/a/b/cpu.max", "max 100000\n");
   const std::string mountinfo =
       "31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755\n"
-      "41 31 0:38 / " + (root / "unified").string() + " rw,relatime shared:9 - cgroup2 cgroup2 rw\n";
+      "41 31 0:38 / " +
+      (root / "unified").string() + " rw,relatime shared:9 - cgroup2 cgroup2 rw\n";
   EXPECT_EQ(pf::detail::cgroup_cpu_limit(mountinfo, "0::/a/b\n"), 2.5);
   EXPECT_EQ(pf::detail::cgroup_cpu_limit(mountinfo, "0::/\n"), 8.0);
   EXPECT_EQ(pf::detail::cgroup_cpu_limit(mountinfo, "0::/elsewhere\n"), 8.0);
@@ -54,7 +55,8 @@ TEST(Cpus, TightestQuotaOfTheCgroupAndItsAncestors) {
   put(root / "cpu/job/cpu.cfs_period_us", "100000\n");
   put(root / "cpu/cpu.cfs_quota_us", "-1\n");
   put(root / "cpu/cpu.cfs_period_us", "100000\n");
-  const std::string v1 = "32 31 0:29 / " + (root / "cpu").string() + " rw,relatime - cgroup cgroup rw,cpu\n";
+  const std::string v1 =
+      "32 31 0:29 / " + (root / "cpu").string() + " rw,relatime - cgroup cgroup rw,cpu\n";
   EXPECT_EQ(pf::detail::cgroup_cpu_limit(v1, "4:memory:/job\n1:cpu:/job\n0::/\n"), 1.5);
   EXPECT_EQ(pf::detail::cgroup_cpu_limit(v1, "1:cpu:/\n"), 0.0);
   EXPECT_EQ(pf::detail::cgroup_cpu_limit("", "0::/a\n"), 0.0);  // no cgroup mounted: no limit

@@ -37,7 +37,8 @@ TEST(Executor, EveryIndexExactlyOnce) {
     for (std::size_t n : {0u, 1u, 7u, 1000u}) {
       std::vector<std::atomic<int>> hits(n);
       executor.parallel_for(n, [&](std::size_t i) { hits[i].fetch_add(1); });
-      for (std::size_t i = 0; i < n; ++i) ASSERT_EQ(hits[i].load(), 1) << "threads " << threads << " n " << n;
+      for (std::size_t i = 0; i < n; ++i)
+        ASSERT_EQ(hits[i].load(), 1) << "threads " << threads << " n " << n;
     }
   }
 }

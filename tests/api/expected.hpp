@@ -14,7 +14,8 @@ std::vector<unsigned char> expected_output(const R& recipe, const pixfuse::AnyIm
   namespace pf = pixfuse;
   const pf::Plan plan = pf::make_plan(recipe, pf::InputShape::of(image, o));
   std::vector<unsigned char> out(plan.output_elements() * pf::size_of(plan.out_dtype));
-  pf::run(plan, image, pf::AnyTensorView(out.data(), plan.out_dtype, plan.layout, plan.output_shape()));
+  pf::run(plan, image,
+          pf::AnyTensorView(out.data(), plan.out_dtype, plan.layout, plan.output_shape()));
   return out;
 }
 

@@ -26,8 +26,9 @@ thread_local long allocations = 0;
 void* counted_alloc(std::size_t size, std::size_t align) {
   if (count_allocations) ++allocations;
   if (size == 0) size = 1;
-  void* p = align > alignof(std::max_align_t) ? std::aligned_alloc(align, (size + align - 1) / align * align)
-                                              : std::malloc(size);
+  void* p = align > alignof(std::max_align_t)
+                ? std::aligned_alloc(align, (size + align - 1) / align * align)
+                : std::malloc(size);
   if (p == nullptr) throw std::bad_alloc();
   return p;
 }
@@ -61,8 +62,12 @@ PIXFUSE_REPLACED void operator delete(void* p, std::size_t) noexcept { std::free
 PIXFUSE_REPLACED void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
 PIXFUSE_REPLACED void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
 PIXFUSE_REPLACED void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
-PIXFUSE_REPLACED void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
-PIXFUSE_REPLACED void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+PIXFUSE_REPLACED void operator delete(void* p, std::size_t, std::align_val_t) noexcept {
+  std::free(p);
+}
+PIXFUSE_REPLACED void operator delete[](void* p, std::size_t, std::align_val_t) noexcept {
+  std::free(p);
+}
 #undef PIXFUSE_REPLACED
 
 namespace pf = pixfuse;
@@ -71,14 +76,18 @@ namespace {
 
 // The same recipe with the crop fixed at compile time or at run time.
 auto static_recipe() {
-  return pf::to_rgb() | pf::resize_shorter(64).filter(pf::Filter::bilinear).compat(pf::Compat::pil) |
-         pf::center_crop<56, 48>() | pf::normalize(pf::over(255), {0.5f, 0.4f, 0.3f}, {0.2f, 0.25f, 0.3f}) |
-         pf::nchw() | pf::cast<float>();
+  return pf::to_rgb() |
+         pf::resize_shorter(64).filter(pf::Filter::bilinear).compat(pf::Compat::pil) |
+         pf::center_crop<56, 48>() |
+         pf::normalize(pf::over(255), {0.5f, 0.4f, 0.3f}, {0.2f, 0.25f, 0.3f}) | pf::nchw() |
+         pf::cast<float>();
 }
 auto dynamic_crop_recipe() {
-  return pf::to_rgb() | pf::resize_shorter(64).filter(pf::Filter::bilinear).compat(pf::Compat::pil) |
-         pf::center_crop(56, 48) | pf::normalize(pf::over(255), {0.5f, 0.4f, 0.3f}, {0.2f, 0.25f, 0.3f}) |
-         pf::nchw() | pf::cast<float>();
+  return pf::to_rgb() |
+         pf::resize_shorter(64).filter(pf::Filter::bilinear).compat(pf::Compat::pil) |
+         pf::center_crop(56, 48) |
+         pf::normalize(pf::over(255), {0.5f, 0.4f, 0.3f}, {0.2f, 0.25f, 0.3f}) | pf::nchw() |
+         pf::cast<float>();
 }
 pf::DynamicRecipe runtime_recipe() {
   pf::DynamicRecipe r;
@@ -137,7 +146,8 @@ TEST(Jit, TypedOutputViewWorks) {
   const auto f = pf::jit(pf::presets::imagenet());
   std::vector<float> buffer(3 * 224 * 224);
   f(image.view(), pf::output_view_t<decltype(pf::presets::imagenet())>(buffer.data()));
-  const std::vector<unsigned char> expected = expected_output(pf::presets::imagenet(), image.view());
+  const std::vector<unsigned char> expected =
+      expected_output(pf::presets::imagenet(), image.view());
   ASSERT_EQ(expected.size(), buffer.size() * sizeof(float));
   EXPECT_EQ(std::memcmp(expected.data(), buffer.data(), expected.size()), 0);
 }
@@ -217,7 +227,8 @@ TEST(Jit, ByteBudgetEvictsLargePlans) {
   r.add(pf::resize_shorter(256));
   r.add(pf::center_crop(224, 224));
   const pf::Plan one = pf::make_plan(r, pf::InputShape{640, 480, 3, pf::DType::u8});
-  const pf::Jit<pf::DynamicRecipe> f(r, 64, 2 * one.bytes() + one.bytes() / 2);  // room for two such plans
+  const pf::Jit<pf::DynamicRecipe> f(r, 64,
+                                     2 * one.bytes() + one.bytes() / 2);  // room for two such plans
   for (int w = 640; w < 650; ++w) (void)f.plan(pf::InputShape{w, 480, 3, pf::DType::u8});
   const pf::JitStats s = f.stats();
   EXPECT_EQ(s.size, 2u);
@@ -263,7 +274,8 @@ TEST(Jit, ShapesTheRecipeCannotTakeThrowAndAreNotCached) {
   // A wrong output tensor is the kernel's error, with the plan still cached.
   const auto image = test_images::noise_u8(90, 60, 3, 5);
   std::vector<float> small(3 * 48 * 50);
-  EXPECT_THROW(f(image.view(), pf::AnyTensorView(small.data(), pf::DType::f32, pf::Layout::nchw, {1, 3, 48, 50})),
+  EXPECT_THROW(f(image.view(),
+                 pf::AnyTensorView(small.data(), pf::DType::f32, pf::Layout::nchw, {1, 3, 48, 50})),
                pf::Error);
   EXPECT_TRUE(f.cached(pf::InputShape::of(image.view())));
 }
@@ -300,7 +312,9 @@ TEST(Jit, WarmCallsDoNotAllocate) {
 TEST(Jit, ConcurrentUseFromFourThreads) {
   // More shapes than capacity, so threads hit, miss and evict concurrently.
   std::vector<test_images::Image<std::uint8_t>> images;
-  for (int i = 0; i < 12; ++i) images.push_back(test_images::noise_u8(60 + 7 * i, 50 + 3 * i, i % 3 == 0 ? 1 : 3, 100u + static_cast<unsigned>(i)));
+  for (int i = 0; i < 12; ++i)
+    images.push_back(test_images::noise_u8(60 + 7 * i, 50 + 3 * i, i % 3 == 0 ? 1 : 3,
+                                           100u + static_cast<unsigned>(i)));
   std::vector<std::vector<unsigned char>> expected;
   for (const auto& im : images) expected.push_back(expected_output(static_recipe(), im.view()));
 
@@ -314,7 +328,8 @@ TEST(Jit, ConcurrentUseFromFourThreads) {
       for (int round = 0; round < 30; ++round) {
         const std::size_t i = static_cast<std::size_t>((round * 5 + t * 3) % 12);
         f(images[i].view(), view);
-        if (std::memcmp(out.data(), expected[i].data(), expected[i].size()) != 0) mismatches.fetch_add(1);
+        if (std::memcmp(out.data(), expected[i].data(), expected[i].size()) != 0)
+          mismatches.fetch_add(1);
       }
     });
   for (auto& th : threads) th.join();

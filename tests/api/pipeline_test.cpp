@@ -109,7 +109,8 @@ TEST(Pipeline, ProducerErrorArrivesAfterEarlierItems) {
   EXPECT_EQ(consumed, (std::vector<std::size_t>{0, 1, 2, 3}));
   // The pipeline runs again.
   std::size_t sum = 0;
-  pipeline.run(5, [](std::size_t k) { return k; }, [&](std::size_t, std::size_t v) { sum += v; });
+  pipeline.run(
+      5, [](std::size_t k) { return k; }, [&](std::size_t, std::size_t v) { sum += v; });
   EXPECT_EQ(sum, 10u);
 }
 
@@ -133,7 +134,11 @@ TEST(Pipeline, ConsumerErrorStopsTheProducer) {
 
 TEST(Pipeline, EmptyRunAndBothSidesOnOneExecutor) {
   pf::Pipeline pipeline;
-  EXPECT_EQ(pipeline.run(0, [](std::size_t k) { return k; }, [](std::size_t, std::size_t) {}).items, 0u);
+  EXPECT_EQ(pipeline
+                .run(
+                    0, [](std::size_t k) { return k; }, [](std::size_t, std::size_t) {})
+                .items,
+            0u);
 
   // Producer and consumer both use the executor's loops; they take turns and finish.
   pf::Executor executor(2);
@@ -142,7 +147,8 @@ TEST(Pipeline, EmptyRunAndBothSidesOnOneExecutor) {
       8,
       [&](std::size_t k) {
         std::vector<int> batch(256);
-        executor.parallel_for(batch.size(), [&](std::size_t i) { batch[i] = static_cast<int>(i + k); });
+        executor.parallel_for(batch.size(),
+                              [&](std::size_t i) { batch[i] = static_cast<int>(i + k); });
         return batch;
       },
       [&](std::size_t, std::vector<int>& batch) {
@@ -153,7 +159,8 @@ TEST(Pipeline, EmptyRunAndBothSidesOnOneExecutor) {
         sums.push_back(s);
       });
   ASSERT_EQ(sums.size(), 8u);
-  for (std::size_t k = 0; k < 8; ++k) EXPECT_EQ(sums[k], 2LL * (32640 + 256LL * static_cast<long long>(k)));
+  for (std::size_t k = 0; k < 8; ++k)
+    EXPECT_EQ(sums[k], 2LL * (32640 + 256LL * static_cast<long long>(k)));
 }
 
 }  // namespace

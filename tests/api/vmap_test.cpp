@@ -22,11 +22,14 @@ namespace {
 
 // RGB only (no to_rgb): a gray or RGBA image cannot take the 3-channel normalize.
 auto rgb_recipe() {
-  return pf::resize_shorter(64).filter(pf::Filter::bilinear).compat(pf::Compat::pil) | pf::center_crop<56, 48>() |
-         pf::normalize(pf::over(255), {0.5f, 0.4f, 0.3f}, {0.2f, 0.25f, 0.3f}) | pf::nchw() | pf::cast<float>();
+  return pf::resize_shorter(64).filter(pf::Filter::bilinear).compat(pf::Compat::pil) |
+         pf::center_crop<56, 48>() |
+         pf::normalize(pf::over(255), {0.5f, 0.4f, 0.3f}, {0.2f, 0.25f, 0.3f}) | pf::nchw() |
+         pf::cast<float>();
 }
 auto any_channels_recipe() {
-  return pf::to_rgb() | pf::resize_shorter(40).filter(pf::Filter::bicubic).compat(pf::Compat::torchvision) |
+  return pf::to_rgb() |
+         pf::resize_shorter(40).filter(pf::Filter::bicubic).compat(pf::Compat::torchvision) |
          pf::center_crop(32, 24) | pf::nhwc() | pf::cast<std::uint8_t>();
 }
 
@@ -53,7 +56,8 @@ Images mixed_images(std::size_t n, bool rgb_only) {
   Images s;
   for (std::size_t i = 0; i < n; ++i) {
     const int c = rgb_only ? 3 : (i % 3 == 0 ? 1 : (i % 3 == 1 ? 3 : 4));
-    s.owned.push_back(test_images::noise_u8(70 + 13 * static_cast<int>(i % 5), 60 + 9 * static_cast<int>(i % 4), c,
+    s.owned.push_back(test_images::noise_u8(70 + 13 * static_cast<int>(i % 5),
+                                            60 + 9 * static_cast<int>(i % 4), c,
                                             200u + static_cast<unsigned>(i)));
   }
   for (const auto& im : s.owned) s.views.push_back(im.view());
@@ -72,15 +76,16 @@ TEST(Vmap, RowsEqualPerImageRunOnAnyThreadCount) {
     ASSERT_EQ(status.size(), 11u);
     EXPECT_TRUE(status.all_ok());
     for (std::size_t i = 0; i < 11; ++i)
-      EXPECT_EQ(row_bytes(batch, i), expected_output(any_channels_recipe(), set.views[i])) << "image " << i;
+      EXPECT_EQ(row_bytes(batch, i), expected_output(any_channels_recipe(), set.views[i]))
+          << "image " << i;
   }
 }
 
 TEST(Vmap, BadImagesAreReportedZeroedAndDoNotSinkTheBatch) {
   Images set = mixed_images(6, true);
   const auto rgba = test_images::noise_u8(80, 80, 4, 7);
-  set.views[2] = rgba.view();                // wrong channel count for this recipe
-  set.views[4] = pf::AnyImageView();         // an empty view (zero size)
+  set.views[2] = rgba.view();         // wrong channel count for this recipe
+  set.views[4] = pf::AnyImageView();  // an empty view (zero size)
   const auto batched = pf::vmap(pf::jit(rgb_recipe()));
   pf::Executor executor(2);
   std::vector<float> tensor(6 * 3 * 48 * 56, 7.0f);  // stale values a failed row must not keep
@@ -88,9 +93,9 @@ TEST(Vmap, BadImagesAreReportedZeroedAndDoNotSinkTheBatch) {
   const pf::BatchStatus status = batched(executor, set.views, batch);
   EXPECT_EQ(status.ok_count(), 4u);
   EXPECT_FALSE(status.all_ok());
-  EXPECT_EQ(status[2].error,
-            "images[2]: normalize: expected 4 mean/std values (one per channel) or 1, got 3 for an image with 4 "
-            "channel(s) at that stage");
+  EXPECT_EQ(status[2].error, "images[2]: normalize: expected 4 mean/std values (one per channel) "
+                             "or 1, got 3 for an image with 4 "
+                             "channel(s) at that stage");
   EXPECT_EQ(status[4].error, "images[4]: input: expected a non-empty image, got 0x0");
   for (std::size_t i : {0u, 1u, 3u, 5u}) {
     EXPECT_TRUE(status[i].ok()) << status[i].error;
@@ -102,7 +107,8 @@ TEST(Vmap, BadImagesAreReportedZeroedAndDoNotSinkTheBatch) {
 
 TEST(Vmap, OutputShapeDisagreementIsPerImage) {
   // No crop: each input size gives its own output size; only the matching ones fit.
-  const auto recipe = pf::resize_shorter(30).compat(pf::Compat::pil) | pf::nchw() | pf::cast<float>();
+  const auto recipe =
+      pf::resize_shorter(30).compat(pf::Compat::pil) | pf::nchw() | pf::cast<float>();
   const auto a = test_images::noise_u8(60, 40, 3, 1), b = test_images::noise_u8(90, 60, 3, 2),
              c = test_images::noise_u8(50, 50, 3, 3);
   const std::vector<pf::AnyImageView> images = {a.view(), b.view(), c.view()};
@@ -112,7 +118,8 @@ TEST(Vmap, OutputShapeDisagreementIsPerImage) {
   const pf::BatchStatus status = pf::vmap(pf::jit(recipe))(executor, images, batch);
   EXPECT_TRUE(status[0].ok());
   EXPECT_TRUE(status[1].ok());
-  EXPECT_EQ(status[2].error, "images[2]: output tensor: expected extents (3, 30, 30), got (3, 30, 45)");
+  EXPECT_EQ(status[2].error,
+            "images[2]: output tensor: expected extents (3, 30, 30), got (3, 30, 45)");
   EXPECT_EQ(row_bytes(batch, 1), expected_output(recipe, b.view()));
   EXPECT_TRUE(all_zero(row_bytes(batch, 2)));
 }
@@ -142,7 +149,8 @@ TEST(Vmap, BatchIsShapedFromThePlanAndReused) {
   EXPECT_EQ(batch.layout(), pf::Layout::nhwc);
   EXPECT_EQ(batch.shape(), (pf::TensorShape{8, 3, 24, 32}));
   EXPECT_EQ(reinterpret_cast<std::uintptr_t>(batch.data()) % 64, 0u);
-  for (std::size_t i = 0; i < 8; ++i) EXPECT_EQ(row_bytes(batch.view(), i), expected_output(any_channels_recipe(), set.views[i]));
+  for (std::size_t i = 0; i < 8; ++i)
+    EXPECT_EQ(row_bytes(batch.view(), i), expected_output(any_channels_recipe(), set.views[i]));
 
   // Same shape, then fewer images: the same buffer.
   const void* buffer = batch.data();
@@ -151,7 +159,8 @@ TEST(Vmap, BatchIsShapedFromThePlanAndReused) {
   std::reverse(other.views.begin(), other.views.end());
   batched(executor, other.views, batch);
   EXPECT_EQ(batch.data(), buffer);
-  for (std::size_t i = 0; i < 8; ++i) EXPECT_EQ(row_bytes(batch.view(), i), expected_output(any_channels_recipe(), other.views[i]));
+  for (std::size_t i = 0; i < 8; ++i)
+    EXPECT_EQ(row_bytes(batch.view(), i), expected_output(any_channels_recipe(), other.views[i]));
   batched(executor, pf::Span<pf::AnyImageView>(other.views.data(), 5), batch);
   EXPECT_EQ(batch.data(), buffer);
   EXPECT_EQ(batch.capacity_bytes(), capacity);
@@ -188,7 +197,8 @@ TEST(Vmap, BatchSkipsBadLeadingImagesAndSurvivesAllBad) {
 
 TEST(Vmap, OrientationsPerImage) {
   const Images set = mixed_images(3, true);
-  const std::vector<pf::Orientation> orientations = {pf::Orientation::normal, pf::Orientation::rotate_90_cw,
+  const std::vector<pf::Orientation> orientations = {pf::Orientation::normal,
+                                                     pf::Orientation::rotate_90_cw,
                                                      pf::Orientation::flip_x};
   const auto batched = pf::vmap(pf::jit(rgb_recipe()));
   pf::Executor executor(2);
@@ -196,8 +206,11 @@ TEST(Vmap, OrientationsPerImage) {
   batched(executor, set.views, orientations, batch);
   ASSERT_TRUE(batch.status().all_ok());
   for (std::size_t i = 0; i < 3; ++i)
-    EXPECT_EQ(row_bytes(batch.view(), i), expected_output(rgb_recipe(), set.views[i], orientations[i]));
-  EXPECT_THROW(batched(executor, set.views, pf::Span<pf::Orientation>(orientations.data(), 2), batch), pf::Error);
+    EXPECT_EQ(row_bytes(batch.view(), i),
+              expected_output(rgb_recipe(), set.views[i], orientations[i]));
+  EXPECT_THROW(batched(executor, set.views, pf::Span<pf::Orientation>(orientations.data(), 2),
+                       batch),
+               pf::Error);
 }
 
 TEST(Vmap, AnyCallableAndForeignExceptions) {
@@ -211,8 +224,9 @@ TEST(Vmap, AnyCallableAndForeignExceptions) {
   std::vector<std::uint8_t> tensor(3 * 4, 0xEE);
   pf::Executor executor(2);
   const std::vector<pf::AnyImageView> images = {a.view(), b.view(), c.view()};
-  const pf::BatchStatus status = pf::vmap(fill)(executor, images,
-                                                pf::AnyTensorView(tensor.data(), pf::DType::u8, pf::Layout::nchw, {3, 1, 2, 2}));
+  const pf::BatchStatus status = pf::vmap(
+      fill)(executor, images,
+            pf::AnyTensorView(tensor.data(), pf::DType::u8, pf::Layout::nchw, {3, 1, 2, 2}));
   EXPECT_EQ(status[1].error, "images[1]: width 2 is not allowed here");
   EXPECT_EQ(tensor, (std::vector<std::uint8_t>{5, 5, 5, 5, 0, 0, 0, 0, 9, 9, 9, 9}));
 }
@@ -231,7 +245,8 @@ TEST(Vmap, ConcurrentBatchesOnOneExecutor) {
       for (int round = 0; round < 5; ++round) {
         batched(executor, set.views, batch);
         for (std::size_t i = 0; i < set.views.size(); ++i)
-          if (!batch.status()[i].ok() || row_bytes(batch.view(), i) != expected[i]) ++mismatches[static_cast<std::size_t>(t)];
+          if (!batch.status()[i].ok() || row_bytes(batch.view(), i) != expected[i])
+            ++mismatches[static_cast<std::size_t>(t)];
       }
     });
   for (auto& c : callers) c.join();

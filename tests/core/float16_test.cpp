@@ -63,9 +63,9 @@ TEST(F16, RoundsHalfToEvenAtEveryBoundary) {
 }
 
 TEST(F16, OverflowUnderflowAndSpecials) {
-  EXPECT_EQ(pf::to_f16(65504.0f).bits, 0x7BFFu);               // largest finite
-  EXPECT_EQ(pf::to_f16(65519.996f).bits, 0x7BFFu);             // below the halfway point
-  EXPECT_EQ(pf::to_f16(65520.0f).bits, 0x7C00u);               // halfway: ties to even = inf
+  EXPECT_EQ(pf::to_f16(65504.0f).bits, 0x7BFFu);    // largest finite
+  EXPECT_EQ(pf::to_f16(65519.996f).bits, 0x7BFFu);  // below the halfway point
+  EXPECT_EQ(pf::to_f16(65520.0f).bits, 0x7C00u);    // halfway: ties to even = inf
   EXPECT_EQ(pf::to_f16(1e10f).bits, 0x7C00u);
   EXPECT_EQ(pf::to_f16(-INFINITY).bits, 0xFC00u);
   EXPECT_EQ(pf::to_f16(std::ldexp(1.0f, -24)).bits, 0x0001u);  // smallest subnormal

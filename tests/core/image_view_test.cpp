@@ -58,12 +58,18 @@ TEST(ImageView, SubRectangleSharesMemoryAndStride) {
   EXPECT_EQ(sub.row_stride(), 8);
   EXPECT_EQ(sub(0, 0, 0), 3 * 8 + 2);
   EXPECT_EQ(sub(3, 1, 0), 4 * 8 + 5);
-  expect_error([&] { (void)v.subview({5, 0, 4, 1}); },
-               "sub-rectangle: expected a non-empty rectangle inside the 8x6 image, got x=5 y=0 "
-               "width=4 height=1");
-  expect_error([&] { (void)v.subview({0, 0, 0, 1}); },
-               "sub-rectangle: expected a non-empty rectangle inside the 8x6 image, got x=0 y=0 "
-               "width=0 height=1");
+  expect_error(
+      [&] {
+        (void)v.subview({5, 0, 4, 1});
+      },
+      "sub-rectangle: expected a non-empty rectangle inside the 8x6 image, got x=5 y=0 "
+      "width=4 height=1");
+  expect_error(
+      [&] {
+        (void)v.subview({0, 0, 0, 1});
+      },
+      "sub-rectangle: expected a non-empty rectangle inside the 8x6 image, got x=0 y=0 "
+      "width=0 height=1");
 }
 
 TEST(ImageView, ConvertsToConstAndDynamicChannels) {

@@ -72,30 +72,48 @@ TEST(TensorViewValidation, NullZeroAndOverflow) {
       },
       "tensor element count (2147483648, 2147483648, 4, 4): expected at most "
       "2305843009213693951, got 2147483648 * 2147483648 overflows");
-  expect_error([&] { pf::AnyTensorView(f, pf::DType::u16, pf::Layout::nchw, {1, 1, 2, 2}); },
-               "tensor dtype: expected f32, f16, bf16, u8 or i8, got u16");
+  expect_error(
+      [&] {
+        pf::AnyTensorView(f, pf::DType::u16, pf::Layout::nchw, {1, 1, 2, 2});
+      },
+      "tensor dtype: expected f32, f16, bf16, u8 or i8, got u16");
 }
 
 TEST(TensorViewValidation, OutputOfWrongExtentsDtypeOrLayout) {
   std::vector<float> buf(3 * 224 * 200);
   const pf::TensorView<float, pf::Layout::nchw, pf::dextents<3>> t(buf.data(), 3, 224, 200);
-  expect_error([&] { pf::detail::check_output(t, pf::DType::f32, pf::Layout::nchw, {1, 3, 224, 224}); },
-               "output tensor: expected extents (3, 224, 224), got (3, 224, 200)");
-  expect_error([&] { pf::detail::check_output(t, pf::DType::f16, pf::Layout::nchw, {1, 3, 224, 200}); },
-               "output tensor: expected dtype f16, got f32");
-  expect_error([&] { pf::detail::check_output(t, pf::DType::f32, pf::Layout::nhwc, {1, 3, 224, 200}); },
-               "output tensor: expected layout nhwc, got nchw");
+  expect_error(
+      [&] {
+        pf::detail::check_output(t, pf::DType::f32, pf::Layout::nchw, {1, 3, 224, 224});
+      },
+      "output tensor: expected extents (3, 224, 224), got (3, 224, 200)");
+  expect_error(
+      [&] {
+        pf::detail::check_output(t, pf::DType::f16, pf::Layout::nchw, {1, 3, 224, 200});
+      },
+      "output tensor: expected dtype f16, got f32");
+  expect_error(
+      [&] {
+        pf::detail::check_output(t, pf::DType::f32, pf::Layout::nhwc, {1, 3, 224, 200});
+      },
+      "output tensor: expected layout nhwc, got nchw");
   EXPECT_NO_THROW(pf::detail::check_output(t, pf::DType::f32, pf::Layout::nchw, {1, 3, 224, 200}));
   const pf::TensorView<float, pf::Layout::nchw, pf::dextents<4>> b(buf.data(), 2, 3, 224, 100);
-  expect_error([&] { pf::detail::check_output(b, pf::DType::f32, pf::Layout::nchw, {4, 3, 224, 100}); },
-               "output tensor: expected extents (4, 3, 224, 100), got (2, 3, 224, 100)");
+  expect_error(
+      [&] {
+        pf::detail::check_output(b, pf::DType::f32, pf::Layout::nchw, {4, 3, 224, 100});
+      },
+      "output tensor: expected extents (4, 3, 224, 100), got (2, 3, 224, 100)");
 }
 
 TEST(TensorViewValidation, OverlappingInputAndOutput) {
   std::vector<std::uint8_t> mem(1000);
   const pf::ImageView<const std::uint8_t, 3> in(mem.data(), 10, 10);  // bytes [0, 300)
-  const pf::TensorView<std::uint8_t, pf::Layout::nhwc, pf::dextents<3>> overlapping(mem.data() + 299, 2, 2, 3);
-  const pf::TensorView<std::uint8_t, pf::Layout::nhwc, pf::dextents<3>> disjoint(mem.data() + 300, 2, 2, 3);
+  const pf::TensorView<std::uint8_t, pf::Layout::nhwc, pf::dextents<3>> overlapping(mem.data() +
+                                                                                        299,
+                                                                                    2, 2, 3);
+  const pf::TensorView<std::uint8_t, pf::Layout::nhwc, pf::dextents<3>> disjoint(mem.data() + 300,
+                                                                                 2, 2, 3);
   expect_error([&] { pf::detail::check_no_overlap(in, overlapping); },
                "output tensor: expected memory disjoint from the input image, got a buffer that "
                "overlaps the input image");

@@ -32,14 +32,17 @@ TEST_P(EveryTarget, EqualsTheReferenceOnRandomPlans) {
       const pf::DType in_types[] = {pf::DType::u8, pf::DType::u8, pf::DType::u16, pf::DType::f32};
       const pf::DType t = in_types[pick(0, 3)];
       const int channels[] = {1, 3, 4};
-      const int w = pick(0, 6) == 0 ? pick(1, 3) : pick(1, 90), h = pick(0, 6) == 0 ? pick(1, 3) : pick(1, 50);
+      const int w = pick(0, 6) == 0 ? pick(1, 3) : pick(1, 90),
+                h = pick(0, 6) == 0 ? pick(1, 3) : pick(1, 50);
       const Image img(t, w, h, channels[pick(0, 2)], pick(0, 1) ? 0 : pick(1, 9), rng);
       // Sometimes a sub-rectangle of the image.
       pf::AnyImageView view = img.view();
-      if (pick(0, 4) == 0 && w > 3 && h > 3) view = view.subview({1, 1, w - pick(1, 2) - 1, h - pick(1, 2) - 1});
+      if (pick(0, 4) == 0 && w > 3 && h > 3)
+        view = view.subview({1, 1, w - pick(1, 2) - 1, h - pick(1, 2) - 1});
       const auto orientation = static_cast<pf::Orientation>(pick(0, 2) == 0 ? pick(1, 8) : 1);
-      const pf::DynamicRecipe r = random_recipe(k, orientation_map(orientation).transposed ? view.height : view.width,
-                                                orientation_map(orientation).transposed ? view.width : view.height, rng);
+      const pf::DynamicRecipe r =
+          random_recipe(k, orientation_map(orientation).transposed ? view.height : view.width,
+                        orientation_map(orientation).transposed ? view.width : view.height, rng);
       pf::Plan plan;
       try {
         plan = pf::make_plan(r, pf::InputShape::of(view, orientation));
@@ -52,12 +55,16 @@ TEST_P(EveryTarget, EqualsTheReferenceOnRandomPlans) {
       }
       const std::size_t bytes = plan.output_elements() * pf::size_of(plan.out_dtype);
       std::vector<unsigned char> want(bytes, 0xAB), got(bytes, 0xCD);
-      pf::run_reference(plan, view, pf::AnyTensorView(want.data(), plan.out_dtype, plan.layout, plan.output_shape()));
-      pf::run(plan, view, pf::AnyTensorView(got.data(), plan.out_dtype, plan.layout, plan.output_shape()));
+      pf::run_reference(plan, view,
+                        pf::AnyTensorView(want.data(), plan.out_dtype, plan.layout,
+                                          plan.output_shape()));
+      pf::run(plan, view,
+              pf::AnyTensorView(got.data(), plan.out_dtype, plan.layout, plan.output_shape()));
       std::size_t first_diff = bytes;
       for (std::size_t i = 0; i < bytes && first_diff == bytes; ++i)
         if (want[i] != got[i]) first_diff = i;
-      EXPECT_EQ(first_diff, bytes) << GetParam() << ": " << describe(plan) << ": first differing byte " << first_diff;
+      EXPECT_EQ(first_diff, bytes)
+          << GetParam() << ": " << describe(plan) << ": first differing byte " << first_diff;
       ++checked;
     }
   }
@@ -84,9 +91,11 @@ TEST_P(EveryTarget, IdentityResizeEqualsTheReference) {
       else if (order == 1) r.add(pf::swap_rb());
       else if (order == 2 && c == 4) r.add(pf::drop_alpha());
       r.add(pf::resize(w, h).filter(k.filter).compat(k.compat).antialias(k.antialias));
-      if (pick(0, 1)) r.add(pf::normalize(pf::over(255.0f), {0.485f, 0.456f, 0.406f}, {0.229f, 0.224f, 0.225f}));
+      if (pick(0, 1))
+        r.add(pf::normalize(pf::over(255.0f), {0.485f, 0.456f, 0.406f}, {0.229f, 0.224f, 0.225f}));
       r.add(pf::layout(pick(0, 1) ? pf::Layout::nchw : pf::Layout::nhwc));
-      const pf::DType outs[] = {pf::DType::f32, pf::DType::f16, pf::DType::bf16, pf::DType::u8, pf::DType::i8};
+      const pf::DType outs[] = {pf::DType::f32, pf::DType::f16, pf::DType::bf16, pf::DType::u8,
+                                pf::DType::i8};
       r.add(pf::cast(outs[pick(0, 4)]));
       pf::Plan plan;
       try {
@@ -97,8 +106,11 @@ TEST_P(EveryTarget, IdentityResizeEqualsTheReference) {
       identity += plan.x.identity && plan.y.identity;
       const std::size_t bytes = plan.output_elements() * pf::size_of(plan.out_dtype);
       std::vector<unsigned char> want(bytes, 0xAB), got(bytes, 0xCD);
-      pf::run_reference(plan, img.view(), pf::AnyTensorView(want.data(), plan.out_dtype, plan.layout, plan.output_shape()));
-      pf::run(plan, img.view(), pf::AnyTensorView(got.data(), plan.out_dtype, plan.layout, plan.output_shape()));
+      pf::run_reference(plan, img.view(),
+                        pf::AnyTensorView(want.data(), plan.out_dtype, plan.layout,
+                                          plan.output_shape()));
+      pf::run(plan, img.view(),
+              pf::AnyTensorView(got.data(), plan.out_dtype, plan.layout, plan.output_shape()));
       EXPECT_EQ(want, got) << GetParam() << ": " << describe(plan);
       ++checked;
     }
@@ -127,7 +139,10 @@ TEST_P(EveryTarget, RegionPlansEqualTheReference) {
       if (pick(0, 1)) {  // a window before the resize
         const int cw = pick(1, uw - 1), ch = pick(1, uh - 1);
         r.add(pf::crop(pick(0, uw - cw), pick(0, uh - ch), cw, ch));
-        r.add(pf::resize(pick(1, 40), pick(1, 30)).filter(k.filter).compat(k.compat).antialias(k.antialias));
+        r.add(pf::resize(pick(1, 40), pick(1, 30))
+                  .filter(k.filter)
+                  .compat(k.compat)
+                  .antialias(k.antialias));
       } else {  // a centre crop after it
         const int ow = pick(2, 60), oh = pick(2, 40);
         r.add(pf::resize(ow, oh).filter(k.filter).compat(k.compat).antialias(k.antialias));
@@ -143,11 +158,13 @@ TEST_P(EveryTarget, RegionPlansEqualTheReference) {
       const pf::Plan rebased = pf::for_region(plan, region);
       const std::size_t bytes = plan.output_elements() * pf::size_of(plan.out_dtype);
       std::vector<unsigned char> want(bytes, 0xAB), got(bytes, 0xCD);
-      pf::run_reference(plan, img.view(), pf::AnyTensorView(want.data(), plan.out_dtype, plan.layout, plan.output_shape()));
+      pf::run_reference(plan, img.view(),
+                        pf::AnyTensorView(want.data(), plan.out_dtype, plan.layout,
+                                          plan.output_shape()));
       pf::run(rebased, img.view().subview(region),
               pf::AnyTensorView(got.data(), plan.out_dtype, plan.layout, plan.output_shape()));
-      EXPECT_EQ(want, got) << GetParam() << ": " << describe(plan) << ", region " << region.width << "x"
-                           << region.height << "+" << region.x << "+" << region.y;
+      EXPECT_EQ(want, got) << GetParam() << ": " << describe(plan) << ", region " << region.width
+                           << "x" << region.height << "+" << region.x << "+" << region.y;
       ++checked;
     }
   }
@@ -167,7 +184,8 @@ TEST_P(EveryTarget, U8ConventionsEqualTheReference) {
   // the tests over all_cases(), as before.
   std::vector<Case> cases;
   for (const Case& k : all_cases())
-    if (k.compat != pf::Compat::jax && !(k.compat == pf::Compat::torchvision && k.filter == F::lanczos3))
+    if (k.compat != pf::Compat::jax &&
+        !(k.compat == pf::Compat::torchvision && k.filter == F::lanczos3))
       cases.push_back(k);
   std::mt19937 rng(20261203);
   auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
@@ -176,13 +194,15 @@ TEST_P(EveryTarget, U8ConventionsEqualTheReference) {
     for (int trial = 0; trial < 7; ++trial) {
       const int channels[] = {1, 3, 4};
       const int c = channels[pick(0, 2)];
-      const int w = pick(0, 3) == 0 ? pick(3, 40) : pick(40, 240), h = pick(0, 3) == 0 ? pick(3, 30) : pick(30, 150);
+      const int w = pick(0, 3) == 0 ? pick(3, 40) : pick(40, 240),
+                h = pick(0, 3) == 0 ? pick(3, 30) : pick(30, 150);
       const Image img(pf::DType::u8, w, h, c, pick(0, 1) ? 0 : pick(1, 7), rng);
       const auto orientation = static_cast<pf::Orientation>(pick(1, 8));
       const bool transposed = orientation_map(orientation).transposed;
       const int uw = transposed ? h : w, uh = transposed ? w : h;  // upright size
       pf::DynamicRecipe r;
-      if (c == 4 && pick(0, 1)) r.add(pf::Channels(pf::to_rgb()));  // drops alpha; else kept (premultiplied in pil)
+      if (c == 4 && pick(0, 1))
+        r.add(pf::Channels(pf::to_rgb()));        // drops alpha; else kept (premultiplied in pil)
       if (pick(0, 3) == 0 && uw > 6 && uh > 6) {  // a crop touching one or two edges
         const int cw = pick(uw / 2, uw - 1), ch = pick(uh / 2, uh - 1);
         r.add(pf::crop(pick(0, 1) ? 0 : uw - cw, pick(0, 1) ? 0 : uh - ch, cw, ch));
@@ -193,12 +213,18 @@ TEST_P(EveryTarget, U8ConventionsEqualTheReference) {
       if (mode < 6) ow = std::max(1, uw / pick(1, 9)), oh = std::max(1, uh / pick(1, 9));
       else if (mode < 9) ow = uw * pick(10, 30) / 10, oh = uh * pick(10, 30) / 10;
       else ow = std::max(1, uw / 130), oh = std::max(1, uh / pick(1, 3));
-      if (pick(0, 5) == 0) r.add(pf::letterbox(ow + pick(0, 9), oh + pick(0, 9), static_cast<float>(pick(0, 255))).filter(k.filter).compat(k.compat).antialias(k.antialias));
+      if (pick(0, 5) == 0)
+        r.add(pf::letterbox(ow + pick(0, 9), oh + pick(0, 9), static_cast<float>(pick(0, 255)))
+                  .filter(k.filter)
+                  .compat(k.compat)
+                  .antialias(k.antialias));
       else r.add(pf::resize(ow, oh).filter(k.filter).compat(k.compat).antialias(k.antialias));
-      if (pick(0, 3) == 0) r.add(pf::center_crop(std::max(1, ow - pick(0, 20)), std::max(1, oh - pick(0, 20))));
+      if (pick(0, 3) == 0)
+        r.add(pf::center_crop(std::max(1, ow - pick(0, 20)), std::max(1, oh - pick(0, 20))));
       if (pick(0, 1)) r.add(pf::normalize(pf::over(255.0f), {0.45f}, {0.226f}));
       r.add(pf::layout(pick(0, 1) ? pf::Layout::nchw : pf::Layout::nhwc));
-      const pf::DType outs[] = {pf::DType::f32, pf::DType::f16, pf::DType::bf16, pf::DType::u8, pf::DType::i8};
+      const pf::DType outs[] = {pf::DType::f32, pf::DType::f16, pf::DType::bf16, pf::DType::u8,
+                                pf::DType::i8};
       r.add(pf::cast(outs[pick(0, 4)]));
       pf::Plan plan;
       try {
@@ -209,12 +235,16 @@ TEST_P(EveryTarget, U8ConventionsEqualTheReference) {
       }
       const std::size_t bytes = plan.output_elements() * pf::size_of(plan.out_dtype);
       std::vector<unsigned char> want(bytes, 0xAB), got(bytes, 0xCD);
-      pf::run_reference(plan, img.view(), pf::AnyTensorView(want.data(), plan.out_dtype, plan.layout, plan.output_shape()));
-      pf::run(plan, img.view(), pf::AnyTensorView(got.data(), plan.out_dtype, plan.layout, plan.output_shape()));
+      pf::run_reference(plan, img.view(),
+                        pf::AnyTensorView(want.data(), plan.out_dtype, plan.layout,
+                                          plan.output_shape()));
+      pf::run(plan, img.view(),
+              pf::AnyTensorView(got.data(), plan.out_dtype, plan.layout, plan.output_shape()));
       std::size_t first_diff = bytes;
       for (std::size_t i = 0; i < bytes && first_diff == bytes; ++i)
         if (want[i] != got[i]) first_diff = i;
-      EXPECT_EQ(first_diff, bytes) << GetParam() << ": " << describe(plan) << ": first differing byte " << first_diff;
+      EXPECT_EQ(first_diff, bytes)
+          << GetParam() << ": " << describe(plan) << ": first differing byte " << first_diff;
       ++checked;
     }
   }
@@ -229,10 +259,14 @@ TEST_P(EveryTarget, U8ConventionsEqualTheReference) {
 // valid ones), mirrors, up- and moderate downscales, u8 and float outputs.
 TEST_P(EveryTarget, TwoTapPlansEqualTheReference) {
   using F = pf::Filter;
-  std::vector<Case> cases = {{pf::Compat::pil, F::nearest, true},           {pf::Compat::pil, F::bilinear, true},
-                             {pf::Compat::torchvision, F::nearest, false},  {pf::Compat::torchvision, F::nearest_exact, false},
-                             {pf::Compat::torchvision, F::bilinear, false}, {pf::Compat::opencv, F::nearest, false},
-                             {pf::Compat::opencv, F::nearest_exact, false}, {pf::Compat::opencv, F::bilinear, false},
+  std::vector<Case> cases = {{pf::Compat::pil, F::nearest, true},
+                             {pf::Compat::pil, F::bilinear, true},
+                             {pf::Compat::torchvision, F::nearest, false},
+                             {pf::Compat::torchvision, F::nearest_exact, false},
+                             {pf::Compat::torchvision, F::bilinear, false},
+                             {pf::Compat::opencv, F::nearest, false},
+                             {pf::Compat::opencv, F::nearest_exact, false},
+                             {pf::Compat::opencv, F::bilinear, false},
                              {pf::Compat::opencv, F::linear_exact, false}};
   std::mt19937 rng(20261204);
   auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
@@ -244,7 +278,8 @@ TEST_P(EveryTarget, TwoTapPlansEqualTheReference) {
       const int w = trial < 4 ? pick(2, 9) | 1 : pick(9, 300) | 1, h = pick(2, 90);
       const Image img(pf::DType::u8, w, h, c, pick(0, 1) ? 0 : pick(1, 5), rng);
       pf::DynamicRecipe r;
-      if (c == 4) r.add(pf::Channels(pf::to_rgb()));  // Pillow premultiplies kept alpha: not this path
+      if (c == 4)
+        r.add(pf::Channels(pf::to_rgb()));      // Pillow premultiplies kept alpha: not this path
       if (pick(0, 2) == 0 && w > 4 && h > 4) {  // a crop touching the right and bottom edges
         const int cw = pick(w / 2, w - 1), ch = pick(h / 2, h - 1);
         r.add(pf::crop(w - cw, h - ch, cw, ch));
@@ -252,8 +287,13 @@ TEST_P(EveryTarget, TwoTapPlansEqualTheReference) {
       // Enlarge up to 4x, or shrink by less than 2 (bilinear keeps 2 taps there).
       int ow = pick(0, 1) ? w * pick(10, 40) / 10 : std::max(1, w * pick(55, 99) / 100);
       int oh = pick(0, 1) ? h * pick(10, 40) / 10 : std::max(1, h * pick(55, 99) / 100);
-      if (k.filter == F::bilinear && k.compat == pf::Compat::pil) ow = w * pick(11, 40) / 10, oh = h * pick(11, 40) / 10;
-      if (pick(0, 3) == 0) r.add(pf::letterbox(ow + pick(1, 9), oh + pick(0, 9), static_cast<float>(pick(0, 255))).filter(k.filter).compat(k.compat).antialias(k.antialias));
+      if (k.filter == F::bilinear && k.compat == pf::Compat::pil)
+        ow = w * pick(11, 40) / 10, oh = h * pick(11, 40) / 10;
+      if (pick(0, 3) == 0)
+        r.add(pf::letterbox(ow + pick(1, 9), oh + pick(0, 9), static_cast<float>(pick(0, 255)))
+                  .filter(k.filter)
+                  .compat(k.compat)
+                  .antialias(k.antialias));
       else r.add(pf::resize(ow, oh).filter(k.filter).compat(k.compat).antialias(k.antialias));
       if (pick(0, 3) == 0) r.add(pf::hflip());
       if (pick(0, 1)) r.add(pf::normalize(pf::over(255.0f), {0.45f}, {0.226f}));
@@ -268,12 +308,16 @@ TEST_P(EveryTarget, TwoTapPlansEqualTheReference) {
       }
       const std::size_t bytes = plan.output_elements() * pf::size_of(plan.out_dtype);
       std::vector<unsigned char> want(bytes, 0xAB), got(bytes, 0xCD);
-      pf::run_reference(plan, img.view(), pf::AnyTensorView(want.data(), plan.out_dtype, plan.layout, plan.output_shape()));
-      pf::run(plan, img.view(), pf::AnyTensorView(got.data(), plan.out_dtype, plan.layout, plan.output_shape()));
+      pf::run_reference(plan, img.view(),
+                        pf::AnyTensorView(want.data(), plan.out_dtype, plan.layout,
+                                          plan.output_shape()));
+      pf::run(plan, img.view(),
+              pf::AnyTensorView(got.data(), plan.out_dtype, plan.layout, plan.output_shape()));
       std::size_t first_diff = bytes;
       for (std::size_t i = 0; i < bytes && first_diff == bytes; ++i)
         if (want[i] != got[i]) first_diff = i;
-      EXPECT_EQ(first_diff, bytes) << GetParam() << ": " << describe(plan) << ": first differing byte " << first_diff;
+      EXPECT_EQ(first_diff, bytes)
+          << GetParam() << ": " << describe(plan) << ": first differing byte " << first_diff;
       checked += plan.x.paired.two_tap;
     }
   }
@@ -290,7 +334,10 @@ TEST_P(EveryTarget, FloatConventionsEqualTheReference) {
   std::mt19937 rng(20261202);
   auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
   // Sizes near multiples of 16 (and so of 8 and 4), or anything.
-  auto side = [&](int most) { return pick(0, 1) ? std::max(1, std::min(most, 16 * pick(1, most / 16) + pick(-1, 1))) : pick(1, most); };
+  auto side = [&](int most) {
+    return pick(0, 1) ? std::max(1, std::min(most, 16 * pick(1, most / 16) + pick(-1, 1)))
+                      : pick(1, most);
+  };
   using F = pf::Filter;
   int checked = 0, vertical_first = 0, horizontal_first = 0, real_u16 = 0, one_tap = 0;
   for (int trial = 0; trial < 150; ++trial) {
@@ -308,29 +355,36 @@ TEST_P(EveryTarget, FloatConventionsEqualTheReference) {
       k.antialias = k.filter == F::nearest ? false : pick(0, 1) == 1;
     }
     const pf::DType in_types[] = {pf::DType::f32, pf::DType::f32, pf::DType::u8, pf::DType::u16};
-    const pf::DType t = k.compat == pf::Compat::jax ? in_types[pick(0, 3)] : (pick(0, 2) ? pf::DType::f32 : pf::DType::u16);
+    const pf::DType t = k.compat == pf::Compat::jax
+                            ? in_types[pick(0, 3)]
+                            : (pick(0, 2) ? pf::DType::f32 : pf::DType::u16);
     const int channel_counts[] = {1, 3, 4};
     const int w = side(150), h = side(120), c = channel_counts[pick(0, 2)];
     const Image img(t, w, h, c, pick(0, 1) ? 0 : pick(1, 7), rng);
     pf::AnyImageView view = img.view();
-    if (pick(0, 5) == 0 && w > 4 && h > 4) view = view.subview({pick(0, 2), pick(0, 2), w - 3, h - 3});
+    if (pick(0, 5) == 0 && w > 4 && h > 4)
+      view = view.subview({pick(0, 2), pick(0, 2), w - 3, h - 3});
     const auto orientation = static_cast<pf::Orientation>(pick(0, 2) == 0 ? pick(2, 8) : 1);
     const bool swap = orientation_map(orientation).transposed;
     const int uw = swap ? view.height : view.width, uh = swap ? view.width : view.height;
     pf::DynamicRecipe r;
     if (c >= 3 && pick(0, 2) == 0) r.add(pf::swap_rb());
-    if (pick(0, 4) == 0 && uw > 2 && uh > 2) r.add(pf::crop(pick(0, 1) * (uw - 2), 0, 2 + pick(0, uw - 3) * pick(0, 1), uh));  // at an edge
+    if (pick(0, 4) == 0 && uw > 2 && uh > 2)
+      r.add(
+          pf::crop(pick(0, 1) * (uw - 2), 0, 2 + pick(0, uw - 3) * pick(0, 1), uh));  // at an edge
     if (pick(0, 4) == 0) r.add(pf::Flip{{}, pick(0, 1) == 1, pick(0, 1) == 1});
     // Shrinks of every factor, and upscales.
     const int ow = pick(0, 3) == 0 ? pick(1, 2 * uw + 1) : pick(1, std::max(1, uw)),
               oh = pick(0, 3) == 0 ? pick(1, 2 * uh + 1) : pick(1, std::max(1, uh));
-    if (pick(0, 5) == 0) r.add(pf::letterbox(ow, oh, 7.0f).filter(k.filter).compat(k.compat).antialias(k.antialias));
+    if (pick(0, 5) == 0)
+      r.add(pf::letterbox(ow, oh, 7.0f).filter(k.filter).compat(k.compat).antialias(k.antialias));
     else r.add(pf::resize(ow, oh).filter(k.filter).compat(k.compat).antialias(k.antialias));
     if (pick(0, 4) == 0) r.add(pf::center_crop(pick(1, ow + 4), pick(1, oh + 4)));
     if (pick(0, 5) == 0) r.add(pf::hflip());
     if (pick(0, 1)) r.add(pf::normalize(pf::over(255.0f), {0.485f}, {0.229f}));
     r.add(pf::layout(pick(0, 1) ? pf::Layout::nchw : pf::Layout::nhwc));
-    const pf::DType outs[] = {pf::DType::f32, pf::DType::f32, pf::DType::f16, pf::DType::bf16, pf::DType::u8, pf::DType::i8};
+    const pf::DType outs[] = {pf::DType::f32,  pf::DType::f32, pf::DType::f16,
+                              pf::DType::bf16, pf::DType::u8,  pf::DType::i8};
     r.add(pf::cast(outs[pick(0, 5)]));
     pf::Plan plan;
     try {
@@ -338,19 +392,24 @@ TEST_P(EveryTarget, FloatConventionsEqualTheReference) {
     } catch (const pf::Error&) {
       continue;  // a combination the convention does not define
     }
-    if (plan.arithmetic != pf::Arithmetic::real && plan.arithmetic != pf::Arithmetic::real_u16) continue;
+    if (plan.arithmetic != pf::Arithmetic::real && plan.arithmetic != pf::Arithmetic::real_u16)
+      continue;
     vertical_first += plan.vertical_first;
     horizontal_first += !plan.vertical_first && plan.x.max_taps > 1 && plan.y.max_taps > 1;
     real_u16 += plan.arithmetic == pf::Arithmetic::real_u16;
     one_tap += plan.x.max_taps == 1 || plan.y.max_taps == 1;
     const std::size_t bytes = plan.output_elements() * pf::size_of(plan.out_dtype);
     std::vector<unsigned char> want(bytes, 0xAB), got(bytes, 0xCD);
-    pf::run_reference(plan, view, pf::AnyTensorView(want.data(), plan.out_dtype, plan.layout, plan.output_shape()));
-    pf::run(plan, view, pf::AnyTensorView(got.data(), plan.out_dtype, plan.layout, plan.output_shape()));
+    pf::run_reference(plan, view,
+                      pf::AnyTensorView(want.data(), plan.out_dtype, plan.layout,
+                                        plan.output_shape()));
+    pf::run(plan, view,
+            pf::AnyTensorView(got.data(), plan.out_dtype, plan.layout, plan.output_shape()));
     std::size_t first_diff = bytes;
     for (std::size_t i = 0; i < bytes && first_diff == bytes; ++i)
       if (want[i] != got[i]) first_diff = i;
-    EXPECT_EQ(first_diff, bytes) << GetParam() << ": " << describe(plan) << (plan.vertical_first ? " vertical first" : "")
+    EXPECT_EQ(first_diff, bytes) << GetParam() << ": " << describe(plan)
+                                 << (plan.vertical_first ? " vertical first" : "")
                                  << ": first differing byte " << first_diff;
     ++checked;
   }
@@ -375,25 +434,30 @@ TEST_P(EveryTarget, FloatConventionsOnEveryShapeClass) {
     bool antialias;
     pf::DType in;
   };
-  const Way ways[] = {{pf::Compat::jax, F::bilinear, true, pf::DType::f32},   {pf::Compat::jax, F::lanczos3, true, pf::DType::f32},
-                      {pf::Compat::jax, F::bicubic, false, pf::DType::u8},    {pf::Compat::jax, F::bilinear, true, pf::DType::u16},
-                      {pf::Compat::opencv, F::bilinear, false, pf::DType::f32}, {pf::Compat::opencv, F::area, false, pf::DType::f32},
-                      {pf::Compat::opencv, F::lanczos4, false, pf::DType::u16}, {pf::Compat::torchvision, F::bicubic, true, pf::DType::f32}};
+  const Way ways[] = {{pf::Compat::jax, F::bilinear, true, pf::DType::f32},
+                      {pf::Compat::jax, F::lanczos3, true, pf::DType::f32},
+                      {pf::Compat::jax, F::bicubic, false, pf::DType::u8},
+                      {pf::Compat::jax, F::bilinear, true, pf::DType::u16},
+                      {pf::Compat::opencv, F::bilinear, false, pf::DType::f32},
+                      {pf::Compat::opencv, F::area, false, pf::DType::f32},
+                      {pf::Compat::opencv, F::lanczos4, false, pf::DType::u16},
+                      {pf::Compat::torchvision, F::bicubic, true, pf::DType::f32}};
   struct Shape {
-    int w, h;                 // stored image
-    int cx, cy, cw, ch;       // crop (cw == 0: none)
-    int ow, oh;               // resize to
+    int w, h;            // stored image
+    int cx, cy, cw, ch;  // crop (cw == 0: none)
+    int ow, oh;          // resize to
   };
   const Shape shapes[] = {
-      {17, 15, 0, 0, 0, 0, 40, 33},       // upscale, both axes
-      {129, 65, 0, 0, 0, 0, 31, 20},      // wide shrink
-      {65, 129, 0, 0, 0, 0, 20, 31},      // tall shrink (jax: vertical first)
-      {33, 33, 0, 0, 0, 0, 33, 15},       // one axis resized
-      {150, 100, 0, 0, 71, 49, 23, 17},   // crop at the left and top edges
-      {150, 100, 79, 51, 71, 49, 45, 60}, // crop at the right and bottom edges, width down, height up
-      {1, 37, 0, 0, 0, 0, 5, 9},          // one-pixel column
-      {97, 31, 0, 0, 0, 0, 130, 7},       // width up, height down
-      {512, 512, 0, 0, 0, 0, 224, 224},   // the seeds' workload
+      {17, 15, 0, 0, 0, 0, 40, 33},      // upscale, both axes
+      {129, 65, 0, 0, 0, 0, 31, 20},     // wide shrink
+      {65, 129, 0, 0, 0, 0, 20, 31},     // tall shrink (jax: vertical first)
+      {33, 33, 0, 0, 0, 0, 33, 15},      // one axis resized
+      {150, 100, 0, 0, 71, 49, 23, 17},  // crop at the left and top edges
+      {150, 100, 79, 51, 71, 49, 45,
+       60},                          // crop at the right and bottom edges, width down, height up
+      {1, 37, 0, 0, 0, 0, 5, 9},     // one-pixel column
+      {97, 31, 0, 0, 0, 0, 130, 7},  // width up, height down
+      {512, 512, 0, 0, 0, 0, 224, 224},  // the seeds' workload
   };
   std::mt19937 rng(20261203);
   int checked = 0, vertical_first = 0, upscales = 0;
@@ -401,33 +465,42 @@ TEST_P(EveryTarget, FloatConventionsOnEveryShapeClass) {
     for (const Shape& s : shapes)
       for (int c : {1, 3, 4})
         for (bool seeds_output : {true, false}) {
-          if (s.w == 512 && (c != 3 || k.in != pf::DType::f32 || k.compat != pf::Compat::jax)) continue;  // keep the test short
+          if (s.w == 512 && (c != 3 || k.in != pf::DType::f32 || k.compat != pf::Compat::jax))
+            continue;  // keep the test short
           const Image img(k.in, s.w, s.h, c, c == 3 ? 5 : 0, rng);
           pf::DynamicRecipe r;
           if (s.cw > 0) r.add(pf::crop(s.cx, s.cy, s.cw, s.ch));
           r.add(pf::resize(s.ow, s.oh).filter(k.filter).compat(k.compat).antialias(k.antialias));
           if (seeds_output) {
-            if (c == 3) r.add(pf::normalize(1.0f, {0.485f, 0.456f, 0.406f}, {0.229f, 0.224f, 0.225f}));
+            if (c == 3)
+              r.add(pf::normalize(1.0f, {0.485f, 0.456f, 0.406f}, {0.229f, 0.224f, 0.225f}));
             else r.add(pf::normalize(pf::over(255.0f), {0.45f}, {0.226f}));
           }
           r.add(pf::layout(seeds_output ? pf::Layout::nchw : pf::Layout::nhwc));
           r.add(pf::cast(pf::DType::f32));
           const pf::Plan plan = pf::make_plan(r, pf::InputShape::of(img.view()));
-          ASSERT_TRUE(plan.arithmetic == pf::Arithmetic::real || plan.arithmetic == pf::Arithmetic::real_u16) << describe(plan);
+          ASSERT_TRUE(plan.arithmetic == pf::Arithmetic::real ||
+                      plan.arithmetic == pf::Arithmetic::real_u16)
+              << describe(plan);
           vertical_first += plan.vertical_first;
           upscales += s.ow > (s.cw > 0 ? s.cw : s.w) || s.oh > (s.ch > 0 ? s.ch : s.h);
           const std::size_t bytes = plan.output_elements() * sizeof(float);
           std::vector<unsigned char> want(bytes, 0xAB), got(bytes, 0xCD);
-          pf::run_reference(plan, img.view(), pf::AnyTensorView(want.data(), plan.out_dtype, plan.layout, plan.output_shape()));
-          pf::run(plan, img.view(), pf::AnyTensorView(got.data(), plan.out_dtype, plan.layout, plan.output_shape()));
+          pf::run_reference(plan, img.view(),
+                            pf::AnyTensorView(want.data(), plan.out_dtype, plan.layout,
+                                              plan.output_shape()));
+          pf::run(plan, img.view(),
+                  pf::AnyTensorView(got.data(), plan.out_dtype, plan.layout, plan.output_shape()));
           std::size_t first_diff = bytes;
           for (std::size_t i = 0; i < bytes && first_diff == bytes; ++i)
             if (want[i] != got[i]) first_diff = i;
-          EXPECT_EQ(first_diff, bytes) << GetParam() << ": " << describe(plan) << (plan.vertical_first ? " vertical first" : "")
+          EXPECT_EQ(first_diff, bytes) << GetParam() << ": " << describe(plan)
+                                       << (plan.vertical_first ? " vertical first" : "")
                                        << ": first differing byte " << first_diff;
           ++checked;
         }
-  EXPECT_EQ(checked, 8 * 8 * 3 * 2 + 2 * 2);  // the seeds' shape: jax f32 linear and lanczos3, 3 channels
+  EXPECT_EQ(checked,
+            8 * 8 * 3 * 2 + 2 * 2);  // the seeds' shape: jax f32 linear and lanczos3, 3 channels
   EXPECT_GT(vertical_first, 20);
   EXPECT_GT(upscales, 80);
 }
@@ -448,7 +521,8 @@ TEST(Targets, ListAndSelection) {
     pf::set_target("avx9000");
     FAIL();
   } catch (const pf::Error& e) {
-    EXPECT_EQ(std::string(e.what()).rfind("target: expected auto or one of: " + t.front(), 0), 0u) << e.what();
+    EXPECT_EQ(std::string(e.what()).rfind("target: expected auto or one of: " + t.front(), 0), 0u)
+        << e.what();
   }
 }
 

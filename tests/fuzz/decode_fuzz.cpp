@@ -21,12 +21,14 @@ void decode_once(const std::uint8_t* data, std::size_t size, const io::DecodeOpt
   try {
     const io::DecodedImage img = io::decode(data, size, name, o);  // probes first
     fuzz::check(img.width() >= 1 && img.height() >= 1, "decoded an empty image");
-    fuzz::check(static_cast<std::int64_t>(img.width()) * img.height() <= o.max_pixels, "decoded past max_pixels");
+    fuzz::check(static_cast<std::int64_t>(img.width()) * img.height() <= o.max_pixels,
+                "decoded past max_pixels");
     fuzz::check(img.channels() == 1 || img.channels() == 3 || img.channels() == 4, "channel count");
     const pixfuse::AnyImageView v = img.view();
     const auto* p = static_cast<const unsigned char*>(v.data);
     unsigned sum = 0;
-    const std::int64_t row_bytes = std::int64_t{v.width} * v.channels * static_cast<std::int64_t>(pixfuse::size_of(v.dtype));
+    const std::int64_t row_bytes =
+        std::int64_t{v.width} * v.channels * static_cast<std::int64_t>(pixfuse::size_of(v.dtype));
     for (std::int64_t y = 0; y < v.height; ++y)
       for (std::int64_t i = 0; i < row_bytes; ++i) sum += p[y * v.row_stride + i];
     volatile unsigned sink = sum;

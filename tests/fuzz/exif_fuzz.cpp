@@ -15,7 +15,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // A copy of exactly `size` bytes: libFuzzer's buffer is exact too, the replay's not.
   const std::vector<unsigned char> bytes(data, data + size);
   const unsigned char* b = bytes.empty() ? nullptr : bytes.data();
-  for (pixfuse::Orientation o : {io::exif_orientation(b, size), io::exif_orientation_from_tiff(b, size)}) {
+  for (pixfuse::Orientation o :
+       {io::exif_orientation(b, size), io::exif_orientation_from_tiff(b, size)}) {
     const int v = static_cast<int>(o);
     fuzz::check(v >= 1 && v <= 8, "orientation out of range");
   }

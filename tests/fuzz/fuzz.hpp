@@ -33,7 +33,8 @@ inline void check(bool ok, const std::string& what) {
 // from the file, inside the message is fine).
 inline void check_reason(const pixfuse::Error& e, const std::string& name) {
   const std::string m = e.what();
-  check(m.rfind(name + ": ", 0) == 0 && m.size() > name.size() + 2, "error without the name first: '" + m + "'");
+  check(m.rfind(name + ": ", 0) == 0 && m.size() > name.size() + 2,
+        "error without the name first: '" + m + "'");
   auto ends_with = [&](const char* tail) {
     const std::size_t n = std::strlen(tail);
     return m.size() >= n && m.compare(m.size() - n, n, tail) == 0;
@@ -51,7 +52,8 @@ class Bytes {
   std::uint64_t u64() { return u32() | (static_cast<std::uint64_t>(u32()) << 32); }
   // An integer in [lo, hi].
   int range(int lo, int hi) {
-    return lo + static_cast<int>(u32() % static_cast<std::uint32_t>(static_cast<std::int64_t>(hi) - lo + 1));
+    return lo + static_cast<int>(
+                    u32() % static_cast<std::uint32_t>(static_cast<std::int64_t>(hi) - lo + 1));
   }
   bool flag() { return u8() & 1; }
   template <class T, std::size_t N>

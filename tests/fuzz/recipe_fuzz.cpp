@@ -29,9 +29,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   try {
     back = pf::recipe_from_json(written, "written.json");
   } catch (const pf::Error& e) {
-    fuzz::fail(std::string("a recipe pixfuse wrote does not read back: ") + e.what() + "\n" + written);
+    fuzz::fail(std::string("a recipe pixfuse wrote does not read back: ") + e.what() + "\n" +
+               written);
   }
-  fuzz::check(pf::recipe_to_json(back) == written, "a recipe read back writes different text:\n" + written);
+  fuzz::check(pf::recipe_to_json(back) == written,
+              "a recipe read back writes different text:\n" + written);
 
   for (const int channels : {1, 3, 4}) {
     try {
@@ -39,7 +41,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       fuzz::check(plan.out_width >= 1 && plan.out_height >= 1, "a plan with an empty output");
     } catch (const pf::Error& e) {
       const std::string m = e.what();
-      fuzz::check(m.size() > 2 && m.compare(m.size() - 2, 2, "()") != 0, "lowering error without a reason: '" + m + "'");
+      fuzz::check(m.size() > 2 && m.compare(m.size() - 2, 2, "()") != 0,
+                  "lowering error without a reason: '" + m + "'");
     }
   }
   return 0;

@@ -22,18 +22,19 @@ const std::string kBad = std::string(PIXFUSE_TEST_DATA_DIR) + "/data/bad/";
 
 // Largest |decoded - reference| over all samples; -1 if the shapes differ.
 int max_diff(const io::DecodedImage& img, const io::NpyArray& ref) {
-  const std::vector<std::int64_t> shape = ref.shape.size() == 2
-                                              ? std::vector<std::int64_t>{ref.shape[0], ref.shape[1], 1}
-                                              : ref.shape;
+  const std::vector<std::int64_t> shape =
+      ref.shape.size() == 2 ? std::vector<std::int64_t>{ref.shape[0], ref.shape[1], 1} : ref.shape;
   if (shape != std::vector<std::int64_t>{img.height(), img.width(), img.channels()}) return -1;
   const auto* a = static_cast<const std::uint8_t*>(img.view().data);
   const auto* b = ref.data<std::uint8_t>();
   int worst = 0;
-  for (std::int64_t i = 0; i < ref.elements(); ++i) worst = std::max(worst, std::abs(int(a[i]) - int(b[i])));
+  for (std::int64_t i = 0; i < ref.elements(); ++i)
+    worst = std::max(worst, std::abs(int(a[i]) - int(b[i])));
   return worst;
 }
 
-std::string error_of(const std::vector<unsigned char>& bytes, const std::string& name, const io::DecodeOptions& o = {}) {
+std::string error_of(const std::vector<unsigned char>& bytes, const std::string& name,
+                     const io::DecodeOptions& o = {}) {
   try {
     (void)io::decode(bytes.data(), bytes.size(), name, o);
   } catch (const pf::Error& e) {
@@ -59,13 +60,15 @@ TEST(Decode, JpegEqualsPillow) {
 }
 
 TEST(Decode, ReducedDecodeEqualsPillowDraft) {
-  if (!io::have_turbojpeg()) GTEST_SKIP() << "built without libjpeg-turbo: DecodeOptions::reduce is ignored";
+  if (!io::have_turbojpeg())
+    GTEST_SKIP() << "built without libjpeg-turbo: DecodeOptions::reduce is ignored";
   for (int r : {2, 4, 8}) {
     io::DecodeOptions o;
     o.reduce = r;
     const io::DecodedImage img = io::decode_file(kBad + "draft.jpg", o);
     EXPECT_EQ(img.reduction(), r);
-    EXPECT_EQ(max_diff(img, io::read_npy(kBad + "draft.r" + std::to_string(r) + ".pil.npy")), 0) << "1/" << r;
+    EXPECT_EQ(max_diff(img, io::read_npy(kBad + "draft.r" + std::to_string(r) + ".pil.npy")), 0)
+        << "1/" << r;
   }
   // Sizes round up, as libjpeg's: 37x29 at 1/4 is 10x8.
   io::DecodeOptions o;
@@ -134,18 +137,22 @@ TEST(Decode, BombsAreRejectedFromTheHeader) {
   for (const char* name : {"bomb.png", "bomb.jpg"}) {
     const std::vector<unsigned char> bytes = io::read_file(kBad + name);
     const std::string e = error_of(bytes, name);
-    EXPECT_NE(e.find(std::string(name) + ": expected at most 178956970 pixels"), std::string::npos) << e;
+    EXPECT_NE(e.find(std::string(name) + ": expected at most 178956970 pixels"), std::string::npos)
+        << e;
     EXPECT_NE(e.find("possible decompression bomb"), std::string::npos) << e;
   }
-  EXPECT_NE(error_of(io::read_file(kBad + "bomb.png"), "b").find("100000x100000 = 10000000000 pixels"),
-            std::string::npos);
+  EXPECT_NE(
+      error_of(io::read_file(kBad + "bomb.png"), "b").find("100000x100000 = 10000000000 pixels"),
+      std::string::npos);
   // A lower limit rejects ordinary images too, and probe() says so without decoding.
   io::DecodeOptions o;
   o.max_pixels = 100;
   const std::vector<unsigned char> small = io::read_file(kBad + "rgb420.jpg");
-  EXPECT_NE(error_of(small, "small.jpg", o).find("small.jpg: expected at most 100 pixels, got 37x29 = 1073"),
+  EXPECT_NE(error_of(small, "small.jpg", o)
+                .find("small.jpg: expected at most 100 pixels, got 37x29 = 1073"),
             std::string::npos);
-  const io::ImageInfo info = io::probe(small.data(), small.size(), "small.jpg", o);  // the size, not a verdict
+  const io::ImageInfo info =
+      io::probe(small.data(), small.size(), "small.jpg", o);  // the size, not a verdict
   EXPECT_EQ(info.width, 37);
   EXPECT_THROW(io::check_limits(info, "small.jpg", o), pf::Error);
   const std::vector<unsigned char> bomb = io::read_file(kBad + "bomb.png");
@@ -156,13 +163,15 @@ TEST(Decode, BadFilesNameTheFileAndTheReason) {
   const std::vector<unsigned char> jpeg = io::read_file(kBad + "rgb420.jpg");
   EXPECT_EQ(error_of({}, "e.jpg"), "e.jpg: empty file");
   const std::string text = "not an image at all";
-  EXPECT_NE(error_of({text.begin(), text.end()}, "t.png").find("t.png: not a decodable"), std::string::npos);
+  EXPECT_NE(error_of({text.begin(), text.end()}, "t.png").find("t.png: not a decodable"),
+            std::string::npos);
   // Truncated anywhere: in the header, or in the entropy-coded data.
   // (libjpeg-turbo: "Premature end of JPEG file" is an error, as Pillow's "image file is
   // truncated"; stb_image may fill the missing part instead, so only the header cuts are
   // errors for it.)
   for (std::size_t n : {std::size_t{3}, std::size_t{100}, jpeg.size() / 2}) {
-    const std::string e = error_of({jpeg.begin(), jpeg.begin() + static_cast<std::ptrdiff_t>(n)}, "cut.jpg");
+    const std::string e =
+        error_of({jpeg.begin(), jpeg.begin() + static_cast<std::ptrdiff_t>(n)}, "cut.jpg");
     if (io::have_turbojpeg() || n < 200) {
       EXPECT_EQ(e.rfind("cut.jpg: ", 0), 0u) << n << ": " << e;
     }
@@ -184,7 +193,8 @@ TEST(Decode, AFailureDoesNotSpoilTheNextDecode) {
   // decode the next good file.
   const std::vector<unsigned char> jpeg = io::read_file(kBad + "rgb420.jpg");
   for (std::size_t cut : {std::size_t{3}, std::size_t{200}, jpeg.size() / 2}) {
-    EXPECT_NE(error_of({jpeg.begin(), jpeg.begin() + static_cast<std::ptrdiff_t>(cut)}, "cut.jpg"), "");
+    EXPECT_NE(error_of({jpeg.begin(), jpeg.begin() + static_cast<std::ptrdiff_t>(cut)}, "cut.jpg"),
+              "");
     EXPECT_EQ(error_of(jpeg, "good.jpg"), "") << "after a cut at " << cut;
   }
 }
@@ -194,7 +204,9 @@ TEST(Decode, UnreadablePaths) {
     (void)io::decode_file(kBad + "does_not_exist.jpg");
     FAIL();
   } catch (const pf::Error& e) {
-    EXPECT_NE(std::string(e.what()).find("does_not_exist.jpg: cannot open: No such file or directory"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find(
+                  "does_not_exist.jpg: cannot open: No such file or directory"),
+              std::string::npos);
   }
   try {
     (void)io::decode_file(kBad);  // a directory

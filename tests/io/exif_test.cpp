@@ -24,10 +24,15 @@ Bytes tiff(bool little, std::uint16_t orientation, std::uint16_t type = 3, int o
     else b.insert(b.end(), {std::uint8_t(v >> 8), std::uint8_t(v)});
   };
   auto u32 = [&](std::uint32_t v) {
-    if (little) b.insert(b.end(), {std::uint8_t(v), std::uint8_t(v >> 8), std::uint8_t(v >> 16), std::uint8_t(v >> 24)});
-    else b.insert(b.end(), {std::uint8_t(v >> 24), std::uint8_t(v >> 16), std::uint8_t(v >> 8), std::uint8_t(v)});
+    if (little)
+      b.insert(b.end(), {std::uint8_t(v), std::uint8_t(v >> 8), std::uint8_t(v >> 16),
+                         std::uint8_t(v >> 24)});
+    else
+      b.insert(b.end(), {std::uint8_t(v >> 24), std::uint8_t(v >> 16), std::uint8_t(v >> 8),
+                         std::uint8_t(v)});
   };
-  b.insert(b.end(), little ? std::initializer_list<unsigned char>{'I', 'I'} : std::initializer_list<unsigned char>{'M', 'M'});
+  b.insert(b.end(), little ? std::initializer_list<unsigned char>{'I', 'I'}
+                           : std::initializer_list<unsigned char>{'M', 'M'});
   u16(42);
   u32(8);
   u16(static_cast<std::uint32_t>(other_entries + 1));
@@ -49,7 +54,8 @@ Bytes tiff(bool little, std::uint16_t orientation, std::uint16_t type = 3, int o
 Bytes jpeg_with(const Bytes& tiff_payload) {
   Bytes b{0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x04, 'J', 'F'};  // SOI, a short APP0
   const std::size_t len = tiff_payload.size() + 8;
-  b.insert(b.end(), {0xFF, 0xE1, std::uint8_t(len >> 8), std::uint8_t(len), 'E', 'x', 'i', 'f', 0, 0});
+  b.insert(b.end(),
+           {0xFF, 0xE1, std::uint8_t(len >> 8), std::uint8_t(len), 'E', 'x', 'i', 'f', 0, 0});
   b.insert(b.end(), tiff_payload.begin(), tiff_payload.end());
   b.insert(b.end(), {0xFF, 0xDA, 0x00, 0x02, 0xFF, 0xD9});
   return b;
@@ -62,7 +68,8 @@ pf::Orientation of(const Bytes& b) { return io::exif_orientation(b.data(), b.siz
 TEST(Exif, EveryOrientationBothByteOrders) {
   for (bool little : {true, false})
     for (std::uint16_t v = 1; v <= 8; ++v)
-      EXPECT_EQ(of(jpeg_with(tiff(little, v))), static_cast<pf::Orientation>(v)) << little << " " << v;
+      EXPECT_EQ(of(jpeg_with(tiff(little, v))), static_cast<pf::Orientation>(v))
+          << little << " " << v;
 }
 
 TEST(Exif, InvalidValuesAreNormal) {
@@ -97,7 +104,8 @@ TEST(Exif, LyingOffsetsAndCounts) {
   t = tiff(true, 6);
   t[8] = 0xFF;  // 65535 entries in a 40-byte payload
   t[9] = 0xFF;
-  EXPECT_EQ(io::exif_orientation_from_tiff(t.data(), t.size()), pf::Orientation::rotate_90_cw);  // found before the end
+  EXPECT_EQ(io::exif_orientation_from_tiff(t.data(), t.size()),
+            pf::Orientation::rotate_90_cw);  // found before the end
   t = tiff(true, 6, 3, 0);
   t[8] = 0xFF;
   t.resize(19);  // the orientation value (bytes 18-19) is cut in half
@@ -118,7 +126,8 @@ TEST(Exif, LyingOffsetsAndCounts) {
 TEST(Exif, PngExifChunk) {
   const Bytes t = tiff(false, 8);
   Bytes b{0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
-  b.insert(b.end(), {0, 0, 0, 13, 'I', 'H', 'D', 'R', 0, 0, 0, 1, 0, 0, 0, 1, 8, 2, 0, 0, 0, 0, 0, 0, 0});
+  b.insert(b.end(),
+           {0, 0, 0, 13, 'I', 'H', 'D', 'R', 0, 0, 0, 1, 0, 0, 0, 1, 8, 2, 0, 0, 0, 0, 0, 0, 0});
   b.insert(b.end(), {0, 0, 0, std::uint8_t(t.size()), 'e', 'X', 'I', 'f'});
   b.insert(b.end(), t.begin(), t.end());
   b.insert(b.end(), {0, 0, 0, 0});  // CRC (not checked)

@@ -21,7 +21,8 @@ namespace {
 const std::string kFindings = std::string(PIXFUSE_TEST_DATA_DIR) + "/fuzz/regressions/decode/";
 const std::string kSeeds = std::string(PIXFUSE_TEST_DATA_DIR) + "/fuzz/corpus/decode/";
 
-std::string error_of(const std::vector<unsigned char>& bytes, const std::string& name, const io::DecodeOptions& o = {}) {
+std::string error_of(const std::vector<unsigned char>& bytes, const std::string& name,
+                     const io::DecodeOptions& o = {}) {
   try {
     (void)io::decode(bytes.data(), bytes.size(), name, o);
   } catch (const pf::Error& e) {
@@ -37,26 +38,34 @@ io::DecodeOptions stb_only() {
   o.use_turbojpeg = false;
   return o;
 }
-bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+bool contains(const std::string& s, const std::string& part) {
+  return s.find(part) != std::string::npos;
+}
 
 }  // namespace
 
 // A DHT table of 257 codes: Debian's stb_image 2.27 wrote size[257] past its end.
 TEST(HostileDecode, HuffmanTableOfMoreThan256CodesIsRefused) {
   const std::string stb = error_of_file("jpeg_dht_257_codes.jpg", stb_only());
-  EXPECT_TRUE(contains(stb, "jpeg_dht_257_codes.jpg: not a decodable image (jpeg: Huffman table with 257 codes"))
+  EXPECT_TRUE(
+      contains(stb,
+               "jpeg_dht_257_codes.jpg: not a decodable image (jpeg: Huffman table with 257 codes"))
       << stb;
-  EXPECT_NE(error_of_file("jpeg_dht_257_codes.jpg"), "");  // libjpeg-turbo: "Bogus Huffman table definition"
+  EXPECT_NE(error_of_file("jpeg_dht_257_codes.jpg"),
+            "");  // libjpeg-turbo: "Bogus Huffman table definition"
 }
 
 // A scan decoding with a table the file never defines: stb read the table's
 // uninitialised (2.27) or zeroed (2.30) decode tables, maxcode[] past its end.
 TEST(HostileDecode, ScanWithAnUndefinedHuffmanTableIsRefusedByTheStbPath) {
   const std::string e = error_of_file("jpeg_undefined_huffman_table.jpg", stb_only());
-  EXPECT_TRUE(contains(e, "scan 1 uses DC Huffman table 3, which the file does not define before it")) << e;
+  EXPECT_TRUE(
+      contains(e, "scan 1 uses DC Huffman table 3, which the file does not define before it"))
+      << e;
   // The pre-flight reads tables and scans as stb does: a baseline scan uses DC and AC,
   // a progressive DC refinement scan no table, a progressive AC scan only its AC table.
-  for (const char* seed : {"rgb420.jpg", "rgb444.jpg", "progressive.jpg", "gray.jpg", "cmyk.jpg", "exif6.jpg"}) {
+  for (const char* seed :
+       {"rgb420.jpg", "rgb444.jpg", "progressive.jpg", "gray.jpg", "cmyk.jpg", "exif6.jpg"}) {
     const std::vector<unsigned char> b = io::read_file(kSeeds + seed);
     const io::detail::JpegStructure j = io::detail::read_jpeg_structure(b.data(), b.size());
     EXPECT_EQ(j.stb_problem, "") << seed;
@@ -70,7 +79,8 @@ TEST(HostileDecode, ScanWithAnUndefinedHuffmanTableIsRefusedByTheStbPath) {
 TEST(HostileDecode, FillBytesBeforeSoiAreNotAJpeg) {
   for (const io::DecodeOptions& o : {io::DecodeOptions{}, stb_only()}) {
     const std::string e = error_of_file("jpeg_fill_before_soi.jpg", o);
-    EXPECT_TRUE(contains(e, "jpeg_fill_before_soi.jpg: not a decodable image (unknown format: the file starts FF FF FF D8"))
+    EXPECT_TRUE(contains(e, "jpeg_fill_before_soi.jpg: not a decodable image (unknown format: the "
+                            "file starts FF FF FF D8"))
         << e;
     EXPECT_TRUE(contains(e, "fill bytes before a JPEG's SOI marker are not accepted")) << e;
   }
@@ -97,7 +107,8 @@ TEST(HostileDecode, EmptyFirstIdatDecodes) {
 // it. Its allocations are now bounded by the declared size.
 TEST(HostileDecode, ZipBombStopsAtTheBudget) {
   const std::string e = error_of_file("png_zip_bomb.png");
-  EXPECT_EQ(e, "png_zip_bomb.png: cannot decode (decoding needs more memory than an image of its declared size can: "
+  EXPECT_EQ(e, "png_zip_bomb.png: cannot decode (decoding needs more memory than an image of its "
+               "declared size can: "
                "corrupt png data or a decompression bomb)");
 }
 
@@ -106,31 +117,41 @@ TEST(HostileDecode, ZipBombStopsAtTheBudget) {
 TEST(HostileDecode, DataTooShortForTheDeclaredSize) {
   for (const io::DecodeOptions& o : {io::DecodeOptions{}, stb_only()}) {
     std::string e = error_of_file("jpeg_declares_175_megapixels.jpg", o);
-    EXPECT_TRUE(contains(e, "jpeg_declares_175_megapixels.jpg: not a decodable image (jpeg: its ")) << e;
-    EXPECT_TRUE(contains(e, " bytes of image data cannot hold the 8238750 blocks its header declares (at least 1 bit "
-                            "each): truncated or corrupt)"))
+    EXPECT_TRUE(contains(e, "jpeg_declares_175_megapixels.jpg: not a decodable image (jpeg: its "))
+        << e;
+    EXPECT_TRUE(contains(
+        e,
+        " bytes of image data cannot hold the 8238750 blocks its header declares (at least 1 bit "
+        "each): truncated or corrupt)"))
         << e;
   }
   const std::string e = error_of_file("png_declares_175_megapixels.png");
-  EXPECT_TRUE(contains(e, "png_declares_175_megapixels.png: not a decodable image (png: its ")) << e;
-  EXPECT_TRUE(contains(e, " bytes of image data cannot inflate to the 526500000 bytes its header declares")) << e;
+  EXPECT_TRUE(contains(e, "png_declares_175_megapixels.png: not a decodable image (png: its "))
+      << e;
+  EXPECT_TRUE(
+      contains(e, " bytes of image data cannot inflate to the 526500000 bytes its header declares"))
+      << e;
   // A bomb is still reported as one (the size limit comes first).
   io::DecodeOptions small;
   small.max_pixels = 1000;
-  EXPECT_TRUE(contains(error_of_file("jpeg_declares_175_megapixels.jpg", small), "expected at most 1000 pixels"));
+  EXPECT_TRUE(contains(error_of_file("jpeg_declares_175_megapixels.jpg", small),
+                       "expected at most 1000 pixels"));
 }
 
 // A BMP height of INT_MIN: stb_image computed abs(INT_MIN).
 TEST(HostileDecode, BmpHeightIntMinIsRefused) {
   const std::string e = error_of_file("bmp_height_int_min.bmp");
-  EXPECT_TRUE(contains(e, "bmp_height_int_min.bmp: not a decodable image (bmp: BMP size 4x-2147483648)")) << e;
+  EXPECT_TRUE(
+      contains(e, "bmp_height_int_min.bmp: not a decodable image (bmp: BMP size 4x-2147483648)"))
+      << e;
 }
 
 // A 90-byte BMP claiming 16777216 x 6 pixels: stb read the missing rows as zeros (and the
 // plan then built tables for a 715 M-column resize). The pixel data is checked first.
 TEST(HostileDecode, TruncatedBmpIsRefused) {
   const std::string e = error_of_file("bmp_16777216x6.bmp");
-  EXPECT_TRUE(contains(e, "bmp_16777216x6.bmp: not a decodable image (bmp: truncated BMP: 90 bytes, its header asks for "))
+  EXPECT_TRUE(contains(e, "bmp_16777216x6.bmp: not a decodable image (bmp: truncated BMP: 90 "
+                          "bytes, its header asks for "))
       << e;
 }
 
@@ -138,10 +159,12 @@ TEST(HostileDecode, TruncatedBmpIsRefused) {
 // them. TGA now needs a .tga name and a header that passes a strict check.
 TEST(HostileDecode, UnknownBytesAreNoFormat) {
   std::string e = error_of_file("tga_like_bytes.bin");
-  EXPECT_TRUE(contains(e, "tga_like_bytes.bin: not a decodable image (unknown format: the file starts 00 00 02 00"))
+  EXPECT_TRUE(contains(
+      e, "tga_like_bytes.bin: not a decodable image (unknown format: the file starts 00 00 02 00"))
       << e;
   e = error_of_file("tga_like_bytes.tga");
-  EXPECT_TRUE(contains(e, "tga_like_bytes.tga: not a decodable image (not a TGA file: truncated (58 bytes, at least 210"))
+  EXPECT_TRUE(contains(e, "tga_like_bytes.tga: not a decodable image (not a TGA file: truncated "
+                          "(58 bytes, at least 210"))
       << e;
   e = error_of_file("random_bytes.bin");
   EXPECT_TRUE(contains(e, "random_bytes.bin: not a decodable image (unknown format")) << e;
@@ -165,9 +188,9 @@ TEST(HostileDecode, SignaturesChooseTheFormat) {
   const struct {
     const char* file;
     const char* format;
-  } seeds[] = {{"rgb420.jpg", "jpeg"}, {"rgb.png", "png"},     {"rgb16.png", "png"}, {"static.gif", "gif"},
-               {"rgb24.bmp", "bmp"},   {"palette8.bmp", "bmp"}, {"bits1.bmp", "bmp"}, {"rgba32.bmp", "bmp"},
-               {"rle.tga", "tga"}};
+  } seeds[] = {{"rgb420.jpg", "jpeg"}, {"rgb.png", "png"},    {"rgb16.png", "png"},
+               {"static.gif", "gif"},  {"rgb24.bmp", "bmp"},  {"palette8.bmp", "bmp"},
+               {"bits1.bmp", "bmp"},   {"rgba32.bmp", "bmp"}, {"rle.tga", "tga"}};
   for (const auto& s : seeds) {
     const std::vector<unsigned char> b = io::read_file(kSeeds + s.file);
     const io::DecodedImage img = io::decode(b.data(), b.size(), s.file);
@@ -183,8 +206,8 @@ TEST(HostileDecode, JpegScanCountIsBounded) {
   io::DecodeOptions o;
   o.max_jpeg_scans = scans - 1;
   const std::string e = error_of(b, "p.jpg", o);
-  EXPECT_TRUE(contains(e, "p.jpg: expected at most " + std::to_string(scans - 1) + " JPEG scans, got " +
-                              std::to_string(scans)))
+  EXPECT_TRUE(contains(e, "p.jpg: expected at most " + std::to_string(scans - 1) +
+                              " JPEG scans, got " + std::to_string(scans)))
       << e;
   o.max_jpeg_scans = scans;
   EXPECT_EQ(error_of(b, "p.jpg", o), "");
@@ -200,21 +223,25 @@ TEST(HostileDecode, NpyMessages) {
     (void)io::npy_images(h, "zero.npy");
     FAIL();
   } catch (const pf::Error& e) {
-    EXPECT_STREQ(e.what(), "zero.npy: expected images of at least 1x1 pixels, got shape (0, 4, 3) (an empty array)");
+    EXPECT_STREQ(
+        e.what(),
+        "zero.npy: expected images of at least 1x1 pixels, got shape (0, 4, 3) (an empty array)");
   }
   h.shape = {5, 2, 3, 3, 1};
   try {
     (void)io::npy_images(h, "five.npy");
     FAIL();
   } catch (const pf::Error& e) {
-    EXPECT_STREQ(e.what(),
-                 "five.npy: expected a .npy array of shape (H, W), (H, W, C) or (N, H, W, C), got shape "
-                 "(5, 2, 3, 3, 1) (5 dimensions)");
+    EXPECT_STREQ(
+        e.what(),
+        "five.npy: expected a .npy array of shape (H, W), (H, W, C) or (N, H, W, C), got shape "
+        "(5, 2, 3, 3, 1) (5 dimensions)");
   }
   std::string dict = "{'descr': '<\xff\xfe\x01', 'fortran_order': False, 'shape': (1,), }";
   dict.append((64 - (10 + dict.size() + 1) % 64) % 64, ' ');
   dict += '\n';
-  std::string file = std::string("\x93NUMPY\x01\x00", 8) + static_cast<char>(dict.size()) + '\0' + dict;
+  std::string file =
+      std::string("\x93NUMPY\x01\x00", 8) + static_cast<char>(dict.size()) + '\0' + dict;
   try {
     (void)io::parse_npy(std::vector<unsigned char>(file.begin(), file.end()), "bad.npy");
     FAIL();

@@ -31,13 +31,16 @@ namespace {
 
 const std::string kData = std::string(PIXFUSE_TEST_DATA_DIR) + "/../examples/data";
 const std::string kBad = std::string(PIXFUSE_TEST_DATA_DIR) + "/data/bad";
-const std::vector<std::string> kPhotos = {"astronaut.jpg", "camera.png", "chelsea.jpg", "coffee.jpg", "rocket.jpg"};
+const std::vector<std::string> kPhotos = {"astronaut.jpg", "camera.png", "chelsea.jpg",
+                                          "coffee.jpg", "rocket.jpg"};
 
 // Small output, every stage: fast enough for many images.
 auto small_recipe() {
-  return pf::to_rgb() | pf::resize_shorter(40).filter(pf::Filter::bilinear).compat(pf::Compat::pil) |
-         pf::center_crop<32, 24>() | pf::normalize(pf::over(255), {0.5f, 0.4f, 0.3f}, {0.2f, 0.25f, 0.3f}) |
-         pf::nchw() | pf::cast<float>();
+  return pf::to_rgb() |
+         pf::resize_shorter(40).filter(pf::Filter::bilinear).compat(pf::Compat::pil) |
+         pf::center_crop<32, 24>() |
+         pf::normalize(pf::over(255), {0.5f, 0.4f, 0.3f}, {0.2f, 0.25f, 0.3f}) | pf::nchw() |
+         pf::cast<float>();
 }
 
 std::vector<unsigned char> read_all(const std::string& path) { return io::read_file(path); }
@@ -69,13 +72,16 @@ class Scratch : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = fs::temp_directory_path() /
-           ("pixfuse_loader_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+           ("pixfuse_loader_" +
+            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
     fs::remove_all(dir_);
     fs::create_directories(dir_);
   }
   void TearDown() override { fs::remove_all(dir_); }
   std::string path(const std::string& name) const { return (dir_ / name).string(); }
-  void write(const std::string& name, const std::string& bytes) const { std::ofstream(path(name), std::ios::binary) << bytes; }
+  void write(const std::string& name, const std::string& bytes) const {
+    std::ofstream(path(name), std::ios::binary) << bytes;
+  }
   fs::path dir_;
 };
 
@@ -97,7 +103,8 @@ TEST(Loader, FilesInBatchesEqualJitOnTheDecodedImages) {
       EXPECT_EQ(b.index, k);
       EXPECT_EQ(b.first, 2 * k);
       ASSERT_EQ(b.size(), k == 2 ? 1u : 2u);
-      EXPECT_EQ(b.tensor.shape(), (pf::TensorShape{static_cast<std::int64_t>(b.size()), 3, 224, 224}));
+      EXPECT_EQ(b.tensor.shape(),
+                (pf::TensorShape{static_cast<std::int64_t>(b.size()), 3, 224, 224}));
       EXPECT_EQ(reinterpret_cast<std::uintptr_t>(b.tensor.data()) % 64, 0u);
       for (std::size_t j = 0; j < b.size(); ++j) {
         const io::SourceStatus& s = b.status[j];
@@ -106,13 +113,15 @@ TEST(Loader, FilesInBatchesEqualJitOnTheDecodedImages) {
         EXPECT_EQ(s.source, kData + "/" + kPhotos[2 * k + j]);
         EXPECT_EQ(s.row, static_cast<std::int64_t>(j));
         EXPECT_EQ(s.failed, io::Stage::none);
-        EXPECT_EQ(row_of(b, s.row), expected_for_file(pf::presets::imagenet(), s.source)) << s.source << " threads " << threads;
+        EXPECT_EQ(row_of(b, s.row), expected_for_file(pf::presets::imagenet(), s.source))
+            << s.source << " threads " << threads;
       }
     }
     EXPECT_EQ(batches[0].status[0].width, 512);  // astronaut.jpg
     EXPECT_EQ(batches[1].status[0].width, 451);  // chelsea.jpg
     EXPECT_EQ(batches[1].status[0].height, 300);
-    const io::Decoder jpeg = io::have_turbojpeg() ? io::Decoder::libjpeg_turbo : io::Decoder::stb_image;
+    const io::Decoder jpeg =
+        io::have_turbojpeg() ? io::Decoder::libjpeg_turbo : io::Decoder::stb_image;
     EXPECT_EQ(batches[1].status[0].decoder, jpeg);
     EXPECT_EQ(batches[0].status[1].decoder, io::Decoder::stb_image);  // camera.png
     const io::LoaderStats st = loader.stats();
@@ -130,7 +139,8 @@ TEST(Loader, EncodedBytesInMemoryGiveTheFilesOutput) {
   for (const std::string& f : kPhotos) bytes.push_back(read_all(kData + "/" + f));
   std::vector<io::Source> in_memory, files;
   for (std::size_t i = 0; i < kPhotos.size(); ++i) {
-    in_memory.push_back(io::Source::encoded(bytes[i].data(), bytes[i].size(), i == 1 ? std::string() : kPhotos[i]));
+    in_memory.push_back(
+        io::Source::encoded(bytes[i].data(), bytes[i].size(), i == 1 ? std::string() : kPhotos[i]));
     files.push_back(io::Source::file(kData + "/" + kPhotos[i]));
   }
   const auto jit = pf::jit(small_recipe());
@@ -146,12 +156,14 @@ TEST(Loader, EncodedBytesInMemoryGiveTheFilesOutput) {
   // Bad bytes are reported with their name; the good ones land.
   const std::string junk = "not an image at all";
   const std::vector<io::Source> mixed = {io::Source::encoded(junk.data(), junk.size()),
-                                         io::Source::encoded(bytes[2].data(), bytes[2].size(), "chelsea"),
+                                         io::Source::encoded(bytes[2].data(), bytes[2].size(),
+                                                             "chelsea"),
                                          io::Source::encoded(bytes[2].data(), 300, "cut")};
   const io::LoadedBatch m = io::load(executor, mixed, jit);
   ASSERT_EQ(m.status.size(), 3u);
   EXPECT_EQ(m.status[0].failed, io::Stage::header);
-  EXPECT_EQ(m.status[0].message.rfind("sources[0]: not a decodable image", 0), 0u) << m.status[0].message;
+  EXPECT_EQ(m.status[0].message.rfind("sources[0]: not a decodable image", 0), 0u)
+      << m.status[0].message;
   EXPECT_TRUE(m.status[1].ok());
   EXPECT_EQ(m.status[1].row, 0);
   EXPECT_FALSE(m.status[2].ok());
@@ -164,12 +176,13 @@ TEST(Loader, DecodedViewsWithOrientation) {
   pf::Executor executor(2);
   std::vector<test_images::Image<std::uint8_t>> owned;
   std::vector<io::Source> sources;
-  for (int i = 0; i < 9; ++i) owned.push_back(test_images::noise_u8(50 + 7 * i, 44 + 3 * i, i % 3 == 0 ? 1 : 3, 10u + i));
+  for (int i = 0; i < 9; ++i)
+    owned.push_back(test_images::noise_u8(50 + 7 * i, 44 + 3 * i, i % 3 == 0 ? 1 : 3, 10u + i));
   const pf::Orientation orientations[] = {pf::Orientation::normal, pf::Orientation::rotate_90_cw,
                                           pf::Orientation::flip_x};
   for (int i = 0; i < 9; ++i)
-    sources.push_back(io::Source::decoded(owned[static_cast<std::size_t>(i)].view(), "frame " + std::to_string(i),
-                                          orientations[i % 3]));
+    sources.push_back(io::Source::decoded(owned[static_cast<std::size_t>(i)].view(),
+                                          "frame " + std::to_string(i), orientations[i % 3]));
   io::LoaderOptions o;
   o.batch_size = 4;
   io::Loader loader(executor, sources, small_recipe(), o);  // the recipe itself: a jit inside
@@ -179,7 +192,8 @@ TEST(Loader, DecodedViewsWithOrientation) {
       ASSERT_TRUE(s.ok()) << s.message;
       EXPECT_EQ(s.decoder, io::Decoder::none);
       EXPECT_EQ(s.orientation, orientations[s.index % 3]);
-      EXPECT_EQ(row_of(b, s.row), expected_output(small_recipe(), owned[s.index].view(), orientations[s.index % 3]))
+      EXPECT_EQ(row_of(b, s.row),
+                expected_output(small_recipe(), owned[s.index].view(), orientations[s.index % 3]))
           << s.source;
       ++seen;
     }
@@ -199,8 +213,8 @@ TEST_F(Scratch, NpySlicesAndListedInputs) {
   ASSERT_EQ(in.sources.size(), 1u + 3u + 1u + 1u);
   EXPECT_EQ(in.sources[1].kind, io::SourceKind::npy);
   EXPECT_EQ(in.sources[3].slice, 2);
-  EXPECT_EQ(in.sources[4].slice, -1);                      // bad.npy: one image, fails on reading
-  EXPECT_FALSE(in.sources[5].error.empty());               // empty.npy: N = 0
+  EXPECT_EQ(in.sources[4].slice, -1);         // bad.npy: one image, fails on reading
+  EXPECT_FALSE(in.sources[5].error.empty());  // empty.npy: N = 0
   EXPECT_THROW(io::list_inputs({"@" + path("nope.txt")}), pf::Error);
 
   pf::Executor executor(2);
@@ -217,7 +231,8 @@ TEST_F(Scratch, NpySlicesAndListedInputs) {
     ASSERT_TRUE(st.ok()) << st.message;
     EXPECT_EQ(st.slice, s);
     EXPECT_EQ(st.width, 40);
-    const pf::AnyImageView view(u8.data() + static_cast<std::size_t>(s) * 30 * 40 * 3, pf::DType::u8, 40, 30, 3, 120);
+    const pf::AnyImageView view(u8.data() + static_cast<std::size_t>(s) * 30 * 40 * 3,
+                                pf::DType::u8, 40, 30, 3, 120);
     EXPECT_EQ(row_of(batches[0], st.row), expected_output(small_recipe(), view));
   }
   const io::SourceStatus& bad = batches[1].status[0];
@@ -227,20 +242,24 @@ TEST_F(Scratch, NpySlicesAndListedInputs) {
   const std::vector<unsigned char> zeros = row_of(batches[1], 0);
   EXPECT_TRUE(std::all_of(zeros.begin(), zeros.end(), [](unsigned char c) { return c == 0; }));
   EXPECT_EQ(batches[1].status[1].failed, io::Stage::list);
-  EXPECT_NE(batches[1].status[1].message.find("empty.npy: expected (N, H, W, C) with N > 0, got N = 0"), std::string::npos);
+  EXPECT_NE(batches[1].status[1].message.find(
+                "empty.npy: expected (N, H, W, C) with N > 0, got N = 0"),
+            std::string::npos);
 }
 
 TEST_F(Scratch, EveryFailureNamesItsStage) {
   const std::vector<unsigned char> photo = io::read_file(kData + "/chelsea.jpg");
-  write("truncated.jpg", std::string(photo.begin(), photo.begin() + static_cast<std::ptrdiff_t>(photo.size() / 2)));
+  write("truncated.jpg",
+        std::string(photo.begin(), photo.begin() + static_cast<std::ptrdiff_t>(photo.size() / 2)));
   write("junk.png", "junk");
   std::vector<io::Source> sources = {
-      io::Source::file(kData + "/chelsea.jpg"),                       // fixes the shape: 3x24x32
-      io::Source::file(path("missing.jpg")),                          // read
-      io::Source::file(path("junk.png")),                             // header
-      io::Source::file(kBad + "/bomb.png"),                           // limit
-      io::Source::file(kData + "/astronaut.jpg"),                     // a different output shape
-      io::Source::failed(io::SourceKind::file, "gone/", "gone/: cannot list the directory: denied"),  // list
+      io::Source::file(kData + "/chelsea.jpg"),    // fixes the shape: 3x24x32
+      io::Source::file(path("missing.jpg")),       // read
+      io::Source::file(path("junk.png")),          // header
+      io::Source::file(kBad + "/bomb.png"),        // limit
+      io::Source::file(kData + "/astronaut.jpg"),  // a different output shape
+      io::Source::failed(io::SourceKind::file, "gone/",
+                         "gone/: cannot list the directory: denied"),  // list
   };
   if (io::have_turbojpeg()) sources.push_back(io::Source::file(path("truncated.jpg")));  // decode
   pf::Executor executor(2);
@@ -253,9 +272,14 @@ TEST_F(Scratch, EveryFailureNamesItsStage) {
   EXPECT_EQ(b.status[2].failed, io::Stage::header);
   EXPECT_EQ(b.status[3].failed, io::Stage::limit);
   EXPECT_EQ(b.status[3].width, 100000);  // from the header, for the report
-  EXPECT_NE(b.status[3].message.find("possible decompression bomb"), std::string::npos) << b.status[3].message;
+  EXPECT_NE(b.status[3].message.find("possible decompression bomb"), std::string::npos)
+      << b.status[3].message;
   EXPECT_EQ(b.status[4].failed, io::Stage::shape);
-  EXPECT_EQ(b.status[4].message.rfind(kData + "/astronaut.jpg: output shape (3, 24, 24) differs from the batch's (3, 24, 36)", 0), 0u)
+  EXPECT_EQ(b.status[4].message.rfind(
+                kData +
+                    "/astronaut.jpg: output shape (3, 24, 24) differs from the batch's (3, 24, 36)",
+                0),
+            0u)
       << b.status[4].message;
   EXPECT_EQ(b.status[5].failed, io::Stage::list);
   EXPECT_EQ(b.status[5].message, "gone/: cannot list the directory: denied");
@@ -274,8 +298,9 @@ TEST_F(Scratch, EveryFailureNamesItsStage) {
 TEST(Loader, NothingLowersGivesAnEmptyTensor) {
   pf::Executor executor(2);
   const std::string junk = "junk";
-  const io::LoadedBatch b = io::load(executor, {io::Source::encoded(junk.data(), junk.size(), "a"),
-                                                io::Source::file("/nonexistent/x.jpg")},
+  const io::LoadedBatch b = io::load(executor,
+                                     {io::Source::encoded(junk.data(), junk.size(), "a"),
+                                      io::Source::file("/nonexistent/x.jpg")},
                                      pf::jit(small_recipe()));
   EXPECT_EQ(b.status.size(), 2u);
   EXPECT_EQ(b.ok_count(), 0u);
@@ -288,7 +313,8 @@ TEST(Loader, WorkAheadIsBoundedAndOrderKept) {
   std::vector<test_images::Image<std::uint8_t>> owned;
   for (int i = 0; i < 7; ++i) owned.push_back(test_images::noise_u8(40 + i, 30 + i, 3, 70u + i));
   std::vector<io::Source> sources;
-  for (int i = 0; i < 203; ++i) sources.push_back(io::Source::decoded(owned[static_cast<std::size_t>(i % 7)].view()));
+  for (int i = 0; i < 203; ++i)
+    sources.push_back(io::Source::decoded(owned[static_cast<std::size_t>(i % 7)].view()));
   for (std::size_t prefetch : {1u, 2u, 3u}) {
     pf::Executor executor(3);
     std::atomic<std::size_t> processed{0};
@@ -299,7 +325,8 @@ TEST(Loader, WorkAheadIsBoundedAndOrderKept) {
     io::Loader loader(executor, sources, pf::jit(small_recipe()), o);
     std::size_t next_index = 0, k = 0;
     for (io::LoadedBatch b; loader.next(b); ++k) {
-      EXPECT_LE(processed.load(), (k + 1 + prefetch) * 8) << "batch " << k << " prefetch " << prefetch;
+      EXPECT_LE(processed.load(), (k + 1 + prefetch) * 8)
+          << "batch " << k << " prefetch " << prefetch;
       for (const io::SourceStatus& s : b.status) {
         EXPECT_EQ(s.index, next_index++);
         ASSERT_TRUE(s.ok()) << s.message;
@@ -314,7 +341,8 @@ TEST(Loader, ReusedBatchKeepsItsBufferAndMovedOutTensorsStayValid) {
   std::vector<test_images::Image<std::uint8_t>> owned;
   for (int i = 0; i < 4; ++i) owned.push_back(test_images::noise_u8(60, 50, 3, 5u + i));
   std::vector<io::Source> sources;
-  for (int i = 0; i < 40; ++i) sources.push_back(io::Source::decoded(owned[static_cast<std::size_t>(i % 4)].view()));
+  for (int i = 0; i < 40; ++i)
+    sources.push_back(io::Source::decoded(owned[static_cast<std::size_t>(i % 4)].view()));
   pf::Executor executor(2);
   io::LoaderOptions o;
   o.batch_size = 5;
@@ -331,8 +359,10 @@ TEST(Loader, ReusedBatchKeepsItsBufferAndMovedOutTensorsStayValid) {
     ASSERT_EQ(t.shape().n, 5);
     const auto* p = static_cast<const unsigned char*>(t.data());
     for (std::size_t j = 0; j < 5; ++j) {
-      const std::vector<unsigned char> want = expected_output(small_recipe(), owned[(5 * k + j) % 4].view());
-      EXPECT_EQ(std::vector<unsigned char>(p + j * want.size(), p + (j + 1) * want.size()), want) << k << " " << j;
+      const std::vector<unsigned char> want =
+          expected_output(small_recipe(), owned[(5 * k + j) % 4].view());
+      EXPECT_EQ(std::vector<unsigned char>(p + j * want.size(), p + (j + 1) * want.size()), want)
+          << k << " " << j;
     }
   }
 }
@@ -369,7 +399,8 @@ class FakeDevice : public pf::BatchDevice {
     ++calls;
     if (fail_) throw std::runtime_error("fake device: out of memory");
     EXPECT_EQ(out.shape.n, static_cast<std::int64_t>(images.size()));
-    for (std::size_t i = 0; i < images.size(); ++i) pf::run(*plans[i], images[i], out.slot(static_cast<std::int64_t>(i)));
+    for (std::size_t i = 0; i < images.size(); ++i)
+      pf::run(*plans[i], images[i], out.slot(static_cast<std::int64_t>(i)));
   }
   std::string describe() const override { return "fake"; }
   int calls = 0;
@@ -383,7 +414,8 @@ TEST(Loader, BatchDeviceAndItsCpuFallback) {
   std::vector<test_images::Image<std::uint8_t>> owned;
   for (int i = 0; i < 6; ++i) owned.push_back(test_images::noise_u8(48 + i, 40, 3, 30u + i));
   std::vector<io::Source> sources;
-  for (int i = 0; i < 6; ++i) sources.push_back(io::Source::decoded(owned[static_cast<std::size_t>(i)].view()));
+  for (int i = 0; i < 6; ++i)
+    sources.push_back(io::Source::decoded(owned[static_cast<std::size_t>(i)].view()));
   const std::string junk = "junk";
   sources[2] = io::Source::encoded(junk.data(), junk.size(), "junk");
   for (bool fail : {false, true}) {
@@ -407,7 +439,8 @@ TEST(Loader, BatchDeviceAndItsCpuFallback) {
       for (const io::LoadedBatch& b : batches)
         for (const io::SourceStatus& s : b.status) {
           if (s.ok()) {
-            EXPECT_EQ(row_of(b, s.row), expected_output(small_recipe(), owned[s.index].view())) << s.index;
+            EXPECT_EQ(row_of(b, s.row), expected_output(small_recipe(), owned[s.index].view()))
+                << s.index;
           }
         }
     }
@@ -419,7 +452,8 @@ TEST(Loader, FastDecodeReducesJpegs) {
   pf::Executor executor(1);
   io::LoaderOptions o;
   o.decode.fast = io::FastDecode::conservative;
-  const auto jit = pf::jit(pf::to_rgb() | pf::resize_shorter(32) | pf::center_crop(32, 32) | pf::cast(pf::DType::u8));
+  const auto jit = pf::jit(pf::to_rgb() | pf::resize_shorter(32) | pf::center_crop(32, 32) |
+                           pf::cast(pf::DType::u8));
   const io::LoadedBatch b = io::load(executor, {io::Source::file(kData + "/chelsea.jpg")}, jit, o);
   ASSERT_TRUE(b.status[0].ok()) << b.status[0].message;
   EXPECT_EQ(b.status[0].reduction, 4);
@@ -433,7 +467,8 @@ TEST(Loader, FastDecodeReducesJpegs) {
 // decode's output, and Pillow's draft rule reduces as pil_draft_reduction says.
 TEST(Loader, RegionAndPillowDraftDecodes) {
   pf::Executor executor(2);
-  const auto jit = pf::jit(pf::to_rgb() | pf::resize_shorter(40) | pf::center_crop(32, 32) | pf::cast(pf::DType::u8));
+  const auto jit = pf::jit(pf::to_rgb() | pf::resize_shorter(40) | pf::center_crop(32, 32) |
+                           pf::cast(pf::DType::u8));
   const std::vector<io::Source> sources = {io::Source::file(kData + "/chelsea.jpg")};
   io::LoaderOptions whole;
   whole.decode.region = false;

@@ -15,7 +15,9 @@ namespace pf = pixfuse;
 namespace io = pixfuse::io;
 
 namespace {
-std::string temp(const std::string& name) { return (fs::temp_directory_path() / ("pixfuse_npy_" + name)).string(); }
+std::string temp(const std::string& name) {
+  return (fs::temp_directory_path() / ("pixfuse_npy_" + name)).string();
+}
 }  // namespace
 
 TEST(Npy, StreamingWriterRoundTrip) {
@@ -85,15 +87,21 @@ TEST(Npy, MalformedHeaders) {
     return std::string();
   };
   EXPECT_EQ(error("{'descr': '|u1', 'fortran_order': False, 'shape': (2, 3), }", 6), "");
-  EXPECT_NE(error("{'descr': '|u1', 'fortran_order': False, 'shape': (2, 3), }", 5).find("data size does not match"),
+  EXPECT_NE(error("{'descr': '|u1', 'fortran_order': False, 'shape': (2, 3), }", 5)
+                .find("data size does not match"),
             std::string::npos);
-  EXPECT_NE(error("{'descr': '<f8', 'fortran_order': False, 'shape': (1,), }", 8).find("unsupported dtype <f8"),
+  EXPECT_NE(error("{'descr': '<f8', 'fortran_order': False, 'shape': (1,), }", 8)
+                .find("unsupported dtype <f8"),
             std::string::npos);
-  EXPECT_NE(error("{'descr': '|u1', 'fortran_order': False, 'shape': (-1, 3), }", 0).find("negative"), std::string::npos);
-  EXPECT_NE(error("{'descr': '|u1', 'fortran_order': False, 'shape': (99999999999999, 99999999999), }", 0)
-                .find("too large"),
+  EXPECT_NE(
+      error("{'descr': '|u1', 'fortran_order': False, 'shape': (-1, 3), }", 0).find("negative"),
+      std::string::npos);
+  EXPECT_NE(
+      error("{'descr': '|u1', 'fortran_order': False, 'shape': (99999999999999, 99999999999), }", 0)
+          .find("too large"),
+      std::string::npos);
+  EXPECT_NE(error("{'descr': '|u1', 'fortran_order': True, 'shape': (1,), }", 1).find("Fortran"),
             std::string::npos);
-  EXPECT_NE(error("{'descr': '|u1', 'fortran_order': True, 'shape': (1,), }", 1).find("Fortran"), std::string::npos);
   EXPECT_NE(error("{'descr'", 0).find("x.npy: not a readable .npy file"), std::string::npos);
   EXPECT_THROW((void)io::parse_npy({}, "e.npy"), pf::Error);
 }

@@ -35,13 +35,22 @@ const std::string kJpeg = std::string(PIXFUSE_TEST_DATA_DIR) + "/data/jpeg/";
 
 namespace {
 
-const char* const kLayouts[] = {"444",         "422",             "420",
-                                "440",         "411",             "gray",
-                                "cmyk",        "progressive",     "progressive_422",
-                                "progressive_incomplete", "restart", "restart_blocks",
+const char* const kLayouts[] = {"444",
+                                "422",
+                                "420",
+                                "440",
+                                "411",
+                                "gray",
+                                "cmyk",
+                                "progressive",
+                                "progressive_422",
+                                "progressive_incomplete",
+                                "restart",
+                                "restart_blocks",
                                 "arithmetic"};
 
-io::DecodedImage decode(const std::vector<unsigned char>& bytes, int reduce, const pf::Rect& region = {}) {
+io::DecodedImage decode(const std::vector<unsigned char>& bytes, int reduce,
+                        const pf::Rect& region = {}) {
   io::DecodeOptions o;
   o.reduce = reduce;
   o.region = region;
@@ -65,7 +74,8 @@ std::string first_difference(const io::DecodedImage& whole, const io::DecodedIma
 }
 
 bool contains(const pf::Rect& outer, const pf::Rect& inner) {
-  return outer.x <= inner.x && outer.y <= inner.y && outer.x + outer.width >= inner.x + inner.width &&
+  return outer.x <= inner.x && outer.y <= inner.y &&
+         outer.x + outer.width >= inner.x + inner.width &&
          outer.y + outer.height >= inner.y + inner.height;
 }
 
@@ -78,12 +88,12 @@ std::vector<pf::Rect> rectangles(int w, int h) {
   for (int x = 0; x < w; ++x)
     for (int n : {1, 2, 3, w - x}) rs.push_back({x, 0, std::min(n, w - x), h});
   for (int y = 0; y < h; y += 3)
-    for (int x = 0; x < w; x += 5) rs.push_back({x, y, std::max(1, (w - x) / 2), std::max(1, (h - y) / 3)});
+    for (int x = 0; x < w; x += 5)
+      rs.push_back({x, y, std::max(1, (w - x) / 2), std::max(1, (h - y) / 3)});
   return rs;
 }
 
 }  // namespace
-
 
 TEST(RegionDecode, WholeDecodesEqualPillow) {
   for (const char* layout : kLayouts) {
@@ -92,7 +102,9 @@ TEST(RegionDecode, WholeDecodesEqualPillow) {
     const io::NpyArray ref = io::read_npy(kJpeg + name + ".pil.npy");
     ASSERT_EQ(img.height(), ref.shape[0]) << name;
     ASSERT_EQ(img.width(), ref.shape[1]) << name;
-    ASSERT_EQ(ref.bytes.size(), static_cast<std::size_t>(img.width() * img.height() * img.channels())) << name;
+    ASSERT_EQ(ref.bytes.size(),
+              static_cast<std::size_t>(img.width() * img.height() * img.channels()))
+        << name;
     EXPECT_EQ(0, std::memcmp(img.view().data, ref.bytes.data(), ref.bytes.size())) << name;
   }
 }
@@ -108,9 +120,9 @@ TEST(RegionDecode, EveryRectangleEqualsTheWholeDecode) {
       for (const pf::Rect& want : rectangles(w, h)) {
         const io::DecodedImage part = decode(bytes, reduce, want);
         const pf::Rect got = part.region();
-        const std::string what = name + " at 1/" + std::to_string(reduce) + ", asked " + std::to_string(want.width) +
-                                 "x" + std::to_string(want.height) + "+" + std::to_string(want.x) + "+" +
-                                 std::to_string(want.y);
+        const std::string what = name + " at 1/" + std::to_string(reduce) + ", asked " +
+                                 std::to_string(want.width) + "x" + std::to_string(want.height) +
+                                 "+" + std::to_string(want.x) + "+" + std::to_string(want.y);
         ASSERT_EQ(part.full_width(), w) << what;
         ASSERT_EQ(part.full_height(), h) << what;
         ASSERT_TRUE(contains(got, want)) << what;
@@ -120,7 +132,8 @@ TEST(RegionDecode, EveryRectangleEqualsTheWholeDecode) {
         partial += part.is_region();
       }
       // Every layout but these two decodes less than the whole image for some rectangles.
-      const bool whole_only = std::string(layout) == "411" || std::string(layout) == "progressive_incomplete";
+      const bool whole_only =
+          std::string(layout) == "411" || std::string(layout) == "progressive_incomplete";
       if (whole_only) EXPECT_EQ(partial, 0) << name << " at 1/" << reduce;
       else EXPECT_GT(partial, 0) << name << " at 1/" << reduce;
     }
@@ -169,22 +182,26 @@ namespace {
 
 // The recipes of the Pillow fixtures (tests/data/make_jpeg_fixtures.py), u8 HWC outputs.
 auto imagenet_like() {
-  return pf::to_rgb() | pf::resize_shorter(24).filter(pf::Filter::bilinear).compat(pf::Compat::pil) |
+  return pf::to_rgb() |
+         pf::resize_shorter(24).filter(pf::Filter::bilinear).compat(pf::Compat::pil) |
          pf::center_crop(20, 20) | pf::nhwc() | pf::cast<std::uint8_t>();
 }
 auto window() {
-  return pf::to_rgb() | pf::crop(31, 17, 61, 73) | pf::resize(40, 30).filter(pf::Filter::bilinear).compat(pf::Compat::pil) |
-         pf::nhwc() | pf::cast<std::uint8_t>();
+  return pf::to_rgb() | pf::crop(31, 17, 61, 73) |
+         pf::resize(40, 30).filter(pf::Filter::bilinear).compat(pf::Compat::pil) | pf::nhwc() |
+         pf::cast<std::uint8_t>();
 }
 
 template <class R>
-std::vector<std::uint8_t> run_for(const R& recipe, const std::string& file, const io::PlanDecodeOptions& o,
+std::vector<std::uint8_t> run_for(const R& recipe, const std::string& file,
+                                  const io::PlanDecodeOptions& o,
                                   io::PlannedImage* keep = nullptr) {
   const std::vector<unsigned char> bytes = io::read_file(file);
   io::PlannedImage p = io::decode_for(io::uncached(recipe), bytes.data(), bytes.size(), file, o);
   std::vector<std::uint8_t> out(p.plan->output_elements());
-  pf::run_reference(*p.plan, p.image.view(), pf::AnyTensorView(out.data(), p.plan->out_dtype, p.plan->layout,
-                                                               p.plan->output_shape()));
+  pf::run_reference(*p.plan, p.image.view(),
+                    pf::AnyTensorView(out.data(), p.plan->out_dtype, p.plan->layout,
+                                      p.plan->output_shape()));
   if (keep) *keep = std::move(p);
   return out;
 }
@@ -198,7 +215,8 @@ std::vector<std::uint8_t> fixture(const std::string& path) {
 int max_diff(const std::vector<std::uint8_t>& a, const std::vector<std::uint8_t>& b) {
   if (a.size() != b.size()) return -1;
   int worst = 0;
-  for (std::size_t i = 0; i < a.size(); ++i) worst = std::max(worst, std::abs(int(a[i]) - int(b[i])));
+  for (std::size_t i = 0; i < a.size(); ++i)
+    worst = std::max(worst, std::abs(int(a[i]) - int(b[i])));
   return worst;
 }
 
@@ -216,11 +234,14 @@ TEST(DecodeFor, ExactUnderEveryOrientationEqualsPillow) {
       EXPECT_EQ(p.orientation, static_cast<pf::Orientation>(o));
       EXPECT_EQ(p.image.reduction(), 1);
       if (io::have_turbojpeg()) {
-        EXPECT_EQ(got, fixture(kJpeg + "orient" + std::to_string(o) + ".exact.npy")) << "orientation " << o;
-        EXPECT_EQ(win, fixture(kJpeg + "orient" + std::to_string(o) + ".window.npy")) << "orientation " << o;
+        EXPECT_EQ(got, fixture(kJpeg + "orient" + std::to_string(o) + ".exact.npy"))
+            << "orientation " << o;
+        EXPECT_EQ(win, fixture(kJpeg + "orient" + std::to_string(o) + ".window.npy"))
+            << "orientation " << o;
         EXPECT_EQ(p.image.is_region(), region) << "orientation " << o;
       } else {  // stb_image: its own IDCT and upsampling, close to Pillow's
-        EXPECT_LE(max_diff(got, fixture(kJpeg + "orient" + std::to_string(o) + ".exact.npy")), 16) << o;
+        EXPECT_LE(max_diff(got, fixture(kJpeg + "orient" + std::to_string(o) + ".exact.npy")), 16)
+            << o;
         EXPECT_FALSE(p.image.is_region());
       }
     }
@@ -240,7 +261,8 @@ TEST(DecodeFor, PilDraftRuleEqualsPillowsDraftPipeline) {
       // 131 x 97 drafted to Resize(24)'s 32 x 24: min(131 // 32, 97 // 24) = 4 -> 1/4.
       EXPECT_EQ(p.image.reduction(), 4);
       EXPECT_EQ(p.image.full_width(), 33);
-      EXPECT_EQ(got, fixture(kJpeg + "orient" + std::to_string(o) + ".draft.npy")) << "orientation " << o;
+      EXPECT_EQ(got, fixture(kJpeg + "orient" + std::to_string(o) + ".draft.npy"))
+          << "orientation " << o;
     }
   }
   // pixfuse's own rule keeps a 2x margin: 97 / 24 = 4.04 -> only 1/2.
@@ -257,10 +279,11 @@ TEST(DecodeFor, DraftRuleFollowsPillow) {
   EXPECT_EQ(io::pil_draft_reduction(4000, 3000, 341, 256), 8);  // min(11, 11) -> 8
   EXPECT_EQ(io::pil_draft_reduction(500, 375, 341, 256), 1);
   EXPECT_EQ(io::pil_draft_reduction(1024, 300, 256, 75), 4);
-  EXPECT_EQ(io::pil_draft_reduction(1023, 768, 341, 256), 2);   // min(3, 3) -> 2
+  EXPECT_EQ(io::pil_draft_reduction(1023, 768, 341, 256), 2);  // min(3, 3) -> 2
   // A recipe without a resize calls no draft().
-  const pf::Plan crop_only = pf::make_plan(pf::center_crop(224, 224) | pf::nchw() | pf::cast<float>(),
-                                           pf::InputShape{1600, 1066, 3, pf::DType::u8});
+  const pf::Plan crop_only =
+      pf::make_plan(pf::center_crop(224, 224) | pf::nchw() | pf::cast<float>(),
+                    pf::InputShape{1600, 1066, 3, pf::DType::u8});
   EXPECT_EQ(io::pil_draft_reduction(crop_only), 1);
 }
 
@@ -269,8 +292,8 @@ TEST(DecodeFor, OtherFormatsDecodeWhole) {
   io::PlanDecodeOptions opt;
   opt.fast = io::FastDecode::pil;
   io::PlannedImage p;
-  (void)run_for(pf::to_rgb() | pf::resize_shorter(4).filter(pf::Filter::bilinear) | pf::center_crop(3, 3) | pf::nhwc() |
-                    pf::cast<std::uint8_t>(),
+  (void)run_for(pf::to_rgb() | pf::resize_shorter(4).filter(pf::Filter::bilinear) |
+                    pf::center_crop(3, 3) | pf::nhwc() | pf::cast<std::uint8_t>(),
                 png, opt, &p);
   EXPECT_EQ(p.info.format, "png");
   EXPECT_FALSE(p.image.is_region());

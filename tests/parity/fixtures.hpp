@@ -56,6 +56,8 @@ inline double value(const pixfuse::io::NpyArray& a, std::size_t i) {
   pixfuse::detail::unreachable("fixture value: dtype");
 }
 
-inline pixfuse::io::NpyArray load(const std::string& file) { return pixfuse::io::read_npy(dir() + file); }
+inline pixfuse::io::NpyArray load(const std::string& file) {
+  return pixfuse::io::read_npy(dir() + file);
+}
 
 }  // namespace fixtures

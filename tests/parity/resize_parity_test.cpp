@@ -52,11 +52,13 @@ struct Stats {
 
 // Resize the case's input with the reference kernel; output as the fixture stores it
 // (H x W x C, u8 for u8 results, f32 otherwise).
-std::vector<float> run_case(const fixtures::Case& c, const pf::io::NpyArray& in, pf::DType out_dtype) {
+std::vector<float> run_case(const fixtures::Case& c, const pf::io::NpyArray& in,
+                            pf::DType out_dtype) {
   const int h = static_cast<int>(in.shape[0]), w = static_cast<int>(in.shape[1]),
             ch = static_cast<int>(in.shape[2]);
   const pf::AnyImageView view(in.bytes.data(), in.dtype, w, h, ch,
-                              static_cast<std::int64_t>(w) * ch * static_cast<std::int64_t>(pf::size_of(in.dtype)));
+                              static_cast<std::int64_t>(w) * ch *
+                                  static_cast<std::int64_t>(pf::size_of(in.dtype)));
   const auto filter = pf::parse_filter(c["filter"]);
   const auto compat = pf::parse_compat(c["lib"]);
   EXPECT_TRUE(filter && compat) << c["id"];
@@ -71,8 +73,8 @@ std::vector<float> run_case(const fixtures::Case& c, const pf::io::NpyArray& in,
   std::vector<float> out(plan.output_elements());
   std::vector<std::uint8_t> out8(plan.output_elements());
   const bool u8 = out_dtype == pf::DType::u8;
-  const pf::AnyTensorView t(u8 ? static_cast<void*>(out8.data()) : static_cast<void*>(out.data()), out_dtype,
-                            pf::Layout::nhwc, plan.output_shape());
+  const pf::AnyTensorView t(u8 ? static_cast<void*>(out8.data()) : static_cast<void*>(out.data()),
+                            out_dtype, pf::Layout::nhwc, plan.output_shape());
   pf::run_reference(plan, view, t);
   if (u8) std::copy(out8.begin(), out8.end(), out.begin());
   return out;
@@ -85,7 +87,8 @@ TEST_P(ResizeParity, MatchesTheLibrary) {
   Stats total;
   int cases = 0, exact_cases = 0;
   for (const auto& c : fixtures::load_cases()) {
-    if (c["lib"] != g.lib || c["filter"] != g.filter || c.integer("antialias") != g.antialias) continue;
+    if (c["lib"] != g.lib || c["filter"] != g.filter || c.integer("antialias") != g.antialias)
+      continue;
     const pf::io::NpyArray in = fixtures::load(c["input"]);
     const pf::io::NpyArray want = fixtures::load(c["output"]);
     const bool u8 = want.dtype == pf::DType::u8;
@@ -127,12 +130,16 @@ TEST_P(ResizeParity, MatchesTheLibrary) {
   ASSERT_GT(cases, 0);
   const double fraction =
       total.values ? static_cast<double>(total.exact) / static_cast<double>(total.values) : 1.0;
-  std::printf("[ parity   ] %s %s antialias=%d: %d cases, %d bit-exact, %.4f%% of u8 values exact, max diff %g\n",
-              g.lib.c_str(), g.filter.c_str(), g.antialias, cases, exact_cases, 100 * fraction, total.max_diff);
+  std::printf("[ parity   ] %s %s antialias=%d: %d cases, %d bit-exact, %.4f%% of u8 values exact, "
+              "max diff %g\n",
+              g.lib.c_str(), g.filter.c_str(), g.antialias, cases, exact_cases, 100 * fraction,
+              total.max_diff);
   EXPECT_GE(fraction, 0.999);
 }
 
-void PrintTo(const Group& g, std::ostream* os) { *os << g.lib << " " << g.filter << " antialias=" << g.antialias; }
+void PrintTo(const Group& g, std::ostream* os) {
+  *os << g.lib << " " << g.filter << " antialias=" << g.antialias;
+}
 
 std::string group_name(const ::testing::TestParamInfo<Group>& i) {
   return i.param.lib + "_" + i.param.filter + (i.param.antialias ? "_antialias" : "");

@@ -37,7 +37,9 @@ std::vector<std::uint8_t> run_u8(const R& recipe, const pf::AnyImageView& in,
   const auto r = recipe | pf::nhwc() | pf::cast<std::uint8_t>();
   const pf::Plan p = pf::make_plan(r, pf::InputShape::of(in, o));
   std::vector<std::uint8_t> out(p.output_elements());
-  pf::run_reference(p, in, pf::AnyTensorView(out.data(), pf::DType::u8, pf::Layout::nhwc, p.output_shape()));
+  pf::run_reference(p, in,
+                    pf::AnyTensorView(out.data(), pf::DType::u8, pf::Layout::nhwc,
+                                      p.output_shape()));
   return out;
 }
 
@@ -70,11 +72,14 @@ Image<T> exif_transpose(const Image<T>& in, int orientation) {
 
 // The recipe's output as f32 NHWC (identity values), computed by the reference.
 template <class R>
-std::vector<float> run_f32(const R& recipe, const pf::AnyImageView& in, pf::Orientation o = pf::Orientation::normal) {
+std::vector<float> run_f32(const R& recipe, const pf::AnyImageView& in,
+                           pf::Orientation o = pf::Orientation::normal) {
   const auto r = recipe | pf::nhwc() | pf::cast<float>();
   const pf::Plan p = pf::make_plan(r, pf::InputShape::of(in, o));
   std::vector<float> out(p.output_elements());
-  pf::run_reference(p, in, pf::AnyTensorView(out.data(), pf::DType::f32, pf::Layout::nhwc, p.output_shape()));
+  pf::run_reference(p, in,
+                    pf::AnyTensorView(out.data(), pf::DType::f32, pf::Layout::nhwc,
+                                      p.output_shape()));
   return out;
 }
 
@@ -105,11 +110,36 @@ TEST(Geometry, CenterCropLargerThanTheImagePadsWithZeros) {
   const auto img = test_images::noise_u8(3, 2, 1, 2);
   const auto out = run_u8(pf::recipe(pf::center_crop(6, 5)), img.view());
   // Left padding (6 - 3) // 2 = 1, top (5 - 2) // 2 = 1.
-  const std::vector<std::uint8_t> want = {0, 0, 0, 0, 0, 0,
-                                          0, img.at(0, 0, 0), img.at(1, 0, 0), img.at(2, 0, 0), 0, 0,
-                                          0, img.at(0, 1, 0), img.at(1, 1, 0), img.at(2, 1, 0), 0, 0,
-                                          0, 0, 0, 0, 0, 0,
-                                          0, 0, 0, 0, 0, 0};
+  const std::vector<std::uint8_t> want = {0,
+                                          0,
+                                          0,
+                                          0,
+                                          0,
+                                          0,
+                                          0,
+                                          img.at(0, 0, 0),
+                                          img.at(1, 0, 0),
+                                          img.at(2, 0, 0),
+                                          0,
+                                          0,
+                                          0,
+                                          img.at(0, 1, 0),
+                                          img.at(1, 1, 0),
+                                          img.at(2, 1, 0),
+                                          0,
+                                          0,
+                                          0,
+                                          0,
+                                          0,
+                                          0,
+                                          0,
+                                          0,
+                                          0,
+                                          0,
+                                          0,
+                                          0,
+                                          0,
+                                          0};
   EXPECT_EQ(out, want);
 }
 
@@ -134,7 +164,8 @@ TEST(Geometry, LetterboxFollowsUltralyticsAndReportsItsTransform) {
 TEST(Geometry, TransformFollowsCropsAndFlips) {
   // 200x100 -> resize 100x50 -> crop x from 10 -> hflip: output x = 0 is resized x = 89
   // (its right edge, 90), source edge 180.
-  const pf::Plan p = pf::make_plan(pf::resize(100, 50) | pf::crop(10, 0, 80, 50) | pf::hflip(), shape(200, 100));
+  const pf::Plan p =
+      pf::make_plan(pf::resize(100, 50) | pf::crop(10, 0, 80, 50) | pf::hflip(), shape(200, 100));
   EXPECT_EQ(p.transform.source_x(0.0), 180.0);
   EXPECT_EQ(p.transform.source_x(80.0), 20.0);
   EXPECT_EQ(p.transform.source_y(50.0), 100.0);
@@ -167,10 +198,12 @@ TEST(Folding, FlipBeforeResizeEqualsResizingTheMirroredImage) {
   auto mirrored = img;
   for (int y = 0; y < img.height; ++y)
     for (int x = 0; x < img.width; ++x)
-      for (int c = 0; c < 3; ++c) mirrored.at(x, y, c) = img.at(img.width - 1 - x, img.height - 1 - y, c);
+      for (int c = 0; c < 3; ++c)
+        mirrored.at(x, y, c) = img.at(img.width - 1 - x, img.height - 1 - y, c);
   for (pf::Compat compat : {pf::Compat::pil, pf::Compat::opencv}) {
     const auto how = pf::resize(12, 31).filter(pf::Filter::bicubic).compat(compat);
-    EXPECT_EQ(run_u8(pf::hflip() | pf::vflip() | how, img.view()), run_u8(pf::recipe(how), mirrored.view()))
+    EXPECT_EQ(run_u8(pf::hflip() | pf::vflip() | how, img.view()),
+              run_u8(pf::recipe(how), mirrored.view()))
         << pf::name(compat);
   }
 }
@@ -183,7 +216,8 @@ TEST(Folding, OrientationEqualsExifTransposeOfThePixels) {
       for (pf::Filter f : filters) {
         const auto upright = exif_transpose(img, o);
         const auto how = pf::resize(9, 17).filter(f).compat(compat) | pf::center_crop(8, 15);
-        EXPECT_EQ(run_u8(how, img.view(), static_cast<pf::Orientation>(o)), run_u8(how, upright.view()))
+        EXPECT_EQ(run_u8(how, img.view(), static_cast<pf::Orientation>(o)),
+                  run_u8(how, upright.view()))
             << "orientation " << o << " " << pf::name(compat) << " " << pf::name(f);
       }
 }
@@ -197,23 +231,28 @@ TEST(Folding, FloatSumsRunInTheUprightOrder) {
   auto mirrored = img;
   for (int y = 0; y < img.height; ++y)
     for (int x = 0; x < img.width; ++x)
-      for (int c = 0; c < 3; ++c) mirrored.at(x, y, c) = img.at(img.width - 1 - x, img.height - 1 - y, c);
+      for (int c = 0; c < 3; ++c)
+        mirrored.at(x, y, c) = img.at(img.width - 1 - x, img.height - 1 - y, c);
   struct Way {
     pf::Compat compat;
     pf::Filter filter;
     int w, h;
   };
   // jax 12x31 from 29x19 resamples vertically first, 12x5 horizontally first.
-  for (const Way& k : {Way{pf::Compat::jax, pf::Filter::lanczos3, 12, 31}, Way{pf::Compat::jax, pf::Filter::bicubic, 12, 5},
-                       Way{pf::Compat::opencv, pf::Filter::lanczos4, 12, 31}, Way{pf::Compat::torchvision, pf::Filter::bicubic, 11, 7}}) {
+  for (const Way& k : {Way{pf::Compat::jax, pf::Filter::lanczos3, 12, 31},
+                       Way{pf::Compat::jax, pf::Filter::bicubic, 12, 5},
+                       Way{pf::Compat::opencv, pf::Filter::lanczos4, 12, 31},
+                       Way{pf::Compat::torchvision, pf::Filter::bicubic, 11, 7}}) {
     const auto how = pf::resize(k.w, k.h).filter(k.filter).compat(k.compat);
     const pf::Plan plan = pf::make_plan(pf::recipe(how), pf::InputShape::of(img.view()));
     EXPECT_EQ(plan.arithmetic, pf::Arithmetic::real);
-    EXPECT_EQ(run_f32(pf::hflip() | pf::vflip() | how, img.view()), run_f32(pf::recipe(how), mirrored.view()))
+    EXPECT_EQ(run_f32(pf::hflip() | pf::vflip() | how, img.view()),
+              run_f32(pf::recipe(how), mirrored.view()))
         << pf::name(k.compat) << " vertical first " << plan.vertical_first;
     for (int o = 2; o <= 8; ++o) {
       const auto upright = exif_transpose(img, o);
-      EXPECT_EQ(run_f32(pf::recipe(how), img.view(), static_cast<pf::Orientation>(o)), run_f32(pf::recipe(how), upright.view()))
+      EXPECT_EQ(run_f32(pf::recipe(how), img.view(), static_cast<pf::Orientation>(o)),
+                run_f32(pf::recipe(how), upright.view()))
           << "orientation " << o << " " << pf::name(k.compat);
     }
   }
@@ -221,7 +260,8 @@ TEST(Folding, FloatSumsRunInTheUprightOrder) {
 
 TEST(Arithmetic, EachConventionSumsInTheLibrarysPrecision) {
   auto plan = [](pf::Compat c, pf::DType t, pf::Filter f = pf::Filter::bilinear) {
-    return pf::make_plan(pf::recipe(pf::resize(20, 10).filter(f).compat(c)), pf::InputShape{64, 48, 3, t});
+    return pf::make_plan(pf::recipe(pf::resize(20, 10).filter(f).compat(c)),
+                         pf::InputShape{64, 48, 3, t});
   };
   EXPECT_EQ(plan(pf::Compat::jax, pf::DType::f32).arithmetic, pf::Arithmetic::real);
   EXPECT_EQ(plan(pf::Compat::jax, pf::DType::u8).arithmetic, pf::Arithmetic::real);
@@ -231,7 +271,8 @@ TEST(Arithmetic, EachConventionSumsInTheLibrarysPrecision) {
   // Pillow's modes F and I sum in double (Resample.c).
   EXPECT_EQ(plan(pf::Compat::pil, pf::DType::f32).arithmetic, pf::Arithmetic::real_f64);
   EXPECT_EQ(plan(pf::Compat::pil, pf::DType::u16).arithmetic, pf::Arithmetic::round_half_away);
-  for (pf::Filter f : {pf::Filter::bilinear, pf::Filter::bicubic, pf::Filter::lanczos3, pf::Filter::lanczos5}) {
+  for (pf::Filter f :
+       {pf::Filter::bilinear, pf::Filter::bicubic, pf::Filter::lanczos3, pf::Filter::lanczos5}) {
     // jax taps leave out the zero weights at the window's ends.
     const pf::Plan p = plan(pf::Compat::jax, pf::DType::f32, f);
     for (const pf::AxisTaps* a : {&p.x, &p.y})
@@ -248,8 +289,11 @@ TEST(Arithmetic, EachConventionSumsInTheLibrarysPrecision) {
 // in_w * out_h * (in_h + out_w) <= in_h * out_w * (in_w + out_h) (checked against
 // opt_einsum.contract_path on 3,000 random shapes).
 TEST(Arithmetic, JaxContractsTheCheaperAxisFirst) {
-  auto first = [](int w, int h, int ow, int oh, pf::Filter f = pf::Filter::bilinear, pf::Compat c = pf::Compat::jax) {
-    return pf::make_plan(pf::recipe(pf::resize(ow, oh).filter(f).compat(c)), pf::InputShape{w, h, 3, pf::DType::f32}).vertical_first;
+  auto first = [](int w, int h, int ow, int oh, pf::Filter f = pf::Filter::bilinear,
+                  pf::Compat c = pf::Compat::jax) {
+    return pf::make_plan(pf::recipe(pf::resize(ow, oh).filter(f).compat(c)),
+                         pf::InputShape{w, h, 3, pf::DType::f32})
+        .vertical_first;
   };
   EXPECT_TRUE(first(512, 512, 224, 224));   // a tie: height first
   EXPECT_TRUE(first(384, 512, 224, 224));   // taller than wide
@@ -278,17 +322,19 @@ TEST(Channels, OrderGrayAndAlpha) {
 
 TEST(StaticShape, PresetsCarryTheirShapeInTheOutputType) {
   using Imagenet = decltype(pf::presets::imagenet());
-  static_assert(std::is_same_v<pf::output_view_t<Imagenet>,
-                               pf::TensorView<float, pf::Layout::nchw, pf::extents<int, 3, 224, 224>>>);
+  static_assert(
+      std::is_same_v<pf::output_view_t<Imagenet>,
+                     pf::TensorView<float, pf::Layout::nchw, pf::extents<int, 3, 224, 224>>>);
   static_assert(std::is_same_v<pf::output_view_t<Imagenet, true>,
                                pf::TensorView<float, pf::Layout::nchw,
                                               pf::extents<int, pf::dynamic_extent, 3, 224, 224>>>);
   static_assert(pf::has_static_output_v<Imagenet>);
   static_assert(std::is_same_v<pf::static_output_t<Imagenet>, pf::StaticOutput<3, 224, 224>>);
   using Nhwc = decltype(pf::resize<64, 32>() | pf::nhwc() | pf::cast<pf::f16>());
-  static_assert(std::is_same_v<pf::output_view_t<Nhwc>,
-                               pf::TensorView<pf::f16, pf::Layout::nhwc,
-                                              pf::extents<int, 32, 64, pf::dynamic_extent>>>);
+  static_assert(
+      std::is_same_v<
+          pf::output_view_t<Nhwc>,
+          pf::TensorView<pf::f16, pf::Layout::nhwc, pf::extents<int, 32, 64, pf::dynamic_extent>>>);
   const pf::Plan p = pf::make_plan(pf::presets::imagenet(), shape(500, 375));
   EXPECT_EQ(p.output_shape(), (pf::TensorShape{1, 3, 224, 224}));
 }
@@ -300,10 +346,11 @@ TEST(StaticShape, RunTimeSizesAreDynamicExtent) {
   static_assert(Dynamic::static_shape.width == pf::dynamic_extent &&
                 Dynamic::static_shape.height == pf::dynamic_extent);
   static_assert(!pf::has_static_output_v<Dynamic>);
-  static_assert(std::is_same_v<pf::output_view_t<Dynamic>,
-                               pf::TensorView<pf::f16, pf::Layout::nhwc,
-                                              pf::extents<int, pf::dynamic_extent, pf::dynamic_extent,
-                                                          pf::dynamic_extent>>>);
+  static_assert(
+      std::is_same_v<pf::output_view_t<Dynamic>,
+                     pf::TensorView<pf::f16, pf::Layout::nhwc,
+                                    pf::extents<int, pf::dynamic_extent, pf::dynamic_extent,
+                                                pf::dynamic_extent>>>);
   static_assert(pf::resize<64, 32>().width() == 64 && pf::resize<64, 32>().height() == 32);
   EXPECT_EQ(pf::resize(64, 32).width(), 64);
   EXPECT_EQ(pf::Resize<>().width(), -1);  // not set yet: lowering rejects it
@@ -313,15 +360,18 @@ TEST(Supports, LoweringAcceptsExactlyTheTablesCombinations) {
   for (pf::Compat c : pf::all_compats)
     for (pf::Filter f : pf::all_filters)
       for (bool aa : {false, true}) {
-        const std::string what = pf::detail::to_text(pf::name(c), " ", pf::name(f), aa ? " antialiased" : "");
+        const std::string what =
+            pf::detail::to_text(pf::name(c), " ", pf::name(f), aa ? " antialiased" : "");
         std::string error;
         try {
-          pf::make_plan(pf::recipe(pf::resize(10, 10).filter(f).compat(c).antialias(aa)), shape(20, 20));
+          pf::make_plan(pf::recipe(pf::resize(10, 10).filter(f).compat(c).antialias(aa)),
+                        shape(20, 20));
         } catch (const pf::Error& e) {
           error = e.what();
         }
         EXPECT_EQ(error.empty(), pf::supports(c, f, aa)) << what << ": " << error;
-        if (!pf::supports(c, f) && !(c == pf::Compat::pil && !aa)) {  // pil's antialias rule is reported first
+        if (!pf::supports(c, f) &&
+            !(c == pf::Compat::pil && !aa)) {  // pil's antialias rule is reported first
           EXPECT_EQ(error, "resize filter: expected " + pf::filter_choices(c) + " for compat " +
                                std::string(pf::name(c)) + ", got " + std::string(pf::name(f)))
               << what;
@@ -332,22 +382,34 @@ TEST(Supports, LoweringAcceptsExactlyTheTablesCombinations) {
 TEST(Errors, NameTheStageAndTheProblem) {
   expect_error([] { pf::make_plan(pf::resize(10, 10) | pf::resize(5, 5), shape(20, 20)); },
                "resize: pixfuse resamples once per recipe; this recipe already resized");
-  expect_error([] { pf::make_plan(pf::recipe(pf::resize(10, 10).antialias(false)), shape(20, 20)); },
-               "compat pil: Pillow always antialiases; use compat torchvision or jax to resize "
-               "with antialias off");
-  expect_error([] { pf::make_plan(pf::recipe(pf::resize(10, 10).filter(pf::Filter::lanczos4)), shape(20, 20)); },
-               "resize filter: expected nearest, area (Pillow's BOX), bilinear, hamming, bicubic or lanczos3 "
-               "for compat pil, got lanczos4");
-  expect_error([] { pf::make_plan(pf::recipe(pf::normalize(1.0f, {0.1f, 0.2f}, {1.0f, 1.0f})), shape(4, 4, 3)); },
-               "normalize: expected 3 mean/std values (one per channel) or 1, got 2 for an image with 3 "
-               "channel(s) at that stage");
-  expect_error([] { pf::make_plan(pf::recipe(pf::crop(-1, 0, 5, 5) | pf::resize(3, 3)), shape(8, 8)); },
-               "resize: pixfuse resamples once per recipe, before any padding; this recipe already resized, "
-               "padded or cropped outside the image");
+  expect_error(
+      [] { pf::make_plan(pf::recipe(pf::resize(10, 10).antialias(false)), shape(20, 20)); },
+      "compat pil: Pillow always antialiases; use compat torchvision or jax to resize "
+      "with antialias off");
+  expect_error(
+      [] {
+        pf::make_plan(pf::recipe(pf::resize(10, 10).filter(pf::Filter::lanczos4)), shape(20, 20));
+      },
+      "resize filter: expected nearest, area (Pillow's BOX), bilinear, hamming, bicubic or "
+      "lanczos3 "
+      "for compat pil, got lanczos4");
+  expect_error(
+      [] {
+        pf::make_plan(pf::recipe(pf::normalize(1.0f, {0.1f, 0.2f}, {1.0f, 1.0f})), shape(4, 4, 3));
+      },
+      "normalize: expected 3 mean/std values (one per channel) or 1, got 2 for an image with 3 "
+      "channel(s) at that stage");
+  expect_error(
+      [] { pf::make_plan(pf::recipe(pf::crop(-1, 0, 5, 5) | pf::resize(3, 3)), shape(8, 8)); },
+      "resize: pixfuse resamples once per recipe, before any padding; this recipe already resized, "
+      "padded or cropped outside the image");
   expect_error([] { pf::make_plan(pf::pad(2, 114.0f) | pf::center_crop(20, 20), shape(8, 8)); },
                "center_crop pad value: expected 114 (the value an earlier stage pads with), got 0");
   expect_error([] { pf::make_plan(pf::recipe(pf::resize_shorter(0)), shape(8, 8)); },
                "resize_shorter size: expected > 0, got 0");
-  expect_error([] { pf::make_plan(pf::recipe(pf::resize(4, 4)), pf::InputShape{0, 4, 3, pf::DType::u8}); },
-               "input: expected a non-empty image, got 0x4");
+  expect_error(
+      [] {
+        pf::make_plan(pf::recipe(pf::resize(4, 4)), pf::InputShape{0, 4, 3, pf::DType::u8});
+      },
+      "input: expected a non-empty image, got 0x4");
 }

@@ -43,8 +43,10 @@ std::string check_axis(const pf::AxisTaps& a) {
     // The fixed weights merged per slot and per source index.
     std::map<int, std::int64_t> by_slot, by_index;
     for (int k = 0; k < a.count[u]; ++k) {
-      by_slot[a.source_slots[u * K + static_cast<std::size_t>(k)]] += a.fixed[u * K + static_cast<std::size_t>(k)];
-      by_index[a.indices[u * K + static_cast<std::size_t>(k)]] += a.fixed[u * K + static_cast<std::size_t>(k)];
+      by_slot[a.source_slots[u * K + static_cast<std::size_t>(k)]] +=
+          a.fixed[u * K + static_cast<std::size_t>(k)];
+      by_index[a.indices[u * K + static_cast<std::size_t>(k)]] +=
+          a.fixed[u * K + static_cast<std::size_t>(k)];
     }
     // pairs: slots 2 first .. 2 (first + count) - 1, every merged weight there and no other.
     std::map<int, std::int64_t> from_pairs;
@@ -56,26 +58,29 @@ std::string check_axis(const pf::AxisTaps& a) {
         if (w != 0) from_pairs[2 * (t.first[u] + m) + j] = w;
       }
     }
-    for (auto it = by_slot.begin(); it != by_slot.end();) it = it->second == 0 ? by_slot.erase(it) : std::next(it);
+    for (auto it = by_slot.begin(); it != by_slot.end();)
+      it = it->second == 0 ? by_slot.erase(it) : std::next(it);
     if (from_pairs != by_slot) return "pairs of output " + std::to_string(o);
     if (!t.two_tap) continue;
     // two_tap: base, base + 1 inside the clamp range, carrying every nonzero weight.
     const int b = t.base[u];
-    if (b < a.clamp_begin || b + 1 >= a.clamp_end) return "two_tap base out of range at output " + std::to_string(o);
+    if (b < a.clamp_begin || b + 1 >= a.clamp_end)
+      return "two_tap base out of range at output " + std::to_string(o);
     std::map<int, std::int64_t> from_two;
     for (int j = 0; j < 2; ++j) {
       const std::int64_t w = joined(t, t.two_hi[u], t.shift > 0 ? t.two_lo[u] : 0u, j);
       if (w != 0) from_two[b + j] = w;
     }
-    for (auto it = by_index.begin(); it != by_index.end();) it = it->second == 0 ? by_index.erase(it) : std::next(it);
+    for (auto it = by_index.begin(); it != by_index.end();)
+      it = it->second == 0 ? by_index.erase(it) : std::next(it);
     if (from_two != by_index) return "two_tap of output " + std::to_string(o);
   }
   return "";
 }
 
 // A resize of a w x h image (of its part right of cx and below cy).
-pf::Plan plan_of(pf::Compat compat, pf::Filter filter, bool antialias, int w, int h, int ow, int oh, int c = 3, int cx = 0,
-                 int cy = 0) {
+pf::Plan plan_of(pf::Compat compat, pf::Filter filter, bool antialias, int w, int h, int ow, int oh,
+                 int c = 3, int cx = 0, int cy = 0) {
   pf::DynamicRecipe r;
   if (cx > 0 || cy > 0) r.add(pf::crop(cx, cy, w - cx, h - cy));
   r.add(pf::resize(ow, oh).filter(filter).compat(compat).antialias(antialias));
@@ -91,10 +96,12 @@ TEST(PairedTaps, HoldTheFixedWeightsExactly) {
     bool antialias;
   };
   std::vector<Case> cases;
-  for (F f : {F::nearest, F::area, F::bilinear, F::hamming, F::bicubic, F::lanczos3}) cases.push_back({pf::Compat::pil, f, true});
+  for (F f : {F::nearest, F::area, F::bilinear, F::hamming, F::bicubic, F::lanczos3})
+    cases.push_back({pf::Compat::pil, f, true});
   for (F f : {F::nearest, F::nearest_exact, F::bilinear, F::bicubic})
     for (bool aa : {false, true}) cases.push_back({pf::Compat::torchvision, f, aa});
-  for (F f : {F::nearest, F::nearest_exact, F::bilinear, F::linear_exact, F::bicubic, F::lanczos4, F::area})
+  for (F f : {F::nearest, F::nearest_exact, F::bilinear, F::linear_exact, F::bicubic, F::lanczos4,
+              F::area})
     cases.push_back({pf::Compat::opencv, f, false});
   std::mt19937 rng(7);
   auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
@@ -105,15 +112,16 @@ TEST(PairedTaps, HoldTheFixedWeightsExactly) {
       const int ow = pick(0, 2) == 0 ? pick(1, 3 * w) : std::max(1, w / pick(1, 12));
       const int oh = pick(0, 2) == 0 ? pick(1, 3 * h) : std::max(1, h / pick(1, 12));
       const bool crop = trial % 2 && w > 2 && h > 2;
-      const pf::Plan whole =
-          plan_of(k.compat, k.filter, k.antialias, w, h, ow, oh, 3, crop ? pick(1, w / 2) : 0, crop ? pick(1, h / 2) : 0);
+      const pf::Plan whole = plan_of(k.compat, k.filter, k.antialias, w, h, ow, oh, 3,
+                                     crop ? pick(1, w / 2) : 0, crop ? pick(1, h / 2) : 0);
       // Rebased onto the rectangle it reads (plan/region.hpp), the tables follow the indices.
       const pf::Rect region = pf::source_region(whole);
       const pf::Plan p = crop && region.width > 0 ? pf::for_region(whole, region) : whole;
       for (const pf::AxisTaps* a : {&p.x, &p.y}) {
         if (a->fixed.empty()) continue;
-        EXPECT_EQ(check_axis(*a), "") << pf::name(k.compat) << " " << pf::name(k.filter) << (k.antialias ? " aa " : " ")
-                                      << w << "x" << h << " -> " << ow << "x" << oh;
+        EXPECT_EQ(check_axis(*a), "")
+            << pf::name(k.compat) << " " << pf::name(k.filter) << (k.antialias ? " aa " : " ") << w
+            << "x" << h << " -> " << ow << "x" << oh;
         ++checked;
         exact += a->paired.exact;
         two_tap += a->paired.two_tap;
@@ -130,14 +138,16 @@ TEST(PairedTaps, HoldTheFixedWeightsExactly) {
 TEST(PairedTaps, FlagsOfTheCommonRecipes) {
   // ImageNet in pil mode (1.7 MP photo, antialiased bilinear shrink by ~4): Pillow's 22-bit
   // weights split in two 11-bit halves, many taps, exact.
-  const pf::Plan pil = pf::make_plan(pf::presets::imagenet(), pf::InputShape{1600, 1067, 3, pf::DType::u8});
+  const pf::Plan pil =
+      pf::make_plan(pf::presets::imagenet(), pf::InputShape{1600, 1067, 3, pf::DType::u8});
   for (const pf::AxisTaps* a : {&pil.x, &pil.y}) {
     EXPECT_TRUE(a->paired.exact);
     EXPECT_EQ(a->paired.shift, 11);
     EXPECT_FALSE(a->paired.two_tap);
   }
   // OpenCV bilinear straight to 224x224: 11-bit weights, at most 2 taps, no split.
-  const pf::Plan cv = plan_of(pf::Compat::opencv, pf::Filter::bilinear, false, 1600, 1067, 224, 224);
+  const pf::Plan cv =
+      plan_of(pf::Compat::opencv, pf::Filter::bilinear, false, 1600, 1067, 224, 224);
   for (const pf::AxisTaps* a : {&cv.x, &cv.y}) {
     EXPECT_TRUE(a->paired.exact);
     EXPECT_EQ(a->paired.shift, 0);
@@ -151,7 +161,8 @@ TEST(PairedTaps, FlagsOfTheCommonRecipes) {
     EXPECT_TRUE(a->paired.two_tap);
   }
   // Nearest: one tap per output, two_tap with a zero second weight.
-  const pf::Plan nn = plan_of(pf::Compat::torchvision, pf::Filter::nearest, false, 1000, 700, 224, 224, 1);
+  const pf::Plan nn =
+      plan_of(pf::Compat::torchvision, pf::Filter::nearest, false, 1000, 700, 224, 224, 1);
   EXPECT_TRUE(nn.x.paired.two_tap);
   EXPECT_TRUE(nn.y.paired.two_tap);
   // A source of one column leaves no pair of adjacent indices.

@@ -42,7 +42,8 @@ Rgb centre(const void* data, pf::DType dtype, std::int64_t h, std::int64_t w, st
   return c == 1 ? Rgb{at(0), at(0), at(0)} : Rgb{at(0), at(1), at(2)};
 }
 Rgb centre(const io::NpyArray& a) {
-  return centre(a.bytes.data(), a.dtype, a.shape[0], a.shape[1], a.shape.size() > 2 ? a.shape[2] : 1);
+  return centre(a.bytes.data(), a.dtype, a.shape[0], a.shape[1],
+                a.shape.size() > 2 ? a.shape[2] : 1);
 }
 Rgb centre(const io::DecodedImage& d) {
   return centre(d.view().data, d.dtype(), d.height(), d.width(), d.channels());
@@ -61,14 +62,14 @@ TEST_F(Prep, EveryBadInputIsReportedAndEveryGoodOneLands) {
     fs::copy_file(kBad + "/" + file, path(file));
     good.push_back({file, centre(io::read_npy(kBad + "/" + reference))});
   };
-  fixture("cmyk.jpg", "cmyk.pil.npy");                // CMYK (Adobe): Pillow's CMYK -> RGB
+  fixture("cmyk.jpg", "cmyk.pil.npy");  // CMYK (Adobe): Pillow's CMYK -> RGB
   fixture("progressive.jpg", "progressive.pil.npy");
   fixture("gray.jpg", "gray.pil.npy");
   fixture("rgb420.jpg", "rgb420.pil.npy");
   fixture("gray.png", "gray_png.pil.npy");
-  fixture("rgba.png", "rgba_png.pil.npy");                // alpha dropped
+  fixture("rgba.png", "rgba_png.pil.npy");  // alpha dropped
   fixture("palette.png", "palette_png.pil.npy");
-  fixture("rgb16.png", "rgb16_png.pil.npy");          // 16-bit: the high byte, as Pillow
+  fixture("rgb16.png", "rgb16_png.pil.npy");  // 16-bit: the high byte, as Pillow
   for (const char* f : {"tiny_1x1.png", "wide_4000x3.png", "tall_3x4000.png"}) {
     fs::copy_file(kBad + "/" + f, path(f));
     good.push_back({f, centre(io::decode_file(kBad + "/" + f))});
@@ -97,20 +98,24 @@ TEST_F(Prep, EveryBadInputIsReportedAndEveryGoodOneLands) {
   const std::vector<std::pair<std::string, std::string>> bad = {
       {"bad_empty.jpg", "bad_empty.jpg: empty file"},
       {"bad_text.png", "bad_text.png: not a decodable image"},
-      {"bad_truncated.jpg", io::have_turbojpeg() ? "bad_truncated.jpg: cannot decode JPEG (Premature end of JPEG file)"
-                                                 : "bad_truncated.jpg: "},
+      {"bad_truncated.jpg",
+       io::have_turbojpeg() ? "bad_truncated.jpg: cannot decode JPEG (Premature end of JPEG file)"
+                            : "bad_truncated.jpg: "},
       {"bad_corrupt.jpg", "bad_corrupt.jpg: not a decodable"},
-      {"bad_bomb.png", "bad_bomb.png: expected at most 178956970 pixels, got 100000x100000 = 10000000000 pixels "
-                       "(possible decompression bomb"},
+      {"bad_bomb.png",
+       "bad_bomb.png: expected at most 178956970 pixels, got 100000x100000 = 10000000000 pixels "
+       "(possible decompression bomb"},
       {"bad_bomb.jpg", "bad_bomb.jpg: expected at most 178956970 pixels, got 65000x60000"},
   };
 
-  const Result r = prep("--crop 1x1 --dtype u8 --scale 1 --layout nhwc " + dir_.string() + " " + path("missing.jpg") +
-                        " -o " + path("out.npy") + " --manifest " + path("m.jsonl"));
+  const Result r =
+      prep("--crop 1x1 --dtype u8 --scale 1 --layout nhwc " + dir_.string() + " " +
+           path("missing.jpg") + " -o " + path("out.npy") + " --manifest " + path("m.jsonl"));
   ASSERT_EQ(r.status, 0) << r.out;
   const std::string m = slurp(path("m.jsonl"));
   const io::NpyArray out = io::read_npy(path("out.npy"));
-  ASSERT_EQ(out.shape, (std::vector<std::int64_t>{static_cast<std::int64_t>(good.size()), 1, 1, 3})) << r.out;
+  ASSERT_EQ(out.shape, (std::vector<std::int64_t>{static_cast<std::int64_t>(good.size()), 1, 1, 3}))
+      << r.out;
   for (const Good& g : good) {
     const std::string line = manifest_line(m, g.file);
     ASSERT_NE(line.find("\"status\": \"ok\""), std::string::npos) << g.file << ": " << line;
@@ -125,14 +130,17 @@ TEST_F(Prep, EveryBadInputIsReportedAndEveryGoodOneLands) {
   }
   EXPECT_EQ(field(manifest_line(m, "exif6.jpg"), "orientation"), 6);
   for (const auto& [file, reason] : bad) {
-    EXPECT_NE(r.out.find("pixfuse-prep: " + path(file).substr(0, path(file).size() - file.size()) + reason),
+    EXPECT_NE(r.out.find("pixfuse-prep: " + path(file).substr(0, path(file).size() - file.size()) +
+                         reason),
               std::string::npos)
-        << file << " should be reported as '" << reason << "' in\n" << r.out;
+        << file << " should be reported as '" << reason << "' in\n"
+        << r.out;
     const std::string line = manifest_line(m, file);
     EXPECT_NE(line.find("\"status\": \"error\""), std::string::npos) << line;
     EXPECT_EQ(field(line, "row"), -1) << line;
   }
-  EXPECT_NE(r.out.find("missing.jpg: cannot open: No such file or directory"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("missing.jpg: cannot open: No such file or directory"), std::string::npos)
+      << r.out;
   // Bomb sizes come from the header and are in the manifest.
   EXPECT_EQ(field(manifest_line(m, "bad_bomb.png"), "width"), 100000);
   // Every input has a manifest line: good, bad, and the missing path.
@@ -141,11 +149,12 @@ TEST_F(Prep, EveryBadInputIsReportedAndEveryGoodOneLands) {
 }
 
 TEST_F(Prep, NoExifKeepsTheStoredOrientation) {
-  const Result r = prep("--no-exif --crop 1x1 --dtype u8 --scale 1 " + kBad + "/exif6.jpg -o " + path("out.npy") +
-                        " --manifest " + path("m.jsonl"));
+  const Result r = prep("--no-exif --crop 1x1 --dtype u8 --scale 1 " + kBad + "/exif6.jpg -o " +
+                        path("out.npy") + " --manifest " + path("m.jsonl"));
   ASSERT_EQ(r.status, 0) << r.out;
   const io::NpyArray s = io::read_npy(kBad + "/exif6.pil.npy");
-  const std::uint8_t* want = s.data<std::uint8_t>() + (12 * 40 + 20) * 3;  // stored centre (x 20, y 12)
+  const std::uint8_t* want =
+      s.data<std::uint8_t>() + (12 * 40 + 20) * 3;         // stored centre (x 20, y 12)
   const io::NpyArray out = io::read_npy(path("out.npy"));  // (1, 3, 1, 1)
   const int tol = io::have_turbojpeg() ? 0 : 40;
   for (int c = 0; c < 3; ++c) EXPECT_NEAR(out.data<std::uint8_t>()[c], want[c], tol) << c;
@@ -165,18 +174,26 @@ TEST_F(Prep, UnreadablePaths) {
   }
   const Result r = prep("--crop 1x1 @" + path("list.txt") + locked + " -o " + path("out.npy"));
   ASSERT_EQ(r.status, 0) << r.out;
-  EXPECT_NE(r.out.find(path("dir.jpg") + ": cannot read: Is a directory"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find(path("not_there.png") + ": cannot open: No such file or directory"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(path("dir.jpg") + ": cannot read: Is a directory"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find(path("not_there.png") + ": cannot open: No such file or directory"),
+            std::string::npos)
+      << r.out;
   EXPECT_EQ(io::read_npy(path("out.npy")).shape[0], 1);
-  if (geteuid() == 0) GTEST_SKIP() << "running as root: a chmod 000 file is still readable, permission denied not tested";
-  EXPECT_NE(r.out.find(path("locked.png") + ": cannot open: Permission denied"), std::string::npos) << r.out;
+  if (geteuid() == 0)
+    GTEST_SKIP()
+        << "running as root: a chmod 000 file is still readable, permission denied not tested";
+  EXPECT_NE(r.out.find(path("locked.png") + ": cannot open: Permission denied"), std::string::npos)
+      << r.out;
 }
 
 TEST_F(Prep, MaxPixels) {
-  const Result r = prep("--crop 1x1 --max-pixels 1000 " + kBad + "/rgb420.jpg " + kBad + "/gray.png -o " +
-                        path("out.npy"));
+  const Result r = prep("--crop 1x1 --max-pixels 1000 " + kBad + "/rgb420.jpg " + kBad +
+                        "/gray.png -o " + path("out.npy"));
   ASSERT_EQ(r.status, 0) << r.out;  // gray.png is 240 pixels, rgb420.jpg 1073
-  EXPECT_NE(r.out.find("rgb420.jpg: expected at most 1000 pixels, got 37x29 = 1073 pixels"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("rgb420.jpg: expected at most 1000 pixels, got 37x29 = 1073 pixels"),
+            std::string::npos)
+      << r.out;
   EXPECT_EQ(io::read_npy(path("out.npy")).shape[0], 1);
   EXPECT_EQ(prep("--max-pixels 0 x.png -o y.npy").status, 2);
 }

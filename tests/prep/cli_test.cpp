@@ -23,7 +23,9 @@ using namespace prep_test;
 namespace {
 
 // pixfuse-prep with environment variables set for it alone.
-Result prep_with_env(const std::string& env, const std::string& args) { return prep_command("env " + env + " " + PIXFUSE_PREP, args); }
+Result prep_with_env(const std::string& env, const std::string& args) {
+  return prep_command("env " + env + " " + PIXFUSE_PREP, args);
+}
 
 // The JSON printed on stdout (--print-recipe), parsed.
 std::string recipe_text(const Result& r) { return r.out.substr(0, r.out.rfind('}') + 1); }
@@ -46,8 +48,9 @@ TEST_F(Prep, PrintRecipeGivesThePresetsJsonAndTheFlagsOnTop) {
 }
 
 TEST_F(Prep, ARecipeFileGivesTheSameTensorAsItsFlags) {
-  const std::string flags = "--resize-shorter 40 --crop 32x24 --filter bicubic --compat torchvision --mean 0.5 "
-                            "--std 0.25 --layout nhwc --dtype bf16 --channel-order bgr";
+  const std::string flags =
+      "--resize-shorter 40 --crop 32x24 --filter bicubic --compat torchvision --mean 0.5 "
+      "--std 0.25 --layout nhwc --dtype bf16 --channel-order bgr";
   const Result print = prep(flags + " --print-recipe");
   ASSERT_EQ(print.status, 0) << print.out;
   write("r.json", recipe_text(print));
@@ -61,15 +64,22 @@ TEST_F(Prep, ARecipeFileGivesTheSameTensorAsItsFlags) {
 }
 
 TEST_F(Prep, BadRecipeFilesNameTheField) {
-  write("bad.json", R"({"pixfuse_recipe": 1, "stages": [{"stage": "resize", "width": 8, "height": 8, "filter": "gauss"}]})");
+  write(
+      "bad.json",
+      R"({"pixfuse_recipe": 1, "stages": [{"stage": "resize", "width": 8, "height": 8, "filter": "gauss"}]})");
   write("v2.json", R"({"pixfuse_recipe": 2, "stages": []})");
   write("junk.json", "not json");
   const std::pair<std::string, std::string> cases[] = {
-      {"--recipe " + path("bad.json"), "--recipe: " + path("bad.json") + ": stages[0].filter: expected one of nearest, "},
-      {"--recipe " + path("v2.json"), "--recipe: " + path("v2.json") + ": pixfuse_recipe: expected format version 1"},
-      {"--recipe " + path("junk.json"), "--recipe: " + path("junk.json") + ": not valid JSON: parse error at line 1"},
-      {"--recipe " + path("none.json"), "--recipe: " + path("none.json") + ": cannot open the recipe file"},
-      {"--recipe " + path("v2.json") + " --preset clip", "--preset, --recipe: expected at most one of them, got both"},
+      {"--recipe " + path("bad.json"),
+       "--recipe: " + path("bad.json") + ": stages[0].filter: expected one of nearest, "},
+      {"--recipe " + path("v2.json"),
+       "--recipe: " + path("v2.json") + ": pixfuse_recipe: expected format version 1"},
+      {"--recipe " + path("junk.json"),
+       "--recipe: " + path("junk.json") + ": not valid JSON: parse error at line 1"},
+      {"--recipe " + path("none.json"),
+       "--recipe: " + path("none.json") + ": cannot open the recipe file"},
+      {"--recipe " + path("v2.json") + " --preset clip",
+       "--preset, --recipe: expected at most one of them, got both"},
   };
   for (const auto& [args, message] : cases) {
     const Result r = prep(args + " " + kData + " -o " + path("o.npy"));
@@ -88,28 +98,34 @@ TEST_F(Prep, EnvironmentAndConfigFile) {
   EXPECT_NE(flag_wins.out.find("1 thread(s)"), std::string::npos) << flag_wins.out;
   const Result bad_env = prep_with_env("PIXFUSE_THREADS=many", job);
   EXPECT_EQ(bad_env.status, 2);
-  EXPECT_NE(bad_env.out.find("pixfuse-prep: --threads: expected a positive integer, got 'many'"), std::string::npos)
+  EXPECT_NE(bad_env.out.find("pixfuse-prep: --threads: expected a positive integer, got 'many'"),
+            std::string::npos)
       << bad_env.out;
 
-  write("prep.toml", "# pixfuse-prep settings\nthreads = 2\nresize = \"16x12\"\ndtype = \"u8\"\nfast-decode = true\n");
+  write("prep.toml", "# pixfuse-prep settings\nthreads = 2\nresize = \"16x12\"\ndtype = "
+                     "\"u8\"\nfast-decode = true\n");
   const Result cfg = prep("--config " + path("prep.toml") + " " + job + " --time");
   ASSERT_EQ(cfg.status, 0) << cfg.out;
   EXPECT_NE(cfg.out.find("2 thread(s), fast decode"), std::string::npos) << cfg.out;
   EXPECT_NE(cfg.out.find("shape (1, 3, 12, 16) u8"), std::string::npos) << cfg.out;
-  const Result env_over_cfg = prep_with_env("PIXFUSE_THREADS=1", "--config " + path("prep.toml") + " " + job);
+  const Result env_over_cfg =
+      prep_with_env("PIXFUSE_THREADS=1", "--config " + path("prep.toml") + " " + job);
   EXPECT_NE(env_over_cfg.out.find("1 thread(s)"), std::string::npos) << env_over_cfg.out;
 
   write("typo.toml", "threadz = 2\n");
   const Result typo = prep("--config " + path("typo.toml") + " " + job);
   EXPECT_EQ(typo.status, 2);
-  EXPECT_NE(typo.out.find("pixfuse-prep: --config: unknown option 'threadz'"), std::string::npos) << typo.out;
+  EXPECT_NE(typo.out.find("pixfuse-prep: --config: unknown option 'threadz'"), std::string::npos)
+      << typo.out;
   const Result missing = prep("--config " + path("none.toml") + " " + job);
   EXPECT_EQ(missing.status, 2);
   EXPECT_NE(missing.out.find("pixfuse-prep: --config: "), std::string::npos) << missing.out;
   write("badvalue.toml", "batch = 0\n");
   const Result value = prep("--config " + path("badvalue.toml") + " " + job);
   EXPECT_EQ(value.status, 2);
-  EXPECT_NE(value.out.find("pixfuse-prep: --batch: expected a positive integer, got '0'"), std::string::npos) << value.out;
+  EXPECT_NE(value.out.find("pixfuse-prep: --batch: expected a positive integer, got '0'"),
+            std::string::npos)
+      << value.out;
 }
 
 TEST_F(Prep, DecodeModesFromTheEnvironmentAndAConfigFile) {
@@ -125,27 +141,35 @@ TEST_F(Prep, DecodeModesFromTheEnvironmentAndAConfigFile) {
   EXPECT_NE(cfg.out.find(", fast decode (pil), peak RSS "), std::string::npos) << cfg.out;
   const Result bad = prep_with_env("PIXFUSE_FAST_DECODE=draft", job);
   EXPECT_EQ(bad.status, 2);
-  EXPECT_NE(bad.out.find("pixfuse-prep: --fast-decode: expected no value or =pil, got 'draft'"), std::string::npos)
+  EXPECT_NE(bad.out.find("pixfuse-prep: --fast-decode: expected no value or =pil, got 'draft'"),
+            std::string::npos)
       << bad.out;
 }
 
 TEST_F(Prep, ThreadsDefaultToTheCpusThisProcessMayUse) {
   const Result r = prep("--preset imagenet " + kData + " -o " + path("o.npy"));
   ASSERT_EQ(r.status, 0) << r.out;
-  EXPECT_NE(r.out.find(", " + std::to_string(pf::available_cpus()) + " thread(s)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(", " + std::to_string(pf::available_cpus()) + " thread(s)"),
+            std::string::npos)
+      << r.out;
 }
 
 TEST_F(Prep, TheDecoderIsNamedInTheSummaryAndTheManifest) {
-  const Result r = prep("--preset imagenet " + kData + " -o " + path("o.npy") + " --manifest " + path("m.jsonl"));
+  const Result r = prep("--preset imagenet " + kData + " -o " + path("o.npy") + " --manifest " +
+                        path("m.jsonl"));
   ASSERT_EQ(r.status, 0) << r.out;
   const std::string jpeg = pf::io::have_turbojpeg() ? "libjpeg-turbo" : "stb_image";
-  EXPECT_NE(r.out.find(pf::io::have_turbojpeg() ? "decoder libjpeg-turbo x4, stb_image x1, " : "decoder stb_image x5, "),
+  EXPECT_NE(r.out.find(pf::io::have_turbojpeg() ? "decoder libjpeg-turbo x4, stb_image x1, "
+                                                : "decoder stb_image x5, "),
             std::string::npos)
       << r.out;
   EXPECT_EQ(r.out.find("no libjpeg-turbo") == std::string::npos, pf::io::have_turbojpeg()) << r.out;
   const std::string m = slurp(path("m.jsonl"));
-  EXPECT_NE(manifest_line(m, "chelsea.jpg").find("\"decoder\": \"" + jpeg + "\""), std::string::npos) << m;
-  EXPECT_NE(manifest_line(m, "camera.png").find("\"decoder\": \"stb_image\""), std::string::npos) << m;
+  EXPECT_NE(manifest_line(m, "chelsea.jpg").find("\"decoder\": \"" + jpeg + "\""),
+            std::string::npos)
+      << m;
+  EXPECT_NE(manifest_line(m, "camera.png").find("\"decoder\": \"stb_image\""), std::string::npos)
+      << m;
 }
 
 TEST_F(Prep, TheManifestIsValidJsonWhateverThePaths) {
@@ -153,14 +177,16 @@ TEST_F(Prep, TheManifestIsValidJsonWhateverThePaths) {
   const std::string odd = std::string("odd_\xff\xfe_\"q\"\t.png");
   fs::copy_file(kBad + "/gray.png", path(odd));
   write("bad_\xc3.jpg", "junk");
-  const Result r = prep("--crop 1x1 " + dir_.string() + " -o " + path("o.npy") + " --manifest " + path("m.jsonl"));
+  const Result r = prep("--crop 1x1 " + dir_.string() + " -o " + path("o.npy") + " --manifest " +
+                        path("m.jsonl"));
   ASSERT_EQ(r.status, 0) << r.out;
   std::istringstream lines(slurp(path("m.jsonl")));
   int n = 0, ok = 0;
   for (std::string line; std::getline(lines, line); ++n) {
     const nlohmann::json j = nlohmann::json::parse(line);  // throws on invalid JSON or UTF-8
     ok += j["status"] == "ok";
-    EXPECT_EQ(j["path"].get<std::string>().find("\xef\xbf\xbd"), j["path"].get<std::string>().find("\xef\xbf\xbd"));
+    EXPECT_EQ(j["path"].get<std::string>().find("\xef\xbf\xbd"),
+              j["path"].get<std::string>().find("\xef\xbf\xbd"));
     if (j["status"] == "error") {
       EXPECT_EQ(j["stage"], "header") << line;
       EXPECT_TRUE(j["row"].is_null());
@@ -169,5 +195,6 @@ TEST_F(Prep, TheManifestIsValidJsonWhateverThePaths) {
   EXPECT_EQ(n, 2);
   EXPECT_EQ(ok, 1);
   const std::string m = slurp(path("m.jsonl"));
-  EXPECT_NE(m.find("odd_\xef\xbf\xbd\xef\xbf\xbd_\\\"q\\\"\\t.png"), std::string::npos) << m;  // U+FFFD, escaped
+  EXPECT_NE(m.find("odd_\xef\xbf\xbd\xef\xbf\xbd_\\\"q\\\"\\t.png"), std::string::npos)
+      << m;  // U+FFFD, escaped
 }

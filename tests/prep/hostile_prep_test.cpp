@@ -104,7 +104,7 @@ std::string gif_canvas(unsigned width, unsigned height) {
   std::string g = "GIF89a";
   put16le(g, width);
   put16le(g, height);
-  g += std::string("\x80\x00\x00\xff\xff\xff\x00\x00\x00", 9);  // 2-colour table
+  g += std::string("\x80\x00\x00\xff\xff\xff\x00\x00\x00", 9);       // 2-colour table
   g += std::string("\x2c\x00\x00\x00\x00\x01\x00\x01\x00\x00", 10);  // 1x1 frame
   g += std::string("\x02\x02\x44\x01\x00\x3b", 6);
   return g;
@@ -122,16 +122,20 @@ TEST_F(Prep, HostileFilesStayWithinTheMemoryBound) {
   constexpr std::int64_t kMaxPixels = 4000000;
   const std::string findings = std::string(PIXFUSE_TEST_DATA_DIR) + "/fuzz/regressions/decode";
   fs::create_directories(path("in"));
-  for (const auto& f : fs::directory_iterator(findings)) fs::copy_file(f.path(), path("in/" + f.path().filename().string()));
-  write("in/strip_4000000x1.png", stored_png(4000000, 1, 90));     // at --max-pixels: its resize is refused
-  write("in/square_2000x2000.png", stored_png(2000, 2000, 120));   // at --max-pixels: decoded and resized
-  write("in/strip_1x4000000.bmp", bmp24(1, 4000000, 60));          // at --max-pixels, the other way
-  write("in/canvas_2000x2000.gif", gif_canvas(2000, 2000));        // a 35-byte file, a 4-megapixel canvas
-  write("in/canvas_65535x65535.gif", gif_canvas(65535, 65535));    // a bomb
+  for (const auto& f : fs::directory_iterator(findings))
+    fs::copy_file(f.path(), path("in/" + f.path().filename().string()));
+  write("in/strip_4000000x1.png",
+        stored_png(4000000, 1, 90));  // at --max-pixels: its resize is refused
+  write("in/square_2000x2000.png",
+        stored_png(2000, 2000, 120));                        // at --max-pixels: decoded and resized
+  write("in/strip_1x4000000.bmp", bmp24(1, 4000000, 60));    // at --max-pixels, the other way
+  write("in/canvas_2000x2000.gif", gif_canvas(2000, 2000));  // a 35-byte file, a 4-megapixel canvas
+  write("in/canvas_65535x65535.gif", gif_canvas(65535, 65535));  // a bomb
   fs::copy_file(kData + "/chelsea.jpg", path("in/good.jpg"));
 
-  const Result r = prep("--preset imagenet --threads 1 --max-pixels " + std::to_string(kMaxPixels) + " --manifest " +
-                        path("m.jsonl") + " -o " + path("o.npy") + " " + path("in"));
+  const Result r =
+      prep("--preset imagenet --threads 1 --max-pixels " + std::to_string(kMaxPixels) +
+           " --manifest " + path("m.jsonl") + " -o " + path("o.npy") + " " + path("in"));
   ASSERT_EQ(r.status, 0) << r.out;
   const std::string manifest = slurp(path("m.jsonl"));
   std::istringstream lines(manifest);
@@ -148,10 +152,13 @@ TEST_F(Prep, HostileFilesStayWithinTheMemoryBound) {
   int images = 0;  // a directory is searched for image extensions (.bin files are not taken)
   for (const auto& f : fs::directory_iterator(path("in"))) images += f.path().extension() != ".bin";
   EXPECT_EQ(entries, images);
-  EXPECT_NE(manifest_line(manifest, "good.jpg").find("\"status\": \"ok\""), std::string::npos) << manifest;
-  EXPECT_NE(manifest_line(manifest, "square_2000x2000.png").find("\"status\": \"ok\""), std::string::npos);
-  EXPECT_NE(manifest_line(manifest, "strip_4000000x1.png").find("resize_shorter width: expected a length from 1 to "
-                                                              "1048576, got 1024000000"),
+  EXPECT_NE(manifest_line(manifest, "good.jpg").find("\"status\": \"ok\""), std::string::npos)
+      << manifest;
+  EXPECT_NE(manifest_line(manifest, "square_2000x2000.png").find("\"status\": \"ok\""),
+            std::string::npos);
+  EXPECT_NE(manifest_line(manifest, "strip_4000000x1.png")
+                .find("resize_shorter width: expected a length from 1 to "
+                      "1048576, got 1024000000"),
             std::string::npos)
       << manifest;
 
@@ -160,10 +167,11 @@ TEST_F(Prep, HostileFilesStayWithinTheMemoryBound) {
   // bytes a pixel (a 16-bit PNG through stb_image; 16 for 8 bits) + 2 F + 64 MiB, a plan of
   // at most 60 MiB, the output chunk (16 MiB).
   const double mib = 1024.0 * 1024.0;
-  const double file = 12.0 * mib, bound = 64 * mib + 3 * file + 32.0 * kMaxPixels + 64 * mib + 60 * mib + 16 * mib;
+  const double file = 12.0 * mib,
+               bound = 64 * mib + 3 * file + 32.0 * kMaxPixels + 64 * mib + 60 * mib + 16 * mib;
   const double peak = static_cast<double>(peak_rss_of_children_kib()) * 1024.0;
-  std::printf("pixfuse-prep peak resident size %.1f MiB, bound %.1f MiB (--max-pixels %lld)\n", peak / mib, bound / mib,
-              static_cast<long long>(kMaxPixels));
+  std::printf("pixfuse-prep peak resident size %.1f MiB, bound %.1f MiB (--max-pixels %lld)\n",
+              peak / mib, bound / mib, static_cast<long long>(kMaxPixels));
   if (kSanitized) GTEST_SKIP() << "sanitizer build: resident size includes shadow memory";
   EXPECT_LE(peak, bound);
 }

@@ -20,10 +20,11 @@ using namespace prep_test;
 TEST_F(Prep, BatchesSplitTheRowsInOrder) {
   const Result one = prep("--resize 16x12 --dtype u8 " + kData + " -o " + path("all.npy"));
   ASSERT_EQ(one.status, 0) << one.out;
-  const Result r = prep("--resize 16x12 --dtype u8 --batch 2 " + kData + " -o " + path("b.npy") + " --manifest " +
-                        path("m.jsonl"));
+  const Result r = prep("--resize 16x12 --dtype u8 --batch 2 " + kData + " -o " + path("b.npy") +
+                        " --manifest " + path("m.jsonl"));
   ASSERT_EQ(r.status, 0) << r.out;
-  EXPECT_NE(r.out.find("wrote " + path("b_00000.npy") + " .. " + path("b_00002.npy") + " (3 files): 5 image(s), "
+  EXPECT_NE(r.out.find("wrote " + path("b_00000.npy") + " .. " + path("b_00002.npy") +
+                       " (3 files): 5 image(s), "
                        "shape (2, 3, 12, 16)"),
             std::string::npos)
       << r.out;
@@ -48,16 +49,18 @@ TEST_F(Prep, ListFilesResolveRelativeToTheList) {
   fs::create_directories(path("sub"));
   fs::copy_file(kData + "/rocket.jpg", path("sub/r.jpg"));
   write("sub/list.txt", "# a comment\n\n  r.jpg  \n" + kData + "/coffee.jpg\r\n");
-  const Result r = prep("--resize 8x8 @" + path("sub/list.txt") + " -o " + path("o.npy") + " --manifest " +
-                        path("m.jsonl"));
+  const Result r = prep("--resize 8x8 @" + path("sub/list.txt") + " -o " + path("o.npy") +
+                        " --manifest " + path("m.jsonl"));
   ASSERT_EQ(r.status, 0) << r.out;
   EXPECT_EQ(io::read_npy(path("o.npy")).shape[0], 2);
   const std::string m = slurp(path("m.jsonl"));
-  EXPECT_NE(m.find("\"index\": 0, \"path\": \"" + path("sub/r.jpg") + "\""), std::string::npos) << m;
+  EXPECT_NE(m.find("\"index\": 0, \"path\": \"" + path("sub/r.jpg") + "\""), std::string::npos)
+      << m;
   EXPECT_NE(m.find("\"index\": 1, \"path\": \"" + kData + "/coffee.jpg\""), std::string::npos) << m;
   const Result missing = prep("--resize 8x8 @" + path("nope.txt") + " -o " + path("o.npy"));
   EXPECT_EQ(missing.status, 2);
-  EXPECT_NE(missing.out.find("@" + path("nope.txt") + ": cannot open the list file"), std::string::npos);
+  EXPECT_NE(missing.out.find("@" + path("nope.txt") + ": cannot open the list file"),
+            std::string::npos);
 }
 
 TEST_F(Prep, NpyInputsOneImagePerSlice) {
@@ -70,32 +73,42 @@ TEST_F(Prep, NpyInputsOneImagePerSlice) {
   io::write_npy(path("one.npy"), f32.data(), pf::DType::f32, {3, 4, 1});
   io::write_npy(path("bad.npy"), f32.data(), pf::DType::f32, {3, 2, 2});  // 2 channels
   // The identity recipe: same size, no normalisation; NHWC f32.
-  const Result r = prep("--resize 4x3 --scale 1 --layout nhwc " + path("two.npy") + " " + path("bad.npy") + " " +
-                        path("one.npy") + " -o " + path("o.npy") + " --manifest " + path("m.jsonl"));
+  const Result r =
+      prep("--resize 4x3 --scale 1 --layout nhwc " + path("two.npy") + " " + path("bad.npy") + " " +
+           path("one.npy") + " -o " + path("o.npy") + " --manifest " + path("m.jsonl"));
   ASSERT_EQ(r.status, 0) << r.out;
-  EXPECT_NE(r.out.find("bad.npy: expected 1, 3 or 4 channels (last axis), got 2"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("bad.npy: expected 1, 3 or 4 channels (last axis), got 2"),
+            std::string::npos)
+      << r.out;
   const io::NpyArray o = io::read_npy(path("o.npy"));
   ASSERT_EQ(o.shape, (std::vector<std::int64_t>{3, 3, 4, 3}));
   for (std::size_t i = 0; i < u8.size(); ++i) EXPECT_EQ(o.data<float>()[i], u8[i]) << i;
-  for (std::size_t i = 0; i < f32.size(); ++i) EXPECT_EQ(o.data<float>()[u8.size() + i * 3 + 1], f32[i]) << i;
+  for (std::size_t i = 0; i < f32.size(); ++i)
+    EXPECT_EQ(o.data<float>()[u8.size() + i * 3 + 1], f32[i]) << i;
   const std::string m = slurp(path("m.jsonl"));
-  EXPECT_NE(m.find("\"path\": \"" + path("two.npy") + "\", \"slice\": 1, \"status\": \"ok\""), std::string::npos) << m;
+  EXPECT_NE(m.find("\"path\": \"" + path("two.npy") + "\", \"slice\": 1, \"status\": \"ok\""),
+            std::string::npos)
+      << m;
 }
 
 TEST_F(Prep, FastDecodeReducesOnlyWhenTheRecipeShrinksEnough) {
   // chelsea.jpg is 451x300. To 32x32 the shorter side shrinks 9.4x: 1/4 (needs >= 8x);
   // to 224 only 1.3x: full size.
-  const Result r = prep("--fast-decode --resize-shorter 32 --crop 32 " + kData + "/chelsea.jpg -o " + path("a.npy") +
-                        " --manifest " + path("m.jsonl"));
+  const Result r = prep("--fast-decode --resize-shorter 32 --crop 32 " + kData +
+                        "/chelsea.jpg -o " + path("a.npy") + " --manifest " + path("m.jsonl"));
   ASSERT_EQ(r.status, 0) << r.out;
   EXPECT_EQ(field(slurp(path("m.jsonl")), "reduction"), io::have_turbojpeg() ? 4 : 1);
   EXPECT_EQ(io::read_npy(path("a.npy")).shape, (std::vector<std::int64_t>{1, 3, 32, 32}));
-  ASSERT_EQ(prep("--fast-decode --preset imagenet " + kData + "/chelsea.jpg -o " + path("b.npy") + " --manifest " +
-                 path("m.jsonl")).status, 0);
+  ASSERT_EQ(prep("--fast-decode --preset imagenet " + kData + "/chelsea.jpg -o " + path("b.npy") +
+                 " --manifest " + path("m.jsonl"))
+                .status,
+            0);
   EXPECT_EQ(field(slurp(path("m.jsonl")), "reduction"), 1);
   // Without --fast-decode, never.
-  ASSERT_EQ(prep("--resize-shorter 32 --crop 32 " + kData + "/chelsea.jpg -o " + path("c.npy") + " --manifest " +
-                 path("m.jsonl")).status, 0);
+  ASSERT_EQ(prep("--resize-shorter 32 --crop 32 " + kData + "/chelsea.jpg -o " + path("c.npy") +
+                 " --manifest " + path("m.jsonl"))
+                .status,
+            0);
   EXPECT_EQ(field(slurp(path("m.jsonl")), "reduction"), 1);
 }
 
@@ -103,11 +116,13 @@ TEST_F(Prep, SummaryTableAndQuietAndNoProgressOffATerminal) {
   const Result r = prep("--preset imagenet --threads 2 --time " + kData + " -o " + path("o.npy"));
   ASSERT_EQ(r.status, 0) << r.out;
   EXPECT_NE(r.out.find("pixfuse-prep: 5 image(s) in "), std::string::npos) << r.out;
-  for (const char* row : {"stage", "decode", "preprocess", "write", "0 failed, 2 thread(s), peak RSS "})
+  for (const char* row :
+       {"stage", "decode", "preprocess", "write", "0 failed, 2 thread(s), peak RSS "})
     EXPECT_NE(r.out.find(row), std::string::npos) << row << " in\n" << r.out;
   EXPECT_EQ(r.out.find('\r'), std::string::npos) << "no progress bar when stderr is not a terminal";
   const std::string json = r.out.substr(r.out.rfind('{'));
-  for (const char* key : {"\"images\": 5", "\"threads\": 2", "\"total_s\": ", "\"img_per_s\": ", "\"peak_rss_mib\": "})
+  for (const char* key : {"\"images\": 5", "\"threads\": 2",
+                          "\"total_s\": ", "\"img_per_s\": ", "\"peak_rss_mib\": "})
     EXPECT_NE(json.find(key), std::string::npos) << key << " in " << json;
   const Result quiet = prep("--preset imagenet --quiet " + kData + " -o " + path("o.npy"));
   EXPECT_EQ(quiet.out.find("stage"), std::string::npos) << quiet.out;
@@ -134,16 +149,19 @@ TEST_F(Prep, PillowPipelinesExactAndDraftUnderEveryOrientation) {
   const std::string jpeg = std::string(PIXFUSE_TEST_DATA_DIR) + "/data/jpeg/";
   std::string inputs;
   for (int o = 1; o <= 8; ++o) inputs += " " + jpeg + "orient" + std::to_string(o) + ".jpg";
-  const std::string recipe = "--resize-shorter 24 --crop 20 --dtype u8 --scale 1 --mean 0 --std 1 --layout nhwc";
+  const std::string recipe =
+      "--resize-shorter 24 --crop 20 --dtype u8 --scale 1 --mean 0 --std 1 --layout nhwc";
   struct Mode {
     std::string flags, fixture;
     int reduction;
   };
   const bool turbo = io::have_turbojpeg();
-  for (const Mode& m : {Mode{"", "exact", 1}, Mode{"--no-region-decode", "exact", 1},
-                        Mode{"--fast-decode=pil", "draft", turbo ? 4 : 1},
-                        Mode{"--fast-decode=pil --no-region-decode --threads 2", "draft", turbo ? 4 : 1}}) {
-    const Result r = prep(m.flags + " " + recipe + inputs + " -o " + path("o.npy") + " --manifest " + path("m.jsonl"));
+  for (const Mode& m :
+       {Mode{"", "exact", 1}, Mode{"--no-region-decode", "exact", 1},
+        Mode{"--fast-decode=pil", "draft", turbo ? 4 : 1},
+        Mode{"--fast-decode=pil --no-region-decode --threads 2", "draft", turbo ? 4 : 1}}) {
+    const Result r = prep(m.flags + " " + recipe + inputs + " -o " + path("o.npy") +
+                          " --manifest " + path("m.jsonl"));
     ASSERT_EQ(r.status, 0) << r.out;
     if (m.flags.find("pil") != std::string::npos) {
       EXPECT_NE(r.out.find("fast decode (pil)"), std::string::npos) << r.out;
@@ -156,7 +174,8 @@ TEST_F(Prep, PillowPipelinesExactAndDraftUnderEveryOrientation) {
       EXPECT_EQ(field(line, "orientation"), o) << line;
       EXPECT_EQ(field(line, "reduction"), m.reduction) << line;
       if (!turbo) continue;  // stb_image's pixels are not Pillow's
-      const io::NpyArray want = io::read_npy(jpeg + "orient" + std::to_string(o) + "." + m.fixture + ".npy");
+      const io::NpyArray want =
+          io::read_npy(jpeg + "orient" + std::to_string(o) + "." + m.fixture + ".npy");
       ASSERT_EQ(want.bytes.size(), 20u * 20 * 3);
       EXPECT_EQ(0, std::memcmp(a.data<std::uint8_t>() + (o - 1) * 1200, want.bytes.data(), 1200))
           << m.flags << ", orientation " << o;
@@ -164,5 +183,7 @@ TEST_F(Prep, PillowPipelinesExactAndDraftUnderEveryOrientation) {
   }
   const Result bad = prep("--fast-decode=draft " + recipe + inputs + " -o " + path("o.npy"));
   EXPECT_EQ(bad.status, 2);
-  EXPECT_NE(bad.out.find("--fast-decode: expected no value or =pil, got 'draft'"), std::string::npos) << bad.out;
+  EXPECT_NE(bad.out.find("--fast-decode: expected no value or =pil, got 'draft'"),
+            std::string::npos)
+      << bad.out;
 }

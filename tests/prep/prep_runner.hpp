@@ -47,7 +47,8 @@ class Prep : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = std::filesystem::temp_directory_path() /
-           ("pixfuse_prep_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+           ("pixfuse_prep_" +
+            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
   }
@@ -64,7 +65,8 @@ inline std::string manifest_line(const std::string& manifest, const std::string&
   const std::size_t at = manifest.find(file + "\"");
   if (at == std::string::npos) return "";
   const std::size_t begin = manifest.rfind('\n', at), end = manifest.find('\n', at);
-  return manifest.substr(begin == std::string::npos ? 0 : begin + 1, end - (begin == std::string::npos ? 0 : begin + 1));
+  return manifest.substr(begin == std::string::npos ? 0 : begin + 1,
+                         end - (begin == std::string::npos ? 0 : begin + 1));
 }
 
 // The integer value of "key": in a manifest line; -1 if absent or null.

@@ -38,10 +38,9 @@ bool same(const pf::AnyStage& x, const pf::AnyStage& y) {
         else if constexpr (std::is_same_v<S, pf::ResizeLonger>)
           return a.size == b.size && same(a.how, b.how);
         else if constexpr (std::is_same_v<S, pf::Letterbox<>>)
-          return a.width() == b.width() && a.height() == b.height() && same_bits(a.value, b.value) &&
-                 a.scaleup == b.scaleup && same(a.how, b.how);
-        else if constexpr (std::is_same_v<S, pf::Crop>)
-          return a.rect == b.rect;
+          return a.width() == b.width() && a.height() == b.height() &&
+                 same_bits(a.value, b.value) && a.scaleup == b.scaleup && same(a.how, b.how);
+        else if constexpr (std::is_same_v<S, pf::Crop>) return a.rect == b.rect;
         else if constexpr (std::is_same_v<S, pf::CenterCrop<>>)
           return a.width() == b.width() && a.height() == b.height();
         else if constexpr (std::is_same_v<S, pf::Pad>)
@@ -49,18 +48,16 @@ bool same(const pf::AnyStage& x, const pf::AnyStage& y) {
                  same_bits(a.value, b.value);
         else if constexpr (std::is_same_v<S, pf::Flip>)
           return a.horizontal == b.horizontal && a.vertical == b.vertical;
-        else if constexpr (std::is_same_v<S, pf::Channels>)
-          return a.op == b.op;
+        else if constexpr (std::is_same_v<S, pf::Channels>) return a.op == b.op;
         else if constexpr (std::is_same_v<S, pf::Normalize>) {
-          if (a.count != b.count || a.scale.divide != b.scale.divide || !same_bits(a.scale.value, b.scale.value))
+          if (a.count != b.count || a.scale.divide != b.scale.divide ||
+              !same_bits(a.scale.value, b.scale.value))
             return false;
           for (int c = 0; c < 4; ++c)
             if (!same_bits(a.mean[c], b.mean[c]) || !same_bits(a.std[c], b.std[c])) return false;
           return true;
-        } else if constexpr (std::is_same_v<S, pf::AnyLayout>)
-          return a.layout == b.layout;
-        else
-          return a.dtype == b.dtype;
+        } else if constexpr (std::is_same_v<S, pf::AnyLayout>) return a.layout == b.layout;
+        else return a.dtype == b.dtype;
       },
       x);
 }
@@ -71,7 +68,9 @@ bool same(const pf::DynamicRecipe& a, const pf::DynamicRecipe& b) {
   return true;
 }
 
-pf::DynamicRecipe round_trip(const pf::DynamicRecipe& r) { return pf::recipe_from_json(pf::recipe_to_json(r)); }
+pf::DynamicRecipe round_trip(const pf::DynamicRecipe& r) {
+  return pf::recipe_from_json(pf::recipe_to_json(r));
+}
 
 // Every stage, every option away from its default.
 pf::DynamicRecipe every_stage() {
@@ -87,7 +86,9 @@ pf::DynamicRecipe every_stage() {
   r.add(pf::resize(97, 55).resampling(odd));
   r.add(pf::resize_shorter(77, 99).filter(pf::Filter::hamming).compat(pf::Compat::pil));
   r.add(pf::resize_longer(88).filter(pf::Filter::area).compat(pf::Compat::opencv).antialias(false));
-  pf::Letterbox<> l = pf::letterbox(640, 480, 0.3f).filter(pf::Filter::nearest_exact).compat(pf::Compat::torchvision);
+  pf::Letterbox<> l = pf::letterbox(640, 480, 0.3f)
+                          .filter(pf::Filter::nearest_exact)
+                          .compat(pf::Compat::torchvision);
   l.scaleup = false;
   r.add(l);
   r.add(pf::center_crop(31, 17));
@@ -112,7 +113,8 @@ TEST(RecipeJson, EveryStageAndOptionRoundTrips) {
       one.add(pf::resize(5, 6).filter(f).compat(c));
       EXPECT_TRUE(same(round_trip(one), one)) << pf::name(f) << " " << pf::name(c);
     }
-  for (pf::DType t : {pf::DType::f32, pf::DType::f16, pf::DType::bf16, pf::DType::u8, pf::DType::i8}) {
+  for (pf::DType t :
+       {pf::DType::f32, pf::DType::f16, pf::DType::bf16, pf::DType::u8, pf::DType::i8}) {
     pf::DynamicRecipe one;
     one.add(pf::cast(t));
     EXPECT_TRUE(same(round_trip(one), one)) << pf::name(t);
@@ -152,8 +154,10 @@ TEST(RecipeJson, PresetsByNameLowerLikeTheCompileTimePresets) {
     const pf::Plan a = pf::make_plan(preset, pf::InputShape::of(img.view()));
     const pf::Plan b = pf::make_plan(round_trip(*r), pf::InputShape::of(img.view()));
     std::vector<unsigned char> x(a.output_elements() * pf::size_of(a.out_dtype)), y(x.size());
-    pf::run_reference(a, img.view(), pf::AnyTensorView(x.data(), a.out_dtype, a.layout, a.output_shape()));
-    pf::run_reference(b, img.view(), pf::AnyTensorView(y.data(), b.out_dtype, b.layout, b.output_shape()));
+    pf::run_reference(a, img.view(),
+                      pf::AnyTensorView(x.data(), a.out_dtype, a.layout, a.output_shape()));
+    pf::run_reference(b, img.view(),
+                      pf::AnyTensorView(y.data(), b.out_dtype, b.layout, b.output_shape()));
     EXPECT_EQ(a.output_shape(), b.output_shape()) << name;
     EXPECT_EQ(x, y) << name;
   };
@@ -165,14 +169,16 @@ TEST(RecipeJson, PresetsByNameLowerLikeTheCompileTimePresets) {
 }
 
 TEST(RecipeJson, TheFormatAsWritten) {
-  EXPECT_EQ(pf::recipe_to_json(pf::presets::imagenet(), -1),
-            R"({"pixfuse_recipe":1,"stages":[{"stage":"channels","op":"to_rgb"},)"
-            R"({"stage":"resize_shorter","size":256,"max_size":0,"filter":"bilinear","compat":"pil","antialias":true},)"
-            R"({"stage":"center_crop","width":224,"height":224},)"
-            R"({"stage":"normalize","scale":"1/255","mean":[0.485,0.456,0.406],"std":[0.229,0.224,0.225]},)"
-            R"({"stage":"layout","layout":"nchw"},{"stage":"cast","dtype":"f32"}]})");
+  EXPECT_EQ(
+      pf::recipe_to_json(pf::presets::imagenet(), -1),
+      R"({"pixfuse_recipe":1,"stages":[{"stage":"channels","op":"to_rgb"},)"
+      R"({"stage":"resize_shorter","size":256,"max_size":0,"filter":"bilinear","compat":"pil","antialias":true},)"
+      R"({"stage":"center_crop","width":224,"height":224},)"
+      R"({"stage":"normalize","scale":"1/255","mean":[0.485,0.456,0.406],"std":[0.229,0.224,0.225]},)"
+      R"({"stage":"layout","layout":"nchw"},{"stage":"cast","dtype":"f32"}]})");
   // Defaults for what a hand-written file leaves out.
-  const pf::DynamicRecipe r = pf::recipe_from_json(R"({"pixfuse_recipe": 1, "description": "mine", "stages": [
+  const pf::DynamicRecipe r =
+      pf::recipe_from_json(R"({"pixfuse_recipe": 1, "description": "mine", "stages": [
       {"stage": "resize", "width": 8, "height": 6}, {"stage": "letterbox", "width": 4, "height": 4},
       {"stage": "normalize"}, {"stage": "channels"}, {"stage": "cast"}, {"stage": "layout"}, {"stage": "flip"},
       {"stage": "pad"}, {"stage": "crop", "width": 2, "height": 3}]})");
@@ -207,25 +213,31 @@ TEST(RecipeJson, NlohmannHooks) {
 TEST(RecipeJson, ErrorsNameTheField) {
   const std::string head = R"({"pixfuse_recipe": 1, "stages": [)";
   const std::pair<std::string, std::string> cases[] = {
-      {"{", "m.json: not valid JSON: parse error at line 1, column 2: syntax error while parsing object key - "
+      {"{", "m.json: not valid JSON: parse error at line 1, column 2: syntax error while parsing "
+            "object key - "
             "unexpected end of input; expected string literal"},
       {"[]", "m.json: expected an object, got []"},
-      {R"({"stages": []})", "m.json: pixfuse_recipe: expected a value (the field is required), got nothing"},
+      {R"({"stages": []})",
+       "m.json: pixfuse_recipe: expected a value (the field is required), got nothing"},
       {R"({"pixfuse_recipe": 2, "stages": []})",
        "m.json: pixfuse_recipe: expected format version 1 (the version this pixfuse reads), got 2"},
-      {R"({"pixfuse_recipe": 1, "stages": {}})", "m.json: stages: expected an array of stages, got {}"},
+      {R"({"pixfuse_recipe": 1, "stages": {}})",
+       "m.json: stages: expected an array of stages, got {}"},
       {R"({"pixfuse_recipe": 1, "stages": [], "stagez": 1})",
        "m.json: stagez: unknown field (expected pixfuse_recipe, description, stages)"},
       {head + R"({"stage": "blur"}]})",
-       "m.json: stages[0].stage: expected one of resize, resize_shorter, resize_longer, letterbox, crop, center_crop, "
+       "m.json: stages[0].stage: expected one of resize, resize_shorter, resize_longer, letterbox, "
+       "crop, center_crop, "
        "pad, flip, channels, normalize, layout, cast, got \"blur\""},
-      {head + R"({"size": 3}]})", "m.json: stages[0].stage: expected a value (the field is required), got nothing"},
+      {head + R"({"size": 3}]})",
+       "m.json: stages[0].stage: expected a value (the field is required), got nothing"},
       {head + R"({"stage": "channels"}, {"stage": "resize", "width": 0, "height": 5}]})",
        "m.json: stages[1].width: expected a positive integer, got 0"},
       {head + R"({"stage": "resize", "width": 2.5, "height": 5}]})",
        "m.json: stages[0].width: expected a positive integer, got 2.5"},
       {head + R"({"stage": "resize", "width": 2, "height": 5, "filter": "gauss"}]})",
-       "m.json: stages[0].filter: expected one of nearest, bilinear, bicubic, lanczos3, lanczos4, area, hamming, "
+       "m.json: stages[0].filter: expected one of nearest, bilinear, bicubic, lanczos3, lanczos4, "
+       "area, hamming, "
        "lanczos5, nearest_exact, linear_exact, got \"gauss\""},
       {head + R"({"stage": "resize_shorter", "size": 2, "compat": "skimage"}]})",
        "m.json: stages[0].compat: expected one of pil, torchvision, opencv, jax, got \"skimage\""},
@@ -237,19 +249,26 @@ TEST(RecipeJson, ErrorsNameTheField) {
        "m.json: stages[0].hieght: unknown field (expected stage, width, height)"},
       {head + R"({"stage": "normalize", "mean": [1, 2], "std": [1, 2, 3]}]})",
        "m.json: stages[0].std: expected as many values as mean (2), or one, got 3 values"},
-      {head + R"({"stage": "normalize", "std": [1, 0]}]})", "m.json: stages[0].std[1]: expected a non-zero number, got 0"},
+      {head + R"({"stage": "normalize", "std": [1, 0]}]})",
+       "m.json: stages[0].std[1]: expected a non-zero number, got 0"},
       {head + R"({"stage": "normalize", "mean": [1, 2, 3, 4, 5]}]})",
        "m.json: stages[0].mean: expected an array of 1 to 4 numbers, got [1,2,3,4,5]"},
-      {head + R"({"stage": "normalize", "mean": ["a"]}]})", "m.json: stages[0].mean[0]: expected a number, got \"a\""},
+      {head + R"({"stage": "normalize", "mean": ["a"]}]})",
+       "m.json: stages[0].mean[0]: expected a number, got \"a\""},
       {head + R"({"stage": "normalize", "scale": "1/0"}]})",
-       "m.json: stages[0].scale: expected a number (multiply by it) or \"1/N\" (divide by N, N non-zero), got \"1/0\""},
-      {head + R"({"stage": "normalize", "scale": 1e300}]})", "m.json: stages[0].scale: expected a finite float, got 1e+300"},
+       "m.json: stages[0].scale: expected a number (multiply by it) or \"1/N\" (divide by N, N "
+       "non-zero), got \"1/0\""},
+      {head + R"({"stage": "normalize", "scale": 1e300}]})",
+       "m.json: stages[0].scale: expected a finite float, got 1e+300"},
       {head + R"({"stage": "cast", "dtype": "u16"}]})",
        "m.json: stages[0].dtype: expected one of f32, f16, bf16, u8, i8, got \"u16\""},
-      {head + R"({"stage": "layout", "layout": "chw"}]})", "m.json: stages[0].layout: expected one of nchw, nhwc, got \"chw\""},
-      {head + R"({"stage": "pad", "left": -1}]})", "m.json: stages[0].left: expected a non-negative integer, got -1"},
+      {head + R"({"stage": "layout", "layout": "chw"}]})",
+       "m.json: stages[0].layout: expected one of nchw, nhwc, got \"chw\""},
+      {head + R"({"stage": "pad", "left": -1}]})",
+       "m.json: stages[0].left: expected a non-negative integer, got -1"},
       {head + R"({"stage": "channels", "op": "to_hsv"}]})",
-       "m.json: stages[0].op: expected one of to_rgb, to_bgr, drop_alpha, gray_to_rgb, swap_rb, got \"to_hsv\""},
+       "m.json: stages[0].op: expected one of to_rgb, to_bgr, drop_alpha, gray_to_rgb, swap_rb, "
+       "got \"to_hsv\""},
       {head + R"(3]})", "m.json: stages[0]: expected an object, got 3"},
       // A number past double's range is a JSON error of its own (found by the recipe fuzzer).
       {head + R"({"stage": "normalize", "scale": 1e999}]})",

@@ -15,7 +15,7 @@ namespace pixfuse {
 
 enum class DType : std::uint8_t { u8, i8, u16, f16, bf16, f32 };
 
-inline constexpr DType all_dtypes[] = {DType::u8, DType::i8, DType::u16,
+inline constexpr DType all_dtypes[] = {DType::u8,  DType::i8,   DType::u16,
                                        DType::f16, DType::bf16, DType::f32};
 
 constexpr std::string_view name(DType t) {
@@ -91,7 +91,9 @@ template <DType D>
 using type_of_t = typename type_of<D>::type;
 
 // Which element types may be read as images and written as tensors.
-constexpr bool is_image_dtype(DType t) { return t == DType::u8 || t == DType::u16 || t == DType::f32; }
+constexpr bool is_image_dtype(DType t) {
+  return t == DType::u8 || t == DType::u16 || t == DType::f32;
+}
 constexpr bool is_tensor_dtype(DType t) { return t != DType::u16; }
 
 // Call f(tag) with tag's ::type the C++ type of t: the run-time -> compile-time switch.

@@ -27,7 +27,8 @@ struct extent_storage<IndexType, 0> {};
 }  // namespace detail
 
 template <class IndexType, std::size_t... Extents>
-class extents : private detail::extent_storage<IndexType, ((Extents == dynamic_extent ? 1 : 0) + ... + 0)> {
+class extents
+    : private detail::extent_storage<IndexType, ((Extents == dynamic_extent ? 1 : 0) + ... + 0)> {
   static_assert(std::is_integral_v<IndexType>);
 
  public:
@@ -44,11 +45,11 @@ class extents : private detail::extent_storage<IndexType, ((Extents == dynamic_e
   constexpr extents() noexcept = default;
 
   // From the dynamic extents only, or from all extents (static ones must then agree).
-  template <class... Ints, std::enable_if_t<(sizeof...(Ints) > 0) &&
-                                                (sizeof...(Ints) == rank_dynamic() ||
-                                                 sizeof...(Ints) == rank()) &&
-                                                (std::is_integral_v<Ints> && ...),
-                                            int> = 0>
+  template <class... Ints,
+            std::enable_if_t<(sizeof...(Ints) > 0) &&
+                                 (sizeof...(Ints) == rank_dynamic() || sizeof...(Ints) == rank()) &&
+                                 (std::is_integral_v<Ints> && ...),
+                             int> = 0>
   explicit extents(Ints... values) {
     const std::array<long long, sizeof...(Ints)> given{static_cast<long long>(values)...};
     for (long long v : given)
@@ -64,10 +65,12 @@ class extents : private detail::extent_storage<IndexType, ((Extents == dynamic_e
       if constexpr (rank_dynamic() > 0) {
         rank_type d = 0;
         for (rank_type r = 0; r < rank(); ++r)
-          if (static_extents_[r] == dynamic_extent) this->dynamic_[d++] = static_cast<IndexType>(given[r]);
+          if (static_extents_[r] == dynamic_extent)
+            this->dynamic_[d++] = static_cast<IndexType>(given[r]);
       }
     } else if constexpr (rank_dynamic() > 0) {
-      for (rank_type d = 0; d < rank_dynamic(); ++d) this->dynamic_[d] = static_cast<IndexType>(given[d]);
+      for (rank_type d = 0; d < rank_dynamic(); ++d)
+        this->dynamic_[d] = static_cast<IndexType>(given[d]);
     }
   }
 
@@ -114,8 +117,9 @@ class extents : private detail::extent_storage<IndexType, ((Extents == dynamic_e
   static std::string static_string() {
     std::string s = "(";
     for (rank_type r = 0; r < rank(); ++r)
-      s += (r ? ", " : "") +
-           (static_extents_[r] == dynamic_extent ? std::string("?") : std::to_string(static_extents_[r]));
+      s += (r ? ", " : "") + (static_extents_[r] == dynamic_extent
+                                  ? std::string("?")
+                                  : std::to_string(static_extents_[r]));
     return s + (rank() == 1 ? ",)" : ")");
   }
 

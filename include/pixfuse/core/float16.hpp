@@ -56,7 +56,8 @@ PIXFUSE_HD inline f16 to_f16(float x) {
     std::uint32_t payload = (mag >> 13) & 0x3FFu;
     return f16{static_cast<std::uint16_t>(sign | 0x7C00u | (payload ? payload : 0x200u))};
   }
-  if (mag >= 0x477FF000u) {  // >= 65520 (halfway above the largest finite 65504): ties to even = inf
+  if (mag >=
+      0x477FF000u) {  // >= 65520 (halfway above the largest finite 65504): ties to even = inf
     return f16{static_cast<std::uint16_t>(sign | 0x7C00u)};
   }
   if (mag >= 0x38800000u) {  // normal in f16 (>= 2^-14): rebias the exponent, round 23 -> 10 bits
@@ -103,6 +104,8 @@ PIXFUSE_HD inline bf16 to_bf16(float x) {
   return bf16{static_cast<std::uint16_t>((u + 0x7FFFu + ((u >> 16) & 1u)) >> 16)};
 }
 
-PIXFUSE_HD inline float to_float(bf16 b) { return detail::bits_float(static_cast<std::uint32_t>(b.bits) << 16); }
+PIXFUSE_HD inline float to_float(bf16 b) {
+  return detail::bits_float(static_cast<std::uint32_t>(b.bits) << 16);
+}
 
 }  // namespace pixfuse

@@ -24,7 +24,8 @@
 namespace pixfuse {
 
 // The channel count's former marker, now dynamic_extent like every other run-time size.
-[[deprecated("use pixfuse::dynamic_extent")]] inline constexpr std::size_t dynamic_channels = dynamic_extent;
+[[deprecated("use pixfuse::dynamic_extent")]] inline constexpr std::size_t dynamic_channels =
+    dynamic_extent;
 
 // Kernels index elements of one image with 32-bit integers: 2^31 - 1 elements
 // (2 GiB of u8) is the largest image pixfuse accepts.
@@ -50,8 +51,8 @@ inline void validate_image(const void* data, std::int64_t width, std::int64_t he
   if (height <= 0) fail_mismatch(named(" height"), "> 0", height);
   if (channels != 1 && channels != 3 && channels != 4)
     fail_mismatch(named(" channels"), "1, 3 or 4", channels);
-  const std::int64_t pixels = checked_mul(width, height, max_image_elements,
-                                          [&] { return named(" width * height"); });
+  const std::int64_t pixels =
+      checked_mul(width, height, max_image_elements, [&] { return named(" width * height"); });
   checked_mul(pixels, channels, max_image_elements,
               [&] { return named(" width * height * channels"); });
   const std::int64_t row_bytes = width * channels * static_cast<std::int64_t>(element_size);
@@ -99,7 +100,8 @@ class ImageView {
   }
   template <std::size_t C = Channels, std::enable_if_t<C != dynamic_extent, int> = 0>
   ImageView(T* data, std::int64_t width, std::int64_t height) {
-    init(data, width, height, static_cast<std::int64_t>(Channels), packed_stride(width, static_cast<std::int64_t>(Channels)));
+    init(data, width, height, static_cast<std::int64_t>(Channels),
+         packed_stride(width, static_cast<std::int64_t>(Channels)));
   }
 
   // Read-only and dynamic-channel conversions.
@@ -116,7 +118,9 @@ class ImageView {
   T* data() const noexcept { return data_; }
   int width() const noexcept { return width_; }
   int height() const noexcept { return height_; }
-  int channels() const noexcept { return Channels == dynamic_extent ? channels_ : static_cast<int>(Channels); }
+  int channels() const noexcept {
+    return Channels == dynamic_extent ? channels_ : static_cast<int>(Channels);
+  }
   std::ptrdiff_t row_stride() const noexcept { return row_stride_; }  // bytes
   bool empty() const noexcept { return width_ == 0; }
 
@@ -124,7 +128,9 @@ class ImageView {
     using Byte = std::conditional_t<std::is_const_v<T>, const unsigned char, unsigned char>;
     return reinterpret_cast<T*>(reinterpret_cast<Byte*>(data_) + y * row_stride_);
   }
-  T* pixel(int x, int y) const noexcept { return row(y) + static_cast<std::ptrdiff_t>(x) * channels(); }
+  T* pixel(int x, int y) const noexcept {
+    return row(y) + static_cast<std::ptrdiff_t>(x) * channels();
+  }
   T& operator()(int x, int y, int c) const noexcept { return pixel(x, y)[c]; }
 
   // Bytes from the first element to one past the last (rows may have padding between).
@@ -218,8 +224,8 @@ struct AnyImageView {
     if (r.width <= 0 || r.height <= 0 || r.x < 0 || r.y < 0 || r.x + r.width > width ||
         r.y + r.height > height)
       detail::fail_mismatch("sub-rectangle",
-                            detail::to_text("a non-empty rectangle inside the ", width, "x",
-                                            height, " image"),
+                            detail::to_text("a non-empty rectangle inside the ", width, "x", height,
+                                            " image"),
                             detail::to_text("x=", r.x, " y=", r.y, " width=", r.width,
                                             " height=", r.height));
     AnyImageView v = *this;

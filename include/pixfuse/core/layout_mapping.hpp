@@ -43,9 +43,15 @@ struct LayoutMapping {
 
   // How far one step along each axis moves: offset(c, y, x) == c * stride_c() +
   // y * stride_y() + x * stride_x().
-  PIXFUSE_HD constexpr Index stride_c() const { return layout == Layout::nchw ? height * width : Index{1}; }
-  PIXFUSE_HD constexpr Index stride_y() const { return layout == Layout::nchw ? width : width * channels; }
-  PIXFUSE_HD constexpr Index stride_x() const { return layout == Layout::nchw ? Index{1} : channels; }
+  PIXFUSE_HD constexpr Index stride_c() const {
+    return layout == Layout::nchw ? height * width : Index{1};
+  }
+  PIXFUSE_HD constexpr Index stride_y() const {
+    return layout == Layout::nchw ? width : width * channels;
+  }
+  PIXFUSE_HD constexpr Index stride_x() const {
+    return layout == Layout::nchw ? Index{1} : channels;
+  }
 };
 
 }  // namespace pixfuse

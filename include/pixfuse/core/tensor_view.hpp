@@ -36,7 +36,8 @@ template <class Extents>
 std::int64_t validate_tensor(const void* data, const Extents& e, std::size_t element_size,
                              const char* subject) {
   // Message strings are built only on the failing branch (no allocation on valid input).
-  if (data == nullptr) fail_mismatch(std::string(subject) + " data", "a non-null pointer", "nullptr");
+  if (data == nullptr)
+    fail_mismatch(std::string(subject) + " data", "a non-null pointer", "nullptr");
   std::int64_t count = 1;
   const std::int64_t limit =
       std::numeric_limits<std::ptrdiff_t>::max() / static_cast<std::int64_t>(element_size);
@@ -109,7 +110,8 @@ class TensorView {
     using Slot = TensorView<T, L, slot_extents_t<Extents>>;
     Slot s;
     s.data_ = data_ + n * mapping().size();
-    s.extents_ = slot_extents_t<Extents>(extents_.extent(1), extents_.extent(2), extents_.extent(3));
+    s.extents_ =
+        slot_extents_t<Extents>(extents_.extent(1), extents_.extent(2), extents_.extent(3));
     return s;
   }
 
@@ -139,7 +141,8 @@ struct AnyTensorView {
   TensorShape shape;  // n == 1 for a single image
 
   AnyTensorView() = default;
-  AnyTensorView(void* d, DType t, Layout l, TensorShape s) : data(d), dtype(t), layout(l), shape(s) {
+  AnyTensorView(void* d, DType t, Layout l, TensorShape s)
+      : data(d), dtype(t), layout(l), shape(s) {
     if (!is_tensor_dtype(t))
       detail::fail_mismatch("tensor dtype", "f32, f16, bf16, u8 or i8", name(t));
     const dextents<4> e(s.n, s.c, s.h, s.w);

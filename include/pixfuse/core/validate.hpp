@@ -20,10 +20,9 @@ inline std::string shape_text(Layout layout, const TensorShape& s, bool with_bat
 inline void check_output(const AnyTensorView& out, DType dtype, Layout layout,
                          const TensorShape& shape, const std::string& subject = "output tensor") {
   if (out.data == nullptr) fail_mismatch(subject + " data", "a non-null pointer", "nullptr");
-  if (out.dtype != dtype) fail_mismatch(subject, to_text("dtype ", name(dtype)),
-                                        name(out.dtype));
-  if (out.layout != layout) fail_mismatch(subject, to_text("layout ", name(layout)),
-                                          name(out.layout));
+  if (out.dtype != dtype) fail_mismatch(subject, to_text("dtype ", name(dtype)), name(out.dtype));
+  if (out.layout != layout)
+    fail_mismatch(subject, to_text("layout ", name(layout)), name(out.layout));
   if (out.shape != shape) {
     const bool batch = shape.n != 1 || out.shape.n != 1;
     fail_mismatch(subject, "extents " + shape_text(layout, shape, batch),

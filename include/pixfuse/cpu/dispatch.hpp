@@ -41,7 +41,8 @@
 // (-march=native on such a CPU) compile at all: 1.0.3 tests a macro it never defines,
 // HWY_BASELINE, and otherwise stops with "best baseline should be included in dynamic
 // targets". Must come before Highway's first header in the translation unit.
-#if !defined(HWY_WANT_AVX3_DL) && (defined(__x86_64__) || defined(_M_X64) || defined(__i386__) || defined(_M_IX86))
+#if !defined(HWY_WANT_AVX3_DL) && \
+    (defined(__x86_64__) || defined(_M_X64) || defined(__i386__) || defined(_M_IX86))
 #define HWY_WANT_AVX3_DL 1
 #endif
 
@@ -141,7 +142,8 @@ inline std::string target_name(std::int64_t target) {
   if (target == -1) return "scalar";
   if (target == HWY_SCALAR) return "hwy_scalar";
   std::string s = hwy::TargetName(target);
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   if (s.rfind("avx3", 0) == 0) s.replace(0, 4, "avx512");  // AVX3 is Highway's AVX-512
   return s;
 }
@@ -165,7 +167,9 @@ using pixfuse::detail::CompiledTarget;
 using pixfuse::detail::RunFn;
 
 #if defined(PIXFUSE_EXTERN_KERNELS)
-inline const std::vector<CompiledTarget>& compiled_targets() { return pixfuse::detail::PIXFUSE_SHARED_KERNELS(); }
+inline const std::vector<CompiledTarget>& compiled_targets() {
+  return pixfuse::detail::PIXFUSE_SHARED_KERNELS();
+}
 #else
 // The targets compiled into this translation unit, best first, then the reference.
 inline const std::vector<CompiledTarget>& compiled_targets() {
@@ -177,9 +181,11 @@ inline const std::vector<CompiledTarget>& compiled_targets() {
     const RunFn list[] = {HWY_CHOOSE_TARGET_LIST(RunPlan)};
     for (std::size_t j = 0; j < sizeof(list) / sizeof(list[0]); ++j)
       if (list[j] != nullptr)
-        t.push_back({std::int64_t{1} << (static_cast<int>(j) + HWY_HIGHEST_TARGET_BIT + 1 - HWY_MAX_DYNAMIC_TARGETS),
+        t.push_back({std::int64_t{1} << (static_cast<int>(j) + HWY_HIGHEST_TARGET_BIT + 1 -
+                                         HWY_MAX_DYNAMIC_TARGETS),
                      list[j]});
-    std::sort(t.begin(), t.end(), [](const CompiledTarget& a, const CompiledTarget& b) { return a.bit < b.bit; });
+    std::sort(t.begin(), t.end(),
+              [](const CompiledTarget& a, const CompiledTarget& b) { return a.bit < b.bit; });
 #if HWY_TARGETS & HWY_EMU128
     t.push_back({HWY_EMU128, &N_EMU128::RunPlan});
 #elif HWY_TARGETS & HWY_SCALAR
@@ -258,12 +264,15 @@ inline void set_target(std::string_view name) {
     return;
   }
   const dispatching::CompiledTarget* t = dispatching::find_target(name);
-  if (t == nullptr) throw Error("target", "auto or one of: " + dispatching::usable_list(), std::string(name));
+  if (t == nullptr)
+    throw Error("target", "auto or one of: " + dispatching::usable_list(), std::string(name));
   pixfuse::detail::requested_target.store(t->bit);
 }
 
 // The target run() uses now.
-inline std::string active_target() { return pixfuse::detail::target_name(dispatching::active().bit); }
+inline std::string active_target() {
+  return pixfuse::detail::target_name(dispatching::active().bit);
+}
 
 // Execute `plan` on `in` into `out` (one image) on the active target.
 inline void run(const Plan& plan, const AnyImageView& in, const AnyTensorView& out) {
@@ -285,7 +294,8 @@ RunFn static_kernel(std::int64_t bit) {
   static const RunFn list[] = {HWY_CHOOSE_TARGET_LIST(RunPlanStatic<Out>)};
   for (std::size_t j = 0; j < sizeof(list) / sizeof(list[0]); ++j)
     if (list[j] != nullptr &&
-        bit == (std::int64_t{1} << (static_cast<int>(j) + HWY_HIGHEST_TARGET_BIT + 1 - HWY_MAX_DYNAMIC_TARGETS)))
+        bit == (std::int64_t{1} << (static_cast<int>(j) + HWY_HIGHEST_TARGET_BIT + 1 -
+                                    HWY_MAX_DYNAMIC_TARGETS)))
       return list[j];
 #if HWY_TARGETS & HWY_EMU128
   if (bit == HWY_EMU128) return &N_EMU128::RunPlanStatic<Out>;
@@ -308,8 +318,8 @@ void run_static(const Plan& plan, const AnyImageView& in, const AnyTensorView& o
   if (plan.out_channels != C || plan.out_height != H || plan.out_width != W)
     throw Error("run_static: plan output",
                 "(" + std::to_string(C) + ", " + std::to_string(H) + ", " + std::to_string(W) + ")",
-                "(" + std::to_string(plan.out_channels) + ", " + std::to_string(plan.out_height) + ", " +
-                    std::to_string(plan.out_width) + ")");
+                "(" + std::to_string(plan.out_channels) + ", " + std::to_string(plan.out_height) +
+                    ", " + std::to_string(plan.out_width) + ")");
   pixfuse::detail::check_run(plan, in, out);
   const dispatching::CompiledTarget& t = dispatching::active();
   // The shaped kernels' constant column range holds when every output column reads the
@@ -329,7 +339,9 @@ void run_static(const Plan& plan, const AnyImageView& in, const AnyTensorView& o
 
 #if defined(PIXFUSE_DEFINE_KERNELS)
 namespace detail {
-const std::vector<CompiledTarget>& PIXFUSE_SHARED_KERNELS() { return dispatching::compiled_targets(); }
+const std::vector<CompiledTarget>& PIXFUSE_SHARED_KERNELS() {
+  return dispatching::compiled_targets();
+}
 }  // namespace detail
 #endif
 

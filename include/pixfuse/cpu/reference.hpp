@@ -31,8 +31,10 @@ namespace detail {
 template <class T>
 void store(const Plan& p, void* data, int c, int y, int x, float v) {
   const LayoutMapping<std::size_t> m(p.layout, static_cast<std::size_t>(p.out_channels),
-                                     static_cast<std::size_t>(p.out_height), static_cast<std::size_t>(p.out_width));
-  const std::size_t i = m.offset(static_cast<std::size_t>(c), static_cast<std::size_t>(y), static_cast<std::size_t>(x));
+                                     static_cast<std::size_t>(p.out_height),
+                                     static_cast<std::size_t>(p.out_width));
+  const std::size_t i = m.offset(static_cast<std::size_t>(c), static_cast<std::size_t>(y),
+                                 static_cast<std::size_t>(x));
   static_cast<T*>(data)[i] = from_float<T>(v);
 }
 
@@ -54,7 +56,8 @@ struct Pass {
     switch (p.arithmetic) {
       case Arithmetic::fixed_u8: {  // Pillow 8-bit / torchvision uint8: one rounding per pass
         std::int64_t acc = std::int64_t{1} << (a.precision_bits - 1);
-        for (int k = 0; k < n; ++k) acc += static_cast<std::int64_t>(q[k]) * static_cast<std::int64_t>(s[k]);
+        for (int k = 0; k < n; ++k)
+          acc += static_cast<std::int64_t>(q[k]) * static_cast<std::int64_t>(s[k]);
         return clip8(acc >> a.precision_bits);
       }
       case Arithmetic::round_half_away: {  // Pillow mode I: double sum, rounded half away
@@ -62,7 +65,8 @@ struct Pass {
         for (int k = 0; k < n; ++k) acc += s[k] * w[k];
         return round_half_away(acc);
       }
-      case Arithmetic::real_f64: {  // Pillow mode F: double sum, float between passes and at the end
+      case Arithmetic::real_f64: {  // Pillow mode F: double sum, float between passes and at the
+                                    // end
         double acc = 0.0;
         for (int k = 0; k < n; ++k) acc += s[k] * w[k];
         return static_cast<float>(acc);
@@ -75,7 +79,8 @@ struct Pass {
           acc = acc + static_cast<float>(s[k]) * static_cast<float>(w[k]);
         }
         if (p.arithmetic == Arithmetic::real || first_pass) return acc;
-        return std::clamp(std::nearbyint(acc), 0.0f, 65535.0f) + 0.0f;  // saturate_cast<ushort> (-0 -> +0)
+        return std::clamp(std::nearbyint(acc), 0.0f, 65535.0f) +
+               0.0f;  // saturate_cast<ushort> (-0 -> +0)
       }
       case Arithmetic::opencv_area: {  // float32 sums in table order (which a mirror reverses)
         float acc = 0.0f;
@@ -93,17 +98,20 @@ struct Pass {
     }
     // The other opencv paths: the horizontal pass is an exact int32 dot product.
     std::int64_t dot = 0;
-    for (int k = 0; k < n; ++k) dot += static_cast<std::int64_t>(q[k]) * static_cast<std::int64_t>(s[k]);
+    for (int k = 0; k < n; ++k)
+      dot += static_cast<std::int64_t>(q[k]) * static_cast<std::int64_t>(s[k]);
     if (first_pass) return static_cast<double>(dot);
     switch (p.arithmetic) {
-      case Arithmetic::opencv_linear: {  // VResizeLinear: >> 4, mul-high by the 11-bit weight, + 2 >> 2
+      case Arithmetic::opencv_linear: {  // VResizeLinear: >> 4, mul-high by the 11-bit weight, + 2
+                                         // >> 2
         std::int64_t out = 2;
         for (int k = 0; k < n; ++k)
           out += (static_cast<std::int64_t>(q[k]) * (static_cast<std::int64_t>(s[k]) >> 4)) >> 16;
         return clip8(out >> 2);
       }
       case Arithmetic::opencv_cubic: {
-        if (flat < p.cubic_simd_columns()) {  // VResizeCubicVec_32s8u: float32, from the last tap to the first
+        if (flat < p.cubic_simd_columns()) {  // VResizeCubicVec_32s8u: float32, from the last tap
+                                              // to the first
           float t = 0.0f;
           for (int j = n - 1; j >= 0; --j) {
             const int k = a.reversed ? n - 1 - j : j;
@@ -139,7 +147,8 @@ void run_reference_typed(const Plan& p, const ImageView<const Src>& in, void* ou
   const AxisTaps& Y = p.y;
   // Source channels the output reads (alpha too when resizing premultiplied).
   std::vector<int> used;
-  for (int c = 0; c < p.out_channels; ++c) used.push_back(p.channel_source[static_cast<std::size_t>(c)]);
+  for (int c = 0; c < p.out_channels; ++c)
+    used.push_back(p.channel_source[static_cast<std::size_t>(c)]);
   if (p.premultiply_alpha) used.push_back(3);
   std::sort(used.begin(), used.end());
   used.erase(std::unique(used.begin(), used.end()), used.end());
@@ -159,15 +168,19 @@ void run_reference_typed(const Plan& p, const ImageView<const Src>& in, void* ou
   // horizontal pass, or (output row i, upright column j) after the vertical one.
   const bool vertical_first = p.vertical_first;
   const std::size_t mid_width = static_cast<std::size_t>(vertical_first ? upright_w : p.out_width);
-  std::vector<double> mid(static_cast<std::size_t>(vertical_first ? p.out_height : upright_h) * mid_width * 4, 0.0);
+  std::vector<double> mid(static_cast<std::size_t>(vertical_first ? p.out_height : upright_h) *
+                              mid_width * 4,
+                          0.0);
   auto mid_at = [&](int i, int j, int c) -> double& {
-    return mid[(static_cast<std::size_t>(i) * mid_width + static_cast<std::size_t>(j)) * 4 + static_cast<std::size_t>(c)];
+    return mid[(static_cast<std::size_t>(i) * mid_width + static_cast<std::size_t>(j)) * 4 +
+               static_cast<std::size_t>(c)];
   };
   // The upright rows (or columns) the second pass reads.
   const AxisTaps& second = vertical_first ? X : Y;
   std::vector<char> needed(static_cast<std::size_t>(vertical_first ? upright_w : upright_h), 0);
   for (int o = second.valid_begin; o < second.valid_end; ++o)
-    for (int k = 0; k < second.count[static_cast<std::size_t>(o)]; ++k) needed[static_cast<std::size_t>(second.index(o, k))] = 1;
+    for (int k = 0; k < second.count[static_cast<std::size_t>(o)]; ++k)
+      needed[static_cast<std::size_t>(second.index(o, k))] = 1;
 
   if (!vertical_first) {
     // Horizontal pass: every needed upright row, every valid output column, every used channel.
@@ -175,7 +188,8 @@ void run_reference_typed(const Plan& p, const ImageView<const Src>& in, void* ou
       if (!needed[static_cast<std::size_t>(row)]) continue;
       for (int x = X.valid_begin; x < X.valid_end; ++x)
         for (int c : used) {
-          for (int k = 0; k < X.count[static_cast<std::size_t>(x)]; ++k) s[static_cast<std::size_t>(k)] = sample(X.index(x, k), row, c);
+          for (int k = 0; k < X.count[static_cast<std::size_t>(x)]; ++k)
+            s[static_cast<std::size_t>(k)] = sample(X.index(x, k), row, c);
           mid_at(row, x, c) = pass(X, x, s.data(), true, 0);
         }
     }
@@ -185,7 +199,8 @@ void run_reference_typed(const Plan& p, const ImageView<const Src>& in, void* ou
       for (int col = 0; col < upright_w; ++col) {
         if (!needed[static_cast<std::size_t>(col)]) continue;
         for (int c : used) {
-          for (int k = 0; k < Y.count[static_cast<std::size_t>(y)]; ++k) s[static_cast<std::size_t>(k)] = sample(col, Y.index(y, k), c);
+          for (int k = 0; k < Y.count[static_cast<std::size_t>(y)]; ++k)
+            s[static_cast<std::size_t>(k)] = sample(col, Y.index(y, k), c);
           mid_at(y, col, c) = pass(Y, y, s.data(), true, 0);
         }
       }
@@ -199,16 +214,20 @@ void run_reference_typed(const Plan& p, const ImageView<const Src>& in, void* ou
       if (!pad) {
         for (int c : used) {
           if (vertical_first) {
-            for (int k = 0; k < X.count[static_cast<std::size_t>(x)]; ++k) s[static_cast<std::size_t>(k)] = mid_at(y, X.index(x, k), c);
+            for (int k = 0; k < X.count[static_cast<std::size_t>(x)]; ++k)
+              s[static_cast<std::size_t>(k)] = mid_at(y, X.index(x, k), c);
             value[c] = pass(X, x, s.data(), false, 0);
             continue;
           }
-          for (int k = 0; k < Y.count[static_cast<std::size_t>(y)]; ++k) s[static_cast<std::size_t>(k)] = mid_at(Y.index(y, k), x, c);
-          const std::int64_t flat = static_cast<std::int64_t>(X.resized[static_cast<std::size_t>(x)]) * p.in_channels + c;
+          for (int k = 0; k < Y.count[static_cast<std::size_t>(y)]; ++k)
+            s[static_cast<std::size_t>(k)] = mid_at(Y.index(y, k), x, c);
+          const std::int64_t flat =
+              static_cast<std::int64_t>(X.resized[static_cast<std::size_t>(x)]) * p.in_channels + c;
           value[c] = pass(Y, y, s.data(), false, flat);
         }
         if (p.premultiply_alpha)
-          for (int c = 0; c < 3; ++c) value[c] = unpremultiply(static_cast<int>(value[c]), static_cast<int>(value[3]));
+          for (int c = 0; c < 3; ++c)
+            value[c] = unpremultiply(static_cast<int>(value[c]), static_cast<int>(value[3]));
       }
       for (int c = 0; c < p.out_channels; ++c) {
         const auto cc = static_cast<std::size_t>(c);

@@ -39,13 +39,13 @@ class ScratchBuffer {
 
 // The buffers one kernel call uses.
 struct Workspace {
-  ScratchBuffer columns;  // the horizontal pass's transposed input block
-  ScratchBuffer ring;     // horizontally resampled rows
-  ScratchBuffer tags;     // which source row each ring slot holds
-  ScratchBuffer values;   // one output row of resampled values, per channel
-  ScratchBuffer staging;  // converted source rows (float), or u8 output values before the store
-  ScratchBuffer blocks;   // the source row numbers of one horizontal block
-  ScratchBuffer taps;     // the ring rows one output row reads
+  ScratchBuffer columns;     // the horizontal pass's transposed input block
+  ScratchBuffer ring;        // horizontally resampled rows
+  ScratchBuffer tags;        // which source row each ring slot holds
+  ScratchBuffer values;      // one output row of resampled values, per channel
+  ScratchBuffer staging;     // converted source rows (float), or u8 output values before the store
+  ScratchBuffer blocks;      // the source row numbers of one horizontal block
+  ScratchBuffer taps;        // the ring rows one output row reads
   ScratchBuffer block_rows;  // the ring rows one horizontal block writes
   ScratchBuffer window;      // a transposed window of source columns, partly used
 

@@ -24,22 +24,29 @@ struct PackedBatch {
 
 // plans[i] runs on images[i] into out.slot(i). Image and output pointers are used as given
 // (device pointers for the kernel, host pointers for the emulation); shapes are checked.
-inline PackedBatch pack_batch(const std::vector<const Plan*>& plans, const std::vector<AnyImageView>& images,
-                              const AnyTensorView& out) {
+inline PackedBatch pack_batch(const std::vector<const Plan*>& plans,
+                              const std::vector<AnyImageView>& images, const AnyTensorView& out) {
   if (plans.size() != images.size())
-    pixfuse::detail::fail_mismatch("cuda batch plans", pixfuse::detail::to_text(images.size(), " (one per image)"), plans.size());
+    pixfuse::detail::fail_mismatch("cuda batch plans",
+                                   pixfuse::detail::to_text(images.size(), " (one per image)"),
+                                   plans.size());
   if (out.shape.n != static_cast<std::int64_t>(images.size()))
-    pixfuse::detail::fail_mismatch("cuda batch output tensor", pixfuse::detail::to_text("batch size ", images.size()), out.shape.n);
+    pixfuse::detail::fail_mismatch("cuda batch output tensor",
+                                   pixfuse::detail::to_text("batch size ", images.size()),
+                                   out.shape.n);
   std::map<const Plan*, int> index;
   std::vector<const Plan*> distinct;
   std::vector<ImageDesc> descs(images.size());
   for (std::size_t i = 0; i < images.size(); ++i) {
     const Plan* p = plans[i];
-    if (p == nullptr) pixfuse::detail::fail_mismatch(pixfuse::detail::to_text("cuda batch plan ", i), "a plan", "nullptr");
+    if (p == nullptr)
+      pixfuse::detail::fail_mismatch(pixfuse::detail::to_text("cuda batch plan ", i), "a plan",
+                                     "nullptr");
     const std::string subject = pixfuse::detail::to_text("image ", i);
     pixfuse::detail::check_input(*p, images[i], subject);
     const AnyTensorView slot = out.slot(static_cast<std::int64_t>(i));
-    pixfuse::detail::check_output(slot, p->out_dtype, p->layout, p->output_shape(), pixfuse::detail::to_text("output slot ", i));
+    pixfuse::detail::check_output(slot, p->out_dtype, p->layout, p->output_shape(),
+                                  pixfuse::detail::to_text("output slot ", i));
     auto it = index.find(p);
     if (it == index.end()) {
       it = index.emplace(p, static_cast<int>(distinct.size())).first;

@@ -47,16 +47,21 @@ class BatchRunner {
   int device() const noexcept { return device_; }
   cudaStream_t stream() const noexcept { return stream_; }
 
-  void run(const std::vector<const Plan*>& plans, const std::vector<AnyImageView>& images, const AnyTensorView& out) {
+  void run(const std::vector<const Plan*>& plans, const std::vector<AnyImageView>& images,
+           const AnyTensorView& out) {
     if (plans.size() != images.size())
-      pixfuse::detail::fail_mismatch("cuda batch plans", pixfuse::detail::to_text(images.size(), " (one per image)"), plans.size());
-    if (out.data == nullptr) pixfuse::detail::fail_mismatch("output tensor data", "a non-null pointer", "nullptr");
+      pixfuse::detail::fail_mismatch("cuda batch plans",
+                                     pixfuse::detail::to_text(images.size(), " (one per image)"),
+                                     plans.size());
+    if (out.data == nullptr)
+      pixfuse::detail::fail_mismatch("output tensor data", "a non-null pointer", "nullptr");
     // Input staging: each image's rows back to back.
     std::vector<std::size_t> offsets(images.size());
     std::size_t in_bytes = 0;
     for (std::size_t i = 0; i < images.size(); ++i) {
       offsets[i] = in_bytes;
-      const std::size_t row = static_cast<std::size_t>(images[i].width) * images[i].channels * size_of(images[i].dtype);
+      const std::size_t row =
+          static_cast<std::size_t>(images[i].width) * images[i].channels * size_of(images[i].dtype);
       in_bytes += (row * static_cast<std::size_t>(images[i].height) + 255) / 256 * 256;
     }
     const std::size_t out_bytes = out.size_bytes();
@@ -71,9 +76,11 @@ class BatchRunner {
       const std::size_t row = static_cast<std::size_t>(im.width) * im.channels * size_of(im.dtype);
       for (int y = 0; y < im.height; ++y)
         std::memcpy(in_pinned_.data() + offsets[i] + row * static_cast<std::size_t>(y),
-                    static_cast<const unsigned char*>(im.data) + static_cast<std::ptrdiff_t>(y) * im.row_stride, row);
-      device_images[i] = AnyImageView(in_device_.data() + offsets[i], im.dtype, im.width, im.height, im.channels,
-                                      static_cast<std::int64_t>(row));
+                    static_cast<const unsigned char*>(im.data) +
+                        static_cast<std::ptrdiff_t>(y) * im.row_stride,
+                    row);
+      device_images[i] = AnyImageView(in_device_.data() + offsets[i], im.dtype, im.width, im.height,
+                                      im.channels, static_cast<std::int64_t>(row));
     }
     const AnyTensorView device_out(out_device_.data(), out.dtype, out.layout, out.shape);
     copy_to_device(in_device_.data(), in_pinned_.data(), in_bytes, stream_);
@@ -95,7 +102,8 @@ class BatchRunner {
     std::map<std::tuple<int, int, int, int>, Plan> cache;
     std::vector<const Plan*> plans;
     for (const AnyImageView& im : images) {
-      const auto key = std::make_tuple(im.width, im.height, im.channels, static_cast<int>(im.dtype));
+      const auto key =
+          std::make_tuple(im.width, im.height, im.channels, static_cast<int>(im.dtype));
       auto it = cache.find(key);
       if (it == cache.end()) it = cache.emplace(key, make_plan(recipe, InputShape::of(im))).first;
       plans.push_back(&it->second);

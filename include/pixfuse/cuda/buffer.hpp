@@ -41,7 +41,8 @@ class Buffer {
   explicit Buffer(std::size_t n) { reserve(n); }
   Buffer(const Buffer&) = delete;
   Buffer& operator=(const Buffer&) = delete;
-  Buffer(Buffer&& o) noexcept : data_(std::exchange(o.data_, nullptr)), size_(std::exchange(o.size_, 0)) {}
+  Buffer(Buffer&& o) noexcept
+      : data_(std::exchange(o.data_, nullptr)), size_(std::exchange(o.size_, 0)) {}
   Buffer& operator=(Buffer&& o) noexcept {
     if (this != &o) {
       reset();
@@ -82,7 +83,9 @@ using PinnedBuffer = detail::Buffer<T, detail::PinnedAlloc>;
 // An owned cudaStream_t (non-blocking with respect to the legacy default stream).
 class Stream {
  public:
-  Stream() { check(cudaStreamCreateWithFlags(&s_, cudaStreamNonBlocking), "cudaStreamCreateWithFlags"); }
+  Stream() {
+    check(cudaStreamCreateWithFlags(&s_, cudaStreamNonBlocking), "cudaStreamCreateWithFlags");
+  }
   Stream(const Stream&) = delete;
   Stream& operator=(const Stream&) = delete;
   ~Stream() { (void)cudaStreamDestroy(s_); }
@@ -96,10 +99,12 @@ class Stream {
 // Asynchronous copies on `stream` (synchronous with respect to the host unless the host
 // side is pinned memory).
 inline void copy_to_device(void* dst, const void* src, std::size_t bytes, cudaStream_t stream) {
-  check(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, stream), "cudaMemcpyAsync (host to device)");
+  check(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, stream),
+        "cudaMemcpyAsync (host to device)");
 }
 inline void copy_to_host(void* dst, const void* src, std::size_t bytes, cudaStream_t stream) {
-  check(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToHost, stream), "cudaMemcpyAsync (device to host)");
+  check(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToHost, stream),
+        "cudaMemcpyAsync (device to host)");
 }
 
 // Typed conveniences: n elements.
@@ -110,8 +115,9 @@ void upload(DeviceBuffer<T>& dst, const T* src, std::size_t n, cudaStream_t stre
 }
 template <class T>
 void download(T* dst, const DeviceBuffer<T>& src, std::size_t n, cudaStream_t stream) {
-  if (n > src.size()) throw Error("cuda: download", pixfuse::detail::to_text("at most ", src.size(), " elements"),
-                                  pixfuse::detail::to_text(n));
+  if (n > src.size())
+    throw Error("cuda: download", pixfuse::detail::to_text("at most ", src.size(), " elements"),
+                pixfuse::detail::to_text(n));
   copy_to_host(dst, src.data(), n * sizeof(T), stream);
 }
 

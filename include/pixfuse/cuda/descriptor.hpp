@@ -40,7 +40,7 @@ struct PlanDesc {
   std::int32_t used_mask = 0;  // source channels the output reads (alpha too when premultiplied)
   std::int32_t area_kx = 0;    // Plan::area_kx() (opencv_area_fast)
   std::int32_t vertical_first = 0, pad_ = 0;  // Plan::vertical_first
-  std::int64_t simd_columns = 0;  // Plan::cubic_simd_columns() (opencv_cubic)
+  std::int64_t simd_columns = 0;              // Plan::cubic_simd_columns() (opencv_cubic)
   std::uint32_t pad_bits[4] = {0, 0, 0, 0};
   std::int64_t lut_bits = -1;  // uint32[out_channels * 256] (u8 arithmetics)
   std::int64_t steps = -1;     // float[4 * steps]: scale, divide (0/1), mean, std
@@ -51,8 +51,8 @@ struct PlanDesc {
 struct ImageDesc {
   const void* src = nullptr;
   std::int64_t src_stride = 0;  // bytes between rows
-  void* dst = nullptr;          // the image's output slot (out_channels * out_height * out_width elements)
-  std::int32_t plan = 0;        // index of its PlanDesc
+  void* dst = nullptr;  // the image's output slot (out_channels * out_height * out_width elements)
+  std::int32_t plan = 0;  // index of its PlanDesc
   std::int32_t pad_ = 0;
 };
 
@@ -68,13 +68,16 @@ class Packer {
   template <class T>
   std::int64_t add(const std::vector<T>& v) {
     if (v.empty()) return -1;
-    bytes_.resize((bytes_.size() + 7) / 8 * 8, 0);  // 8-byte aligned: doubles, and int64 loads stay legal
+    bytes_.resize((bytes_.size() + 7) / 8 * 8,
+                  0);  // 8-byte aligned: doubles, and int64 loads stay legal
     const auto at = static_cast<std::int64_t>(bytes_.size());
     bytes_.resize(bytes_.size() + v.size() * sizeof(T));
     std::memcpy(bytes_.data() + at, v.data(), v.size() * sizeof(T));
     return at;
   }
-  void set(std::size_t i, const PlanDesc& d) { std::memcpy(bytes_.data() + i * sizeof(PlanDesc), &d, sizeof d); }
+  void set(std::size_t i, const PlanDesc& d) {
+    std::memcpy(bytes_.data() + i * sizeof(PlanDesc), &d, sizeof d);
+  }
   std::vector<unsigned char> take() { return std::move(bytes_); }
 
  private:
@@ -164,10 +167,13 @@ inline std::vector<unsigned char> pack_plans(const std::vector<const Plan*>& pla
   for (std::size_t i = 0; i < plans.size(); ++i) {
     const Plan& p = *plans[i];
     if (p.out_channels < 1 || p.out_channels > 4 || p.in_channels < 1 || p.in_channels > 4)
-      throw Error("cuda: plan channels", "1 to 4", pixfuse::detail::to_text(p.in_channels, " in, ", p.out_channels, " out"));
-    const std::size_t taps = static_cast<std::size_t>(p.x.out_size) * static_cast<std::size_t>(p.x.max_taps);
+      throw Error("cuda: plan channels", "1 to 4",
+                  pixfuse::detail::to_text(p.in_channels, " in, ", p.out_channels, " out"));
+    const std::size_t taps =
+        static_cast<std::size_t>(p.x.out_size) * static_cast<std::size_t>(p.x.max_taps);
     if (p.x.indices.size() != taps || p.x.source_slots.size() != taps)
-      throw Error("cuda: plan", "tap indices built (AxisTaps::build_indices)", "an axis without them");
+      throw Error("cuda: plan", "tap indices built (AxisTaps::build_indices)",
+                  "an axis without them");
     detail::check_kernel_handles(p);
     PlanDesc d;
     d.in_width = p.in_width;
@@ -193,7 +199,8 @@ inline std::vector<unsigned char> pack_plans(const std::vector<const Plan*>& pla
     for (int c = 0; c < 4; ++c) d.pad_bits[c] = p.pad_bits[static_cast<std::size_t>(c)];
     if (produces_u8(p.arithmetic)) {
       if (p.lut_bits.size() < static_cast<std::size_t>(p.out_channels) * 256)
-        throw Error("cuda: plan lookup table", pixfuse::detail::to_text(p.out_channels * 256, " entries"),
+        throw Error("cuda: plan lookup table",
+                    pixfuse::detail::to_text(p.out_channels * 256, " entries"),
                     pixfuse::detail::to_text(p.lut_bits.size()));
       d.lut_bits = pk.add(p.lut_bits);
     }
@@ -202,7 +209,8 @@ inline std::vector<unsigned char> pack_plans(const std::vector<const Plan*>& pla
       const auto& vm = p.values[static_cast<std::size_t>(c)];
       d.step_begin[c] = static_cast<std::int32_t>(steps.size() / 4);
       d.step_count[c] = static_cast<std::int32_t>(vm.steps.size());
-      for (const NormalizeStep& s : vm.steps) steps.insert(steps.end(), {s.scale, s.divide ? 1.0f : 0.0f, s.mean, s.std});
+      for (const NormalizeStep& s : vm.steps)
+        steps.insert(steps.end(), {s.scale, s.divide ? 1.0f : 0.0f, s.mean, s.std});
     }
     d.steps = pk.add(steps);
     d.x = detail::pack_axis(pk, p.x);

@@ -58,7 +58,8 @@ inline void require_device(int device = 0) {
   if (!reason.empty()) throw Error("cuda: no CUDA device (" + reason + ")");
   const int n = device_count();
   if (device < 0 || device >= n)
-    throw Error("cuda: device", pixfuse::detail::to_text("0 <= device < ", n), pixfuse::detail::to_text(device));
+    throw Error("cuda: device", pixfuse::detail::to_text("0 <= device < ", n),
+                pixfuse::detail::to_text(device));
   check(cudaSetDevice(device), "cudaSetDevice");
 }
 
@@ -70,7 +71,8 @@ inline std::string describe_device(int device = 0) {
   (void)cudaDeviceGetAttribute(&clock_khz, cudaDevAttrMemoryClockRate, device);
   (void)cudaDeviceGetAttribute(&bus_bits, cudaDevAttrGlobalMemoryBusWidth, device);
   const double gbps = 2.0 * clock_khz * 1e3 * (bus_bits / 8.0) / 1e9;
-  return pixfuse::detail::to_text(prop.name, " (sm_", prop.major, prop.minor, ", ", static_cast<long>(gbps), " GB/s)");
+  return pixfuse::detail::to_text(prop.name, " (sm_", prop.major, prop.minor, ", ",
+                                  static_cast<long>(gbps), " GB/s)");
 }
 
 // Peak DRAM bandwidth in bytes/s from the device attributes (double data rate); 0 if unknown.

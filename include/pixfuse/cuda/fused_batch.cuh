@@ -23,7 +23,9 @@ namespace pixfuse::cuda {
 
 class FusedBatch {
  public:
-  FusedBatch() { check(cudaEventCreateWithFlags(&done_, cudaEventDisableTiming), "cudaEventCreate"); }
+  FusedBatch() {
+    check(cudaEventCreateWithFlags(&done_, cudaEventDisableTiming), "cudaEventCreate");
+  }
   FusedBatch(const FusedBatch&) = delete;
   FusedBatch& operator=(const FusedBatch&) = delete;
   ~FusedBatch() {
@@ -31,8 +33,9 @@ class FusedBatch {
     (void)cudaEventDestroy(done_);
   }
 
-  void enqueue(const std::vector<const Plan*>& plans, const std::vector<AnyImageView>& device_images,
-               const AnyTensorView& device_out, cudaStream_t stream) {
+  void enqueue(const std::vector<const Plan*>& plans,
+               const std::vector<AnyImageView>& device_images, const AnyTensorView& device_out,
+               cudaStream_t stream) {
     detail::PackedBatch b = detail::pack_batch(plans, device_images, device_out);
     if (b.n == 0) return;
     wait();
@@ -40,8 +43,8 @@ class FusedBatch {
     std::memcpy(staging_.data(), b.bytes.data(), b.bytes.size());
     tables_.reserve(b.bytes.size());
     copy_to_device(tables_.data(), staging_.data(), b.bytes.size(), stream);
-    launch_fused(reinterpret_cast<const ImageDesc*>(tables_.data() + b.images_offset), b.n, tables_.data(),
-                 b.max_out_width, b.max_out_height, b.staged_bytes, stream);
+    launch_fused(reinterpret_cast<const ImageDesc*>(tables_.data() + b.images_offset), b.n,
+                 tables_.data(), b.max_out_width, b.max_out_height, b.staged_bytes, stream);
     check(cudaEventRecord(done_, stream), "cudaEventRecord");
     pending_ = true;
   }

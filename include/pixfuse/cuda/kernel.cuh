@@ -24,14 +24,16 @@ namespace pixfuse::cuda {
 namespace detail {
 
 __global__ void __launch_bounds__(block_threads)
-    fused_kernel(const ImageDesc* images, const unsigned char* tab, int first_image, int staged_bytes) {
+    fused_kernel(const ImageDesc* images, const unsigned char* tab, int first_image,
+                 int staged_bytes) {
   extern __shared__ float mid[];
   __shared__ alignas(8) std::uint32_t plan_words[sizeof(PlanDesc) / 4];
   __shared__ TileInfo info;
 
   const ImageDesc im = images[first_image + static_cast<int>(blockIdx.z)];
   const PlanDesc* gp = reinterpret_cast<const PlanDesc*>(tab) + im.plan;
-  const int x0 = static_cast<int>(blockIdx.x) * tile_width, y0 = static_cast<int>(blockIdx.y) * tile_height;
+  const int x0 = static_cast<int>(blockIdx.x) * tile_width,
+            y0 = static_cast<int>(blockIdx.y) * tile_height;
   if (x0 >= gp->out_width || y0 >= gp->out_height) return;  // uniform across the block
 
   const int tid = static_cast<int>(threadIdx.y) * tile_width + static_cast<int>(threadIdx.x);
@@ -43,9 +45,11 @@ __global__ void __launch_bounds__(block_threads)
   __syncthreads();
   const TileInfo t = info;
   if (t.rows > 0)
-    for (int idx = tid; idx < t.rows * tile_width; idx += block_threads) fill_tile(p, im, tab, t, x0, mid, idx);
+    for (int idx = tid; idx < t.rows * tile_width; idx += block_threads)
+      fill_tile(p, im, tab, t, x0, mid, idx);
   __syncthreads();
-  finish_tile(p, im, tab, t, x0, y0, mid, static_cast<int>(threadIdx.x), static_cast<int>(threadIdx.y));
+  finish_tile(p, im, tab, t, x0, y0, mid, static_cast<int>(threadIdx.x),
+              static_cast<int>(threadIdx.y));
 }
 
 static_assert(sizeof(PlanDesc) % 8 == 0, "PlanDesc is copied to shared memory in words");
@@ -55,8 +59,9 @@ static_assert(sizeof(PlanDesc) % 8 == 0, "PlanDesc is copied to shared memory in
 // Enqueue the kernel on `stream`. `images` (n entries) and `tables` (pack_plans) are device
 // memory; max_out_width/height bound every image's output; staged_bytes is the dynamic
 // shared memory per block (detail::staged_bytes_needed over the batch's plans).
-inline void launch_fused(const ImageDesc* images, int n, const unsigned char* tables, int max_out_width,
-                         int max_out_height, int staged_bytes, cudaStream_t stream) {
+inline void launch_fused(const ImageDesc* images, int n, const unsigned char* tables,
+                         int max_out_width, int max_out_height, int staged_bytes,
+                         cudaStream_t stream) {
   if (n <= 0) return;
   const dim3 block(tile_width, tile_height);
   const unsigned tiles_x = static_cast<unsigned>((max_out_width + tile_width - 1) / tile_width);
@@ -65,7 +70,8 @@ inline void launch_fused(const ImageDesc* images, int n, const unsigned char* ta
   for (int first = 0; first < n; first += max_z) {
     const int count = n - first < max_z ? n - first : max_z;
     detail::fused_kernel<<<dim3(tiles_x, tiles_y, static_cast<unsigned>(count)), block,
-                           static_cast<std::size_t>(staged_bytes), stream>>>(images, tables, first, staged_bytes);
+                           static_cast<std::size_t>(staged_bytes), stream>>>(images, tables, first,
+                                                                             staged_bytes);
     check(cudaGetLastError(), "fused kernel launch");
   }
 }

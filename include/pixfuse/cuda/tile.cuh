@@ -20,7 +20,7 @@
 
 namespace pixfuse::cuda {
 
-inline constexpr int tile_width = 32;   // one warp across, coalesced stores along x
+inline constexpr int tile_width = 32;  // one warp across, coalesced stores along x
 inline constexpr int tile_height = 8;
 inline constexpr int block_threads = tile_width * tile_height;
 // Shared-memory cap per block for staged rows (a 48 KiB static-launch limit, less the plan).
@@ -36,7 +36,8 @@ struct TileInfo {
 PIXFUSE_HD inline int imin(int a, int b) { return a < b ? a : b; }
 PIXFUSE_HD inline int imax(int a, int b) { return a > b ? a : b; }
 
-PIXFUSE_HD inline TileInfo plan_tile(const PlanDesc& p, const unsigned char* tab, int x0, int y0, int staged_bytes) {
+PIXFUSE_HD inline TileInfo plan_tile(const PlanDesc& p, const unsigned char* tab, int x0, int y0,
+                                     int staged_bytes) {
   TileInfo t{0, 0};
   const int xb = imax(x0, p.x.valid_begin), xe = imin(x0 + tile_width, p.x.valid_end);
   const int yb = imax(y0, p.y.valid_begin), ye = imin(y0 + tile_height, p.y.valid_end);
@@ -63,8 +64,8 @@ PIXFUSE_HD inline TileInfo plan_tile(const PlanDesc& p, const unsigned char* tab
 }
 
 // Step 2 for element idx of [0, rows * tile_width): one staged row x one column.
-PIXFUSE_HD inline void fill_tile(const PlanDesc& p, const ImageDesc& im, const unsigned char* tab, TileInfo t, int x0,
-                                 float* mid, int idx) {
+PIXFUSE_HD inline void fill_tile(const PlanDesc& p, const ImageDesc& im, const unsigned char* tab,
+                                 TileInfo t, int x0, float* mid, int idx) {
   const int r = idx / tile_width, tx = idx % tile_width, x = x0 + tx;
   if (x < p.x.valid_begin || x >= p.x.valid_end) return;
   const int row = table<std::int32_t>(tab, p.y.sources)[t.slot_lo + r];
@@ -74,19 +75,22 @@ PIXFUSE_HD inline void fill_tile(const PlanDesc& p, const ImageDesc& im, const u
 }
 
 // Step 3 for thread (tx, ty).
-PIXFUSE_HD inline void finish_tile(const PlanDesc& p, const ImageDesc& im, const unsigned char* tab, TileInfo t, int x0,
-                                   int y0, const float* mid, int tx, int ty) {
+PIXFUSE_HD inline void finish_tile(const PlanDesc& p, const ImageDesc& im, const unsigned char* tab,
+                                   TileInfo t, int x0, int y0, const float* mid, int tx, int ty) {
   const int x = x0 + tx, y = y0 + ty;
   if (x >= p.out_width || y >= p.out_height) return;
   const std::int64_t row = static_cast<std::int64_t>(y) * p.y.max_taps;
   if (t.rows > 0) {
     const std::int32_t* slots = table<std::int32_t>(tab, p.y.slots) + row;
     finish_pixel(p, im, tab, x, y, [&](int k, int c) -> double {
-      return mid[((static_cast<std::int64_t>(slots[k]) - t.slot_lo) * tile_width + tx) * p.in_channels + c];
+      return mid[((static_cast<std::int64_t>(slots[k]) - t.slot_lo) * tile_width + tx) *
+                     p.in_channels +
+                 c];
     });
   } else {
     const std::int32_t* idx = table<std::int32_t>(tab, p.y.indices) + row;
-    finish_pixel(p, im, tab, x, y, [&](int k, int c) -> double { return horizontal(p, im, tab, idx[k], x, c); });
+    finish_pixel(p, im, tab, x, y,
+                 [&](int k, int c) -> double { return horizontal(p, im, tab, idx[k], x, c); });
   }
 }
 

@@ -70,10 +70,12 @@ struct ImageInfo {
   int width = 0, height = 0;  // full size, as stored
   int channels = 0;           // of the decoded pixels: 1, 3 or 4
   bool sixteen_bit = false;
-  std::string format;         // "jpeg", "png", "gif", "bmp", "tga"
+  std::string format;                             // "jpeg", "png", "gif", "bmp", "tga"
   Orientation orientation = Orientation::normal;  // EXIF, not applied
   // Size after DecodeOptions::reduce (JPEG with libjpeg-turbo), else width and height.
-  int decoded_width(int reduce) const { return reduce > 1 && can_reduce ? (width + reduce - 1) / reduce : width; }
+  int decoded_width(int reduce) const {
+    return reduce > 1 && can_reduce ? (width + reduce - 1) / reduce : width;
+  }
   int decoded_height(int reduce) const {
     return reduce > 1 && can_reduce ? (height + reduce - 1) / reduce : height;
   }
@@ -86,9 +88,11 @@ class DecodedImage {
   DecodedImage() = default;
 
   AnyImageView view() const {
-    return AnyImageView(static_cast<unsigned char*>(pixels_.get()) + offset_, dtype_, width_, height_, channels_,
-                        row_stride_ ? static_cast<std::int64_t>(row_stride_)
-                                    : static_cast<std::int64_t>(width_) * channels_ * size_of(dtype_));
+    return AnyImageView(static_cast<unsigned char*>(pixels_.get()) + offset_, dtype_, width_,
+                        height_, channels_,
+                        row_stride_
+                            ? static_cast<std::int64_t>(row_stride_)
+                            : static_cast<std::int64_t>(width_) * channels_ * size_of(dtype_));
   }
   int width() const noexcept { return width_; }
   int height() const noexcept { return height_; }
@@ -109,7 +113,8 @@ class DecodedImage {
   bool is_region() const noexcept { return full_width() != width_ || full_height() != height_; }
 
  private:
-  friend DecodedImage decode(const unsigned char*, std::size_t, const std::string&, const DecodeOptions&);
+  friend DecodedImage decode(const unsigned char*, std::size_t, const std::string&,
+                             const DecodeOptions&);
   struct Free {
     void (*release)(void*) noexcept;  // null: std::free (TurboJPEG's path mallocs)
     void operator()(void* p) const noexcept {
@@ -135,9 +140,10 @@ inline bool via_turbo(ImageFormat format, const DecodeOptions& o) {
 inline void check_pixels(const std::string& name, int w, int h, const DecodeOptions& o) {
   const std::int64_t pixels = static_cast<std::int64_t>(w) * h;
   if (pixels > o.max_pixels)
-    throw Error(name, pixfuse::detail::to_text("at most ", o.max_pixels, " pixels"),
-                pixfuse::detail::to_text(w, "x", h, " = ", pixels,
-                                         " pixels (possible decompression bomb; raise max_pixels)"));
+    throw Error(
+        name, pixfuse::detail::to_text("at most ", o.max_pixels, " pixels"),
+        pixfuse::detail::to_text(w, "x", h, " = ", pixels,
+                                 " pixels (possible decompression bomb; raise max_pixels)"));
 }
 
 // What decode needs after reading the header: the format, the decoder, the header's
@@ -170,7 +176,8 @@ inline Prepared prepare(const unsigned char* bytes, std::size_t size, const std:
     const JpegStructure j = read_jpeg_structure(bytes, size);
     if (j.scans > options.max_jpeg_scans)
       throw Error(name, pixfuse::detail::to_text("at most ", options.max_jpeg_scans, " JPEG scans"),
-                  pixfuse::detail::to_text(j.scans, " (each scan is a decoding pass; raise max_jpeg_scans)"));
+                  pixfuse::detail::to_text(
+                      j.scans, " (each scan is a decoding pass; raise max_jpeg_scans)"));
     p.shortfall = jpeg_data_shortfall(j);
   }
 #if PIXFUSE_HAVE_TURBOJPEG
@@ -224,7 +231,8 @@ inline ImageInfo probe(const unsigned char* bytes, std::size_t size, const std::
 }
 
 // Throws (naming `name`) when the header's size is over options.max_pixels.
-inline void check_limits(const ImageInfo& info, const std::string& name, const DecodeOptions& options = {}) {
+inline void check_limits(const ImageInfo& info, const std::string& name,
+                         const DecodeOptions& options = {}) {
   detail::check_pixels(name, info.width, info.height, options);
 }
 
@@ -235,13 +243,15 @@ inline DecodedImage decode(const unsigned char* bytes, std::size_t size, const s
   const ImageInfo& info = p.info;
   check_limits(info, name, options);  // before any pixel memory is allocated
   // Decoding time follows the declared size: a file too short for it is refused first.
-  if (!p.shortfall.empty()) throw Error(name + ": not a decodable image (" + info.format + ": " + p.shortfall + ")");
+  if (!p.shortfall.empty())
+    throw Error(name + ": not a decodable image (" + info.format + ": " + p.shortfall + ")");
   DecodedImage img;
   img.format_ = info.format;
   img.orientation_ = info.orientation;
 #if PIXFUSE_HAVE_TURBOJPEG
   if (p.turbo) {
-    const int r = options.reduce == 2 || options.reduce == 4 || options.reduce == 8 ? options.reduce : 1;
+    const int r =
+        options.reduce == 2 || options.reduce == 4 || options.reduce == 8 ? options.reduce : 1;
     const turbo::Header h{info.width, info.height, info.channels, info.cmyk};
     const turbo::Decoded d = turbo::decode(bytes, size, h, r, &options.region, name);
     img.pixels_.reset(d.pixels);
@@ -259,13 +269,21 @@ inline DecodedImage decode(const unsigned char* bytes, std::size_t size, const s
   }
 #endif
   int w = 0, h = 0;
-  const bool stored_16 = info.sixteen_bit || detail::stb::is_16_bit(p.format, p.bytes, static_cast<int>(p.size));
-  void* pixels = detail::stb::read(p.format, p.bytes, static_cast<int>(p.size), &w, &h, info.channels, info.sixteen_bit,
-                                   detail::stb::budget(p.format, info.width, info.height, stored_16, p.size));
-  if (pixels == nullptr) throw Error(name + ": cannot decode (" + detail::stb::reason(p.format) + ")");
-  img.pixels_ = std::unique_ptr<void, DecodedImage::Free>(pixels, DecodedImage::Free{detail::stb::free_pixels});
+  const bool stored_16 =
+      info.sixteen_bit || detail::stb::is_16_bit(p.format, p.bytes, static_cast<int>(p.size));
+  void* pixels =
+      detail::stb::read(p.format, p.bytes, static_cast<int>(p.size), &w, &h, info.channels,
+                        info.sixteen_bit,
+                        detail::stb::budget(p.format, info.width, info.height, stored_16, p.size));
+  if (pixels == nullptr)
+    throw Error(name + ": cannot decode (" + detail::stb::reason(p.format) + ")");
+  img.pixels_ =
+      std::unique_ptr<void, DecodedImage::Free>(pixels,
+                                                DecodedImage::Free{detail::stb::free_pixels});
   if (w != info.width || h != info.height) {  // the header read twice must agree
-    throw Error(name, pixfuse::detail::to_text("the size its header gives, ", info.width, "x", info.height),
+    throw Error(name,
+                pixfuse::detail::to_text("the size its header gives, ", info.width, "x",
+                                         info.height),
                 pixfuse::detail::to_text(w, "x", h, " decoded"));
   }
   img.width_ = w;

@@ -73,7 +73,8 @@ inline Orientation exif_orientation(const unsigned char* b, std::size_t n) {
     // PNG: walk the chunks up to the first IDAT (eXIf must precede it).
     std::size_t at = 8;
     while (n - at >= 12) {
-      const std::size_t len = (static_cast<std::size_t>(b[at]) << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3];
+      const std::size_t len = (static_cast<std::size_t>(b[at]) << 24) | (b[at + 1] << 16) |
+                              (b[at + 2] << 8) | b[at + 3];
       const unsigned char* kind = b + at + 4;
       if (len > n - at - 12) break;
       if (std::memcmp(kind, "eXIf", 4) == 0) return exif_orientation_from_tiff(b + at + 8, len);
@@ -97,7 +98,8 @@ inline Orientation exif_orientation(const unsigned char* b, std::size_t n) {
       continue;
     }
     if (marker == 0xDA || marker == 0xD9) return Orientation::normal;  // image data / end
-    const std::size_t len = (static_cast<std::size_t>(b[at + 2]) << 8) | b[at + 3];  // includes itself
+    const std::size_t len =
+        (static_cast<std::size_t>(b[at + 2]) << 8) | b[at + 3];  // includes itself
     if (len < 2 || len > n - at - 2) return Orientation::normal;
     const unsigned char* seg = b + at + 4;
     const std::size_t seg_len = len - 2;

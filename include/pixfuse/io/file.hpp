@@ -21,8 +21,7 @@ using File = std::unique_ptr<std::FILE, FileCloser>;
 
 inline File open_or_throw(const std::string& path, const char* mode, const char* verb) {
   std::FILE* f = std::fopen(path.c_str(), mode);
-  if (f == nullptr)
-    throw Error(path + ": cannot " + verb + ": " + std::strerror(errno));
+  if (f == nullptr) throw Error(path + ": cannot " + verb + ": " + std::strerror(errno));
   return File(f);
 }
 }  // namespace detail
@@ -47,7 +46,8 @@ inline std::size_t read_file_into(const std::string& path, std::vector<unsigned 
   detail::File f = detail::open_or_throw(path, "rb", "open");
   std::size_t length = 0;
   for (;;) {
-    if (buffer.size() - length < (1 << 16)) buffer.resize(std::max<std::size_t>(2 * buffer.size(), length + (1 << 16)));
+    if (buffer.size() - length < (1 << 16))
+      buffer.resize(std::max<std::size_t>(2 * buffer.size(), length + (1 << 16)));
     const std::size_t want = buffer.size() - length;
     const std::size_t n = std::fread(buffer.data() + length, 1, want, f.get());
     length += n;

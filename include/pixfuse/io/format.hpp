@@ -42,7 +42,8 @@ inline bool has_tga_extension(const std::string& name) {
   if (name.size() < 4) return false;
   const char* e = name.c_str() + name.size() - 4;
   return e[0] == '.' && std::tolower(static_cast<unsigned char>(e[1])) == 't' &&
-         std::tolower(static_cast<unsigned char>(e[2])) == 'g' && std::tolower(static_cast<unsigned char>(e[3])) == 'a';
+         std::tolower(static_cast<unsigned char>(e[2])) == 'g' &&
+         std::tolower(static_cast<unsigned char>(e[3])) == 'a';
 }
 
 inline unsigned le16(const unsigned char* p) { return p[0] | (unsigned{p[1]} << 8); }
@@ -73,9 +74,13 @@ inline std::string tga_header_problem(const unsigned char* b, std::size_t n) {
   const unsigned map_first = le16(b + 3), map_length = le16(b + 5), map_bits = b[7];
   const unsigned width = le16(b + 12), height = le16(b + 14), depth = b[16], descriptor = b[17];
   if (map_type > 1) return "colour map type " + std::to_string(map_type) + " (expected 0 or 1)";
-  const bool mapped = type == 1 || type == 9, truecolor = type == 2 || type == 10, gray = type == 3 || type == 11;
-  if (!mapped && !truecolor && !gray) return "image type " + std::to_string(type) + " (expected 1, 2, 3, 9, 10 or 11)";
-  if (mapped != (map_type == 1)) return "colour map type " + std::to_string(map_type) + " with image type " + std::to_string(type);
+  const bool mapped = type == 1 || type == 9, truecolor = type == 2 || type == 10,
+             gray = type == 3 || type == 11;
+  if (!mapped && !truecolor && !gray)
+    return "image type " + std::to_string(type) + " (expected 1, 2, 3, 9, 10 or 11)";
+  if (mapped != (map_type == 1))
+    return "colour map type " + std::to_string(map_type) + " with image type " +
+           std::to_string(type);
   if (map_type == 1) {
     if (map_bits != 15 && map_bits != 16 && map_bits != 24 && map_bits != 32)
       return "colour map entries of " + std::to_string(map_bits) + " bits";
@@ -83,14 +88,21 @@ inline std::string tga_header_problem(const unsigned char* b, std::size_t n) {
   } else if (map_first != 0 || map_length != 0 || map_bits != 0) {
     return "colour map fields without a colour map";
   }
-  if (width == 0 || height == 0) return "size " + std::to_string(width) + "x" + std::to_string(height);
-  const bool depth_ok = mapped ? depth == 8 : truecolor ? (depth == 15 || depth == 16 || depth == 24 || depth == 32)
-                                                        : (depth == 8 || depth == 16);
-  if (!depth_ok) return std::to_string(depth) + " bits per pixel for image type " + std::to_string(type);
-  if ((descriptor & 0xC0) != 0) return "interleaved rows (descriptor " + std::to_string(descriptor) + ")";
-  std::uint64_t need = 18 + std::uint64_t{id_length} + std::uint64_t{map_length} * ((map_bits + 7) / 8);
+  if (width == 0 || height == 0)
+    return "size " + std::to_string(width) + "x" + std::to_string(height);
+  const bool depth_ok = mapped      ? depth == 8
+                        : truecolor ? (depth == 15 || depth == 16 || depth == 24 || depth == 32)
+                                    : (depth == 8 || depth == 16);
+  if (!depth_ok)
+    return std::to_string(depth) + " bits per pixel for image type " + std::to_string(type);
+  if ((descriptor & 0xC0) != 0)
+    return "interleaved rows (descriptor " + std::to_string(descriptor) + ")";
+  std::uint64_t need =
+      18 + std::uint64_t{id_length} + std::uint64_t{map_length} * ((map_bits + 7) / 8);
   need += type < 8 ? std::uint64_t{width} * height * ((depth + 7) / 8) : 1;
-  if (n < need) return "truncated (" + std::to_string(n) + " bytes, at least " + std::to_string(need) + " needed)";
+  if (n < need)
+    return "truncated (" + std::to_string(n) + " bytes, at least " + std::to_string(need) +
+           " needed)";
   return "";
 }
 
@@ -99,7 +111,8 @@ inline std::string tga_header_problem(const unsigned char* b, std::size_t n) {
 inline ImageFormat identify_format(const unsigned char* b, std::size_t n, const std::string& name) {
   if (n >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF) return ImageFormat::jpeg;
   if (n >= 8 && std::memcmp(b, "\x89PNG\r\n\x1a\n", 8) == 0) return ImageFormat::png;
-  if (n >= 6 && (std::memcmp(b, "GIF87a", 6) == 0 || std::memcmp(b, "GIF89a", 6) == 0)) return ImageFormat::gif;
+  if (n >= 6 && (std::memcmp(b, "GIF87a", 6) == 0 || std::memcmp(b, "GIF89a", 6) == 0))
+    return ImageFormat::gif;
   if (n >= 2 && b[0] == 'B' && b[1] == 'M') return ImageFormat::bmp;
   if (detail::has_tga_extension(name)) {
     const std::string problem = tga_header_problem(b, n);
@@ -108,7 +121,8 @@ inline ImageFormat identify_format(const unsigned char* b, std::size_t n, const 
   }
   std::string why = "unknown format: the file starts " + detail::first_bytes(b, n) +
                     "; expected a JPEG, PNG, GIF or BMP signature, or a .tga name";
-  if (n >= 2 && b[0] == 0xFF && b[1] == 0xFF) why += " (fill bytes before a JPEG's SOI marker are not accepted)";
+  if (n >= 2 && b[0] == 0xFF && b[1] == 0xFF)
+    why += " (fill bytes before a JPEG's SOI marker are not accepted)";
   throw Error(name + ": not a decodable image (" + why + ")");
 }
 

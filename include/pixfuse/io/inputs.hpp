@@ -39,13 +39,16 @@ namespace detail {
 
 inline bool has_image_extension(const std::filesystem::path& p) {
   std::string ext = p.extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(ext.begin(), ext.end(), ext.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   for (const char* e : {".jpg", ".jpeg", ".png", ".bmp", ".tga", ".gif"})
     if (ext == e) return true;
   return false;
 }
 
-inline bool is_npy_path(const std::string& p) { return p.size() > 4 && p.compare(p.size() - 4, 4, ".npy") == 0; }
+inline bool is_npy_path(const std::string& p) {
+  return p.size() > 4 && p.compare(p.size() - 4, 4, ".npy") == 0;
+}
 
 class InputLister {
  public:
@@ -64,15 +67,21 @@ class InputLister {
     namespace fs = std::filesystem;
     std::vector<std::string> found;
     std::error_code ec;
-    for (auto it = fs::recursive_directory_iterator(dir, fs::directory_options::skip_permission_denied, ec);
+    for (auto it =
+             fs::recursive_directory_iterator(dir, fs::directory_options::skip_permission_denied,
+                                              ec);
          !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
       std::error_code e2;
-      if (it->is_regular_file(e2) && has_image_extension(it->path())) found.push_back(it->path().string());
+      if (it->is_regular_file(e2) && has_image_extension(it->path()))
+        found.push_back(it->path().string());
     }
-    if (ec) out.sources.push_back(Source::failed(SourceKind::file, dir, dir + ": cannot list the directory: " + ec.message()));
+    if (ec)
+      out.sources.push_back(Source::failed(SourceKind::file, dir,
+                                           dir + ": cannot list the directory: " + ec.message()));
     if (found.empty() && !ec)
-      out.warnings.push_back(dir + ": warning: no image files in this directory (searched recursively for "
-                                   ".jpg .jpeg .png .bmp .tga .gif)");
+      out.warnings.push_back(
+          dir + ": warning: no image files in this directory (searched recursively for "
+                ".jpg .jpeg .png .bmp .tga .gif)");
     std::sort(found.begin(), found.end());
     for (std::string& f : found) out.sources.push_back(Source::file(std::move(f)));
   }
@@ -82,7 +91,8 @@ class InputLister {
     if (!f) throw Error("@" + list + ": cannot open the list file");
     const std::filesystem::path base = std::filesystem::path(list).parent_path();
     for (std::string line; std::getline(f, line);) {
-      while (!line.empty() && std::isspace(static_cast<unsigned char>(line.back()))) line.pop_back();
+      while (!line.empty() && std::isspace(static_cast<unsigned char>(line.back())))
+        line.pop_back();
       std::size_t start = 0;
       while (start < line.size() && std::isspace(static_cast<unsigned char>(line[start]))) ++start;
       line.erase(0, start);

@@ -120,9 +120,9 @@ struct Job {
   int want_x, want_y, want_w, want_h;  // in pixels of the image at 1/reduce
   // Results.
   int width, height, channels, color_space;
-  unsigned char* pixels;       // malloc'ed, owned by the caller on success
-  int x0, y0, w, h;            // the rows and columns decoded
-  int keep_x0, keep_x1;        // the decoded columns that are exact (margins excluded)
+  unsigned char* pixels;  // malloc'ed, owned by the caller on success
+  int x0, y0, w, h;       // the rows and columns decoded
+  int keep_x0, keep_x1;   // the decoded columns that are exact (margins excluded)
   int full_w, full_h;
 };
 
@@ -131,7 +131,8 @@ struct Job {
 inline bool region_is_exact(j_decompress_ptr c) {
   for (int ci = 0; ci < c->num_components; ++ci) {
     const jpeg_component_info& comp = c->comp_info[ci];
-    if (comp.h_samp_factor < 1 || comp.h_samp_factor > 2 || comp.v_samp_factor < 1 || comp.v_samp_factor > 2)
+    if (comp.h_samp_factor < 1 || comp.h_samp_factor > 2 || comp.v_samp_factor < 1 ||
+        comp.v_samp_factor > 2)
       return false;
   }
   if (c->progressive_mode) {
@@ -158,7 +159,8 @@ inline bool has_marker(const jpeg_source_mgr* src) {
   return false;
 }
 
-inline void read_rows(j_decompress_ptr c, unsigned char* first_row, std::size_t row_bytes, int rows) {
+inline void read_rows(j_decompress_ptr c, unsigned char* first_row, std::size_t row_bytes,
+                      int rows) {
   for (int done = 0; done < rows;) {
     JSAMPROW ptr[4];
     const int n = std::min(4, rows - done);
@@ -200,7 +202,9 @@ inline bool run(Decompressor& d, Job& job) {
     return true;
   }
   const bool cmyk = c->jpeg_color_space == JCS_CMYK || c->jpeg_color_space == JCS_YCCK;
-  c->out_color_space = c->jpeg_color_space == JCS_GRAYSCALE ? JCS_GRAYSCALE : cmyk ? JCS_CMYK : JCS_RGB;
+  c->out_color_space = c->jpeg_color_space == JCS_GRAYSCALE ? JCS_GRAYSCALE
+                       : cmyk                               ? JCS_CMYK
+                                                            : JCS_RGB;
   if (job.reduce > 1) {
     c->scale_num = 1;
     c->scale_denom = static_cast<unsigned>(job.reduce);
@@ -240,8 +244,10 @@ inline bool run(Decompressor& d, Job& job) {
   job.y0 = y0;
   job.w = x1 - x0;
   job.h = y1 - y0;
-  const std::size_t row_bytes = static_cast<std::size_t>(job.w) * static_cast<std::size_t>(job.channels);
-  job.pixels = static_cast<unsigned char*>(std::malloc(row_bytes * static_cast<std::size_t>(job.h)));
+  const std::size_t row_bytes =
+      static_cast<std::size_t>(job.w) * static_cast<std::size_t>(job.channels);
+  job.pixels =
+      static_cast<unsigned char*>(std::malloc(row_bytes * static_cast<std::size_t>(job.h)));
   if (!job.pixels) ERREXIT1(c, JERR_OUT_OF_MEMORY, 0);
   if (y0 > 0) jpeg_skip_scanlines(c, static_cast<JDIMENSION>(y0));
   read_rows(c, job.pixels, row_bytes, job.h);
@@ -271,7 +277,8 @@ inline Header read_header(const unsigned char* bytes, std::size_t size, const st
   detail::Decompressor& d = detail::thread_decompressor();
   detail::Job job = detail::job_for(bytes, size);
   job.header_only = true;
-  if (!detail::run(d, job)) throw Error(name + ": not a decodable JPEG (" + detail::failure(d) + ")");
+  if (!detail::run(d, job))
+    throw Error(name + ": not a decodable JPEG (" + detail::failure(d) + ")");
   if (job.width <= 0 || job.height <= 0)
     throw Error(name + ": not a decodable JPEG (no frame header: truncated or corrupt)");
   Header hd;
@@ -289,8 +296,8 @@ inline int scaled_size(int full, int reduce) { return detail::scaled(full, reduc
 // scale), only a rectangle containing it may be decoded (see the header comment);
 // Decoded::region says which. A truncated file is an error (as Pillow's "image file is
 // truncated"); libjpeg's other warnings (extraneous bytes, ...) are not, as in Pillow.
-inline Decoded decode(const unsigned char* bytes, std::size_t size, const Header& hd, int reduce, const Rect* want,
-                      const std::string& name) {
+inline Decoded decode(const unsigned char* bytes, std::size_t size, const Header& hd, int reduce,
+                      const Rect* want, const std::string& name) {
   detail::Decompressor& d = detail::thread_decompressor();
   detail::Job job = detail::job_for(bytes, size);
   job.reduce = reduce;
@@ -313,7 +320,8 @@ inline Decoded decode(const unsigned char* bytes, std::size_t size, const Header
     throw Error(name + ": cannot decode JPEG (its header changed between reads)");
   }
   const int src_channels = job.channels;
-  const std::size_t row_bytes = static_cast<std::size_t>(job.w) * static_cast<std::size_t>(src_channels);
+  const std::size_t row_bytes =
+      static_cast<std::size_t>(job.w) * static_cast<std::size_t>(src_channels);
   if (hd.cmyk) {
     // libjpeg returns the stored (Adobe-inverted) values c, k: Pillow's CMYK -> RGB is
     // nk - nk * (255 - c) / 255 with nk = k, i.e. c * k / 255 rounded. In place, 4 -> 3,
@@ -321,7 +329,8 @@ inline Decoded decode(const unsigned char* bytes, std::size_t size, const Header
     unsigned char* px = job.pixels;
     std::size_t o = 0;
     for (int y = 0; y < job.h; ++y)
-      for (std::size_t i = static_cast<std::size_t>(y) * row_bytes, end = i + row_bytes; i < end; i += 4, o += 3) {
+      for (std::size_t i = static_cast<std::size_t>(y) * row_bytes, end = i + row_bytes; i < end;
+           i += 4, o += 3) {
         const unsigned k = px[i + 3];
         for (std::size_t ch = 0; ch < 3; ++ch) {
           const unsigned t = px[i + ch] * k + 128;
@@ -332,7 +341,8 @@ inline Decoded decode(const unsigned char* bytes, std::size_t size, const Header
   Decoded out;
   out.pixels = job.pixels;
   out.row_stride = static_cast<std::size_t>(job.w) * static_cast<std::size_t>(hd.channels);
-  out.offset = static_cast<std::size_t>(job.keep_x0 - job.x0) * static_cast<std::size_t>(hd.channels);
+  out.offset =
+      static_cast<std::size_t>(job.keep_x0 - job.x0) * static_cast<std::size_t>(hd.channels);
   out.region = Rect{job.keep_x0, job.y0, job.keep_x1 - job.keep_x0, job.h};
   out.full_width = job.full_w;
   out.full_height = job.full_h;

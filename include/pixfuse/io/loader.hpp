@@ -7,20 +7,21 @@
 //   io::Loader loader(executor, io::list_inputs({"photos/"}).sources, preprocess);
 //   io::LoadedBatch batch;                                     // reused: its buffer is recycled
 //   while (loader.next(batch)) {
-//     use(batch.tensor.view());                                // (rows, 3, 224, 224) f32, good images only
-//     for (const io::SourceStatus& s : batch.status)
-//       if (!s.ok()) log(s.message);                           // "cat.jpg: cannot decode JPEG (...)"
+//     use(batch.tensor.view());                                // (rows, 3, 224, 224) f32, good
+//     images only for (const io::SourceStatus& s : batch.status)
+//       if (!s.ok()) log(s.message);                           // "cat.jpg: cannot decode JPEG
+//       (...)"
 //   }
 //
 // The work: every image is read, its header checked (size, EXIF orientation, the
 // max_pixels limit before any pixel memory), decoded (io::decode_for, io/plan_decode.hpp:
-// exact, DCT-reduced by pixfuse's or Pillow's rule, only the region the plan reads), its plan taken from the jit cache and run into its row. Images,
-// not stages, are the unit of work: each of the executor's threads takes the next image
-// and does all of it, so decoding one overlaps preprocessing another and no thread waits
-// at a stage boundary. There is no barrier between batches either: while you consume
-// batch k, the executor's other threads fill batches k+1 .. k+prefetch, and next() itself
-// works on images while it waits, so `executor.threads()` threads are busy in all (with
-// one thread, next() does all the work). Memory is bounded whatever the number of
+// exact, DCT-reduced by pixfuse's or Pillow's rule, only the region the plan reads), its plan taken
+// from the jit cache and run into its row. Images, not stages, are the unit of work: each of the
+// executor's threads takes the next image and does all of it, so decoding one overlaps
+// preprocessing another and no thread waits at a stage boundary. There is no barrier between
+// batches either: while you consume batch k, the executor's other threads fill batches k+1 ..
+// k+prefetch, and next() itself works on images while it waits, so `executor.threads()` threads are
+// busy in all (with one thread, next() does all the work). Memory is bounded whatever the number of
 // sources: `prefetch` batches of outputs plus one encoded file and one decoded image per
 // thread (with a BatchDevice, a batch's decoded images are held until it runs).
 //
@@ -90,7 +91,7 @@ struct LoaderOptions {
   // plan reads; same output), decode.exif, decode.decode.max_pixels and keep_16_bit (off:
   // 16-bit PNGs as 8 bits, the high byte, as Pillow reads them).
   PlanDecodeOptions decode = loader_decode_defaults();
-  int repeat = 1;                 // run each kernel this many times (measurement only)
+  int repeat = 1;  // run each kernel this many times (measurement only)
   // Optional: run each batch's plans there (decoding stays on the CPU threads); not owned.
   BatchDevice* device = nullptr;
   // Optional: called after each image, on the thread that processed it (progress bars),
@@ -118,30 +119,36 @@ struct LoadedBatch {
 
 // Where the time went so far (seconds summed over threads, except device and wait).
 struct LoaderStats {
-  std::size_t images = 0;          // sources processed
+  std::size_t images = 0;  // sources processed
   std::size_t failed = 0;
-  double decode_seconds = 0;       // read + header + decode (+ the plan lookups they need)
-  double preprocess_seconds = 0;   // the kernels (x repeat)
-  double device_seconds = 0;       // BatchDevice::run calls (and their CPU fallbacks), next()'s thread
-  double wait_seconds = 0;         // next() idle, waiting for images other threads were finishing
+  double decode_seconds = 0;      // read + header + decode (+ the plan lookups they need)
+  double preprocess_seconds = 0;  // the kernels (x repeat)
+  double device_seconds = 0;  // BatchDevice::run calls (and their CPU fallbacks), next()'s thread
+  double wait_seconds = 0;    // next() idle, waiting for images other threads were finishing
 };
 
 class Loader {
  public:
   // The executor, and the bytes and views the sources borrow, must outlive the Loader.
   template <class R>
-  Loader(Executor& executor, std::vector<Source> sources, const Jit<R>& jit, LoaderOptions options = {})
+  Loader(Executor& executor, std::vector<Source> sources, const Jit<R>& jit,
+         LoaderOptions options = {})
       : executor_(executor), sources_(std::move(sources)), options_(std::move(options)) {
-    if (options_.batch_size < 1) pixfuse::detail::fail_mismatch("Loader batch_size", "at least 1", options_.batch_size);
-    if (options_.prefetch < 1) pixfuse::detail::fail_mismatch("Loader prefetch", "at least 1", options_.prefetch);
-    if (options_.repeat < 1) pixfuse::detail::fail_mismatch("Loader repeat", "at least 1", options_.repeat);
+    if (options_.batch_size < 1)
+      pixfuse::detail::fail_mismatch("Loader batch_size", "at least 1", options_.batch_size);
+    if (options_.prefetch < 1)
+      pixfuse::detail::fail_mismatch("Loader prefetch", "at least 1", options_.prefetch);
+    if (options_.repeat < 1)
+      pixfuse::detail::fail_mismatch("Loader repeat", "at least 1", options_.repeat);
     plan_ = [jit](const InputShape& s) { return jit.plan(s); };
     if constexpr (Jit<R>::static_extents) {
       run_ = [](const Plan& p, const AnyImageView& in, const AnyTensorView& out) {
         run_static<static_output_t<R>>(p, in, out);
       };
     } else {
-      run_ = [](const Plan& p, const AnyImageView& in, const AnyTensorView& out) { run(p, in, out); };
+      run_ = [](const Plan& p, const AnyImageView& in, const AnyTensorView& out) {
+        run(p, in, out);
+      };
     }
     batches_ = (sources_.size() + options_.batch_size - 1) / options_.batch_size;
     slots_.resize(std::min(options_.prefetch, std::max<std::size_t>(batches_, 1)));
@@ -318,9 +325,11 @@ class Loader {
       while (active_ + start_now < want && start_now < claimable) ++start_now;
       active_ += start_now;
     }
-    tasks_.erase(std::remove_if(tasks_.begin(), tasks_.end(), [](const Task<void>& t) { return t.ready(); }),
+    tasks_.erase(std::remove_if(tasks_.begin(), tasks_.end(),
+                                [](const Task<void>& t) { return t.ready(); }),
                  tasks_.end());
-    for (std::size_t t = 0; t < start_now; ++t) tasks_.push_back(executor_.submit([this] { work(); }));
+    for (std::size_t t = 0; t < start_now; ++t)
+      tasks_.push_back(executor_.submit([this] { work(); }));
   }
 
   void work() noexcept {
@@ -344,7 +353,8 @@ class Loader {
   // leaves the other threads idle for its whole decode).
   bool claim_locked(std::size_t& i) {
     if (stopping_ || claimed_ == window_end_) return false;
-    const std::size_t batch_end = std::min(window_end_, (next_claim_ / options_.batch_size + 1) * options_.batch_size);
+    const std::size_t batch_end =
+        std::min(window_end_, (next_claim_ / options_.batch_size + 1) * options_.batch_size);
     i = next_claim_;
     for (std::size_t j = next_claim_ + 1; j < batch_end; ++j)
       if (!taken_[j] && cost_[j] > cost_[i]) i = j;
@@ -397,13 +407,12 @@ class Loader {
           check_limits(info, name, options_.decode.decode);
           return plan_(choose_decode(Plans{plan_}, info, options_.decode).shape);
         }
-        case SourceKind::decoded:
-          return plan_(InputShape::of(src.image, src.orientation));
+        case SourceKind::decoded: return plan_(InputShape::of(src.image, src.orientation));
         case SourceKind::npy: {
           std::int64_t w = 0, h = 0, c = 0;
           const NpyHeader header = npy_image_header(src, w, h, c);
-          return plan_(InputShape{static_cast<int>(w), static_cast<int>(h), static_cast<int>(c), header.dtype,
-                                  Orientation::normal});
+          return plan_(InputShape{static_cast<int>(w), static_cast<int>(h), static_cast<int>(c),
+                                  header.dtype, Orientation::normal});
         }
       }
     } catch (const std::exception&) {
@@ -413,11 +422,14 @@ class Loader {
 
   // The header of a .npy source, checked: (H, W), (H, W, C) or a slice of (N, H, W, C),
   // u8 / u16 / f32, 1, 3 or 4 channels, within max_pixels.
-  NpyHeader npy_image_header(const Source& src, std::int64_t& w, std::int64_t& h, std::int64_t& c) const {
+  NpyHeader npy_image_header(const Source& src, std::int64_t& w, std::int64_t& h,
+                             std::int64_t& c) const {
     const NpyHeader header = read_npy_header(src.name);
     const std::size_t dims = header.shape.size();
     if (dims < 2 || dims > 4 || (dims == 4) != (src.slice >= 0))
-      throw Error(src.name, src.slice >= 0 ? "a .npy array of shape (N, H, W, C)" : "a .npy array of shape (H, W) or (H, W, C)",
+      throw Error(src.name,
+                  src.slice >= 0 ? "a .npy array of shape (N, H, W, C)"
+                                 : "a .npy array of shape (H, W) or (H, W, C)",
                   std::to_string(dims) + " dimensions");
     if (header.dtype != DType::u8 && header.dtype != DType::f32 && header.dtype != DType::u16)
       throw Error(src.name, "dtype uint8, uint16 or float32", std::string(name(header.dtype)));
@@ -425,9 +437,12 @@ class Loader {
     h = header.shape[d];
     w = header.shape[d + 1];
     c = dims > d + 2 ? header.shape[d + 2] : 1;
-    if (c != 1 && c != 3 && c != 4) throw Error(src.name, "1, 3 or 4 channels (last axis)", std::to_string(c));
+    if (c != 1 && c != 3 && c != 4)
+      throw Error(src.name, "1, 3 or 4 channels (last axis)", std::to_string(c));
     if (w * h > options_.decode.decode.max_pixels)
-      throw Error(src.name, pixfuse::detail::to_text("at most ", options_.decode.decode.max_pixels, " pixels"),
+      throw Error(src.name,
+                  pixfuse::detail::to_text("at most ", options_.decode.decode.max_pixels,
+                                           " pixels"),
                   pixfuse::detail::to_text(w, "x", h, " pixels (raise max_pixels)"));
     return header;
   }
@@ -459,7 +474,8 @@ class Loader {
           stage = Stage::header;
           // The header's size and orientation go in the status even when decoding fails.
           try {
-            item.planned = decode_for(Plans{plan_}, bytes, size, st.source, options_.decode, &stage);
+            item.planned =
+                decode_for(Plans{plan_}, bytes, size, st.source, options_.decode, &stage);
           } catch (...) {
             if (stage != Stage::header) note_header(st, bytes, size);
             throw;
@@ -497,8 +513,10 @@ class Loader {
           st.height = static_cast<int>(h);
           stage = Stage::read;
           const bool sliced = src.slice >= 0;
-          item.array = read_npy_rows(src.name, header, sliced ? src.slice : 0, sliced ? 1 : header.shape[0]);
-          item.view = AnyImageView(item.array.bytes.data(), header.dtype, w, h, c, w * c * static_cast<std::int64_t>(size_of(header.dtype)));
+          item.array =
+              read_npy_rows(src.name, header, sliced ? src.slice : 0, sliced ? 1 : header.shape[0]);
+          item.view = AnyImageView(item.array.bytes.data(), header.dtype, w, h, c,
+                                   w * c * static_cast<std::int64_t>(size_of(header.dtype)));
           stage = Stage::plan;
           item.plan = plan_(InputShape::of(item.view));
           break;
@@ -507,23 +525,27 @@ class Loader {
       decoded_at = elapsed_ns(t0);
       stage = Stage::shape;
       if (!out_plan_)
-        throw Error(st.source + ": no output shape: no source's header lowered before this image was processed");
+        throw Error(
+            st.source +
+            ": no output shape: no source's header lowered before this image was processed");
       if (item.plan->output_shape() != out_plan_->output_shape())
-        throw Error(st.source + ": output shape " + shape_text(item.plan->output_shape()) + " differs from the batch's " +
-                    shape_text(out_plan_->output_shape()) +
-                    "; give the recipe a fixed output size (a crop, a resize to WxH or a letterbox)");
+        throw Error(
+            st.source + ": output shape " + shape_text(item.plan->output_shape()) +
+            " differs from the batch's " + shape_text(out_plan_->output_shape()) +
+            "; give the recipe a fixed output size (a crop, a resize to WxH or a letterbox)");
       stage = Stage::run;
       if (options_.device != nullptr) {
         slot.held[j] = std::move(item);
       } else {
-        const AnyTensorView row(static_cast<unsigned char*>(slot.tensor.data()) + j * row_bytes(), out_plan_->out_dtype,
-                                out_plan_->layout, out_plan_->output_shape());
+        const AnyTensorView row(static_cast<unsigned char*>(slot.tensor.data()) + j * row_bytes(),
+                                out_plan_->out_dtype, out_plan_->layout, out_plan_->output_shape());
         for (int r = 0; r < options_.repeat; ++r) run_(*item.plan, item.view, row);
       }
     } catch (const std::exception& e) {
       st.failed = stage;
       st.message = e.what();
-      if (st.message.compare(0, st.source.size() + 2, st.source + ": ") != 0) st.message = st.source + ": " + st.message;
+      if (st.message.compare(0, st.source.size() + 2, st.source + ": ") != 0)
+        st.message = st.source + ": " + st.message;
       if (options_.device != nullptr) slot.held[j] = Held{};
     }
     const std::int64_t total = elapsed_ns(t0);
@@ -556,7 +578,8 @@ class Loader {
   }
 
   static std::string shape_text(const TensorShape& s) {
-    return "(" + std::to_string(s.c) + ", " + std::to_string(s.h) + ", " + std::to_string(s.w) + ")";
+    return "(" + std::to_string(s.c) + ", " + std::to_string(s.h) + ", " + std::to_string(s.w) +
+           ")";
   }
 
   // On the consuming thread, once every image of the slot is processed: the device runs
@@ -614,16 +637,18 @@ class Loader {
     const auto t0 = Clock::now();
     if (!good.empty()) {
       const Plan& p = *out_plan_;
-      const TensorShape batch{static_cast<std::int64_t>(good.size()), p.out_channels, p.out_height, p.out_width};
+      const TensorShape batch{static_cast<std::int64_t>(good.size()), p.out_channels, p.out_height,
+                              p.out_width};
       try {
         for (int r = 0; r < options_.repeat; ++r)
-          options_.device->run(plans, images, AnyTensorView(slot.tensor.data(), p.out_dtype, p.layout, batch));
+          options_.device->run(plans, images,
+                               AnyTensorView(slot.tensor.data(), p.out_dtype, p.layout, batch));
       } catch (const std::exception& e) {
         slot.device_error = e.what();
         for (std::size_t k = 0; k < good.size(); ++k) {
           SourceStatus& st = slot.status[good[k]];
-          const AnyTensorView row(static_cast<unsigned char*>(slot.tensor.data()) + k * row_bytes(), p.out_dtype,
-                                  p.layout, p.output_shape());
+          const AnyTensorView row(static_cast<unsigned char*>(slot.tensor.data()) + k * row_bytes(),
+                                  p.out_dtype, p.layout, p.output_shape());
           try {
             run_(*plans[k], images[k], row);
           } catch (const std::exception& cpu) {
@@ -635,8 +660,10 @@ class Loader {
         std::size_t rows = 0;
         for (std::size_t k = 0; k < good.size(); ++k) {
           if (!slot.status[good[k]].ok()) continue;
-          if (rows != k) std::memmove(static_cast<unsigned char*>(slot.tensor.data()) + rows * row_bytes(),
-                                      static_cast<unsigned char*>(slot.tensor.data()) + k * row_bytes(), row_bytes());
+          if (rows != k)
+            std::memmove(static_cast<unsigned char*>(slot.tensor.data()) + rows * row_bytes(),
+                         static_cast<unsigned char*>(slot.tensor.data()) + k * row_bytes(),
+                         row_bytes());
           ++rows;
         }
         good.resize(rows);
@@ -663,19 +690,20 @@ class Loader {
 
   std::mutex mutex_;  // guards the fields below and Slot::done
   std::condition_variable changed_;
-  std::size_t next_claim_ = 0;  // the first source not yet taken
-  std::size_t window_end_ = 0;  // sources below it may be processed (their batch has a slot)
-  std::size_t claimed_ = 0;     // sources taken (all below window_end_)
+  std::size_t next_claim_ = 0;       // the first source not yet taken
+  std::size_t window_end_ = 0;       // sources below it may be processed (their batch has a slot)
+  std::size_t claimed_ = 0;          // sources taken (all below window_end_)
   std::vector<std::uint64_t> cost_;  // cost_estimate() of each source in the window
   std::vector<char> taken_;          // taken by a thread
-  std::size_t active_ = 0;      // tasks started and not yet returned
+  std::size_t active_ = 0;           // tasks started and not yet returned
   bool stopping_ = false;
   std::vector<Task<void>> tasks_;  // next()'s thread only
 };
 
 // Every source in one batch: one call, one tensor (rows = the images that succeeded).
 template <class R>
-LoadedBatch load(Executor& executor, std::vector<Source> sources, const Jit<R>& jit, LoaderOptions options = {}) {
+LoadedBatch load(Executor& executor, std::vector<Source> sources, const Jit<R>& jit,
+                 LoaderOptions options = {}) {
   options.batch_size = std::max<std::size_t>(sources.size(), 1);
   options.prefetch = 1;
   Loader loader(executor, std::move(sources), jit, std::move(options));

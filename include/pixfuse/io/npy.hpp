@@ -55,8 +55,8 @@ inline const char* npy_descr(DType t) {
 
 // The 10-byte preamble plus the header dict, padded with spaces to a multiple of 64.
 inline std::string npy_header(DType dtype, const std::vector<std::int64_t>& shape) {
-  std::string dict = std::string("{'descr': '") + npy_descr(dtype) +
-                     "', 'fortran_order': False, 'shape': (";
+  std::string dict =
+      std::string("{'descr': '") + npy_descr(dtype) + "', 'fortran_order': False, 'shape': (";
   for (std::size_t i = 0; i < shape.size(); ++i)
     dict += std::to_string(shape[i]) + (shape.size() == 1 || i + 1 < shape.size() ? "," : "") +
             (i + 1 < shape.size() ? " " : "");
@@ -128,7 +128,9 @@ inline std::string printable(const std::string& s) {
 // Parse the preamble and header dict in b[0, n); `name` prefixes errors. Untrusted input:
 // every length is checked, shapes must be non-negative and their product must not overflow.
 inline NpyHeader parse_npy_header(const unsigned char* b, std::size_t n, const std::string& name) {
-  auto bad = [&](const std::string& why) -> Error { return Error(name + ": not a readable .npy file (" + why + ")"); };
+  auto bad = [&](const std::string& why) -> Error {
+    return Error(name + ": not a readable .npy file (" + why + ")");
+  };
   if (n < 10 || std::memcmp(b, "\x93NUMPY", 6) != 0) throw bad("no NUMPY magic");
   const int major = b[6];
   std::size_t header_len = 0, start = 0;
@@ -207,7 +209,8 @@ inline NpyHeader read_npy_header(const std::string& path) {
   std::vector<unsigned char> head(1 << 16);
   head.resize(std::fread(head.data(), 1, head.size(), f.get()));
   NpyHeader h = detail::parse_npy_header(head.data(), head.size(), path);
-  if (std::fseek(f.get(), 0, SEEK_END) != 0) throw Error(path + ": cannot seek: " + std::strerror(errno));
+  if (std::fseek(f.get(), 0, SEEK_END) != 0)
+    throw Error(path + ": cannot seek: " + std::strerror(errno));
   const long size = std::ftell(f.get());
   if (size < 0 || static_cast<std::size_t>(size) - h.data_offset !=
                       static_cast<std::size_t>(h.elements()) * size_of(h.dtype))
@@ -217,17 +220,21 @@ inline NpyHeader read_npy_header(const std::string& path) {
 
 // Read `count` consecutive sub-arrays of the first axis, starting at `first`: for a shape
 // (N, ...) the array (count, ...) (only those bytes are read).
-inline NpyArray read_npy_rows(const std::string& path, const NpyHeader& h, std::int64_t first, std::int64_t count) {
+inline NpyArray read_npy_rows(const std::string& path, const NpyHeader& h, std::int64_t first,
+                              std::int64_t count) {
   if (h.shape.empty() || first < 0 || count < 0 || first + count > h.shape[0])
-    throw Error(path, "rows within the first axis", "rows " + std::to_string(first) + " + " + std::to_string(count));
-  const std::size_t row = static_cast<std::size_t>(h.shape[0] ? h.elements() / h.shape[0] : 0) * size_of(h.dtype);
+    throw Error(path, "rows within the first axis",
+                "rows " + std::to_string(first) + " + " + std::to_string(count));
+  const std::size_t row =
+      static_cast<std::size_t>(h.shape[0] ? h.elements() / h.shape[0] : 0) * size_of(h.dtype);
   NpyArray a;
   a.dtype = h.dtype;
   a.shape = h.shape;
   a.shape[0] = count;
   a.bytes.resize(row * static_cast<std::size_t>(count));
   detail::File f = detail::open_or_throw(path, "rb", "open");
-  if (std::fseek(f.get(), static_cast<long>(h.data_offset + row * static_cast<std::size_t>(first)), SEEK_SET) != 0 ||
+  if (std::fseek(f.get(), static_cast<long>(h.data_offset + row * static_cast<std::size_t>(first)),
+                 SEEK_SET) != 0 ||
       std::fread(a.bytes.data(), 1, a.bytes.size(), f.get()) != a.bytes.size())
     throw Error(path + ": cannot read: file shorter than its header says");
   return a;
@@ -270,7 +277,8 @@ inline NpyImages npy_images(const NpyHeader& h, const std::string& name) {
   if (m.count == 0 || m.width == 0 || m.height == 0)
     throw Error(name, "images of at least 1x1 pixels", "shape " + shape() + " (an empty array)");
   if (m.channels != 1 && m.channels != 3 && m.channels != 4)
-    throw Error(name, "1, 3 or 4 channels (the last axis)", std::to_string(m.channels) + ", shape " + shape());
+    throw Error(name, "1, 3 or 4 channels (the last axis)",
+                std::to_string(m.channels) + ", shape " + shape());
   return m;
 }
 
@@ -283,11 +291,13 @@ inline constexpr float max_float_sample = 1e30f;
 inline void check_float_samples(const AnyImageView& v, const std::string& name) {
   if (v.dtype != DType::f32) return;
   for (int y = 0; y < v.height; ++y) {
-    const auto* row = reinterpret_cast<const float*>(static_cast<const unsigned char*>(v.data) + y * v.row_stride);
+    const auto* row = reinterpret_cast<const float*>(static_cast<const unsigned char*>(v.data) +
+                                                     y * v.row_stride);
     for (int i = 0; i < v.width * v.channels; ++i)
       if (!(std::fabs(row[i]) <= max_float_sample))
         throw Error(name, "finite float32 samples of magnitude at most 1e+30",
-                    pixfuse::detail::to_text(row[i], " at row ", y, ", column ", i / v.channels, ", channel ", i % v.channels));
+                    pixfuse::detail::to_text(row[i], " at row ", y, ", column ", i / v.channels,
+                                             ", channel ", i % v.channels));
   }
 }
 

@@ -29,7 +29,8 @@ class NpyWriter {
       : path_(std::move(path)), dtype_(dtype), row_shape_(std::move(row_shape)) {
     std::error_code ec;
     const auto kind = std::filesystem::status(path_, ec).type();
-    in_place_ = !ec && kind != std::filesystem::file_type::not_found && kind != std::filesystem::file_type::regular;
+    in_place_ = !ec && kind != std::filesystem::file_type::not_found &&
+                kind != std::filesystem::file_type::regular;
     partial_ = in_place_ ? path_ : path_ + ".partial";
     row_bytes_ = size_of(dtype_);
     for (std::int64_t s : row_shape_) row_bytes_ *= static_cast<std::size_t>(s);
@@ -61,10 +62,12 @@ class NpyWriter {
   void finish() {
     const std::string h = header(rows_);
     if (std::fseek(file_.get(), 0, SEEK_SET) != 0)
-      throw Error(partial_ + ": cannot seek (the .npy header is written last; write to a regular file): " +
+      throw Error(partial_ +
+                  ": cannot seek (the .npy header is written last; write to a regular file): " +
                   std::strerror(errno));
     write(h);
-    if (std::fclose(file_.release()) != 0) throw Error(partial_ + ": cannot write: " + std::strerror(errno));
+    if (std::fclose(file_.release()) != 0)
+      throw Error(partial_ + ": cannot write: " + std::strerror(errno));
     if (in_place_) return;
     if (std::rename(partial_.c_str(), path_.c_str()) != 0)
       throw Error(path_ + ": cannot create (rename from .partial): " + std::strerror(errno));

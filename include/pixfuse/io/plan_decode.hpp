@@ -47,7 +47,8 @@ constexpr const char* name(FastDecode f) {
 }
 
 struct PlanDecodeOptions {
-  DecodeOptions decode;  // limits, 16-bit PNG handling, decoder choice (reduce and region are set here)
+  DecodeOptions
+      decode;  // limits, 16-bit PNG handling, decoder choice (reduce and region are set here)
   FastDecode fast = FastDecode::off;
   bool region = true;  // decode only the part of a JPEG the plan reads (exact: same output)
   bool exif = true;    // apply the EXIF orientation (as ImageOps.exif_transpose)
@@ -56,15 +57,16 @@ struct PlanDecodeOptions {
 // How an image will be decoded, from its header alone: enough to know its plan (and so
 // the output shape) before decoding.
 struct DecodeChoice {
-  int reduce = 1;    // DCT scaling 1/reduce
-  InputShape shape;  // the decoded image's shape (whole, at 1/reduce), with the orientation to apply
+  int reduce = 1;  // DCT scaling 1/reduce
+  InputShape
+      shape;  // the decoded image's shape (whole, at 1/reduce), with the orientation to apply
   Decoder decoder = Decoder::none;
 };
 
 struct PlannedImage {
-  ImageInfo info;                    // the file's header: stored size, format, EXIF orientation
+  ImageInfo info;  // the file's header: stored size, format, EXIF orientation
   Orientation orientation = Orientation::normal;  // as applied (normal when exif is off)
-  Decoder decoder = Decoder::none;   // which library decoded the pixels
+  Decoder decoder = Decoder::none;                // which library decoded the pixels
   DecodedImage image;                // the pixels: the whole image, or the region the plan reads
   std::shared_ptr<const Plan> plan;  // the plan to run on image.view()
 };
@@ -73,17 +75,22 @@ struct PlannedImage {
 // pixfuse::Jit (its cache answers every shape seen before), or anything with
 // `std::shared_ptr<const Plan> plan(const InputShape&) const`.
 template <class Plans>
-DecodeChoice choose_decode(const Plans& plans, const ImageInfo& info, const PlanDecodeOptions& options = {}) {
+DecodeChoice choose_decode(const Plans& plans, const ImageInfo& info,
+                           const PlanDecodeOptions& options = {}) {
   DecodeChoice c;
   const Orientation orientation = options.exif ? info.orientation : Orientation::normal;
   const DType dtype = info.sixteen_bit ? DType::u16 : DType::u8;
-  const bool turbo = info.format == name(ImageFormat::jpeg) && detail::via_turbo(ImageFormat::jpeg, options.decode);
+  const bool turbo = info.format == name(ImageFormat::jpeg) &&
+                     detail::via_turbo(ImageFormat::jpeg, options.decode);
   c.decoder = turbo ? Decoder::libjpeg_turbo : Decoder::stb_image;
   if (info.can_reduce && options.fast == FastDecode::conservative)
-    c.reduce = dct_reduction(*plans.plan(InputShape{info.width, info.height, info.channels, dtype, orientation}));
+    c.reduce = dct_reduction(
+        *plans.plan(InputShape{info.width, info.height, info.channels, dtype, orientation}));
   else if (info.can_reduce && options.fast == FastDecode::pil)
-    c.reduce = pil_draft_reduction(*plans.plan(InputShape{info.width, info.height, info.channels, dtype}));
-  c.shape = InputShape{info.decoded_width(c.reduce), info.decoded_height(c.reduce), info.channels, dtype, orientation};
+    c.reduce =
+        pil_draft_reduction(*plans.plan(InputShape{info.width, info.height, info.channels, dtype}));
+  c.shape = InputShape{info.decoded_width(c.reduce), info.decoded_height(c.reduce), info.channels,
+                       dtype, orientation};
   return c;
 }
 
@@ -92,8 +99,9 @@ DecodeChoice choose_decode(const Plans& plans, const ImageInfo& info, const Plan
 // given, says which step is under way (plan or decode), so that a caller can attribute
 // an exception to it.
 template <class Plans>
-PlannedImage decode_for(const Plans& plans, const ImageInfo& info, const unsigned char* bytes, std::size_t size,
-                        const std::string& name, const PlanDecodeOptions& options = {}, Stage* stage = nullptr) {
+PlannedImage decode_for(const Plans& plans, const ImageInfo& info, const unsigned char* bytes,
+                        std::size_t size, const std::string& name,
+                        const PlanDecodeOptions& options = {}, Stage* stage = nullptr) {
   auto at = [stage](Stage s) {
     if (stage != nullptr) *stage = s;
   };
@@ -108,11 +116,13 @@ PlannedImage decode_for(const Plans& plans, const ImageInfo& info, const unsigne
   DecodeOptions d = options.decode;
   d.reduce = choice.reduce;
   d.region = Rect{};
-  if (options.region && info.can_reduce && !reads_whole_input(*out.plan)) d.region = source_region(*out.plan);
+  if (options.region && info.can_reduce && !reads_whole_input(*out.plan))
+    d.region = source_region(*out.plan);
   at(Stage::decode);
   out.image = decode(bytes, size, name, d);
   at(Stage::plan);
-  if (out.image.is_region()) out.plan = std::make_shared<const Plan>(for_region(*out.plan, out.image.region()));
+  if (out.image.is_region())
+    out.plan = std::make_shared<const Plan>(for_region(*out.plan, out.image.region()));
   return out;
 }
 
@@ -120,8 +130,9 @@ PlannedImage decode_for(const Plans& plans, const ImageInfo& info, const unsigne
 // pixfuse::Error naming `name` for an unreadable image or one over max_pixels (checked on
 // the header, before any pixel memory).
 template <class Plans>
-PlannedImage decode_for(const Plans& plans, const unsigned char* bytes, std::size_t size, const std::string& name,
-                        const PlanDecodeOptions& options = {}, Stage* stage = nullptr) {
+PlannedImage decode_for(const Plans& plans, const unsigned char* bytes, std::size_t size,
+                        const std::string& name, const PlanDecodeOptions& options = {},
+                        Stage* stage = nullptr) {
   if (stage != nullptr) *stage = Stage::header;
   const ImageInfo info = probe(bytes, size, name, options.decode);
   if (stage != nullptr) *stage = Stage::limit;

@@ -45,9 +45,9 @@ struct Source {
   std::string name;
   const unsigned char* bytes = nullptr;  // encoded: borrowed
   std::size_t size = 0;
-  AnyImageView image;                    // decoded: borrowed
+  AnyImageView image;                             // decoded: borrowed
   Orientation orientation = Orientation::normal;  // decoded: the EXIF orientation to apply
-  std::int64_t slice = -1;               // npy: index along the first axis; -1: the whole array
+  std::int64_t slice = -1;  // npy: index along the first axis; -1: the whole array
   // Set when the source is known bad before reading it (a directory that cannot be
   // listed, an unreadable .npy header): the Loader reports it with this message.
   std::string error;

@@ -60,12 +60,12 @@ struct SourceStatus {
   std::string source;       // its path or name ("sources[INDEX]" for unnamed bytes and views)
   std::int64_t slice = -1;  // .npy slices: the index along the first axis
   Stage failed = Stage::none;
-  std::string message;      // why it failed, naming the source; empty when ok
+  std::string message;        // why it failed, naming the source; empty when ok
   int width = 0, height = 0;  // as stored (before EXIF rotation); known for a bomb too
   Orientation orientation = Orientation::normal;  // the EXIF orientation applied
-  int reduction = 1;        // JPEG DCT scaling the pixels were decoded at (1, 2, 4, 8)
+  int reduction = 1;  // JPEG DCT scaling the pixels were decoded at (1, 2, 4, 8)
   Decoder decoder = Decoder::none;
-  std::int64_t row = -1;    // the image's row in its batch's tensor; -1 when it has none
+  std::int64_t row = -1;  // the image's row in its batch's tensor; -1 when it has none
 
   bool ok() const noexcept { return failed == Stage::none; }
 };

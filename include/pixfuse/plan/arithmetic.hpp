@@ -79,7 +79,9 @@ namespace detail {
 // CUDA kernels share them).
 
 // Saturate to 0..255 (Pillow's clip8; OpenCV's saturate_cast<uchar> of an integer).
-PIXFUSE_HD constexpr int clip8(std::int64_t v) { return v < 0 ? 0 : (v > 255 ? 255 : static_cast<int>(v)); }
+PIXFUSE_HD constexpr int clip8(std::int64_t v) {
+  return v < 0 ? 0 : (v > 255 ? 255 : static_cast<int>(v));
+}
 
 // Round half away from zero (Pillow mode I). ::trunc: the one nvcc's device code has too.
 PIXFUSE_HD inline double round_half_away(double v) { return trunc(v >= 0.0 ? v + 0.5 : v - 0.5); }

@@ -36,21 +36,23 @@ struct ResizeTaps {
   // than the crop taken from it): row r of the matrix is stored at r - rows.begin.
   Rows rows;
   std::vector<std::int32_t> first, count;
-  std::vector<double> weights;       // rows.size() * max_taps: the convention's values
-  std::vector<std::int32_t> fixed;   // rows.size() * max_taps fixed-point weights, or empty
-  int precision_bits = 0;            // of `fixed`
-  bool identity = false;             // the convention leaves this axis untouched
+  std::vector<double> weights;      // rows.size() * max_taps: the convention's values
+  std::vector<std::int32_t> fixed;  // rows.size() * max_taps fixed-point weights, or empty
+  int precision_bits = 0;           // of `fixed`
+  bool identity = false;            // the convention leaves this axis untouched
 
   // Allocates rows `wanted` of an in -> out resize with `taps` taps per row, after
   // checking the bounds of plan/limits.hpp (the whole matrix for lowering time, the
   // stored rows for memory).
   void resize_rows(int in, int out, std::int64_t taps, Rows wanted) {
     std::int64_t matrix = 0, shown = 0;
-    if (taps < 1 || __builtin_mul_overflow(taps, std::int64_t{out}, &matrix) || matrix > limits::max_matrix_taps ||
-        __builtin_mul_overflow(taps, std::int64_t{wanted.size()}, &shown) || shown > limits::max_axis_taps)
+    if (taps < 1 || __builtin_mul_overflow(taps, std::int64_t{out}, &matrix) ||
+        matrix > limits::max_matrix_taps ||
+        __builtin_mul_overflow(taps, std::int64_t{wanted.size()}, &shown) ||
+        shown > limits::max_axis_taps)
       throw Error(detail::to_text("resampling ", in, " samples to ", out),
-                  detail::to_text("at most ", limits::max_matrix_taps, " taps in all and ", limits::max_axis_taps,
-                                  " for the rows the output shows"),
+                  detail::to_text("at most ", limits::max_matrix_taps, " taps in all and ",
+                                  limits::max_axis_taps, " for the rows the output shows"),
                   detail::to_text(out, " rows x ", taps, " taps (", wanted.size(), " rows shown)"));
     in_size = in;
     out_size = out;
@@ -62,10 +64,18 @@ struct ResizeTaps {
   }
   bool has_row(int r) const { return r >= rows.begin && r < rows.end; }
   std::size_t slot(int r) const { return static_cast<std::size_t>(r - rows.begin); }
-  double* weight_row(int r) { return weights.data() + slot(r) * static_cast<std::size_t>(max_taps); }
-  std::int32_t* fixed_row(int r) { return fixed.data() + slot(r) * static_cast<std::size_t>(max_taps); }
-  const double* weight_row(int r) const { return weights.data() + slot(r) * static_cast<std::size_t>(max_taps); }
-  const std::int32_t* fixed_row(int r) const { return fixed.data() + slot(r) * static_cast<std::size_t>(max_taps); }
+  double* weight_row(int r) {
+    return weights.data() + slot(r) * static_cast<std::size_t>(max_taps);
+  }
+  std::int32_t* fixed_row(int r) {
+    return fixed.data() + slot(r) * static_cast<std::size_t>(max_taps);
+  }
+  const double* weight_row(int r) const {
+    return weights.data() + slot(r) * static_cast<std::size_t>(max_taps);
+  }
+  const std::int32_t* fixed_row(int r) const {
+    return fixed.data() + slot(r) * static_cast<std::size_t>(max_taps);
+  }
   void set(int r, int first_index, int n) {
     first[slot(r)] = first_index;
     count[slot(r)] = n;
@@ -85,7 +95,8 @@ inline ResizeTaps unit_taps(const ResizeTaps& r) {
     t.weight_row(i)[0] = 1.0;
   }
   t.precision_bits = r.precision_bits;
-  if (!r.fixed.empty()) t.fixed.assign(static_cast<std::size_t>(r.rows.size()), std::int32_t{1} << r.precision_bits);
+  if (!r.fixed.empty())
+    t.fixed.assign(static_cast<std::size_t>(r.rows.size()), std::int32_t{1} << r.precision_bits);
   t.identity = true;
   return t;
 }
@@ -96,21 +107,21 @@ struct AxisTaps {
   int clamp_begin = 0, clamp_end = 0;  // source indices are clamped into this range
   int resized_size = 0;                // length of the resized image
   int max_taps = 0;
-  std::vector<std::int32_t> first;     // out_size entries (0 for padding)
-  std::vector<std::int32_t> count;     // out_size entries (0 for padding)
-  std::vector<std::int32_t> resized;   // out_size entries: the resized index each output shows
-  std::vector<double> weights;         // out_size * max_taps
-  std::vector<std::int32_t> fixed;     // out_size * max_taps, or empty
-  std::vector<std::int32_t> indices;   // out_size * max_taps: index(o, k), clamped (0 past count)
+  std::vector<std::int32_t> first;    // out_size entries (0 for padding)
+  std::vector<std::int32_t> count;    // out_size entries (0 for padding)
+  std::vector<std::int32_t> resized;  // out_size entries: the resized index each output shows
+  std::vector<double> weights;        // out_size * max_taps
+  std::vector<std::int32_t> fixed;    // out_size * max_taps, or empty
+  std::vector<std::int32_t> indices;  // out_size * max_taps: index(o, k), clamped (0 past count)
   // The distinct source indices the valid outputs read, ascending, and for each tap the
   // position of its index in that list (kernels keep only these samples).
   std::vector<std::int32_t> sources;
   std::vector<std::int32_t> source_slots;  // out_size * max_taps (0 past count)
   std::vector<std::uint8_t> consecutive;   // per output: its slots are slot[0], slot[0] + 1, ...
   int precision_bits = 0;
-  bool reversed = false;   // taps are stored ascending but the convention sums them descending
-  bool identity = false;   // output index o is source index o with weight 1
-  PairedTaps paired;       // `fixed` regrouped for 16-bit multiply-add kernels (build_indices)
+  bool reversed = false;  // taps are stored ascending but the convention sums them descending
+  bool identity = false;  // output index o is source index o with weight 1
+  PairedTaps paired;      // `fixed` regrouped for 16-bit multiply-add kernels (build_indices)
 
   bool is_padding(int o) const { return o < valid_begin || o >= valid_end; }
   int index(int o, int k) const {
@@ -126,22 +137,26 @@ struct AxisTaps {
     for (int o = valid_begin; o < valid_end; ++o)
       for (int k = 0; k < count[static_cast<std::size_t>(o)]; ++k) {
         const int i = index(o, k);
-        indices[static_cast<std::size_t>(o) * static_cast<std::size_t>(max_taps) + static_cast<std::size_t>(k)] = i;
+        indices[static_cast<std::size_t>(o) * static_cast<std::size_t>(max_taps) +
+                static_cast<std::size_t>(k)] = i;
         sources.push_back(i);
       }
     std::sort(sources.begin(), sources.end());
     sources.erase(std::unique(sources.begin(), sources.end()), sources.end());
     for (std::size_t t = 0; t < n; ++t)
-      source_slots[t] = static_cast<std::int32_t>(std::lower_bound(sources.begin(), sources.end(), indices[t]) - sources.begin());
+      source_slots[t] = static_cast<std::int32_t>(
+          std::lower_bound(sources.begin(), sources.end(), indices[t]) - sources.begin());
     consecutive.assign(static_cast<std::size_t>(out_size), 0);
     for (int o = valid_begin; o < valid_end; ++o) {
       const std::int32_t* slot = slot_row(o);
       bool run = true;
-      for (int k = 1; k < count[static_cast<std::size_t>(o)]; ++k) run = run && slot[k] == slot[0] + k;
+      for (int k = 1; k < count[static_cast<std::size_t>(o)]; ++k)
+        run = run && slot[k] == slot[0] + k;
       consecutive[static_cast<std::size_t>(o)] = run;
     }
-    paired = detail::make_paired_taps(out_size, valid_begin, valid_end, max_taps, clamp_begin, clamp_end,
-                                      precision_bits, count, fixed, source_slots, indices);
+    paired =
+        detail::make_paired_taps(out_size, valid_begin, valid_end, max_taps, clamp_begin, clamp_end,
+                                 precision_bits, count, fixed, source_slots, indices);
   }
   const std::int32_t* slot_row(int o) const {
     return source_slots.data() + static_cast<std::size_t>(o) * static_cast<std::size_t>(max_taps);

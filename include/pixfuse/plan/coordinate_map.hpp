@@ -24,8 +24,12 @@ class CoordinateMap {
  public:
   CoordinateMap() = default;
   CoordinateMap(int source_size, const char* axis_name)
-      : axis_(axis_name), source_size_(source_size), window_length_(source_size),
-        length_(source_size), resized_length_(source_size), valid_end_(source_size) {}
+      : axis_(axis_name),
+        source_size_(source_size),
+        window_length_(source_size),
+        length_(source_size),
+        resized_length_(source_size),
+        valid_end_(source_size) {}
 
   int length() const { return static_cast<int>(length_); }  // current output length
   int window_length() const { return window_length_; }
@@ -40,11 +44,13 @@ class CoordinateMap {
     // sum below in 64 bits.
     constexpr std::int64_t far = std::int64_t{1} << 40;
     if (begin < -far || begin > far)
-      detail::fail_mismatch(stage + " " + axis_ + " offset", detail::to_text("within +-", far), begin);
+      detail::fail_mismatch(stage + " " + axis_ + " offset", detail::to_text("within +-", far),
+                            begin);
     if (size > far) limits::check_extent(size, stage + " " + axis_ + " size");
     if (!resized_ && begin >= 0 && begin + size <= window_length_) {
       // A crop of a mirrored window is measured from the window's far end.
-      window_offset_ += mirrored_ ? window_length_ - static_cast<int>(begin + size) : static_cast<int>(begin);
+      window_offset_ +=
+          mirrored_ ? window_length_ - static_cast<int>(begin + size) : static_cast<int>(begin);
       window_length_ = static_cast<int>(size);
       length_ = resized_length_ = valid_end_ = window_length_;
       return;
@@ -89,7 +95,7 @@ class CoordinateMap {
   void resize(std::int64_t new_length, const std::string& stage, const std::string& context = {}) {
     if (resized_)
       throw Error(stage + ": pixfuse resamples once per recipe, before any padding; this recipe "
-                  "already resized, padded or cropped outside the image");
+                          "already resized, padded or cropped outside the image");
     if (new_length <= 0) detail::fail_mismatch(stage + " " + axis_, "> 0", new_length);
     limits::check_extent(new_length, stage + " " + axis_, context);
     resized_ = true;
@@ -111,7 +117,8 @@ class CoordinateMap {
     limits::check_extent(length_, std::string("output ") + axis_);
     if (length_ * r.max_taps > limits::max_axis_taps)
       detail::fail_mismatch(std::string("output ") + axis_ + " taps",
-                            detail::to_text("at most ", limits::max_axis_taps, " (output length x taps per output)"),
+                            detail::to_text("at most ", limits::max_axis_taps,
+                                            " (output length x taps per output)"),
                             detail::to_text(length_, " x ", r.max_taps));
     AxisTaps a;
     a.out_size = static_cast<int>(length_);
@@ -124,8 +131,8 @@ class CoordinateMap {
     a.precision_bits = r.precision_bits;
     a.reversed = mirrored_;
     a.identity = r.identity && !mirrored_ && window_offset_ == 0 &&
-                 window_length_ == source_size_ && sign_ == 1 && offset_ == 0 &&
-                 !has_padding() && length_ == source_size_;
+                 window_length_ == source_size_ && sign_ == 1 && offset_ == 0 && !has_padding() &&
+                 length_ == source_size_;
     const auto K = static_cast<std::size_t>(r.max_taps);
     const auto L = static_cast<std::size_t>(length_);
     a.first.assign(L, 0);

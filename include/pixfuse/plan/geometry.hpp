@@ -23,7 +23,8 @@ inline double round_half_even(double x) { return std::nearbyint(x); }
 inline Size resize_shorter(int width, int height, int size, int max_size) {
   if (size <= 0) detail::fail_mismatch("resize_shorter size", "> 0", size);
   if (max_size != 0 && max_size <= size)
-    detail::fail_mismatch("resize_shorter max_size", detail::to_text("> size (", size, ")"), max_size);
+    detail::fail_mismatch("resize_shorter max_size", detail::to_text("> size (", size, ")"),
+                          max_size);
   const bool landscape = width > height;
   const std::int64_t short_side = landscape ? height : width;
   const std::int64_t long_side = landscape ? width : height;
@@ -69,7 +70,8 @@ inline Letterbox letterbox(int width, int height, int box_width, int box_height,
   if (box_width <= 0 || box_height <= 0)
     detail::fail_mismatch("letterbox size", "width and height > 0",
                           detail::to_text(box_width, "x", box_height));
-  double r = std::fmin(static_cast<double>(box_height) / height, static_cast<double>(box_width) / width);
+  double r =
+      std::fmin(static_cast<double>(box_height) / height, static_cast<double>(box_width) / width);
   if (!scaleup) r = std::fmin(r, 1.0);
   Letterbox l;
   l.resized_width = static_cast<int>(round_half_even(width * r));  // <= the box: r <= box / side

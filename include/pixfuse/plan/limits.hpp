@@ -33,7 +33,8 @@ inline constexpr std::int64_t max_matrix_taps = std::int64_t{1} << 24;
 
 // Throws unless 1 <= length <= max_extent; `what` names the stage and axis, `context`
 // what it was computed from.
-inline void check_extent(std::int64_t length, const std::string& what, const std::string& context = {}) {
+inline void check_extent(std::int64_t length, const std::string& what,
+                         const std::string& context = {}) {
   if (length >= 1 && length <= max_extent) return;
   throw Error(what, detail::to_text("a length from 1 to ", max_extent),
               detail::to_text(length, context.empty() ? "" : " ", context));

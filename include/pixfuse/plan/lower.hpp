@@ -81,7 +81,8 @@ class Lowering {
   template <std::size_t W, std::size_t H>
   void operator()(const CenterCrop<W, H>& s) {
     if (s.width() <= 0 || s.height() <= 0)
-      fail_mismatch("center_crop size", "width and height > 0", to_text(s.width(), "x", s.height()));
+      fail_mismatch("center_crop size", "width and height > 0",
+                    to_text(s.width(), "x", s.height()));
     const int ox = geometry::center_crop_offset(x_.length(), s.width());
     const int oy = geometry::center_crop_offset(y_.length(), s.height());
     x_.crop(ox, s.width(), "center_crop");
@@ -164,7 +165,9 @@ class Lowering {
     const std::int64_t out_pixels = std::int64_t{p.out_width} * p.out_height;
     const std::int64_t in_pixels = std::int64_t{in_.width} * in_.height;
     if (out_pixels > limits::max_output && out_pixels > in_pixels)
-      fail_mismatch("output", to_text("at most ", limits::max_output, " pixels (or as many as the input's ", in_pixels, ")"),
+      fail_mismatch("output",
+                    to_text("at most ", limits::max_output, " pixels (or as many as the input's ",
+                            in_pixels, ")"),
                     to_text(p.out_width, "x", p.out_height, " = ", out_pixels, " pixels"));
     p.out_channels = static_cast<int>(channels_.size());
     p.out_dtype = dtype_;
@@ -172,9 +175,10 @@ class Lowering {
     p.resampling = resampling_;
 
     // Only the rows of each resampling matrix that the output shows are computed.
-    compat::AxisPair taps = compat::resize_taps(resampling_, in_.dtype, x_.window_length(), x_.resized_length(),
-                                                y_.window_length(), y_.resized_length(), x_.resized_rows(),
-                                                y_.resized_rows());
+    compat::AxisPair taps =
+        compat::resize_taps(resampling_, in_.dtype, x_.window_length(), x_.resized_length(),
+                            y_.window_length(), y_.resized_length(), x_.resized_rows(),
+                            y_.resized_rows());
     p.arithmetic = taps.arithmetic;
     p.vertical_first = taps.vertical_first;
     if (taps.x.identity) taps.x = unit_taps(taps.x);
@@ -219,12 +223,14 @@ class Lowering {
 
   // "(16777216x6 to 715827882x256: its shorter side to 256)", for size errors.
   std::string resized_from(const geometry::Size& n, const std::string& rule) const {
-    return to_text("(", x_.length(), "x", y_.length(), " to ", n.width, "x", n.height, ": ", rule, ")");
+    return to_text("(", x_.length(), "x", y_.length(), " to ", n.width, "x", n.height, ": ", rule,
+                   ")");
   }
 
   void set_resize(const Resampling& how, const char* stage) {
     if (has_resize_)
-      throw Error(std::string(stage) + ": pixfuse resamples once per recipe; this recipe already resized");
+      throw Error(std::string(stage) +
+                  ": pixfuse resamples once per recipe; this recipe already resized");
     has_resize_ = true;
     resampling_ = how;
   }

@@ -8,8 +8,8 @@
 namespace pixfuse {
 
 enum class Orientation : std::uint8_t {
-  normal = 1,        // as stored
-  flip_x = 2,        // mirrored left-right
+  normal = 1,  // as stored
+  flip_x = 2,  // mirrored left-right
   rotate_180 = 3,
   flip_y = 4,        // mirrored top-bottom
   transpose = 5,     // rows become columns
@@ -34,9 +34,9 @@ constexpr OrientationMap orientation_map(Orientation o) {
     case Orientation::rotate_180: return {false, true, true};
     case Orientation::flip_y: return {false, false, true};
     case Orientation::transpose: return {true, false, false};
-    case Orientation::rotate_90_cw: return {true, false, true};    // O(u, v) = S(v, H-1-u)
-    case Orientation::transverse: return {true, true, true};       // O(u, v) = S(W-1-v, H-1-u)
-    case Orientation::rotate_90_ccw: return {true, true, false};   // O(u, v) = S(W-1-v, u)
+    case Orientation::rotate_90_cw: return {true, false, true};   // O(u, v) = S(v, H-1-u)
+    case Orientation::transverse: return {true, true, true};      // O(u, v) = S(W-1-v, H-1-u)
+    case Orientation::rotate_90_ccw: return {true, true, false};  // O(u, v) = S(W-1-v, u)
   }
   return {};
 }

@@ -36,15 +36,17 @@
 namespace pixfuse {
 
 struct PairedTaps {
-  bool exact = false;  // the int32 lanes hold the exact sums (see above); else kernels use int64-safe paths
-  int shift = 0;       // 0: every merged weight fits int16; else the hi / lo split point
+  bool exact =
+      false;  // the int32 lanes hold the exact sums (see above); else kernels use int64-safe paths
+  int shift = 0;  // 0: every merged weight fits int16; else the hi / lo split point
   int max_pairs = 0;
-  std::int64_t max_abs_sum = 0;  // max over outputs of sum |merged weight|
+  std::int64_t max_abs_sum = 0;            // max over outputs of sum |merged weight|
   std::vector<std::int32_t> first, count;  // per output: first slot pair, pairs read
-  std::vector<std::uint32_t> hi, lo;       // out_size * max_pairs packed int16 pairs (lo: when shift > 0)
+  std::vector<std::uint32_t> hi,
+      lo;  // out_size * max_pairs packed int16 pairs (lo: when shift > 0)
 
   bool two_tap = false;
-  std::vector<std::int32_t> base;            // per output
+  std::vector<std::int32_t> base;             // per output
   std::vector<std::uint32_t> two_hi, two_lo;  // per output (two_lo: when shift > 0)
 
   // The packed lane of weights (a, b): a in the low 16 bits, b in the high 16 bits.
@@ -82,9 +84,11 @@ inline void split_weight(std::int32_t q, int shift, std::int32_t& hi, std::int32
 
 // Build the tables from an axis's fixed weights. `fixed` is out_size * max_taps; taps of
 // output o read slots slot[o * max_taps + k] and source indices index[o * max_taps + k].
-inline PairedTaps make_paired_taps(int out_size, int valid_begin, int valid_end, int max_taps, int clamp_begin,
-                                   int clamp_end, int precision_bits, const std::vector<std::int32_t>& count,
-                                   const std::vector<std::int32_t>& fixed, const std::vector<std::int32_t>& slots,
+inline PairedTaps make_paired_taps(int out_size, int valid_begin, int valid_end, int max_taps,
+                                   int clamp_begin, int clamp_end, int precision_bits,
+                                   const std::vector<std::int32_t>& count,
+                                   const std::vector<std::int32_t>& fixed,
+                                   const std::vector<std::int32_t>& slots,
                                    const std::vector<std::int32_t>& indices) {
   PairedTaps t;
   if (fixed.empty() || max_taps <= 0 || out_size <= 0) return t;
@@ -140,7 +144,9 @@ inline PairedTaps make_paired_taps(int out_size, int valid_begin, int valid_end,
     for (int m = 0; m < t.count[u]; ++m) {
       std::int32_t h[2], l[2];
       for (int j = 0; j < 2; ++j)
-        split_weight(static_cast<std::int32_t>(dense[u * P * 2 + static_cast<std::size_t>(2 * m + j)]), shift, h[j], l[j]);
+        split_weight(static_cast<std::int32_t>(
+                         dense[u * P * 2 + static_cast<std::size_t>(2 * m + j)]),
+                     shift, h[j], l[j]);
       t.hi[u * P + static_cast<std::size_t>(m)] = PairedTaps::pack(h[0], h[1]);
       if (shift > 0) t.lo[u * P + static_cast<std::size_t>(m)] = PairedTaps::pack(l[0], l[1]);
     }

@@ -48,7 +48,7 @@ struct Plan {
 
   std::array<ValueMap, 4> values;  // per output channel
   float pad_value = 0.0f;          // in source pixel units
-  std::vector<float> lut;  // produces_u8(arithmetic): 256 entries per output channel
+  std::vector<float> lut;          // produces_u8(arithmetic): 256 entries per output channel
   // The same table as the output dtype's bit patterns (f32 bits, f16 / bf16 bits, u8 / i8
   // bytes, zero-extended), and the padding value per channel in that form.
   std::vector<std::uint32_t> lut_bits;
@@ -65,9 +65,9 @@ struct Plan {
   // plan/limits.hpp, ~0.2 MiB for an ImageNet recipe. Caches budget with it.
   std::size_t bytes() const {
     auto axis = [](const AxisTaps& a) {
-      return a.first.capacity() * 4 + a.count.capacity() * 4 + a.resized.capacity() * 4 + a.weights.capacity() * 8 +
-             a.fixed.capacity() * 4 + a.indices.capacity() * 4 + a.sources.capacity() * 4 +
-             a.source_slots.capacity() * 4 + a.consecutive.capacity();
+      return a.first.capacity() * 4 + a.count.capacity() * 4 + a.resized.capacity() * 4 +
+             a.weights.capacity() * 8 + a.fixed.capacity() * 4 + a.indices.capacity() * 4 +
+             a.sources.capacity() * 4 + a.source_slots.capacity() * 4 + a.consecutive.capacity();
     };
     return sizeof(Plan) + axis(x) + axis(y) + lut.capacity() * 4 + lut_bits.capacity() * 4;
   }
@@ -83,7 +83,9 @@ struct Plan {
   }
   // opencv_area_fast: the horizontal block size kx (every valid column has kx taps; 0
   // when no column is valid).
-  int area_kx() const { return x.valid_begin < x.valid_end ? x.count[static_cast<std::size_t>(x.valid_begin)] : 0; }
+  int area_kx() const {
+    return x.valid_begin < x.valid_end ? x.count[static_cast<std::size_t>(x.valid_begin)] : 0;
+  }
 };
 
 }  // namespace pixfuse

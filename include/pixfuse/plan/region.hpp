@@ -51,13 +51,14 @@ inline void shift_axis(AxisTaps& a, int d) {
   for (int o = a.valid_begin; o < a.valid_end; ++o) {
     const auto u = static_cast<std::size_t>(o);
     a.first[u] -= d;
-    for (std::size_t k = 0; k < static_cast<std::size_t>(a.count[u]); ++k) a.indices[u * K + k] -= d;
+    for (std::size_t k = 0; k < static_cast<std::size_t>(a.count[u]); ++k)
+      a.indices[u * K + k] -= d;
   }
   a.clamp_begin -= d;  // clamping commutes with the shift
   a.clamp_end -= d;
   for (std::int32_t& s : a.sources) s -= d;
   for (std::int32_t& b : a.paired.base) b -= d;  // the two-tap tables' first index of each output
-  a.identity = false;  // output o no longer reads index o
+  a.identity = false;                            // output o no longer reads index o
 }
 }  // namespace detail
 
@@ -66,14 +67,16 @@ inline void shift_axis(AxisTaps& a, int d) {
 // output equals running `p` on the whole image. `r` must contain source_region(p).
 inline Plan for_region(const Plan& p, const Rect& r) {
   const Rect need = source_region(p);
-  const bool inside = r.x >= 0 && r.y >= 0 && r.width > 0 && r.height > 0 && r.x + r.width <= p.in_width &&
-                      r.y + r.height <= p.in_height;
-  const bool covers = need.width == 0 || (r.x <= need.x && r.y <= need.y && r.x + r.width >= need.x + need.width &&
-                                          r.y + r.height >= need.y + need.height);
+  const bool inside = r.x >= 0 && r.y >= 0 && r.width > 0 && r.height > 0 &&
+                      r.x + r.width <= p.in_width && r.y + r.height <= p.in_height;
+  const bool covers =
+      need.width == 0 || (r.x <= need.x && r.y <= need.y && r.x + r.width >= need.x + need.width &&
+                          r.y + r.height >= need.y + need.height);
   if (!inside || !covers)
     throw Error("for_region",
-                detail::to_text("a rectangle inside the ", p.in_width, "x", p.in_height, " input containing the ",
-                                need.width, "x", need.height, "+", need.x, "+", need.y, " pixels the plan reads"),
+                detail::to_text("a rectangle inside the ", p.in_width, "x", p.in_height,
+                                " input containing the ", need.width, "x", need.height, "+", need.x,
+                                "+", need.y, " pixels the plan reads"),
                 detail::to_text(r.width, "x", r.height, "+", r.x, "+", r.y));
   Plan q = p;
   // x taps index stored columns (stored rows when transposed), y taps the other axis.

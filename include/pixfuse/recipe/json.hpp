@@ -2,17 +2,21 @@
 //
 //   std::string text = pixfuse::recipe_to_json(pixfuse::presets::imagenet());
 //   pixfuse::DynamicRecipe r = pixfuse::read_recipe("model/preprocess.json");
-//   nlohmann::json j = recipe;  auto back = j.get<pixfuse::DynamicRecipe>();   // to_json / from_json
+//   nlohmann::json j = recipe;  auto back = j.get<pixfuse::DynamicRecipe>();   // to_json /
+//   from_json
 //
 // The only header of pixfuse that needs nlohmann-json (Debian nlohmann-json3-dev; CMake
 // nlohmann_json::nlohmann_json). The format, version 1:
 //
 //   {"pixfuse_recipe": 1, "description": "optional text",
 //    "stages": [
-//      {"stage": "channels", "op": "to_rgb"},                  to_rgb to_bgr drop_alpha gray_to_rgb swap_rb
-//      {"stage": "resize_shorter", "size": 256, "max_size": 0, "filter": "bilinear", "compat": "pil", "antialias": true},
+//      {"stage": "channels", "op": "to_rgb"},                  to_rgb to_bgr drop_alpha gray_to_rgb
+//      swap_rb
+//      {"stage": "resize_shorter", "size": 256, "max_size": 0, "filter": "bilinear", "compat":
+//      "pil", "antialias": true},
 //      {"stage": "center_crop", "width": 224, "height": 224},
-//      {"stage": "normalize", "scale": "1/255", "mean": [0.485, 0.456, 0.406], "std": [0.229, 0.224, 0.225]},
+//      {"stage": "normalize", "scale": "1/255", "mean": [0.485, 0.456, 0.406], "std": [0.229,
+//      0.224, 0.225]},
 //      {"stage": "layout", "layout": "nchw"},
 //      {"stage": "cast", "dtype": "f32"}]}
 //
@@ -96,8 +100,9 @@ constexpr const char* name(ChannelOp op) {
   }
   return "?";
 }
-inline constexpr ChannelOp all_channel_ops[] = {ChannelOp::to_rgb, ChannelOp::to_bgr, ChannelOp::drop_alpha,
-                                               ChannelOp::gray_to_rgb, ChannelOp::swap_rb};
+inline constexpr ChannelOp all_channel_ops[] = {ChannelOp::to_rgb, ChannelOp::to_bgr,
+                                                ChannelOp::drop_alpha, ChannelOp::gray_to_rgb,
+                                                ChannelOp::swap_rb};
 
 // --- writing ------------------------------------------------------------------------------
 
@@ -168,10 +173,8 @@ Json stage_json(const AnyStage& stage) {
           j["op"] = name(s.op);
         } else if constexpr (std::is_same_v<S, Normalize>) {
           j["stage"] = "normalize";
-          if (s.scale.divide)
-            j["scale"] = "1/" + shortest_text(s.scale.value);
-          else
-            j["scale"] = shortest(s.scale.value);
+          if (s.scale.divide) j["scale"] = "1/" + shortest_text(s.scale.value);
+          else j["scale"] = shortest(s.scale.value);
           j["mean"] = floats<Json>(s.mean, s.count);
           j["std"] = floats<Json>(s.std, s.count);
         } else if constexpr (std::is_same_v<S, AnyLayout>) {
@@ -206,7 +209,8 @@ class Fields {
     if (!j_.is_object()) fail(path_, "an object", shown(j_));
   }
 
-  [[noreturn]] void fail(const std::string& where, const std::string& expected, const std::string& got) const {
+  [[noreturn]] void fail(const std::string& where, const std::string& expected,
+                         const std::string& got) const {
     throw Error(where.empty() ? origin_ : origin_ + ": " + where, expected, got);
   }
   std::string at(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
@@ -225,15 +229,19 @@ class Fields {
   std::int64_t integer(const char* key, std::int64_t lo, std::int64_t hi, const char* expected) {
     const Json& v = get(key);
     if (!v.is_number_integer()) fail(at(key), expected, shown(v));
-    const std::int64_t x = v.is_number_unsigned() && v.template get<std::uint64_t>() > std::uint64_t(INT64_MAX)
-                               ? INT64_MAX
-                               : v.template get<std::int64_t>();
+    const std::int64_t x =
+        v.is_number_unsigned() && v.template get<std::uint64_t>() > std::uint64_t(INT64_MAX)
+            ? INT64_MAX
+            : v.template get<std::int64_t>();
     if (x < lo || x > hi) fail(at(key), expected, shown(v));
     return x;
   }
-  int positive(const char* key) { return static_cast<int>(integer(key, 1, INT32_MAX, "a positive integer")); }
+  int positive(const char* key) {
+    return static_cast<int>(integer(key, 1, INT32_MAX, "a positive integer"));
+  }
   int non_negative(const char* key, int fallback) {
-    return has(key) ? static_cast<int>(integer(key, 0, INT32_MAX, "a non-negative integer")) : fallback;
+    return has(key) ? static_cast<int>(integer(key, 0, INT32_MAX, "a non-negative integer"))
+                    : fallback;
   }
   float number(const char* key, float fallback) {
     if (!has(key)) return fallback;
@@ -242,7 +250,8 @@ class Fields {
   float finite_float(const Json& v, const std::string& where) const {
     if (!v.is_number()) fail(where, "a number", shown(v));
     const double d = v.template get<double>();
-    if (!std::isfinite(d) || std::fabs(d) > std::numeric_limits<float>::max()) fail(where, "a finite float", shown(v));
+    if (!std::isfinite(d) || std::fabs(d) > std::numeric_limits<float>::max())
+      fail(where, "a finite float", shown(v));
     return static_cast<float>(d);
   }
   bool boolean(const char* key, bool fallback) {
@@ -284,8 +293,10 @@ class Fields {
 template <class Json>
 Resampling read_resampling(Fields<Json>& f) {
   Resampling how;
-  how.filter = f.choice("filter", how.filter, all_filters, [](Filter x) { return pixfuse::name(x); });
-  how.compat = f.choice("compat", how.compat, all_compats, [](Compat x) { return pixfuse::name(x); });
+  how.filter =
+      f.choice("filter", how.filter, all_filters, [](Filter x) { return pixfuse::name(x); });
+  how.compat =
+      f.choice("compat", how.compat, all_compats, [](Compat x) { return pixfuse::name(x); });
   how.antialias = f.boolean("antialias", how.antialias);
   return how;
 }
@@ -294,7 +305,8 @@ template <class Json>
 std::vector<float> read_values(Fields<Json>& f, const char* key, float fallback, bool non_zero) {
   if (!f.has(key)) return {fallback};
   const Json& v = f.get(key);
-  if (!v.is_array() || v.empty() || v.size() > 4) f.fail(f.at(key), "an array of 1 to 4 numbers", shown(v));
+  if (!v.is_array() || v.empty() || v.size() > 4)
+    f.fail(f.at(key), "an array of 1 to 4 numbers", shown(v));
   std::vector<float> out;
   for (std::size_t i = 0; i < v.size(); ++i) {
     const std::string where = f.at(key) + "[" + std::to_string(i) + "]";
@@ -313,14 +325,16 @@ ScaleFactor read_scale(Fields<Json>& f) {
     const std::string s = v.template get<std::string>();
     char* end = nullptr;
     const float d = s.rfind("1/", 0) == 0 ? std::strtof(s.c_str() + 2, &end) : 0.0f;
-    if (end != nullptr && end != s.c_str() + 2 && *end == '\0' && std::isfinite(d) && d != 0.0f) return over(d);
+    if (end != nullptr && end != s.c_str() + 2 && *end == '\0' && std::isfinite(d) && d != 0.0f)
+      return over(d);
   }
   f.fail(f.at("scale"), "a number (multiply by it) or \"1/N\" (divide by N, N non-zero)", shown(v));
 }
 
-inline const char* const stage_names[] = {"resize",      "resize_shorter", "resize_longer", "letterbox", "crop",
-                                          "center_crop", "pad",            "flip",          "channels",  "normalize",
-                                          "layout",      "cast"};
+inline const char* const stage_names[] = {"resize",    "resize_shorter", "resize_longer",
+                                          "letterbox", "crop",           "center_crop",
+                                          "pad",       "flip",           "channels",
+                                          "normalize", "layout",         "cast"};
 
 template <class Json>
 AnyStage read_stage(const Json& j, const std::string& origin, const std::string& path) {
@@ -344,8 +358,10 @@ AnyStage read_stage(const Json& j, const std::string& origin, const std::string&
     out = l.resampling(read_resampling(f));
   } else if (stage == "crop") {
     Rect r;
-    r.x = f.has("x") ? f.integer("x", -(std::int64_t{1} << 40), std::int64_t{1} << 40, "an integer") : 0;
-    r.y = f.has("y") ? f.integer("y", -(std::int64_t{1} << 40), std::int64_t{1} << 40, "an integer") : 0;
+    r.x = f.has("x") ? f.integer("x", -(std::int64_t{1} << 40), std::int64_t{1} << 40, "an integer")
+                     : 0;
+    r.y = f.has("y") ? f.integer("y", -(std::int64_t{1} << 40), std::int64_t{1} << 40, "an integer")
+                     : 0;
     r.width = f.positive("width");
     r.height = f.positive("height");
     out = crop(r);
@@ -367,7 +383,8 @@ AnyStage read_stage(const Json& j, const std::string& origin, const std::string&
     out = fl;
   } else if (stage == "channels") {
     Channels c;
-    c.op = f.choice("op", ChannelOp::to_rgb, all_channel_ops, [](ChannelOp op) { return name(op); });
+    c.op =
+        f.choice("op", ChannelOp::to_rgb, all_channel_ops, [](ChannelOp op) { return name(op); });
     out = c;
   } else if (stage == "normalize") {
     Normalize n;
@@ -378,7 +395,8 @@ AnyStage read_stage(const Json& j, const std::string& origin, const std::string&
       f.fail(f.at("std"), "as many values as mean (" + std::to_string(mean.size()) + "), or one",
              std::to_string(std.size()) + " values");
     n.count = static_cast<int>(std::max(mean.size(), std.size()));
-    for (std::size_t c = 0; c < 4; ++c) {  // as normalize(): one value for all, else value c (0 past the end)
+    for (std::size_t c = 0; c < 4;
+         ++c) {  // as normalize(): one value for all, else value c (0 past the end)
       n.mean[c] = mean[mean.size() == 1 || c >= mean.size() ? 0 : c];
       n.std[c] = std[std.size() == 1 || c >= std.size() ? 0 : c];
     }
@@ -403,8 +421,10 @@ DynamicRecipe read_recipe_json(const Json& j, const std::string& origin) {
   Fields<Json> f(j, origin, "");
   const Json& version = f.get("pixfuse_recipe");
   if (!version.is_number_integer() || version.template get<std::int64_t>() != recipe_format_version)
-    f.fail("pixfuse_recipe", "format version " + std::to_string(recipe_format_version) +
-                                 " (the version this pixfuse reads)", shown(version));
+    f.fail("pixfuse_recipe",
+           "format version " + std::to_string(recipe_format_version) +
+               " (the version this pixfuse reads)",
+           shown(version));
   if (f.has("description") && !f.get("description").is_string())
     f.fail("description", "a string", shown(f.get("description")));
   const Json& stages = f.get("stages");
@@ -453,7 +473,8 @@ inline DynamicRecipe recipe_from_json(std::string_view text, const std::string& 
   } catch (const nlohmann::json::exception& e) {  // parse_error, and out_of_range for 1e999
     std::string why = e.what();
     const std::size_t bracket = why.find("] ");
-    if (why.rfind("[json.exception.", 0) == 0 && bracket != std::string::npos) why.erase(0, bracket + 2);
+    if (why.rfind("[json.exception.", 0) == 0 && bracket != std::string::npos)
+      why.erase(0, bracket + 2);
     throw Error(origin + ": not valid JSON: " + why);
   }
   return recipe_json::read_recipe_json(j, origin);

@@ -45,7 +45,10 @@ inline auto clip() {
 
 inline auto yolo() {
   return to_rgb() |
-         letterbox<640, 640>(114.0f).filter(Filter::bilinear).compat(Compat::opencv).antialias(false) |
+         letterbox<640, 640>(114.0f)
+             .filter(Filter::bilinear)
+             .compat(Compat::opencv)
+             .antialias(false) |
          rescale(over(255.0f)) | nchw() | cast<float>();
 }
 

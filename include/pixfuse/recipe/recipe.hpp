@@ -95,8 +95,8 @@ struct output_view {
   static constexpr std::size_t H = s.height;
   static constexpr std::size_t W = s.width;
   using element = type_of_t<s.dtype>;
-  using single = std::conditional_t<s.layout == Layout::nchw, extents<int, C, H, W>,
-                                    extents<int, H, W, C>>;
+  using single =
+      std::conditional_t<s.layout == Layout::nchw, extents<int, C, H, W>, extents<int, H, W, C>>;
   using batch = std::conditional_t<s.layout == Layout::nchw, extents<int, dynamic_extent, C, H, W>,
                                    extents<int, dynamic_extent, H, W, C>>;
   using type = TensorView<element, s.layout, std::conditional_t<Batch, batch, single>>;
@@ -107,9 +107,9 @@ using output_view_t = typename output_view<R, Batch>::type;
 // Whether a recipe fixes its output's channels, height and width at compile time, and
 // then the StaticOutput it writes (run_static<static_output_t<R>> runs it).
 template <class R>
-inline constexpr bool has_static_output_v = R::static_shape.channels != dynamic_extent &&
-                                            R::static_shape.height != dynamic_extent &&
-                                            R::static_shape.width != dynamic_extent;
+inline constexpr bool has_static_output_v =
+    R::static_shape.channels != dynamic_extent&& R::static_shape.height !=
+    dynamic_extent&& R::static_shape.width != dynamic_extent;
 template <class R>
 struct static_output {
   static_assert(has_static_output_v<R>, "static_output needs static channels, height and width");

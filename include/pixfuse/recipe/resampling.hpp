@@ -2,10 +2,10 @@
 // and whether to antialias when shrinking.
 //
 //   compat       reproduces                                               arithmetic
-//   pil          Pillow Image.resize (also torchvision on PIL images)     22-bit fixed point, u8 per pass
-//   torchvision  torchvision.transforms.v2.functional.resize on tensors   int16 weights, u8 per pass
-//   opencv       cv::resize                                               11-bit fixed point (u8)
-//   jax          jax.image.resize                                         float
+//   pil          Pillow Image.resize (also torchvision on PIL images)     22-bit fixed point, u8
+//   per pass torchvision  torchvision.transforms.v2.functional.resize on tensors   int16 weights,
+//   u8 per pass opencv       cv::resize                                               11-bit fixed
+//   point (u8) jax          jax.image.resize                                         float
 #pragma once
 
 #include <cstdint>
@@ -17,21 +17,23 @@ namespace pixfuse {
 enum class Filter : std::uint8_t {
   nearest,
   bilinear,  // triangle; support 1 (scaled when antialiasing)
-  bicubic,   // Keys cubic; a = -0.5 (pil, jax, torchvision antialiased), -0.75 (opencv, torchvision)
+  bicubic,  // Keys cubic; a = -0.5 (pil, jax, torchvision antialiased), -0.75 (opencv, torchvision)
   lanczos3,
-  lanczos4,  // opencv only (INTER_LANCZOS4)
-  area,      // opencv INTER_AREA; Pillow's BOX in pil mode
-  hamming,   // pil only
-  lanczos5,  // jax only
+  lanczos4,       // opencv only (INTER_LANCZOS4)
+  area,           // opencv INTER_AREA; Pillow's BOX in pil mode
+  hamming,        // pil only
+  lanczos5,       // jax only
   nearest_exact,  // pixel-centre nearest: torchvision NEAREST_EXACT, OpenCV INTER_NEAREST_EXACT
   linear_exact,   // opencv only (INTER_LINEAR_EXACT, 8-bit fixed point)
 };
 
 enum class Compat : std::uint8_t { pil, torchvision, opencv, jax };
 
-inline constexpr Filter all_filters[] = {
-    Filter::nearest, Filter::bilinear, Filter::bicubic,  Filter::lanczos3,      Filter::lanczos4,
-    Filter::area,    Filter::hamming,  Filter::lanczos5, Filter::nearest_exact, Filter::linear_exact};
+inline constexpr Filter all_filters[] = {Filter::nearest,       Filter::bilinear,
+                                         Filter::bicubic,       Filter::lanczos3,
+                                         Filter::lanczos4,      Filter::area,
+                                         Filter::hamming,       Filter::lanczos5,
+                                         Filter::nearest_exact, Filter::linear_exact};
 inline constexpr Compat all_compats[] = {Compat::pil, Compat::torchvision, Compat::opencv,
                                          Compat::jax};
 
@@ -82,10 +84,18 @@ struct Resampling {
 // Fluent setters shared by every stage that resizes (resize, resize_shorter, letterbox...).
 template <class Stage>
 struct ResamplingSetters {
-  constexpr Stage filter(Filter f) const { return with([&](Resampling& r) { r.filter = f; }); }
-  constexpr Stage compat(Compat c) const { return with([&](Resampling& r) { r.compat = c; }); }
-  constexpr Stage antialias(bool on) const { return with([&](Resampling& r) { r.antialias = on; }); }
-  constexpr Stage resampling(Resampling r) const { return with([&](Resampling& s) { s = r; }); }
+  constexpr Stage filter(Filter f) const {
+    return with([&](Resampling& r) { r.filter = f; });
+  }
+  constexpr Stage compat(Compat c) const {
+    return with([&](Resampling& r) { r.compat = c; });
+  }
+  constexpr Stage antialias(bool on) const {
+    return with([&](Resampling& r) { r.antialias = on; });
+  }
+  constexpr Stage resampling(Resampling r) const {
+    return with([&](Resampling& s) { s = r; });
+  }
 
  private:
   template <class F>

@@ -12,8 +12,10 @@ namespace pixfuse {
 
 template <std::size_t W = dynamic_extent, std::size_t H = dynamic_extent>
 struct Resize : StageTag, ResamplingSetters<Resize<W, H>> {
-  static_assert((W == dynamic_extent) == (H == dynamic_extent), "both sizes static or both dynamic");
-  static_assert(W == dynamic_extent || (W > 0 && H > 0 && W <= detail::max_static_size && H <= detail::max_static_size),
+  static_assert((W == dynamic_extent) == (H == dynamic_extent),
+                "both sizes static or both dynamic");
+  static_assert(W == dynamic_extent || (W > 0 && H > 0 && W <= detail::max_static_size &&
+                                        H <= detail::max_static_size),
                 "sizes are positive ints");
   int width_value = detail::stored_size(W), height_value = detail::stored_size(H);
   Resampling how;

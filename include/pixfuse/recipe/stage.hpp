@@ -18,11 +18,13 @@ namespace pixfuse {
 
 // A stage's size given at run time rather than as a template argument is dynamic_extent;
 // this was its former name.
-[[deprecated("use pixfuse::dynamic_extent")]] inline constexpr std::size_t dynamic_size = dynamic_extent;
+[[deprecated("use pixfuse::dynamic_extent")]] inline constexpr std::size_t dynamic_size =
+    dynamic_extent;
 
 namespace detail {
 // The largest size a template argument may give (sizes are ints at run time).
-inline constexpr std::size_t max_static_size = static_cast<std::size_t>(std::numeric_limits<int>::max());
+inline constexpr std::size_t max_static_size =
+    static_cast<std::size_t>(std::numeric_limits<int>::max());
 // The int a stage stores for its size template argument: -1 (not set yet) when dynamic.
 constexpr int stored_size(std::size_t v) { return v == dynamic_extent ? -1 : static_cast<int>(v); }
 }  // namespace detail

@@ -13,7 +13,9 @@ namespace mixed {
 TuResult MIXED_TU(const pixfuse::Plan& plan, const pixfuse::AnyImageView& in) {
   TuResult r;
   r.bytes.assign(plan.output_elements() * pixfuse::size_of(plan.out_dtype), 0);
-  pixfuse::run(plan, in, pixfuse::AnyTensorView(r.bytes.data(), plan.out_dtype, plan.layout, plan.output_shape()));
+  pixfuse::run(plan, in,
+               pixfuse::AnyTensorView(r.bytes.data(), plan.out_dtype, plan.layout,
+                                      plan.output_shape()));
   r.target = pixfuse::active_target();
   r.targets = pixfuse::available_targets();
   r.baseline = PIXFUSE_STRINGIFY(PIXFUSE_DISPATCH_NAMESPACE);

@@ -89,7 +89,8 @@ HWY_INLINE hn::Vec<DA> load_column(DA da, const Src* p) {
 
 // The horizontal pass result of the accumulator lanes, as Mid lanes.
 template <Arithmetic A, class D>
-HWY_INLINE hn::Vec<hn::Rebind<typename Traits<A>::Mid, D>> h_finish(D d, hn::Vec<D> acc, int precision) {
+HWY_INLINE hn::Vec<hn::Rebind<typename Traits<A>::Mid, D>> h_finish(D d, hn::Vec<D> acc,
+                                                                    int precision) {
   using Acc = typename Traits<A>::Acc;
   const hn::Rebind<typename Traits<A>::Mid, D> dm;
   if constexpr (A == Arithmetic::fixed_u8) {
@@ -101,7 +102,8 @@ HWY_INLINE hn::Vec<hn::Rebind<typename Traits<A>::Mid, D>> h_finish(D d, hn::Vec
     return acc;  // OpenCV keeps the sums
   } else if constexpr (A == Arithmetic::round_half_away) {
     (void)precision;
-    return hn::DemoteTo(dm, hn::Trunc(hn::Add(acc, hn::CopySign(hn::Set(d, 0.5), acc))));  // Pillow mode I
+    return hn::DemoteTo(dm, hn::Trunc(hn::Add(acc, hn::CopySign(hn::Set(d, 0.5),
+                                                                acc))));  // Pillow mode I
   } else {  // real_f64: rounded to float
     static_assert(A == Arithmetic::real_f64, "h_finish: an arithmetic without its horizontal rule");
     (void)precision;

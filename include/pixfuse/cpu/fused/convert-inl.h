@@ -34,7 +34,9 @@ namespace hn = hwy::HWY_NAMESPACE;
 template <class DU>
 hn::Vec<DU> f16_bits(DU du, hn::Vec<DU> u) {
   const hn::RebindToSigned<DU> di;
-  auto above = [&](hn::Vec<DU> a, std::int32_t limit) { return hn::RebindMask(du, hn::Gt(hn::BitCast(di, a), hn::Set(di, limit))); };
+  auto above = [&](hn::Vec<DU> a, std::int32_t limit) {
+    return hn::RebindMask(du, hn::Gt(hn::BitCast(di, a), hn::Set(di, limit)));
+  };
   const auto one = hn::Set(du, 1u);
   const auto sign = hn::And(hn::ShiftRight<16>(u), hn::Set(du, 0x8000u));
   const auto mag = hn::And(u, hn::Set(du, 0x7FFFFFFFu));
@@ -46,19 +48,24 @@ hn::Vec<DU> f16_bits(DU du, hn::Vec<DU> u) {
   // shift in 1..31; their result is discarded.)
   const auto exponent = hn::ShiftRight<23>(mag);
   const auto mantissa = hn::Or(hn::And(mag, hn::Set(du, 0x7FFFFFu)), hn::Set(du, 0x800000u));
-  const auto shift = hn::Min(hn::Max(hn::Sub(hn::Set(du, 126u), hn::Min(exponent, hn::Set(du, 125u))), one), hn::Set(du, 31u));
+  const auto shift =
+      hn::Min(hn::Max(hn::Sub(hn::Set(du, 126u), hn::Min(exponent, hn::Set(du, 125u))), one),
+              hn::Set(du, 31u));
   const auto q = hn::Shr(mantissa, shift);
   const auto rest = hn::Sub(mantissa, hn::Shl(q, shift));
   const auto half = hn::Shl(one, hn::Sub(shift, one));
-  const auto rest_gt_half = hn::RebindMask(du, hn::Gt(hn::BitCast(di, rest), hn::BitCast(di, half)));
-  const auto tie_odd = hn::And(hn::RebindMask(du, hn::Eq(hn::BitCast(di, rest), hn::BitCast(di, half))),
-                               hn::RebindMask(du, hn::Eq(hn::BitCast(di, hn::And(q, one)), hn::BitCast(di, one))));
+  const auto rest_gt_half =
+      hn::RebindMask(du, hn::Gt(hn::BitCast(di, rest), hn::BitCast(di, half)));
+  const auto tie_odd =
+      hn::And(hn::RebindMask(du, hn::Eq(hn::BitCast(di, rest), hn::BitCast(di, half))),
+              hn::RebindMask(du, hn::Eq(hn::BitCast(di, hn::And(q, one)), hn::BitCast(di, one))));
   const auto subnormal = hn::Add(q, hn::IfThenElseZero(hn::Or(rest_gt_half, tie_odd), one));
   // NaN keeps its top payload bits (0x200 if they are all zero).
   const auto payload = hn::And(hn::ShiftRight<13>(mag), hn::Set(du, 0x3FFu));
-  const auto nan = hn::Or(hn::Set(du, 0x7C00u), hn::IfThenElse(above(payload, 0), payload, hn::Set(du, 0x200u)));
-  auto bits = hn::IfThenElse(above(mag, 0x387FFFFF), normal, subnormal);  // >= 2^-14
-  bits = hn::IfThenElse(above(mag, 0x33000000), bits, hn::Zero(du));      // <= 2^-25 -> 0
+  const auto nan =
+      hn::Or(hn::Set(du, 0x7C00u), hn::IfThenElse(above(payload, 0), payload, hn::Set(du, 0x200u)));
+  auto bits = hn::IfThenElse(above(mag, 0x387FFFFF), normal, subnormal);      // >= 2^-14
+  bits = hn::IfThenElse(above(mag, 0x33000000), bits, hn::Zero(du));          // <= 2^-25 -> 0
   bits = hn::IfThenElse(above(mag, 0x477FEFFF), hn::Set(du, 0x7C00u), bits);  // >= 65520 -> inf
   bits = hn::IfThenElse(above(mag, 0x7F800000), nan, bits);
   return hn::Or(sign, bits);
@@ -68,11 +75,15 @@ hn::Vec<DU> f16_bits(DU du, hn::Vec<DU> u) {
 template <class DU>
 hn::Vec<DU> bf16_bits(DU du, hn::Vec<DU> u) {
   const hn::RebindToSigned<DU> di;
-  const auto rounded = hn::ShiftRight<16>(hn::Add(u, hn::Add(hn::Set(du, 0x7FFFu), hn::And(hn::ShiftRight<16>(u), hn::Set(du, 1u)))));
+  const auto rounded = hn::ShiftRight<16>(
+      hn::Add(u, hn::Add(hn::Set(du, 0x7FFFu), hn::And(hn::ShiftRight<16>(u), hn::Set(du, 1u)))));
   auto hi = hn::ShiftRight<16>(u);
-  const auto no_payload = hn::RebindMask(du, hn::Eq(hn::BitCast(di, hn::And(hi, hn::Set(du, 0x7Fu))), hn::Zero(di)));
+  const auto no_payload =
+      hn::RebindMask(du, hn::Eq(hn::BitCast(di, hn::And(hi, hn::Set(du, 0x7Fu))), hn::Zero(di)));
   hi = hn::IfThenElse(no_payload, hn::Or(hi, hn::Set(du, 0x40u)), hi);
-  const auto is_nan = hn::RebindMask(du, hn::Gt(hn::BitCast(di, hn::And(u, hn::Set(du, 0x7FFFFFFFu))), hn::Set(di, 0x7F800000)));
+  const auto is_nan =
+      hn::RebindMask(du, hn::Gt(hn::BitCast(di, hn::And(u, hn::Set(du, 0x7FFFFFFFu))),
+                                hn::Set(di, 0x7F800000)));
   return hn::IfThenElse(is_nan, hi, rounded);
 }
 

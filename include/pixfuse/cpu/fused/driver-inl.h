@@ -60,7 +60,8 @@ void run_plan(const Plan& p, const AnyImageView& in, void* out) {
   int used[4], nused = 0;
   for (int s = 0; s < p.in_channels; ++s) {
     bool needed = s == 3 && p.premultiply_alpha;
-    for (int c = 0; c < p.out_channels; ++c) needed |= p.channel_source[static_cast<std::size_t>(c)] == s;
+    for (int c = 0; c < p.out_channels; ++c)
+      needed |= p.channel_source[static_cast<std::size_t>(c)] == s;
     if (needed) used[nused++] = s;
   }
 
@@ -84,28 +85,33 @@ void run_plan(const Plan& p, const AnyImageView& in, void* out) {
 
   detail::Workspace& ws = detail::Workspace::for_this_thread();
   Src* cols = ws.columns.get<Src>(col_stride * static_cast<std::size_t>(nused) + R);
-  Mid* ring = ws.ring.get<Mid>(static_cast<std::size_t>(ring_rows) * static_cast<std::size_t>(nused) * row_width + 1);
+  Mid* ring = ws.ring.get<Mid>(
+      static_cast<std::size_t>(ring_rows) * static_cast<std::size_t>(nused) * row_width + 1);
   int* tags = ws.tags.get<int>(static_cast<std::size_t>(ring_rows));
   Value* values = ws.values.get<Value>(4 * static_cast<std::size_t>(p.out_width) + 1);
   Mid** block_rows = ws.block_rows.get<Mid*>(4 * R);
   Src* window = ws.window.get<Src>(64 * R);
   std::fill(tags, tags + ring_rows, -1);
 
-  const Source<Src> src{static_cast<const unsigned char*>(in.data), in.row_stride, in.channels, p.transposed,
-                        p.premultiply_alpha};
+  const Source<Src> src{static_cast<const unsigned char*>(in.data), in.row_stride, in.channels,
+                        p.transposed, p.premultiply_alpha};
   // Ring rows by row position t; the slot cycles with the position.
   auto ring_row = [&](int t, int u) {
-    return ring + (static_cast<std::size_t>(t % ring_rows) * static_cast<std::size_t>(nused) + static_cast<std::size_t>(u)) * row_width;
+    return ring + (static_cast<std::size_t>(t % ring_rows) * static_cast<std::size_t>(nused) +
+                   static_cast<std::size_t>(u)) *
+                      row_width;
   };
 
   // Horizontal pass over the rows at positions [t0, t0 + n) (n <= R), into the ring.
   int rows[R];
   auto horizontal = [&](int t0, int n) {
     for (int l = 0; l < n; ++l) rows[l] = Y.sources[static_cast<std::size_t>(t0 + l)];
-    transpose_in<R>(src, rows, n, X.sources, p.transposed ? p.in_height : p.in_width, used, nused, cols, col_stride,
-                    window);
+    transpose_in<R>(src, rows, n, X.sources, p.transposed ? p.in_height : p.in_width, used, nused,
+                    cols, col_stride, window);
     for (int u = 0; u < nused; ++u)
-      for (int l = 0; l < n; ++l) block_rows[static_cast<std::size_t>(u) * R + static_cast<std::size_t>(l)] = ring_row(t0 + l, u);
+      for (int l = 0; l < n; ++l)
+        block_rows[static_cast<std::size_t>(u) * R + static_cast<std::size_t>(l)] =
+            ring_row(t0 + l, u);
     switch (nused) {  // all channels of an output column share its taps
       case 1: h_block<A, 1, R, Shape>(da, X, cols, col_stride, x0, x1, n, block_rows); break;
       case 2: h_block<A, 2, R, Shape>(da, X, cols, col_stride, x0, x1, n, block_rows); break;
@@ -118,8 +124,9 @@ void run_plan(const Plan& p, const AnyImageView& in, void* out) {
   // Output rows in the order their source rows advance (backwards when the rows are
   // mirrored); the ring holds the positions [lo, hi] an output row reads, computed R at
   // a time ahead of the travel.
-  const bool forward = !(Y.valid_end - Y.valid_begin > 1 &&
-                         Y.first[static_cast<std::size_t>(Y.valid_begin)] > Y.first[static_cast<std::size_t>(Y.valid_end - 1)]);
+  const bool forward =
+      !(Y.valid_end - Y.valid_begin > 1 && Y.first[static_cast<std::size_t>(Y.valid_begin)] >
+                                               Y.first[static_cast<std::size_t>(Y.valid_end - 1)]);
   auto ensure = [&](int lo, int hi) {
     for (;;) {
       int missing = -1;
@@ -132,7 +139,8 @@ void run_plan(const Plan& p, const AnyImageView& in, void* out) {
       }
       if (missing < 0) return;
       const int first = forward ? missing : std::max(missing - static_cast<int>(R) + 1, 0);
-      const int last = forward ? std::min(missing + static_cast<int>(R) - 1, nrow_sources - 1) : missing;
+      const int last =
+          forward ? std::min(missing + static_cast<int>(R) - 1, nrow_sources - 1) : missing;
       horizontal(first, last - first + 1);
     }
   };
@@ -156,15 +164,19 @@ void run_plan(const Plan& p, const AnyImageView& in, void* out) {
     for (int u = 0; u < nused; ++u) {
       for (int k = 0; k < n; ++k) taps[k] = ring_row(slot[k], u) - x0;
       Vertical<A>::template run<Shape>(p, Y, y, taps, x0, x1, used[u],
-                                       values + static_cast<std::size_t>(used[u]) * static_cast<std::size_t>(out_width));
+                                       values + static_cast<std::size_t>(used[u]) *
+                                                    static_cast<std::size_t>(out_width));
     }
     if constexpr (u8_values) {
       if (p.premultiply_alpha)
-        for (int c = 0; c < 3; ++c) unpremultiply(values + c * out_width, values + 3 * out_width, x0, x1);
+        for (int c = 0; c < 3; ++c)
+          unpremultiply(values + c * out_width, values + 3 * out_width, x0, x1);
     }
     const Value* channel_values[4];
     for (int c = 0; c < Shape::channels(p); ++c)
-      channel_values[c] = values + static_cast<std::size_t>(p.channel_source[static_cast<std::size_t>(c)]) * static_cast<std::size_t>(out_width);
+      channel_values[c] =
+          values + static_cast<std::size_t>(p.channel_source[static_cast<std::size_t>(c)]) *
+                       static_cast<std::size_t>(out_width);
     store.row(y, x0, x1, channel_values);
   }
 }
@@ -193,15 +205,19 @@ void run_typed(const Plan& p, const AnyImageView& in, void* out) {
       case Arithmetic::opencv_area_fast:
         if (run_u8<Arithmetic::opencv_area_fast, Shape>(p, in, out)) return;
         return run_plan<Arithmetic::opencv_area_fast, Src, Shape>(p, in, out);
-      case Arithmetic::opencv_area: return run_plan<Arithmetic::opencv_area, Src, Shape>(p, in, out);
-      case Arithmetic::real: return run_real<Arithmetic::real, Src, Shape>(p, in, out);  // u8 read as real values
-      case Arithmetic::round_half_away:  // Pillow's I and F modes and cv::resize 16U: never a u8 input
+      case Arithmetic::opencv_area:
+        return run_plan<Arithmetic::opencv_area, Src, Shape>(p, in, out);
+      case Arithmetic::real:
+        return run_real<Arithmetic::real, Src, Shape>(p, in, out);  // u8 read as real values
+      case Arithmetic::round_half_away:  // Pillow's I and F modes and cv::resize 16U: never a u8
+                                         // input
       case Arithmetic::real_f64:
       case Arithmetic::real_u16: break;
     }
   } else if constexpr (std::is_same_v<Src, std::uint16_t>) {
     switch (p.arithmetic) {
-      case Arithmetic::round_half_away: return run_plan<Arithmetic::round_half_away, Src, Shape>(p, in, out);
+      case Arithmetic::round_half_away:
+        return run_plan<Arithmetic::round_half_away, Src, Shape>(p, in, out);
       case Arithmetic::real_u16: return run_real<Arithmetic::real_u16, Src, Shape>(p, in, out);
       case Arithmetic::real: return run_real<Arithmetic::real, Src, Shape>(p, in, out);
       case Arithmetic::fixed_u8:  // the u8 conventions and Pillow's F mode: never a u16 input
@@ -216,7 +232,9 @@ void run_typed(const Plan& p, const AnyImageView& in, void* out) {
   } else if constexpr (std::is_same_v<Src, float>) {
     switch (p.arithmetic) {
       case Arithmetic::real_f64: return run_plan<Arithmetic::real_f64, Src, Shape>(p, in, out);
-      case Arithmetic::real: return run_real<Arithmetic::real, Src, Shape>(p, in, out);  // float32 sums (real_driver-inl.h)
+      case Arithmetic::real:
+        return run_real<Arithmetic::real, Src, Shape>(p, in,
+                                                      out);  // float32 sums (real_driver-inl.h)
       case Arithmetic::fixed_u8:  // the u8 and u16 conventions: never a float input
       case Arithmetic::round_half_away:
       case Arithmetic::real_u16:
@@ -228,7 +246,8 @@ void run_typed(const Plan& p, const AnyImageView& in, void* out) {
       case Arithmetic::opencv_area: break;
     }
   }
-  detail::unreachable("run: the plan's arithmetic for its input dtype");  // lowering never pairs them
+  detail::unreachable(
+      "run: the plan's arithmetic for its input dtype");  // lowering never pairs them
 }
 
 template <class Shape>

@@ -40,8 +40,8 @@ namespace hn = hwy::HWY_NAMESPACE;
 // rows[u * R + l] + (x - x0).
 #if !HWY_HAVE_SCALABLE  // (arrays of vectors; scalable vectors cannot be array elements)
 template <Arithmetic A, int C, std::size_t R, class Shape, class DA, class Src>
-void h_block(DA da, const AxisTaps& X, const Src* cols, std::size_t col_stride, int begin, int end, int nrows,
-             typename Traits<A>::Mid* const* rows) {
+void h_block(DA da, const AxisTaps& X, const Src* cols, std::size_t col_stride, int begin, int end,
+             int nrows, typename Traits<A>::Mid* const* rows) {
   const int x0 = Shape::begin(begin), x1 = Shape::end(end);
   using Acc = hn::TFromD<DA>;
   const hn::Rebind<typename Traits<A>::Mid, DA> dm;
@@ -63,27 +63,33 @@ void h_block(DA da, const AxisTaps& X, const Src* cols, std::size_t col_stride, 
           const auto w = hn::Set(da, h_weight<Acc>(X, row + k));
           PIXFUSE_UNROLL
           for (int u = 0; u < C; ++u)
-            acc[u] = hn::Add(acc[u], hn::Mul(load_column(da, at + static_cast<std::size_t>(u) * col_stride), w));
+            acc[u] =
+                hn::Add(acc[u],
+                        hn::Mul(load_column(da, at + static_cast<std::size_t>(u) * col_stride), w));
         };
         const bool in_order = !(A == Arithmetic::opencv_area && X.reversed);
         if (in_order && X.consecutive[static_cast<std::size_t>(x)]) {
           // The common case (every resize): the taps read consecutive columns.
-          const Src* at = cols + static_cast<std::size_t>(slot[0]) * R + static_cast<std::size_t>(sub);
+          const Src* at =
+              cols + static_cast<std::size_t>(slot[0]) * R + static_cast<std::size_t>(sub);
           for (int k = 0; k < n; ++k, at += R) tap(at, static_cast<std::size_t>(k));
         } else {
           for (int j = 0; j < n; ++j) {
             const int k = in_order ? j : n - 1 - j;
-            tap(cols + static_cast<std::size_t>(slot[k]) * R + static_cast<std::size_t>(sub), static_cast<std::size_t>(k));
+            tap(cols + static_cast<std::size_t>(slot[k]) * R + static_cast<std::size_t>(sub),
+                static_cast<std::size_t>(k));
           }
         }
         PIXFUSE_UNROLL
         for (int u = 0; u < C; ++u) tile[u][i] = h_finish<A>(da, acc[u], X.precision_bits);
       }
       for (int u = 0; u < C; ++u) {
-        typename Traits<A>::Mid* const* out = rows + static_cast<std::size_t>(u) * R + static_cast<std::size_t>(sub);
+        typename Traits<A>::Mid* const* out =
+            rows + static_cast<std::size_t>(u) * R + static_cast<std::size_t>(sub);
 #if PIXFUSE_REGISTER_TRANSPOSE
         transpose_square(dm, tile[u]);  // tile[l]: row sub + l over columns xb .. xb + L - 1
-        for (int l = 0; l < nr; ++l) store_n(tile[u][l], dm, out[l] + (xb - x0), static_cast<std::size_t>(nx));
+        for (int l = 0; l < nr; ++l)
+          store_n(tile[u][l], dm, out[l] + (xb - x0), static_cast<std::size_t>(nx));
 #else
         alignas(64) typename Traits<A>::Mid lanes[hn::MaxLanes(dm)];
         for (int i = 0; i < nx; ++i) {
@@ -98,8 +104,8 @@ void h_block(DA da, const AxisTaps& X, const Src* cols, std::size_t col_stride, 
 #else
 // Scalable vectors: one output column and channel at a time, lanes scattered to the rows.
 template <Arithmetic A, int C, std::size_t R, class Shape, class DA, class Src>
-void h_block(DA da, const AxisTaps& X, const Src* cols, std::size_t col_stride, int begin, int end, int nrows,
-             typename Traits<A>::Mid* const* rows) {
+void h_block(DA da, const AxisTaps& X, const Src* cols, std::size_t col_stride, int begin, int end,
+             int nrows, typename Traits<A>::Mid* const* rows) {
   const int x0 = Shape::begin(begin), x1 = Shape::end(end);
   using Acc = hn::TFromD<DA>;
   using Mid = typename Traits<A>::Mid;
@@ -116,12 +122,16 @@ void h_block(DA da, const AxisTaps& X, const Src* cols, std::size_t col_stride, 
         auto acc = hn::Zero(da);
         for (int j = 0; j < n; ++j) {
           const int k = (A == Arithmetic::opencv_area && X.reversed) ? n - 1 - j : j;
-          const Src* at = cols + static_cast<std::size_t>(u) * col_stride + static_cast<std::size_t>(slot[k]) * R +
-                          static_cast<std::size_t>(sub);
-          acc = hn::Add(acc, hn::Mul(load_column(da, at), hn::Set(da, h_weight<Acc>(X, row + static_cast<std::size_t>(k)))));
+          const Src* at = cols + static_cast<std::size_t>(u) * col_stride +
+                          static_cast<std::size_t>(slot[k]) * R + static_cast<std::size_t>(sub);
+          acc = hn::Add(acc,
+                        hn::Mul(load_column(da, at),
+                                hn::Set(da, h_weight<Acc>(X, row + static_cast<std::size_t>(k)))));
         }
         hn::Store(h_finish<A>(da, acc, X.precision_bits), dm, lanes);
-        for (int l = 0; l < nr; ++l) rows[static_cast<std::size_t>(u) * R + static_cast<std::size_t>(sub + l)][x - x0] = lanes[l];
+        for (int l = 0; l < nr; ++l)
+          rows[static_cast<std::size_t>(u) * R + static_cast<std::size_t>(sub + l)][x - x0] =
+              lanes[l];
       }
     }
   }

@@ -35,7 +35,8 @@ namespace hn = hwy::HWY_NAMESPACE;
 // Source row pixels of the channels in `used` as values, one row per channel at
 // values + s * W: the identity-resize case, where a value is the sample itself.
 template <class Value, class Src>
-void deinterleave_row(const Src* row, int channels, int W, const int* used, int nused, Value* values) {
+void deinterleave_row(const Src* row, int channels, int W, const int* used, int nused,
+                      Value* values) {
   int x = 0;
 #if HWY_TARGET != HWY_SCALAR
   if constexpr ((std::is_same_v<Src, std::uint8_t> && std::is_same_v<Value, std::int32_t>) ||
@@ -50,7 +51,8 @@ void deinterleave_row(const Src* row, int channels, int W, const int* used, int 
       Value* v3 = values + 3 * static_cast<std::size_t>(W);
       const auto put = [&](hn::Vec<decltype(ds)> v, Value* to) HWY_ATTR {
         if constexpr (std::is_same_v<Src, Value>) {
-          hn::StoreU(hn::Add(v, hn::Zero(dv)), dv, to);  // + 0: -0 becomes +0, as in the reference's sums
+          hn::StoreU(hn::Add(v, hn::Zero(dv)), dv,
+                     to);  // + 0: -0 becomes +0, as in the reference's sums
         } else {
           hn::StoreU(hn::PromoteTo(dv, v), dv, to);
         }
@@ -71,7 +73,8 @@ void deinterleave_row(const Src* row, int channels, int W, const int* used, int 
 #endif
   for (int u = 0; u < nused; ++u) {
     Value* v = values + static_cast<std::size_t>(used[u]) * static_cast<std::size_t>(W);
-    for (int i = x; i < W; ++i) v[i] = static_cast<Value>(row[static_cast<std::size_t>(i) * channels + used[u]]) + Value(0);
+    for (int i = x; i < W; ++i)
+      v[i] = static_cast<Value>(row[static_cast<std::size_t>(i) * channels + used[u]]) + Value(0);
   }
 }
 
@@ -87,10 +90,13 @@ void map_rows(const Plan& p, const AnyImageView& in, void* out, const int* used,
   Value* values = ws.values.get<Value>(4 * static_cast<std::size_t>(W) + 1);
   const Value* channel_values[4];
   for (int c = 0; c < Shape::channels(p); ++c)
-    channel_values[c] = values + static_cast<std::size_t>(p.channel_source[static_cast<std::size_t>(c)]) * static_cast<std::size_t>(W);
+    channel_values[c] =
+        values + static_cast<std::size_t>(p.channel_source[static_cast<std::size_t>(c)]) *
+                     static_cast<std::size_t>(W);
   const auto* base = static_cast<const unsigned char*>(in.data);
   for (int y = 0; y < H; ++y) {
-    const Src* row = reinterpret_cast<const Src*>(base + static_cast<std::ptrdiff_t>(y) * in.row_stride);
+    const Src* row =
+        reinterpret_cast<const Src*>(base + static_cast<std::ptrdiff_t>(y) * in.row_stride);
     deinterleave_row(row, in.channels, W, used, nused, values);
     store.row(y, 0, W, channel_values);
   }

@@ -68,11 +68,13 @@ HWY_INLINE void madd(D d, PairSum<D>& sum, hn::Vec<D> pairs, hn::Vec<D> weights)
   (void)d;
   // One int32 lane: Highway's int16 vector would have one lane too, so split by hand.
   const auto low = [](hn::Vec<D> v) { return hn::ShiftRight<16>(hn::ShiftLeft<16>(v)); };
-  sum.even = hn::Add(sum.even, hn::Add(hn::Mul(low(pairs), low(weights)),
-                                       hn::Mul(hn::ShiftRight<16>(pairs), hn::ShiftRight<16>(weights))));
+  sum.even =
+      hn::Add(sum.even, hn::Add(hn::Mul(low(pairs), low(weights)),
+                                hn::Mul(hn::ShiftRight<16>(pairs), hn::ShiftRight<16>(weights))));
 #else
   const hn::Repartition<std::int16_t, D> d16;
-  sum.even = hn::ReorderWidenMulAccumulate(d, hn::BitCast(d16, pairs), hn::BitCast(d16, weights), sum.even, sum.odd);
+  sum.even = hn::ReorderWidenMulAccumulate(d, hn::BitCast(d16, pairs), hn::BitCast(d16, weights),
+                                           sum.even, sum.odd);
 #endif
 }
 

@@ -55,7 +55,8 @@ constexpr bool paired_ring() {
 template <class D32>
 HWY_INLINE hn::Vec<D32> load_pairs(D32 d32, const std::uint8_t* p) {
 #if HWY_TARGET == HWY_SCALAR
-  return hn::Set(d32, static_cast<std::int32_t>(static_cast<unsigned>(p[0]) | (static_cast<unsigned>(p[1]) << 16)));
+  return hn::Set(d32, static_cast<std::int32_t>(static_cast<unsigned>(p[0]) |
+                                                (static_cast<unsigned>(p[1]) << 16)));
 #else
   const hn::Repartition<std::int16_t, D32> d16;
   const hn::Rebind<std::uint8_t, decltype(d16)> d8;
@@ -69,8 +70,8 @@ HWY_INLINE hn::Vec<D32> load_pairs(D32 d32, const std::uint8_t* p) {
 // rows rows[u * R / 2 + m] + 2 (x - x0) for all the block's rows. Columns go 16 at a time (a tile
 // the narrowing transpose turns into rows); the last tile repeats its last column.
 template <Arithmetic A, bool Split, int C, class Shape, class D32>
-void madd_h_block(D32 d32, const AxisTaps& X, const std::uint8_t* pairs, std::size_t npairs, int begin, int end,
-                  int nrows, typename Narrow<A>::Ring* const* rows) {
+void madd_h_block(D32 d32, const AxisTaps& X, const std::uint8_t* pairs, std::size_t npairs,
+                  int begin, int end, int nrows, typename Narrow<A>::Ring* const* rows) {
   constexpr std::size_t R = hn::MaxLanes(d32);
   constexpr int T = 16;
   const int x0 = Shape::begin(begin), x1 = Shape::end(end);
@@ -93,11 +94,13 @@ void madd_h_block(D32 d32, const AxisTaps& X, const std::uint8_t* pairs, std::si
       for (int j = 0; j < n; ++j, q += 2 * R) {
         const auto wh = hn::Set(d32, static_cast<std::int32_t>(hi[j]));
         PIXFUSE_UNROLL
-        for (int u = 0; u < C; ++u) madd(d32, sh[u], load_pairs(d32, q + static_cast<std::size_t>(u) * channel_stride), wh);
+        for (int u = 0; u < C; ++u)
+          madd(d32, sh[u], load_pairs(d32, q + static_cast<std::size_t>(u) * channel_stride), wh);
         if constexpr (Split) {
           const auto wl = hn::Set(d32, static_cast<std::int32_t>(lo[j]));
           PIXFUSE_UNROLL
-          for (int u = 0; u < C; ++u) madd(d32, sl[u], load_pairs(d32, q + static_cast<std::size_t>(u) * channel_stride), wl);
+          for (int u = 0; u < C; ++u)
+            madd(d32, sl[u], load_pairs(d32, q + static_cast<std::size_t>(u) * channel_stride), wl);
         }
       }
       PIXFUSE_UNROLL
@@ -110,10 +113,12 @@ void madd_h_block(D32 d32, const AxisTaps& X, const std::uint8_t* pairs, std::si
     }
     for (int u = 0; u < C; ++u) {
       if constexpr (paired_ring<A, D32>()) {
-        store_tile_pairs(d32, tile[u], nx, rows + static_cast<std::size_t>(u) * (R / 2), static_cast<std::size_t>(xb - x0));
+        store_tile_pairs(d32, tile[u], nx, rows + static_cast<std::size_t>(u) * (R / 2),
+                         static_cast<std::size_t>(xb - x0));
       } else {
-        store_tile<typename Narrow<A>::Ring>(d32, tile[u], nx, nrows, rows + static_cast<std::size_t>(u) * R,
-                                            static_cast<std::size_t>(xb - x0));
+        store_tile<typename Narrow<A>::Ring>(d32, tile[u], nx, nrows,
+                                             rows + static_cast<std::size_t>(u) * R,
+                                             static_cast<std::size_t>(xb - x0));
       }
     }
   }
@@ -121,8 +126,8 @@ void madd_h_block(D32 d32, const AxisTaps& X, const std::uint8_t* pairs, std::si
 #else
 // Scalable vectors: one output column and channel at a time, lanes scattered to the rows.
 template <Arithmetic A, bool Split, int C, class Shape, class D32>
-void madd_h_block(D32 d32, const AxisTaps& X, const std::uint8_t* pairs, std::size_t npairs, int begin, int end,
-                  int nrows, typename Narrow<A>::Ring* const* rows) {
+void madd_h_block(D32 d32, const AxisTaps& X, const std::uint8_t* pairs, std::size_t npairs,
+                  int begin, int end, int nrows, typename Narrow<A>::Ring* const* rows) {
   const std::size_t R = hn::Lanes(d32);
   const int x0 = Shape::begin(begin), x1 = Shape::end(end);
   const PairedTaps& P = X.paired;
@@ -133,7 +138,9 @@ void madd_h_block(D32 d32, const AxisTaps& X, const std::uint8_t* pairs, std::si
     const std::uint32_t* hi = P.hi_row(x);
     const std::uint32_t* lo = Split ? P.lo_row(x) : nullptr;
     for (int u = 0; u < C; ++u) {
-      const std::uint8_t* q = pairs + (static_cast<std::size_t>(u) * npairs + static_cast<std::size_t>(P.first[o])) * 2 * R;
+      const std::uint8_t* q =
+          pairs +
+          (static_cast<std::size_t>(u) * npairs + static_cast<std::size_t>(P.first[o])) * 2 * R;
       auto sh = pair_sum(d32), sl = pair_sum(d32);
       for (int j = 0; j < n; ++j, q += 2 * R) {
         const auto v = load_pairs(d32, q);
@@ -146,7 +153,8 @@ void madd_h_block(D32 d32, const AxisTaps& X, const std::uint8_t* pairs, std::si
       hn::Store(Narrow<A>::horizontal(d32, sum, X.precision_bits), d32, lanes);
       if constexpr (paired_ring<A, D32>()) {
         typename Narrow<A>::Ring* const* out = rows + static_cast<std::size_t>(u) * (R / 2);
-        for (std::size_t l = 0; l < R; ++l) out[l / 2][2 * static_cast<std::size_t>(x - x0) + (l & 1)] = Narrow<A>::to_ring(lanes[l]);
+        for (std::size_t l = 0; l < R; ++l)
+          out[l / 2][2 * static_cast<std::size_t>(x - x0) + (l & 1)] = Narrow<A>::to_ring(lanes[l]);
       } else {
         typename Narrow<A>::Ring* const* out = rows + static_cast<std::size_t>(u) * R;
         for (int l = 0; l < nrows; ++l) out[l][x - x0] = Narrow<A>::to_ring(lanes[l]);

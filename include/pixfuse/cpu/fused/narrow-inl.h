@@ -40,8 +40,10 @@ namespace hn = hwy::HWY_NAMESPACE;
 // int16: never needed for the values run_u8 accepts, but as pack instructions do).
 template <class Ring>
 inline Ring ring_cast(std::int32_t v) {
-  if constexpr (std::is_same_v<Ring, std::uint8_t>) return static_cast<Ring>(::pixfuse::detail::clip8(v));
-  else if constexpr (std::is_same_v<Ring, std::int16_t>) return static_cast<Ring>(v < -32768 ? -32768 : (v > 32767 ? 32767 : v));
+  if constexpr (std::is_same_v<Ring, std::uint8_t>)
+    return static_cast<Ring>(::pixfuse::detail::clip8(v));
+  else if constexpr (std::is_same_v<Ring, std::int16_t>)
+    return static_cast<Ring>(v < -32768 ? -32768 : (v > 32767 ? 32767 : v));
   else return v;
 }
 

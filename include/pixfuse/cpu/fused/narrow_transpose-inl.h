@@ -52,7 +52,9 @@ struct X86Pack<16> {
   static V hi32(V a, V b) { return _mm_unpackhi_epi32(a, b); }
   static V lo64(V a, V b) { return _mm_unpacklo_epi64(a, b); }
   static V hi64(V a, V b) { return _mm_unpackhi_epi64(a, b); }
-  static V transpose4x4() { return _mm_setr_epi8(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15); }
+  static V transpose4x4() {
+    return _mm_setr_epi8(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+  }
   static __m128i block(V v, std::size_t) { return v; }
 };
 #if HWY_TARGET <= HWY_AVX2
@@ -67,7 +69,9 @@ struct X86Pack<32> {
   static V lo64(V a, V b) { return _mm256_unpacklo_epi64(a, b); }
   static V hi64(V a, V b) { return _mm256_unpackhi_epi64(a, b); }
   static V transpose4x4() { return _mm256_broadcastsi128_si256(X86Pack<16>::transpose4x4()); }
-  static __m128i block(V v, std::size_t i) { return i == 0 ? _mm256_castsi256_si128(v) : _mm256_extracti128_si256(v, 1); }
+  static __m128i block(V v, std::size_t i) {
+    return i == 0 ? _mm256_castsi256_si128(v) : _mm256_extracti128_si256(v, 1);
+  }
 };
 #endif
 #if HWY_TARGET <= HWY_AVX3
@@ -99,14 +103,16 @@ struct X86Pack<64> {
 template <std::size_t Bytes, class V>
 HWY_INLINE void pack_rows(const V* tile, typename X86Pack<Bytes>::V* rows) {
   using P = X86Pack<Bytes>;
-  typename P::V packed[4];  // columns 4k .. 4k + 3: block b holds rows 4b .. 4b + 3 of them, column-major
+  typename P::V
+      packed[4];  // columns 4k .. 4k + 3: block b holds rows 4b .. 4b + 3 of them, column-major
   for (int k = 0; k < 4; ++k)
     packed[k] = P::shuffle8(P::packus16(P::packs32(tile[4 * k].raw, tile[4 * k + 1].raw),
                                         P::packs32(tile[4 * k + 2].raw, tile[4 * k + 3].raw)),
                             P::transpose4x4());  // now row-major: dword i = row 4b + i
   const auto l01 = P::lo32(packed[0], packed[1]), h01 = P::hi32(packed[0], packed[1]);
   const auto l23 = P::lo32(packed[2], packed[3]), h23 = P::hi32(packed[2], packed[3]);
-  rows[0] = P::lo64(l01, l23), rows[1] = P::hi64(l01, l23), rows[2] = P::lo64(h01, h23), rows[3] = P::hi64(h01, h23);
+  rows[0] = P::lo64(l01, l23), rows[1] = P::hi64(l01, l23), rows[2] = P::lo64(h01, h23),
+  rows[3] = P::hi64(h01, h23);
 }
 
 // Stores the first `bytes` of a 128-bit block.
@@ -143,7 +149,8 @@ HWY_INLINE void store_head(__m128i v, std::uint8_t* p, std::size_t bytes) {
 // tile[i] (i < 16): column col + i of the block's rows (lane l = row l); stores columns
 // [col, col + nx) of rows 0 .. nrows - 1.
 template <class Ring, class D32>
-HWY_INLINE void store_tile(D32 d32, const hn::Vec<D32>* tile, int nx, int nrows, Ring* const* rows, std::size_t col) {
+HWY_INLINE void store_tile(D32 d32, const hn::Vec<D32>* tile, int nx, int nrows, Ring* const* rows,
+                           std::size_t col) {
   constexpr std::size_t bytes = hn::MaxLanes(d32) * sizeof(std::int32_t);
 #if PIXFUSE_X86_PACK_TRANSPOSE
   if constexpr (std::is_same_v<Ring, std::uint8_t> && (bytes == 16 || bytes == 32 || bytes == 64)) {
@@ -163,14 +170,16 @@ HWY_INLINE void store_tile(D32 d32, const hn::Vec<D32>* tile, int nx, int nrows,
   alignas(64) std::int32_t lanes[HWY_MAX_BYTES / sizeof(std::int32_t)] = {};
   for (int i = 0; i < nx; ++i) {
     hn::Store(tile[i], d32, lanes);
-    for (int l = 0; l < nrows; ++l) rows[l][col + static_cast<std::size_t>(i)] = ring_cast<Ring>(lanes[l]);
+    for (int l = 0; l < nrows; ++l)
+      rows[l][col + static_cast<std::size_t>(i)] = ring_cast<Ring>(lanes[l]);
   }
 }
 
 // The same into rows paired two by two (u8, clamped): pair_rows[m] holds rows 2m and 2m + 1
 // byte-interleaved (column x at 2x and 2x + 1), all R / 2 pairs of the block.
 template <class D32>
-HWY_INLINE void store_tile_pairs(D32 d32, const hn::Vec<D32>* tile, int nx, std::uint8_t* const* pair_rows, std::size_t col) {
+HWY_INLINE void store_tile_pairs(D32 d32, const hn::Vec<D32>* tile, int nx,
+                                 std::uint8_t* const* pair_rows, std::size_t col) {
   constexpr std::size_t bytes = hn::MaxLanes(d32) * sizeof(std::int32_t);
   constexpr std::size_t R = hn::MaxLanes(d32);
 #if PIXFUSE_X86_PACK_TRANSPOSE
@@ -178,7 +187,8 @@ HWY_INLINE void store_tile_pairs(D32 d32, const hn::Vec<D32>* tile, int nx, std:
     using P = X86Pack<bytes>;
     typename P::V row[4];
     pack_rows<bytes>(tile, row);
-    const std::size_t head = 2 * static_cast<std::size_t>(std::min(nx, 8)), rest = 2 * static_cast<std::size_t>(std::max(nx - 8, 0));
+    const std::size_t head = 2 * static_cast<std::size_t>(std::min(nx, 8)),
+                      rest = 2 * static_cast<std::size_t>(std::max(nx - 8, 0));
     for (std::size_t b = 0; b < bytes / 16; ++b)
       for (int i = 0; i < 4; i += 2) {  // rows 4b + i, 4b + i + 1: pair 2b + i / 2
         const __m128i a = P::block(row[i], b), e = P::block(row[i + 1], b);
@@ -194,7 +204,8 @@ HWY_INLINE void store_tile_pairs(D32 d32, const hn::Vec<D32>* tile, int nx, std:
   for (int i = 0; i < nx; ++i) {
     hn::Store(tile[i], d32, lanes);
     for (std::size_t l = 0; l < n; ++l)
-      pair_rows[l / 2][2 * (col + static_cast<std::size_t>(i)) + (l & 1)] = ring_cast<std::uint8_t>(lanes[l]);
+      pair_rows[l / 2][2 * (col + static_cast<std::size_t>(i)) + (l & 1)] =
+          ring_cast<std::uint8_t>(lanes[l]);
   }
   (void)R;
 }

@@ -55,7 +55,8 @@ HWY_INLINE void store_values(D d, hn::Vec<D> v, Out* p, std::size_t lanes) {
 // fixed_u8: rows[2j], rows[2j + 1] are the ring rows of pair j of output row y (each
 // already offset so that [x] is column x); values[x] for x in [x0, x1).
 template <bool Split, class Shape, class Out>
-void vertical_u8_pairs(const AxisTaps& Y, int y, const std::uint8_t* const* rows, int begin, int end, Out* values) {
+void vertical_u8_pairs(const AxisTaps& Y, int y, const std::uint8_t* const* rows, int begin,
+                       int end, Out* values) {
   const int x0 = Shape::begin(begin), x1 = Shape::end(end);
   const hn::ScalableTag<std::int32_t> d;
   const hn::Rebind<std::uint8_t, decltype(d)> d8;
@@ -86,7 +87,8 @@ void vertical_u8_pairs(const AxisTaps& Y, int y, const std::uint8_t* const* rows
 // fixed_u8 from paired ring rows: pair_rows[j] holds the rows of pair j of output row y
 // byte-interleaved (already offset so that [2x] is column x).
 template <bool Split, class Shape, class Out>
-void vertical_u8_pair_rows(const AxisTaps& Y, int y, const std::uint8_t* const* pair_rows, int begin, int end, Out* values) {
+void vertical_u8_pair_rows(const AxisTaps& Y, int y, const std::uint8_t* const* pair_rows,
+                           int begin, int end, Out* values) {
   const int x0 = Shape::begin(begin), x1 = Shape::end(end);
   const hn::ScalableTag<std::int32_t> d;
   const int N = static_cast<int>(hn::Lanes(d));
@@ -100,7 +102,8 @@ void vertical_u8_pair_rows(const AxisTaps& Y, int y, const std::uint8_t* const* 
   auto load = [&](const std::uint8_t* at, std::size_t lanes) HWY_ATTR {
 #if HWY_TARGET == HWY_SCALAR
     (void)lanes;
-    return hn::Set(d, static_cast<std::int32_t>(static_cast<unsigned>(at[0]) | (static_cast<unsigned>(at[1]) << 16)));
+    return hn::Set(d, static_cast<std::int32_t>(static_cast<unsigned>(at[0]) |
+                                                (static_cast<unsigned>(at[1]) << 16)));
 #else
     const hn::Repartition<std::int16_t, decltype(d)> d16;
     const hn::Rebind<std::uint8_t, decltype(d16)> d8;
@@ -124,7 +127,8 @@ void vertical_u8_pair_rows(const AxisTaps& Y, int y, const std::uint8_t* const* 
 
 // opencv_linear: rows[k] is the ring row (int16: sum >> 4) of tap k of output row y.
 template <class Shape, class Out>
-void vertical_opencv_linear(const AxisTaps& Y, int y, const std::int16_t* const* rows, int begin, int end, Out* values) {
+void vertical_opencv_linear(const AxisTaps& Y, int y, const std::int16_t* const* rows, int begin,
+                            int end, Out* values) {
   int x = Shape::begin(begin);
   const int x1 = Shape::end(end);
   const int n = Y.count[static_cast<std::size_t>(y)];
@@ -135,10 +139,13 @@ void vertical_opencv_linear(const AxisTaps& Y, int y, const std::int16_t* const*
       const hn::ScalableTag<std::int16_t> d16;
       const hn::Rebind<std::uint8_t, decltype(d16)> d8;
       const int N16 = static_cast<int>(hn::Lanes(d16));
-      const auto q0 = hn::Set(d16, static_cast<std::int16_t>(q[0])), q1 = hn::Set(d16, static_cast<std::int16_t>(q[1]));
+      const auto q0 = hn::Set(d16, static_cast<std::int16_t>(q[0])),
+                 q1 = hn::Set(d16, static_cast<std::int16_t>(q[1]));
       const auto two = hn::Set(d16, 2);
       for (; x + N16 <= x1; x += N16) {
-        const auto t = hn::Add(hn::Add(hn::MulHigh(hn::LoadU(d16, rows[0] + x), q0), hn::MulHigh(hn::LoadU(d16, rows[1] + x), q1)), two);
+        const auto t = hn::Add(hn::Add(hn::MulHigh(hn::LoadU(d16, rows[0] + x), q0),
+                                       hn::MulHigh(hn::LoadU(d16, rows[1] + x), q1)),
+                               two);
         hn::StoreU(hn::DemoteTo(d8, hn::ShiftRight<2>(t)), d8, values + x);
       }
     }
@@ -152,7 +159,9 @@ void vertical_opencv_linear(const AxisTaps& Y, int y, const std::int16_t* const*
     auto acc = hn::Set(d, 2);
     for (int k = 0; k < n; ++k) {
       const auto h = load_n(d16, rows[k] + x, lanes);
-      acc = hn::Add(acc, hn::PromoteTo(d, hn::MulHigh(h, hn::Set(d16, static_cast<std::int16_t>(q[k])))));
+      acc =
+          hn::Add(acc,
+                  hn::PromoteTo(d, hn::MulHigh(h, hn::Set(d16, static_cast<std::int16_t>(q[k])))));
     }
     store_values(d, hn::ShiftRight<2>(acc), values + x, lanes);
   }

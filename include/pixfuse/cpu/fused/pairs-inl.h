@@ -46,20 +46,25 @@ namespace hn = hwy::HWY_NAMESPACE;
 struct PairBlock {
   const int* rows;  // upright source rows of the block; rows past nrows repeat the last
   int nrows;
-  std::size_t R;    // lanes (rows per block)
+  std::size_t R;                             // lanes (rows per block)
   const std::vector<std::int32_t>* columns;  // X.sources
   const int* used;
   int nused;
   std::size_t npairs;  // (columns->size() + 1) / 2
   std::uint8_t* pairs;
 
-  int row(std::size_t l) const { return rows[l < static_cast<std::size_t>(nrows) ? l : static_cast<std::size_t>(nrows) - 1]; }
-  std::uint8_t* at(int u, std::size_t m) const { return pairs + (static_cast<std::size_t>(u) * npairs + m) * 2 * R; }
+  int row(std::size_t l) const {
+    return rows[l < static_cast<std::size_t>(nrows) ? l : static_cast<std::size_t>(nrows) - 1];
+  }
+  std::uint8_t* at(int u, std::size_t m) const {
+    return pairs + (static_cast<std::size_t>(u) * npairs + m) * 2 * R;
+  }
 };
 
 // One sample at a time: every case, for pairs [m0, m1). An odd last column pairs with itself
 // (its weight in the second half is 0).
-inline void fill_pairs_scalar(const Source<std::uint8_t>& src, const PairBlock& b, std::size_t m0, std::size_t m1) {
+inline void fill_pairs_scalar(const Source<std::uint8_t>& src, const PairBlock& b, std::size_t m0,
+                              std::size_t m1) {
   const std::vector<std::int32_t>& c = *b.columns;
   const std::size_t S = c.size();
   for (std::size_t l = 0; l < b.R; ++l) {
@@ -103,7 +108,8 @@ HWY_INLINE void store_block16(D d, hn::Vec<D> v, std::size_t i, std::uint8_t* p)
 // 128-bit targets), whose 128-bit blocks are each one unit's pairs for the group's rows.
 // Returns the first pair it did not fill (the rest, near the row's end, go one at a time).
 template <int C, class D32>
-std::size_t fill_pairs_rows(D32 d32, const Source<std::uint8_t>& src, const PairBlock& b, int row_length) {
+std::size_t fill_pairs_rows(D32 d32, const Source<std::uint8_t>& src, const PairBlock& b,
+                            int row_length) {
   constexpr std::size_t R = hn::MaxLanes(d32);
   const hn::Repartition<std::uint8_t, D32> d8;
   const hn::Repartition<std::uint16_t, D32> d16;
@@ -127,11 +133,13 @@ std::size_t fill_pairs_rows(D32 d32, const Source<std::uint8_t>& src, const Pair
       } else if constexpr (C == 3) {
         hn::Vec<decltype(d8)> v0, v1, v2;
         hn::LoadInterleaved3(d8, p, v0, v1, v2);
-        ch[0][l] = hn::BitCast(d16, v0), ch[1][l] = hn::BitCast(d16, v1), ch[2][l] = hn::BitCast(d16, v2);
+        ch[0][l] = hn::BitCast(d16, v0), ch[1][l] = hn::BitCast(d16, v1),
+        ch[2][l] = hn::BitCast(d16, v2);
       } else {
         hn::Vec<decltype(d8)> v0, v1, v2, v3;
         hn::LoadInterleaved4(d8, p, v0, v1, v2, v3);
-        ch[0][l] = hn::BitCast(d16, v0), ch[1][l] = hn::BitCast(d16, v1), ch[2][l] = hn::BitCast(d16, v2);
+        ch[0][l] = hn::BitCast(d16, v0), ch[1][l] = hn::BitCast(d16, v1),
+        ch[2][l] = hn::BitCast(d16, v2);
         ch[3][l] = hn::BitCast(d16, v3);
       }
     }
@@ -155,7 +163,9 @@ std::size_t fill_pairs_rows(D32 d32, const Source<std::uint8_t>& src, const Pair
       }
     }
   };
-  auto fits = [&](std::size_t m) { return first_column + static_cast<int>(2 * m + L) <= row_length; };
+  auto fits = [&](std::size_t m) {
+    return first_column + static_cast<int>(2 * m + L) <= row_length;
+  };
   std::size_t m = 0;
   for (; 2 * m + L <= S && fits(m); m += L / 2) window(m);
   // The last pairs: one more window ending at the last pair (refilling some; a second
@@ -179,7 +189,9 @@ template <class D32>
 bool fill_pairs_transposed(D32 d32, const Source<std::uint8_t>& src, const PairBlock& b) {
   constexpr std::size_t R = hn::MaxLanes(d32);
   static_assert(R >= 8, "LoadInterleaved of at least 8 bytes");
-  if (static_cast<std::size_t>(b.nrows) != R || b.rows[R - 1] != b.rows[0] + static_cast<int>(R) - 1) return false;
+  if (static_cast<std::size_t>(b.nrows) != R ||
+      b.rows[R - 1] != b.rows[0] + static_cast<int>(R) - 1)
+    return false;
   const hn::Rebind<std::uint8_t, D32> dr;  // R bytes
   const std::vector<std::int32_t>& c = *b.columns;
   const std::size_t S = c.size();
@@ -201,7 +213,8 @@ bool fill_pairs_transposed(D32 d32, const Source<std::uint8_t>& src, const PairB
     for (int u = 0; u < b.nused; ++u) {
       const int ch = b.used[u];
       // Byte l of the first row and byte l of the second as 16-bit lane l (little-endian).
-      const auto units = hn::Or(hn::PromoteTo(dw, a[ch]), hn::ShiftLeft<8>(hn::PromoteTo(dw, e[ch])));
+      const auto units =
+          hn::Or(hn::PromoteTo(dw, a[ch]), hn::ShiftLeft<8>(hn::PromoteTo(dw, e[ch])));
       hn::StoreU(units, dw, reinterpret_cast<std::uint16_t*>(b.at(u, m)));
     }
   }
@@ -217,7 +230,8 @@ void fill_pairs(D32 d32, const Source<std::uint8_t>& src, const PairBlock& b, in
   constexpr std::size_t R = hn::MaxLanes(d32);
   if constexpr (R == 4 || R == 8 || R == 16) {
     const std::vector<std::int32_t>& c = *b.columns;
-    const bool one_run = !c.empty() && c.back() - c.front() + 1 == static_cast<std::int32_t>(c.size());
+    const bool one_run =
+        !c.empty() && c.back() - c.front() + 1 == static_cast<std::int32_t>(c.size());
     if (!src.premultiply && !src.transposed && one_run) {
       if (src.channels == 1) m = fill_pairs_rows<1>(d32, src, b, row_length);
       else if (src.channels == 3) m = fill_pairs_rows<3>(d32, src, b, row_length);

@@ -75,8 +75,8 @@ constexpr Finish kLast = A == Arithmetic::real_u16 ? Finish::to_u16 : Finish::va
 
 // horizontal_block for the image's channel count.
 template <Finish F, class D>
-void horizontal_block_for(int C, D d, const FloatTaps& X, const float* cols, int x0, int x1, int nrows,
-                          float* const* out) {
+void horizontal_block_for(int C, D d, const FloatTaps& X, const float* cols, int x0, int x1,
+                          int nrows, float* const* out) {
   switch (C) {
     case 1: return horizontal_block<1, F>(d, X, cols, x0, x1, nrows, out);
     case 2: return horizontal_block<2, F>(d, X, cols, x0, x1, nrows, out);
@@ -108,44 +108,56 @@ void run_real(const Plan& p, const AnyImageView& in, void* out) {
   const hn::ScalableTag<float> d;
   const std::size_t L = hn::Lanes(d);  // rows per horizontal block
   const int x0 = Shape::begin(X.valid_begin), x1 = Shape::end(X.valid_end);
-  const bool any_valid = X.valid_begin < X.valid_end && Y.valid_begin < Y.valid_end && !Y.sources.empty();
+  const bool any_valid =
+      X.valid_begin < X.valid_end && Y.valid_begin < Y.valid_end && !Y.sources.empty();
   const std::size_t row_width = static_cast<std::size_t>(std::max(x1 - x0, 0));
-  const Source<Src> src{static_cast<const unsigned char*>(in.data), in.row_stride, in.channels, p.transposed, false};
+  const Source<Src> src{static_cast<const unsigned char*>(in.data), in.row_stride, in.channels,
+                        p.transposed, false};
   const Positions columns = Positions::of(X);
   const FloatRows<Src> rows{src, columns};
   const std::size_t elements = rows.elements();  // floats of one source row over the positions
 
   // Output rows in the order their source rows advance (backwards when the rows are
   // mirrored), so that rows are read, converted and resampled once each.
-  const bool forward = !(Y.valid_end - Y.valid_begin > 1 &&
-                         Y.first[static_cast<std::size_t>(Y.valid_begin)] > Y.first[static_cast<std::size_t>(Y.valid_end - 1)]);
+  const bool forward =
+      !(Y.valid_end - Y.valid_begin > 1 && Y.first[static_cast<std::size_t>(Y.valid_begin)] >
+                                               Y.first[static_cast<std::size_t>(Y.valid_end - 1)]);
   const int ring_rows = Y.max_taps + static_cast<int>(L) + 1;
 
   detail::Workspace& ws = detail::Workspace::for_this_thread();
   Carver tables(ws.taps);
-  const std::size_t xi = tables.reserve<std::int32_t>(FloatTaps::size(X)), xf = tables.reserve<float>(FloatTaps::size(X));
-  const std::size_t yi = tables.reserve<std::int32_t>(FloatTaps::size(Y)), yf = tables.reserve<float>(FloatTaps::size(Y));
-  const std::size_t ptrs = tables.reserve<const float*>(2 * static_cast<std::size_t>(Y.max_taps) + 4 * L + 1);
+  const std::size_t xi = tables.reserve<std::int32_t>(FloatTaps::size(X)),
+                    xf = tables.reserve<float>(FloatTaps::size(X));
+  const std::size_t yi = tables.reserve<std::int32_t>(FloatTaps::size(Y)),
+                    yf = tables.reserve<float>(FloatTaps::size(Y));
+  const std::size_t ptrs =
+      tables.reserve<const float*>(2 * static_cast<std::size_t>(Y.max_taps) + 4 * L + 1);
   const std::size_t outs = tables.reserve<float*>(4 * L);
   const std::size_t row_of = tables.reserve<int>(L);
   tables.place();
   const FloatTaps XT = FloatTaps::build(
-      X, [&](std::int32_t slot) { return columns.position(X, slot); }, tables.at<std::int32_t>(xi), tables.at<float>(xf));
-  const FloatTaps YT = FloatTaps::build(Y, [](std::int32_t slot) { return slot; }, tables.at<std::int32_t>(yi), tables.at<float>(yf));
+      X, [&](std::int32_t slot) { return columns.position(X, slot); }, tables.at<std::int32_t>(xi),
+      tables.at<float>(xf));
+  const FloatTaps YT = FloatTaps::build(
+      Y, [](std::int32_t slot) { return slot; }, tables.at<std::int32_t>(yi), tables.at<float>(yf));
   const float** row_ptrs = tables.at<const float*>(ptrs);
   float** out_rows = tables.at<float*>(outs);
   int* block_y = tables.at<int>(row_of);
 
   float* cols = ws.columns.get<float>(elements * L + L);
   float* values = ws.values.get<float>(L * 4 * static_cast<std::size_t>(out_width) + 1);
-  auto channel_values = [&](const float* plane, const float** cv) {  // plane: 4 channel rows of out_width
+  auto channel_values = [&](const float* plane,
+                            const float** cv) {  // plane: 4 channel rows of out_width
     for (int c = 0; c < Shape::channels(p); ++c)
-      cv[c] = plane + static_cast<std::size_t>(p.channel_source[static_cast<std::size_t>(c)]) * static_cast<std::size_t>(out_width);
+      cv[c] = plane + static_cast<std::size_t>(p.channel_source[static_cast<std::size_t>(c)]) *
+                          static_cast<std::size_t>(out_width);
   };
 
   // Converted source rows, by position t in Y.sources (a ring: the rows one output row
   // reads, and the ones before and after it).
-  float* staged = rows.in_place() ? nullptr : ws.staging.get<float>(static_cast<std::size_t>(ring_rows) * elements + 1);
+  float* staged = rows.in_place()
+                      ? nullptr
+                      : ws.staging.get<float>(static_cast<std::size_t>(ring_rows) * elements + 1);
   int* staged_tag = ws.tags.get<int>(static_cast<std::size_t>(ring_rows) * 2);
   std::fill(staged_tag, staged_tag + ring_rows, -1);
   auto source_row = [&](int t) -> const float* {
@@ -172,11 +184,14 @@ void run_real(const Plan& p, const AnyImageView& in, void* out) {
       for (int c = 0; c < C; ++c)
         for (std::size_t l = 0; l < L; ++l)
           out_rows[static_cast<std::size_t>(c) * L + l] =
-              values + (l * 4 + static_cast<std::size_t>(c)) * static_cast<std::size_t>(out_width) + static_cast<std::size_t>(x0);
+              values + (l * 4 + static_cast<std::size_t>(c)) * static_cast<std::size_t>(out_width) +
+              static_cast<std::size_t>(x0);
       horizontal_block_for<kLast<A>>(C, d, XT, cols, x0, x1, nblock, out_rows);
       for (int l = 0; l < nblock; ++l) {
         const float* cv[4];
-        channel_values(values + static_cast<std::size_t>(l) * 4 * static_cast<std::size_t>(out_width), cv);
+        channel_values(values +
+                           static_cast<std::size_t>(l) * 4 * static_cast<std::size_t>(out_width),
+                       cv);
         store.row(block_y[l], x0, x1, cv);
       }
       nblock = 0;
@@ -205,7 +220,8 @@ void run_real(const Plan& p, const AnyImageView& in, void* out) {
             if (forward ? np[j] > hi : np[j] < lo) ahead[nahead++] = source_row(np[j]);
         }
       }
-      vertical_row<Finish::exact>(d, taps, YT.weights(y), n, elements, mid + static_cast<std::size_t>(nblock) * elements, ahead, nahead);
+      vertical_row<Finish::exact>(d, taps, YT.weights(y), n, elements,
+                                  mid + static_cast<std::size_t>(nblock) * elements, ahead, nahead);
       block_y[nblock++] = y;
       if (nblock == static_cast<int>(L)) flush();
     }
@@ -215,22 +231,28 @@ void run_real(const Plan& p, const AnyImageView& in, void* out) {
 
   // Horizontal first: a ring of horizontally resampled rows, by position t in Y.sources,
   // C planes of row_width each.
-  float* ring = ws.ring.get<float>(static_cast<std::size_t>(ring_rows) * static_cast<std::size_t>(C) * row_width + 1);
+  float* ring = ws.ring.get<float>(
+      static_cast<std::size_t>(ring_rows) * static_cast<std::size_t>(C) * row_width + 1);
   int* tags = staged_tag + ring_rows;
   std::fill(tags, tags + ring_rows, -1);
   auto ring_row = [&](int t, int c) {
-    return ring + (static_cast<std::size_t>(t % ring_rows) * static_cast<std::size_t>(C) + static_cast<std::size_t>(c)) * row_width;
+    return ring + (static_cast<std::size_t>(t % ring_rows) * static_cast<std::size_t>(C) +
+                   static_cast<std::size_t>(c)) *
+                      row_width;
   };
   auto horizontal = [&](int t0, int n) {  // rows at positions [t0, t0 + n), n <= L
     for (int l = 0; l < n; ++l) row_ptrs[l] = source_row(t0 + l);
     rows_to_columns(d, row_ptrs, n, elements, cols);
     for (int c = 0; c < C; ++c)
-      for (std::size_t l = 0; l < L; ++l) out_rows[static_cast<std::size_t>(c) * L + l] = ring_row(t0 + static_cast<int>(std::min<std::size_t>(l, static_cast<std::size_t>(n) - 1)), c);
+      for (std::size_t l = 0; l < L; ++l)
+        out_rows[static_cast<std::size_t>(c) * L + l] = ring_row(
+            t0 + static_cast<int>(std::min<std::size_t>(l, static_cast<std::size_t>(n) - 1)), c);
     horizontal_block_for<Finish::exact>(C, d, XT, cols, x0, x1, n, out_rows);
     for (int l = 0; l < n; ++l) tags[(t0 + l) % ring_rows] = t0 + l;
   };
   const int nrow_sources = static_cast<int>(Y.sources.size());
-  auto ensure = [&](int lo, int hi) {  // the ring holds positions [lo, hi], computed L at a time ahead
+  auto ensure = [&](int lo,
+                    int hi) {  // the ring holds positions [lo, hi], computed L at a time ahead
     for (;;) {
       int missing = -1;
       if (forward) {
@@ -242,7 +264,8 @@ void run_real(const Plan& p, const AnyImageView& in, void* out) {
       }
       if (missing < 0) return;
       const int first = forward ? missing : std::max(missing - static_cast<int>(L) + 1, 0);
-      const int last = forward ? std::min(missing + static_cast<int>(L) - 1, nrow_sources - 1) : missing;
+      const int last =
+          forward ? std::min(missing + static_cast<int>(L) - 1, nrow_sources - 1) : missing;
       horizontal(first, last - first + 1);
     }
   };
@@ -265,11 +288,14 @@ void run_real(const Plan& p, const AnyImageView& in, void* out) {
     float* plane = values;
     for (int s = 0; s < C; ++s) {
       bool used = false;
-      for (int c = 0; c < Shape::channels(p); ++c) used |= p.channel_source[static_cast<std::size_t>(c)] == s;
+      for (int c = 0; c < Shape::channels(p); ++c)
+        used |= p.channel_source[static_cast<std::size_t>(c)] == s;
       if (!used) continue;
       for (int j = 0; j < n; ++j) row_ptrs[j] = ring_row(pos[j], s);
       vertical_row<kLast<A>>(d, row_ptrs, YT.weights(y), n, row_width,
-                             plane + static_cast<std::size_t>(s) * static_cast<std::size_t>(out_width) + static_cast<std::size_t>(x0));
+                             plane +
+                                 static_cast<std::size_t>(s) * static_cast<std::size_t>(out_width) +
+                                 static_cast<std::size_t>(x0));
     }
     const float* cv[4];
     channel_values(plane, cv);

@@ -38,7 +38,8 @@ namespace hn = hwy::HWY_NAMESPACE;
 // (cols[(p * C + c) * L + l]: position p, channel c, row l), resampled by X for the
 // output columns [x0, x1): channel c of row l goes to out[c * L + l][x - x0].
 template <int C, Finish F, class D>
-void horizontal_block(D d, const FloatTaps& X, const float* cols, int x0, int x1, int nrows, float* const* out) {
+void horizontal_block(D d, const FloatTaps& X, const float* cols, int x0, int x1, int nrows,
+                      float* const* out) {
   const std::size_t L = hn::Lanes(d);
   const std::size_t pixel = static_cast<std::size_t>(C) * L;  // floats per input position
 #if PIXFUSE_REGISTER_TRANSPOSE && !HWY_HAVE_SCALABLE
@@ -62,22 +63,26 @@ void horizontal_block(D d, const FloatTaps& X, const float* cols, int x0, int x1
     const float* at = cols + static_cast<std::size_t>(pos[0]) * pixel;
     auto wv = hn::Set(d, w[0]);
     PIXFUSE_UNROLL
-    for (int c = 0; c < C; ++c) acc[c] = hn::Mul(hn::Load(d, at + static_cast<std::size_t>(c) * L), wv);
+    for (int c = 0; c < C; ++c)
+      acc[c] = hn::Mul(hn::Load(d, at + static_cast<std::size_t>(c) * L), wv);
     const std::int32_t step = steps[x];
     if (step != 0) {  // the common case: consecutive positions, a pointer walk
-      const std::ptrdiff_t stride = static_cast<std::ptrdiff_t>(step) * static_cast<std::ptrdiff_t>(pixel);
+      const std::ptrdiff_t stride =
+          static_cast<std::ptrdiff_t>(step) * static_cast<std::ptrdiff_t>(pixel);
       for (int j = 1; j < n; ++j) {
         at += stride;
         wv = hn::Set(d, w[j]);
         PIXFUSE_UNROLL
-        for (int c = 0; c < C; ++c) acc[c] = hn::Add(acc[c], hn::Mul(hn::Load(d, at + static_cast<std::size_t>(c) * L), wv));
+        for (int c = 0; c < C; ++c)
+          acc[c] = hn::Add(acc[c], hn::Mul(hn::Load(d, at + static_cast<std::size_t>(c) * L), wv));
       }
     } else {
       for (int j = 1; j < n; ++j) {
         at = cols + static_cast<std::size_t>(pos[j]) * pixel;
         wv = hn::Set(d, w[j]);
         PIXFUSE_UNROLL
-        for (int c = 0; c < C; ++c) acc[c] = hn::Add(acc[c], hn::Mul(hn::Load(d, at + static_cast<std::size_t>(c) * L), wv));
+        for (int c = 0; c < C; ++c)
+          acc[c] = hn::Add(acc[c], hn::Mul(hn::Load(d, at + static_cast<std::size_t>(c) * L), wv));
       }
     }
   };
@@ -91,7 +96,8 @@ void horizontal_block(D d, const FloatTaps& X, const float* cols, int x0, int x1
         PIXFUSE_UNROLL
         for (std::size_t l = 0; l < N; ++l) hn::StoreU(tile[c][l], d, rows[l] + (xb - x0));
       } else {
-        for (int l = 0; l < nrows; ++l) store_n(tile[c][l], d, rows[l] + (xb - x0), static_cast<std::size_t>(nx));
+        for (int l = 0; l < nrows; ++l)
+          store_n(tile[c][l], d, rows[l] + (xb - x0), static_cast<std::size_t>(nx));
       }
     }
   };
@@ -126,11 +132,14 @@ void horizontal_block(D d, const FloatTaps& X, const float* cols, int x0, int x1
     for (int c = 0; c < C; ++c) {
       auto acc = hn::Zero(d);
       for (int j = 0; j < n; ++j) {
-        const auto term = hn::Mul(hn::Load(d, cols + static_cast<std::size_t>(pos[j]) * pixel + static_cast<std::size_t>(c) * L), hn::Set(d, w[j]));
+        const auto term = hn::Mul(hn::Load(d, cols + static_cast<std::size_t>(pos[j]) * pixel +
+                                                  static_cast<std::size_t>(c) * L),
+                                  hn::Set(d, w[j]));
         acc = j == 0 ? term : hn::Add(acc, term);
       }
       hn::Store(finish<F>(d, acc), d, lanes);
-      for (int l = 0; l < nrows; ++l) out[static_cast<std::size_t>(c) * L + static_cast<std::size_t>(l)][x - x0] = lanes[l];
+      for (int l = 0; l < nrows; ++l)
+        out[static_cast<std::size_t>(c) * L + static_cast<std::size_t>(l)][x - x0] = lanes[l];
     }
   }
 #endif

@@ -39,8 +39,12 @@ struct FloatRows {
   Positions columns;
 
   // Whether row() needs no buffer.
-  bool in_place() const { return std::is_same_v<Src, float> && !src.transposed && columns.contiguous(); }
-  std::size_t elements() const { return static_cast<std::size_t>(columns.count) * static_cast<std::size_t>(src.channels); }
+  bool in_place() const {
+    return std::is_same_v<Src, float> && !src.transposed && columns.contiguous();
+  }
+  std::size_t elements() const {
+    return static_cast<std::size_t>(columns.count) * static_cast<std::size_t>(src.channels);
+  }
 
   // Upright row r: in place, or converted into buffer (elements() floats).
   const float* row(int r, float* buffer) const {
@@ -58,7 +62,8 @@ struct FloatRows {
         const hn::RebindToSigned<decltype(df)> di;
         const hn::Rebind<Src, decltype(df)> ds;
         const std::size_t N = hn::Lanes(df);
-        for (; i + N <= n; i += N) hn::StoreU(hn::ConvertTo(df, hn::PromoteTo(di, hn::LoadU(ds, p + i))), df, buffer + i);
+        for (; i + N <= n; i += N)
+          hn::StoreU(hn::ConvertTo(df, hn::PromoteTo(di, hn::LoadU(ds, p + i))), df, buffer + i);
       }
 #endif
       for (; i < n; ++i) buffer[i] = static_cast<float>(p[i]);
@@ -66,7 +71,8 @@ struct FloatRows {
     }
     for (int q = 0; q < columns.count; ++q) {  // down a stored column, or listed columns
       const Src* px = src.pixel(r, columns.index(q));
-      for (int c = 0; c < C; ++c) buffer[static_cast<std::size_t>(q) * C + c] = static_cast<float>(px[c]);
+      for (int c = 0; c < C; ++c)
+        buffer[static_cast<std::size_t>(q) * C + c] = static_cast<float>(px[c]);
     }
     return buffer;
   }

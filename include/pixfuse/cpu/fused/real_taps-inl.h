@@ -65,8 +65,12 @@ struct FloatTaps {
   std::int32_t* step = nullptr;         // [o]: +1 / -1 when positions run consecutively, else 0
 
   int n(int o) const { return count[o]; }
-  const std::int32_t* positions(int o) const { return position + static_cast<std::size_t>(o) * static_cast<std::size_t>(max_taps); }
-  const float* weights(int o) const { return weight + static_cast<std::size_t>(o) * static_cast<std::size_t>(max_taps); }
+  const std::int32_t* positions(int o) const {
+    return position + static_cast<std::size_t>(o) * static_cast<std::size_t>(max_taps);
+  }
+  const float* weights(int o) const {
+    return weight + static_cast<std::size_t>(o) * static_cast<std::size_t>(max_taps);
+  }
 
   // Integers and floats the tables of `a` need (out_size * (max_taps + 1) each).
   static std::size_t size(const AxisTaps& a) {
@@ -75,7 +79,8 @@ struct FloatTaps {
   // Tables for the valid outputs of `a`, reading inputs at `at` (slot -> position), in the
   // given storage (size(a) integers and floats).
   template <class PositionOf>
-  static FloatTaps build(const AxisTaps& a, const PositionOf& at, std::int32_t* ints, float* floats) {
+  static FloatTaps build(const AxisTaps& a, const PositionOf& at, std::int32_t* ints,
+                         float* floats) {
     FloatTaps t;
     t.max_taps = a.max_taps;
     t.count = a.count.data();
@@ -86,7 +91,8 @@ struct FloatTaps {
       const int n = a.count[static_cast<std::size_t>(o)];
       const std::int32_t* slot = a.slot_row(o);
       const double* w = a.weight_row(o);
-      std::int32_t* pos = t.position + static_cast<std::size_t>(o) * static_cast<std::size_t>(a.max_taps);
+      std::int32_t* pos =
+          t.position + static_cast<std::size_t>(o) * static_cast<std::size_t>(a.max_taps);
       float* wf = t.weight + static_cast<std::size_t>(o) * static_cast<std::size_t>(a.max_taps);
       for (int j = 0; j < n; ++j) {
         const int k = a.reversed ? n - 1 - j : j;

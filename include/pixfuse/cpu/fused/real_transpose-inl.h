@@ -48,7 +48,8 @@ HWY_INLINE void transpose_floats(D d, hn::Vec<D>* v) {
     // Then the 4 x 4 transpose of blocks among v[k], v[4 + k], v[8 + k], v[12 + k].
     for (int k = 0; k < 4; ++k) {
       const __m512 a = v[k].raw, b = v[4 + k].raw, c = v[8 + k].raw, e = v[12 + k].raw;
-      const __m512 t0 = _mm512_shuffle_f32x4(a, b, 0x88), t1 = _mm512_shuffle_f32x4(a, b, 0xDD);  // a0 a2 b0 b2, a1 a3 b1 b3
+      const __m512 t0 = _mm512_shuffle_f32x4(a, b, 0x88),
+                   t1 = _mm512_shuffle_f32x4(a, b, 0xDD);  // a0 a2 b0 b2, a1 a3 b1 b3
       const __m512 t2 = _mm512_shuffle_f32x4(c, e, 0x88), t3 = _mm512_shuffle_f32x4(c, e, 0xDD);
       v[k] = hn::Vec<D>{_mm512_shuffle_f32x4(t0, t2, 0x88)};       // a0 b0 c0 e0
       v[4 + k] = hn::Vec<D>{_mm512_shuffle_f32x4(t1, t3, 0x88)};   // a1 b1 c1 e1
@@ -71,7 +72,8 @@ void rows_to_columns(D d, const float* const* rows, int nrows, std::size_t len, 
 #if PIXFUSE_REGISTER_TRANSPOSE && !HWY_HAVE_SCALABLE
   constexpr std::size_t N = hn::MaxLanes(d);
   const float* r[N];
-  for (std::size_t l = 0; l < N; ++l) r[l] = rows[std::min<std::size_t>(l, static_cast<std::size_t>(nrows) - 1)];
+  for (std::size_t l = 0; l < N; ++l)
+    r[l] = rows[std::min<std::size_t>(l, static_cast<std::size_t>(nrows) - 1)];
   std::size_t q = 0;
   for (; q + N <= len; q += N) {
     hn::Vec<D> v[N];

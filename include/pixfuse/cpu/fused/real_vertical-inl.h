@@ -98,7 +98,8 @@ void vertical_row(D d, const float* const* rows, const float* w, int n, std::siz
   for (; i < len; i += N) {
     const std::size_t lanes = std::min(N, len - i);
     auto acc = hn::Mul(load_n(d, rows[0] + i, lanes), hn::Set(d, w[0]));
-    for (int j = 1; j < n; ++j) acc = hn::Add(acc, hn::Mul(load_n(d, rows[j] + i, lanes), hn::Set(d, w[j])));
+    for (int j = 1; j < n; ++j)
+      acc = hn::Add(acc, hn::Mul(load_n(d, rows[j] + i, lanes), hn::Set(d, w[j])));
     store_n(finish<F>(d, acc), d, out + i, lanes);
   }
 }

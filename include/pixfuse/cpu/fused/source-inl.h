@@ -40,7 +40,8 @@ struct Source {
 
   const Src* pixel(int r, int j) const {
     const int x = transposed ? r : j, y = transposed ? j : r;
-    return reinterpret_cast<const Src*>(base + y * row_stride) + static_cast<std::ptrdiff_t>(x) * channels;
+    return reinterpret_cast<const Src*>(base + y * row_stride) +
+           static_cast<std::ptrdiff_t>(x) * channels;
   }
 };
 

@@ -40,7 +40,8 @@ namespace hn = hwy::HWY_NAMESPACE;
 
 // The output element type's storage as unsigned lanes (bit patterns).
 template <class T>
-using Storage = std::conditional_t<sizeof(T) == 4, std::uint32_t, std::conditional_t<sizeof(T) == 2, std::uint16_t, std::uint8_t>>;
+using Storage = std::conditional_t<sizeof(T) == 4, std::uint32_t,
+                                   std::conditional_t<sizeof(T) == 2, std::uint16_t, std::uint8_t>>;
 
 // Float values -> output elements (as Storage lanes of the same count).
 template <class T, class DF>
@@ -162,7 +163,8 @@ struct RowStore {
     // A padding row (end == 0) is stored as such even for a static shape.
     const int x0 = end == 0 ? 0 : Shape::begin(begin), x1 = end == 0 ? 0 : Shape::end(end);
     S* base = reinterpret_cast<S*>(out);
-    const LayoutMapping<std::size_t> mapping(p.layout, static_cast<std::size_t>(C), static_cast<std::size_t>(H),
+    const LayoutMapping<std::size_t> mapping(p.layout, static_cast<std::size_t>(C),
+                                             static_cast<std::size_t>(H),
                                              static_cast<std::size_t>(W));
     if (p.layout == Layout::nchw) {
       for (int c = 0; c < C; ++c) {
@@ -172,7 +174,8 @@ struct RowStore {
         std::fill(o + x1, o + W, pad);
         const ChannelMap m = ChannelMap::of(p.values[static_cast<std::size_t>(c)]);
         int x = x0;
-        if (m.kind == ChannelMap::one_step && x + N <= x1) {  // whole vectors, the map's constants in registers
+        if (m.kind == ChannelMap::one_step &&
+            x + N <= x1) {  // whole vectors, the map's constants in registers
           const hn::RebindToSigned<decltype(df)> di;
           const auto k = hn::Set(df, m.k), mean = hn::Set(df, m.mean), sd = hn::Set(df, m.std);
           const V* v = channel_values[c];
@@ -181,9 +184,13 @@ struct RowStore {
             else return hn::ConvertTo(df, hn::LoadU(di, v + at));
           };
           if (m.divide)
-            for (; x + N <= x1; x += N) hn::StoreU(to_storage<T>(df, hn::Div(hn::Sub(hn::Div(load(x), k), mean), sd)), ds, o + x);
+            for (; x + N <= x1; x += N)
+              hn::StoreU(to_storage<T>(df, hn::Div(hn::Sub(hn::Div(load(x), k), mean), sd)), ds,
+                         o + x);
           else
-            for (; x + N <= x1; x += N) hn::StoreU(to_storage<T>(df, hn::Div(hn::Sub(hn::Mul(load(x), k), mean), sd)), ds, o + x);
+            for (; x + N <= x1; x += N)
+              hn::StoreU(to_storage<T>(df, hn::Div(hn::Sub(hn::Mul(load(x), k), mean), sd)), ds,
+                         o + x);
         }
         for (; x < x1; x += N) {
           const std::size_t lanes = static_cast<std::size_t>(std::min(N, x1 - x));
@@ -196,20 +203,26 @@ struct RowStore {
     S* o = base + mapping.offset(0, static_cast<std::size_t>(y), 0);
     for (int x = 0; x < W; ++x)
       if (x < x0 || x >= x1)
-        for (int c = 0; c < C; ++c) o[static_cast<std::size_t>(x) * C + c] = static_cast<S>(p.pad_bits[static_cast<std::size_t>(c)]);
+        for (int c = 0; c < C; ++c)
+          o[static_cast<std::size_t>(x) * C + c] =
+              static_cast<S>(p.pad_bits[static_cast<std::size_t>(c)]);
     int x = x0;
 #if HWY_TARGET != HWY_SCALAR
     if (C == 3 || C == 4) {
       const ChannelMap m0 = ChannelMap::of(p.values[0]), m1 = ChannelMap::of(p.values[1]),
                        m2 = ChannelMap::of(p.values[2]), m3 = ChannelMap::of(p.values[3]);
       for (; x + N <= x1; x += N) {
-        const auto r = to_storage<T>(df, mapped(df, m0, channel_values[0] + x, static_cast<std::size_t>(N)));
-        const auto g = to_storage<T>(df, mapped(df, m1, channel_values[1] + x, static_cast<std::size_t>(N)));
-        const auto b = to_storage<T>(df, mapped(df, m2, channel_values[2] + x, static_cast<std::size_t>(N)));
+        const auto r =
+            to_storage<T>(df, mapped(df, m0, channel_values[0] + x, static_cast<std::size_t>(N)));
+        const auto g =
+            to_storage<T>(df, mapped(df, m1, channel_values[1] + x, static_cast<std::size_t>(N)));
+        const auto b =
+            to_storage<T>(df, mapped(df, m2, channel_values[2] + x, static_cast<std::size_t>(N)));
         if (C == 3) {
           hn::StoreInterleaved3(r, g, b, ds, o + static_cast<std::size_t>(x) * 3);
         } else {
-          const auto a = to_storage<T>(df, mapped(df, m3, channel_values[3] + x, static_cast<std::size_t>(N)));
+          const auto a =
+              to_storage<T>(df, mapped(df, m3, channel_values[3] + x, static_cast<std::size_t>(N)));
           hn::StoreInterleaved4(r, g, b, a, ds, o + static_cast<std::size_t>(x) * 4);
         }
       }
@@ -219,7 +232,10 @@ struct RowStore {
     for (; x < x1; x += N) {
       const std::size_t n = static_cast<std::size_t>(std::min(N, x1 - x));
       for (int c = 0; c < C; ++c) {
-        hn::Store(to_storage<T>(df, mapped(df, ChannelMap::of(p.values[static_cast<std::size_t>(c)]), channel_values[c] + x, n)), ds, lanes);
+        hn::Store(to_storage<T>(df,
+                                mapped(df, ChannelMap::of(p.values[static_cast<std::size_t>(c)]),
+                                       channel_values[c] + x, n)),
+                  ds, lanes);
         for (std::size_t i = 0; i < n; ++i) o[(static_cast<std::size_t>(x) + i) * C + c] = lanes[i];
       }
     }
@@ -233,9 +249,11 @@ struct RowStore {
     S* base = reinterpret_cast<S*>(out);
     const bool planar = p.layout == Layout::nchw;
     // Both starts are taken; `put` uses the one of the plan's layout.
-    const LayoutMapping<std::size_t> planes(Layout::nchw, static_cast<std::size_t>(Cout), static_cast<std::size_t>(H),
+    const LayoutMapping<std::size_t> planes(Layout::nchw, static_cast<std::size_t>(Cout),
+                                            static_cast<std::size_t>(H),
                                             static_cast<std::size_t>(W));
-    const LayoutMapping<std::size_t> pixels(Layout::nhwc, static_cast<std::size_t>(Cout), static_cast<std::size_t>(H),
+    const LayoutMapping<std::size_t> pixels(Layout::nhwc, static_cast<std::size_t>(Cout),
+                                            static_cast<std::size_t>(H),
                                             static_cast<std::size_t>(W));
     S* plane[4];
     int source[4];
@@ -247,7 +265,9 @@ struct RowStore {
     S* row = base + pixels.offset(0, static_cast<std::size_t>(y), 0);
     auto put = [&](int c, int x, S bits) {
       if (planar) plane[c][x] = bits;
-      else row[static_cast<std::size_t>(x) * static_cast<std::size_t>(Cout) + static_cast<std::size_t>(c)] = bits;
+      else
+        row[static_cast<std::size_t>(x) * static_cast<std::size_t>(Cout) +
+            static_cast<std::size_t>(c)] = bits;
     };
     for (int c = 0; c < Cout; ++c) {  // padding columns [0, x0) and [x1, W)
       const S pad = static_cast<S>(p.pad_bits[static_cast<std::size_t>(c)]);
@@ -266,13 +286,15 @@ struct RowStore {
       one_step = one_step && m.steps.size() <= 1;
       divides += !m.steps.empty() && m.steps[0].divide;
     }
-    if (one_step && (divides == 0 || divides == Cout) && (planar || Cout == 1 || Cout == 3 || Cout == 4)) {
+    if (one_step && (divides == 0 || divides == Cout) &&
+        (planar || Cout == 1 || Cout == 3 || Cout == 4)) {
       const hn::ScalableTag<std::uint8_t> d8;
       const hn::ScalableTag<float> df;
       const hn::RebindToSigned<decltype(df)> di;
       const hn::Rebind<std::uint8_t, decltype(df)> d8f;
       const hn::Rebind<S, decltype(df)> ds;
-      constexpr int N8 = static_cast<int>(hn::MaxLanes(d8)), NF = static_cast<int>(hn::MaxLanes(df));
+      constexpr int N8 = static_cast<int>(hn::MaxLanes(d8)),
+                    NF = static_cast<int>(hn::MaxLanes(df));
       hn::Vec<decltype(df)> k[4], mean[4], inv[4];
       for (int c = 0; c < Cout; ++c) {
         const ValueMap& m = p.values[static_cast<std::size_t>(c)];
@@ -286,7 +308,8 @@ struct RowStore {
       const std::uint8_t* from[4];  // per source channel: N8 values from column x
       for (; x < x1; x += N8) {
         const int n = std::min(N8, x1 - x);
-        if (C == 1) {  // one row per channel (or one channel): read in place, the last pixels padded
+        if (C ==
+            1) {  // one row per channel (or one channel): read in place, the last pixels padded
           for (int c = 0; c < Cout; ++c) {
             const int s = source[c];
             from[s] = at[s] + (x - x0);
@@ -296,7 +319,8 @@ struct RowStore {
             }
           }
         } else {
-          const std::uint8_t* f = at[0] + static_cast<std::size_t>(x - x0) * static_cast<std::size_t>(C);
+          const std::uint8_t* f =
+              at[0] + static_cast<std::size_t>(x - x0) * static_cast<std::size_t>(C);
           if (n < N8) {  // the last pixels, from a padded copy
             std::memcpy(tail, f, static_cast<std::size_t>(n) * static_cast<std::size_t>(C));
             f = tail;
@@ -307,7 +331,8 @@ struct RowStore {
             hn::Store(v0, d8, split[0]), hn::Store(v1, d8, split[1]), hn::Store(v2, d8, split[2]);
           } else {
             hn::LoadInterleaved4(d8, f, v0, v1, v2, v3);
-            hn::Store(v0, d8, split[0]), hn::Store(v1, d8, split[1]), hn::Store(v2, d8, split[2]), hn::Store(v3, d8, split[3]);
+            hn::Store(v0, d8, split[0]), hn::Store(v1, d8, split[1]), hn::Store(v2, d8, split[2]),
+                hn::Store(v3, d8, split[3]);
           }
           for (int s = 0; s < C; ++s) from[s] = split[s];
         }
@@ -322,7 +347,9 @@ struct RowStore {
               for (int q = 0; q < N8; q += NF) hn::StoreU(value(c, q), ds, plane[c] + x + q);
           } else {
             for (int c = 0; c < Cout; ++c)
-              for (int q = 0; q < n; q += NF) store_n(value(c, q), ds, plane[c] + x + q, static_cast<std::size_t>(std::min(NF, n - q)));
+              for (int q = 0; q < n; q += NF)
+                store_n(value(c, q), ds, plane[c] + x + q,
+                        static_cast<std::size_t>(std::min(NF, n - q)));
           }
           continue;
         }
@@ -338,7 +365,8 @@ struct RowStore {
           } else {
             hn::StoreInterleaved4(value(0, q), value(1, q), value(2, q), value(3, q), ds, to);
           }
-          if (to != px) std::memcpy(px, interleaved, lanes * static_cast<std::size_t>(Cout) * sizeof(S));
+          if (to != px)
+            std::memcpy(px, interleaved, lanes * static_cast<std::size_t>(Cout) * sizeof(S));
         }
       }
     }
@@ -346,7 +374,8 @@ struct RowStore {
     // Otherwise through the plan's table (the same values: lut_bits is what the maps give).
     for (; x < x1; ++x)
       for (int c = 0; c < Cout; ++c) {
-        const std::uint8_t v = at[source[c]][static_cast<std::size_t>(x - x0) * static_cast<std::size_t>(C)];
+        const std::uint8_t v =
+            at[source[c]][static_cast<std::size_t>(x - x0) * static_cast<std::size_t>(C)];
         put(c, x, static_cast<S>(p.lut_bits[static_cast<std::size_t>(c) * 256 + v]));
       }
   }

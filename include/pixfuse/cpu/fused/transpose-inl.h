@@ -39,8 +39,9 @@ namespace hn = hwy::HWY_NAMESPACE;
 // One lane at a time: the general path (transposed orientations, premultiplied alpha,
 // scalable vectors, columns that are not part of a long run).
 template <class Src>
-void transpose_in_scalar(const Source<Src>& src, const int* rows, int nrows, int R, const std::int32_t* columns,
-                         std::size_t q0, std::size_t q1, const int* used, int nused, Src* cols, std::size_t col_stride) {
+void transpose_in_scalar(const Source<Src>& src, const int* rows, int nrows, int R,
+                         const std::int32_t* columns, std::size_t q0, std::size_t q1,
+                         const int* used, int nused, Src* cols, std::size_t col_stride) {
   for (int l = 0; l < R; ++l) {
     const int r = rows[l < nrows ? l : nrows - 1];  // pad a partial block with its last row
     for (std::size_t q = q0; q < q1; ++q) {
@@ -51,7 +52,8 @@ void transpose_in_scalar(const Source<Src>& src, const int* rows, int nrows, int
         if constexpr (std::is_same_v<Src, std::uint8_t>) {
           if (src.premultiply && c != 3) v = static_cast<Src>(premultiply(px[c], px[3]));
         }
-        cols[static_cast<std::size_t>(u) * col_stride + q * static_cast<std::size_t>(R) + static_cast<std::size_t>(l)] = v;
+        cols[static_cast<std::size_t>(u) * col_stride + q * static_cast<std::size_t>(R) +
+             static_cast<std::size_t>(l)] = v;
       }
     }
   }
@@ -62,8 +64,10 @@ void transpose_in_scalar(const Source<Src>& src, const int* rows, int nrows, int
 // InterleaveLower / InterleaveUpper).
 template <std::size_t G, class D>
 HWY_INLINE void interleave(D d, hn::Vec<D> a, hn::Vec<D> b, hn::Vec<D>& lower, hn::Vec<D>& upper) {
-  using U = std::conditional_t<G == 1, std::uint8_t,
-                               std::conditional_t<G == 2, std::uint16_t, std::conditional_t<G == 4, std::uint32_t, std::uint64_t>>>;
+  using U = std::conditional_t<
+      G == 1, std::uint8_t,
+      std::conditional_t<G == 2, std::uint16_t,
+                         std::conditional_t<G == 4, std::uint32_t, std::uint64_t>>>;
   const hn::Repartition<U, D> dg;
   lower = hn::BitCast(d, hn::InterleaveLower(dg, hn::BitCast(dg, a), hn::BitCast(dg, b)));
   upper = hn::BitCast(d, hn::InterleaveUpper(dg, hn::BitCast(dg, a), hn::BitCast(dg, b)));
@@ -114,7 +118,8 @@ HWY_INLINE void transpose_square(D d, hn::Vec<D>* v) {
     if constexpr (L == 8) {
       transpose_rows<4>(d, v + 4);
       for (int i = 0; i < 4; ++i) {  // then across the two blocks
-        const auto lo = hn::ConcatLowerLower(d, v[4 + i], v[i]), hi = hn::ConcatUpperUpper(d, v[4 + i], v[i]);
+        const auto lo = hn::ConcatLowerLower(d, v[4 + i], v[i]),
+                   hi = hn::ConcatUpperUpper(d, v[4 + i], v[i]);
         v[i] = lo;
         v[4 + i] = hi;
       }
@@ -143,16 +148,17 @@ HWY_INLINE void store_block(D d, hn::Vec<D> v, std::size_t b, hn::TFromD<D>* p) 
 // listed, else through `window` from which the listed ones are copied; columns with few
 // listed neighbours go one sample at a time.
 template <std::size_t R, class Src>
-void transpose_in(const Source<Src>& src, const int* rows, int nrows, const std::vector<std::int32_t>& columns,
-                  int row_length, const int* used, int nused, Src* cols, std::size_t col_stride, Src* window) {
+void transpose_in(const Source<Src>& src, const int* rows, int nrows,
+                  const std::vector<std::int32_t>& columns, int row_length, const int* used,
+                  int nused, Src* cols, std::size_t col_stride, Src* window) {
   const std::size_t S = columns.size();
   const std::int32_t* c = columns.data();
 #if PIXFUSE_REGISTER_TRANSPOSE
   if (!src.transposed && !src.premultiply) {
     const hn::CappedTag<Src, 32 / sizeof(Src)> d;  // one or two 128-bit blocks
     constexpr std::size_t N = hn::MaxLanes(d);
-    constexpr std::size_t per_block = 16 / sizeof(Src);  // columns per block
-    constexpr std::size_t run = per_block / R;           // columns per vector per block
+    constexpr std::size_t per_block = 16 / sizeof(Src);        // columns per block
+    constexpr std::size_t run = per_block / R;                 // columns per vector per block
     constexpr std::size_t min_listed = N / 8 > 4 ? N / 8 : 4;  // below this, one at a time
     hn::Vec<decltype(d)> ch[4][R];
     std::size_t q = 0;
@@ -160,13 +166,16 @@ void transpose_in(const Source<Src>& src, const int* rows, int nrows, const std:
       std::size_t q1 = q;  // listed columns inside the window [c[q], c[q] + N)
       while (q1 < S && c[q1] < c[q] + static_cast<std::int32_t>(N)) ++q1;
       if (q1 - q < min_listed || c[q] + static_cast<std::int32_t>(N) > row_length) {
-        transpose_in_scalar(src, rows, nrows, static_cast<int>(R), c, q, q + 1, used, nused, cols, col_stride);
+        transpose_in_scalar(src, rows, nrows, static_cast<int>(R), c, q, q + 1, used, nused, cols,
+                            col_stride);
         ++q;
         continue;
       }
       const bool dense = q1 - q == N;
       for (std::size_t l = 0; l < R; ++l) {
-        const Src* p = src.pixel(rows[l < static_cast<std::size_t>(nrows) ? l : static_cast<std::size_t>(nrows) - 1], c[q]);
+        const Src* p = src.pixel(
+            rows[l < static_cast<std::size_t>(nrows) ? l : static_cast<std::size_t>(nrows) - 1],
+            c[q]);
         if (src.channels == 1) ch[0][l] = hn::LoadU(d, p);
         else if (src.channels == 3) hn::LoadInterleaved3(d, p, ch[0][l], ch[1][l], ch[2][l]);
         else hn::LoadInterleaved4(d, p, ch[0][l], ch[1][l], ch[2][l], ch[3][l]);
@@ -177,10 +186,12 @@ void transpose_in(const Source<Src>& src, const int* rows, int nrows, const std:
         Src* in_place = cols + static_cast<std::size_t>(u) * col_stride + q * R;
         Src* out = dense ? in_place : window;
         for (std::size_t k = 0; k < R; ++k)
-          for (std::size_t b = 0; b < N / per_block; ++b) store_block(d, v[k], b, out + (b * per_block + k * run) * R);
+          for (std::size_t b = 0; b < N / per_block; ++b)
+            store_block(d, v[k], b, out + (b * per_block + k * run) * R);
         if (!dense)
           for (std::size_t t = q; t < q1; ++t)
-            std::memcpy(in_place + (t - q) * R, window + static_cast<std::size_t>(c[t] - c[q]) * R, R * sizeof(Src));
+            std::memcpy(in_place + (t - q) * R, window + static_cast<std::size_t>(c[t] - c[q]) * R,
+                        R * sizeof(Src));
       }
       q = q1;
     }
@@ -189,7 +200,8 @@ void transpose_in(const Source<Src>& src, const int* rows, int nrows, const std:
 #endif
   (void)row_length;
   (void)window;
-  transpose_in_scalar(src, rows, nrows, static_cast<int>(R), c, 0, S, used, nused, cols, col_stride);
+  transpose_in_scalar(src, rows, nrows, static_cast<int>(R), c, 0, S, used, nused, cols,
+                      col_stride);
 }
 
 }  // namespace fused

@@ -65,12 +65,14 @@ struct TwoTapLanes {
 
 // Bytes the tables of `padded` lanes need.
 inline std::size_t two_tap_table_bytes(std::size_t padded) {
-  return padded * (6 * sizeof(std::int32_t)) + (padded / 16 + 1) * (sizeof(std::int32_t) + 64) + 256;
+  return padded * (6 * sizeof(std::int32_t)) + (padded / 16 + 1) * (sizeof(std::int32_t) + 64) +
+         256;
 }
 
 // Lanes of output columns [x0, x1), C channels each, over rows of row_length pixels.
 template <class D32>
-TwoTapLanes two_tap_lanes(D32 d32, const AxisTaps& X, int x0, int x1, int C, int row_length, unsigned char* memory) {
+TwoTapLanes two_tap_lanes(D32 d32, const AxisTaps& X, int x0, int x1, int C, int row_length,
+                          unsigned char* memory) {
   const std::size_t N = hn::Lanes(d32);
   TwoTapLanes t;
   t.lanes = static_cast<std::size_t>(x1 - x0) * static_cast<std::size_t>(C);
@@ -97,9 +99,11 @@ TwoTapLanes two_tap_lanes(D32 d32, const AxisTaps& X, int x0, int x1, int C, int
     // The samples' bytes; a word starts at the first one, or ends at the row's end (rows
     // hold at least 4 bytes: run_u8 checks), and then still holds the second for C <= 3
     // because that one lies inside the row.
-    const std::int64_t at[2] = {static_cast<std::int64_t>(P.base[o]) * C + c, static_cast<std::int64_t>(P.base[o] + 1) * C + c};
+    const std::int64_t at[2] = {static_cast<std::int64_t>(P.base[o]) * C + c,
+                                static_cast<std::int64_t>(P.base[o] + 1) * C + c};
     for (int k = 0; k < 2; ++k) {
-      const std::int64_t word = std::max<std::int64_t>(0, std::min(t.one_word ? at[0] : at[k], row_bytes - 4));
+      const std::int64_t word =
+          std::max<std::int64_t>(0, std::min(t.one_word ? at[0] : at[k], row_bytes - 4));
       t.read[k][i] = static_cast<std::int32_t>(word);
       // A sample outside the row (a rebased region's edge outputs) has weight 0: read a
       // byte of the word instead, since a shift by 32 or more is undefined (hwy_scalar
@@ -129,7 +133,8 @@ TwoTapLanes two_tap_lanes(D32 d32, const AxisTaps& X, int x0, int x1, int C, int
     for (std::size_t i = 0; i < 16; ++i)
       for (int k = 0; k < 2; ++k) {
         const std::int64_t at = t.read[t.one_word ? 0 : k][16 * g + i] + t.shift[k][16 * g + i] / 8;
-        perm[4 * i + 2 * static_cast<std::size_t>(k)] = fits ? static_cast<std::uint8_t>(at - start) : 0;
+        perm[4 * i + 2 * static_cast<std::size_t>(k)] =
+            fits ? static_cast<std::uint8_t>(at - start) : 0;
         perm[4 * i + 2 * static_cast<std::size_t>(k) + 1] = 0;  // zeroed by the mask
       }
   }
@@ -140,7 +145,8 @@ TwoTapLanes two_tap_lanes(D32 d32, const AxisTaps& X, int x0, int x1, int C, int
 
 // The sample pairs of lanes [i, i + N) of one row.
 template <class D32>
-HWY_INLINE hn::Vec<D32> gather_pairs(D32 d32, const TwoTapLanes& t, const std::uint8_t* row, std::size_t i) {
+HWY_INLINE hn::Vec<D32> gather_pairs(D32 d32, const TwoTapLanes& t, const std::uint8_t* row,
+                                     std::size_t i) {
   const auto* base = reinterpret_cast<const std::int32_t*>(row);
   const auto byte = hn::Set(d32, 0xFF);
   const auto w0 = hn::GatherOffset(d32, base, hn::LoadU(d32, t.read[0] + i));
@@ -172,9 +178,11 @@ void two_tap_row(D32 d32, const TwoTapLanes& t, const std::uint8_t* row, int shi
 #if HWY_TARGET == HWY_AVX3_DL
     const std::int32_t w = t.window[i / 16];
     if (w >= 0) {
-      const __m512i lo_bytes = _mm512_loadu_si512(row + w), hi_bytes = _mm512_loadu_si512(row + w + 64);
+      const __m512i lo_bytes = _mm512_loadu_si512(row + w),
+                    hi_bytes = _mm512_loadu_si512(row + w + 64);
       const __m512i idx = _mm512_loadu_si512(t.permute + 4 * i);
-      pairs = hn::Vec<D32>{_mm512_maskz_permutex2var_epi8(0x5555555555555555ull, lo_bytes, idx, hi_bytes)};
+      pairs = hn::Vec<D32>{
+          _mm512_maskz_permutex2var_epi8(0x5555555555555555ull, lo_bytes, idx, hi_bytes)};
     } else {
       pairs = gather_pairs(d32, t, row, i);
     }
@@ -190,7 +198,8 @@ void two_tap_row(D32 d32, const TwoTapLanes& t, const std::uint8_t* row, int shi
     } else {
       sum = total(d32, sh);
     }
-    store_ring(d32, Narrow<A>::horizontal(d32, sum, precision), out + i);  // DemoteTo saturates: clip8
+    store_ring(d32, Narrow<A>::horizontal(d32, sum, precision),
+               out + i);  // DemoteTo saturates: clip8
   }
 }
 

@@ -88,22 +88,26 @@ void run_u8_plan(const Plan& p, const AnyImageView& in, void* out, const int* us
   const int span = Y.max_taps + 1;
   const int K = (span + static_cast<int>(R) - 2) / static_cast<int>(R) + 1;
   detail::Workspace& ws = detail::Workspace::for_this_thread();
-  std::uint8_t* pairs = ws.columns.get<std::uint8_t>(npairs * static_cast<std::size_t>(nused) * 2 * R + 64);
-  Ring* ring = ws.ring.get<Ring>(static_cast<std::size_t>(K) * R * static_cast<std::size_t>(nused) * row_width + 1);
+  std::uint8_t* pairs =
+      ws.columns.get<std::uint8_t>(npairs * static_cast<std::size_t>(nused) * 2 * R + 64);
+  Ring* ring = ws.ring.get<Ring>(
+      static_cast<std::size_t>(K) * R * static_cast<std::size_t>(nused) * row_width + 1);
   int* tags = ws.tags.get<int>(static_cast<std::size_t>(K));
   std::int32_t* values = ws.values.get<std::int32_t>(4 * static_cast<std::size_t>(p.out_width) + 1);
-  std::uint8_t* values8 = ws.staging.get<std::uint8_t>(4 * static_cast<std::size_t>(p.out_width) + 64);
+  std::uint8_t* values8 =
+      ws.staging.get<std::uint8_t>(4 * static_cast<std::size_t>(p.out_width) + 64);
   Ring** block_rows = ws.block_rows.get<Ring*>(4 * R);
   int* rows = ws.blocks.get<int>(R);
   std::fill(tags, tags + K, -1);
 
-  const Source<std::uint8_t> src{static_cast<const unsigned char*>(in.data), in.row_stride, in.channels, p.transposed,
-                                 p.premultiply_alpha};
+  const Source<std::uint8_t> src{static_cast<const unsigned char*>(in.data), in.row_stride,
+                                 in.channels, p.transposed, p.premultiply_alpha};
   const int row_length = p.transposed ? p.in_height : p.in_width;
   auto ring_row = [&](int t, int u) {
     const std::size_t block = static_cast<std::size_t>((t / static_cast<int>(R)) % K);
     return ring + ((block * static_cast<std::size_t>(nused) + static_cast<std::size_t>(u)) * R +
-                   static_cast<std::size_t>(t % static_cast<int>(R))) * row_width;
+                   static_cast<std::size_t>(t % static_cast<int>(R))) *
+                      row_width;
   };
   // Paired rings (madd_horizontal-inl.h): pair m = positions 2m, 2m + 1, twice as wide.
   constexpr bool paired = paired_ring<A, decltype(d32)>();
@@ -111,7 +115,8 @@ void run_u8_plan(const Plan& p, const AnyImageView& in, void* out, const int* us
     const int t = 2 * m;
     const std::size_t block = static_cast<std::size_t>((t / static_cast<int>(R)) % K);
     return ring + ((block * static_cast<std::size_t>(nused) + static_cast<std::size_t>(u)) * R +
-                   static_cast<std::size_t>(t % static_cast<int>(R))) * row_width;
+                   static_cast<std::size_t>(t % static_cast<int>(R))) *
+                      row_width;
   };
   // The horizontal pass of block b (positions [b R, b R + R)) into its ring slot.
   auto horizontal = [&](int b) {
@@ -123,16 +128,26 @@ void run_u8_plan(const Plan& p, const AnyImageView& in, void* out, const int* us
     for (int u = 0; u < nused; ++u) {
       if constexpr (paired) {
         for (std::size_t m = 0; m < R / 2; ++m)
-          block_rows[static_cast<std::size_t>(u) * (R / 2) + m] = ring_pair(t0 / 2 + static_cast<int>(m), u);
+          block_rows[static_cast<std::size_t>(u) * (R / 2) + m] =
+              ring_pair(t0 / 2 + static_cast<int>(m), u);
       } else {
-        for (std::size_t l = 0; l < R; ++l) block_rows[static_cast<std::size_t>(u) * R + l] = ring_row(t0 + static_cast<int>(l), u);
+        for (std::size_t l = 0; l < R; ++l)
+          block_rows[static_cast<std::size_t>(u) * R + l] = ring_row(t0 + static_cast<int>(l), u);
       }
     }
     switch (nused) {  // all channels of an output column share its weights
-      case 1: madd_h_block<A, SplitX, 1, Shape>(d32, X, pairs, npairs, x0, x1, n, block_rows); break;
-      case 2: madd_h_block<A, SplitX, 2, Shape>(d32, X, pairs, npairs, x0, x1, n, block_rows); break;
-      case 3: madd_h_block<A, SplitX, 3, Shape>(d32, X, pairs, npairs, x0, x1, n, block_rows); break;
-      default: madd_h_block<A, SplitX, 4, Shape>(d32, X, pairs, npairs, x0, x1, n, block_rows); break;
+      case 1:
+        madd_h_block<A, SplitX, 1, Shape>(d32, X, pairs, npairs, x0, x1, n, block_rows);
+        break;
+      case 2:
+        madd_h_block<A, SplitX, 2, Shape>(d32, X, pairs, npairs, x0, x1, n, block_rows);
+        break;
+      case 3:
+        madd_h_block<A, SplitX, 3, Shape>(d32, X, pairs, npairs, x0, x1, n, block_rows);
+        break;
+      default:
+        madd_h_block<A, SplitX, 4, Shape>(d32, X, pairs, npairs, x0, x1, n, block_rows);
+        break;
     }
     tags[b % K] = b;
   };
@@ -141,9 +156,11 @@ void run_u8_plan(const Plan& p, const AnyImageView& in, void* out, const int* us
       if (tags[b % K] != b) horizontal(b);
   };
 
-  const bool forward = !(Y.valid_end - Y.valid_begin > 1 &&
-                         Y.first[static_cast<std::size_t>(Y.valid_begin)] > Y.first[static_cast<std::size_t>(Y.valid_end - 1)]);
-  const Ring** taps = ws.taps.get<const Ring*>(2 * static_cast<std::size_t>(std::max(Y.max_taps, Y.paired.max_pairs)) + 2);
+  const bool forward =
+      !(Y.valid_end - Y.valid_begin > 1 && Y.first[static_cast<std::size_t>(Y.valid_begin)] >
+                                               Y.first[static_cast<std::size_t>(Y.valid_end - 1)]);
+  const Ring** taps = ws.taps.get<const Ring*>(
+      2 * static_cast<std::size_t>(std::max(Y.max_taps, Y.paired.max_pairs)) + 2);
   const int out_height = Shape::height(p);
   for (int step = 0; step < out_height; ++step) {
     const int y = forward ? step : out_height - 1 - step;
@@ -167,7 +184,9 @@ void run_u8_plan(const Plan& p, const AnyImageView& in, void* out, const int* us
         vertical_opencv_linear<Shape>(Y, y, rows, x0, x1, values8 + s);
       } else {
         Vertical<A>::template run<Shape>(p, Y, y, rows, x0, x1, used[u], values + s);
-        for (int x = x0; x < x1; ++x) values8[s + static_cast<std::size_t>(x)] = static_cast<std::uint8_t>(values[s + static_cast<std::size_t>(x)]);
+        for (int x = x0; x < x1; ++x)
+          values8[s + static_cast<std::size_t>(x)] =
+              static_cast<std::uint8_t>(values[s + static_cast<std::size_t>(x)]);
       }
     };
     if constexpr (A == Arithmetic::fixed_u8) {
@@ -197,14 +216,18 @@ void run_u8_plan(const Plan& p, const AnyImageView& in, void* out, const int* us
       }
     }
     if (wide) {
-      for (int c = 0; c < 3; ++c) unpremultiply(values + c * out_width, values + 3 * out_width, x0, x1);
+      for (int c = 0; c < 3; ++c)
+        unpremultiply(values + c * out_width, values + 3 * out_width, x0, x1);
       const std::int32_t* channel_values[4];
       for (int c = 0; c < Shape::channels(p); ++c)
-        channel_values[c] = values + static_cast<std::size_t>(p.channel_source[static_cast<std::size_t>(c)]) * static_cast<std::size_t>(out_width);
+        channel_values[c] =
+            values + static_cast<std::size_t>(p.channel_source[static_cast<std::size_t>(c)]) *
+                         static_cast<std::size_t>(out_width);
       store.row(y, x0, x1, channel_values);
     } else {
       const std::uint8_t* at[4];
-      for (int s = 0; s < 4; ++s) at[s] = values8 + static_cast<std::size_t>(s) * static_cast<std::size_t>(out_width) + x0;
+      for (int s = 0; s < 4; ++s)
+        at[s] = values8 + static_cast<std::size_t>(s) * static_cast<std::size_t>(out_width) + x0;
       store.row_u8(y, x0, x1, at, 1);
     }
   }
@@ -228,31 +251,38 @@ void run_u8_rows(const Plan& p, const AnyImageView& in, void* out) {
   const int T = static_cast<int>(Y.sources.size());
 
   detail::Workspace& ws = detail::Workspace::for_this_thread();
-  const std::size_t padded = (static_cast<std::size_t>(std::max(x1 - x0, 1) * C) + hn::Lanes(d32) - 1) /
-                             hn::Lanes(d32) * hn::Lanes(d32);
+  const std::size_t padded =
+      (static_cast<std::size_t>(std::max(x1 - x0, 1) * C) + hn::Lanes(d32) - 1) / hn::Lanes(d32) *
+      hn::Lanes(d32);
   const TwoTapLanes lanes =
-      two_tap_lanes(d32, X, x0, std::max(x1, x0 + 1), C, p.in_width, ws.window.get<unsigned char>(two_tap_table_bytes(padded)));
+      two_tap_lanes(d32, X, x0, std::max(x1, x0 + 1), C, p.in_width,
+                    ws.window.get<unsigned char>(two_tap_table_bytes(padded)));
   // The ring: positions (indices into Y.sources), one flattened row each.
   const int K = Y.max_taps + 2;
   Ring* ring = ws.ring.get<Ring>(static_cast<std::size_t>(K) * padded + 64);
   int* tags = ws.tags.get<int>(static_cast<std::size_t>(K));
   std::fill(tags, tags + K, -1);
   std::uint8_t* flat = ws.staging.get<std::uint8_t>(padded + 64);
-  std::int32_t* wide = ws.values.get<std::int32_t>(padded + 64);  // conventions whose vertical pass writes int32
+  std::int32_t* wide =
+      ws.values.get<std::int32_t>(padded + 64);  // conventions whose vertical pass writes int32
   auto ring_row = [&](int t) { return ring + static_cast<std::size_t>(t % K) * padded; };
   const auto* base = static_cast<const unsigned char*>(in.data);
   auto ensure = [&](int lo, int hi) {
     for (int t = lo; t <= hi; ++t)
       if (tags[t % K] != t) {
-        const std::uint8_t* row = base + static_cast<std::ptrdiff_t>(Y.sources[static_cast<std::size_t>(t)]) * in.row_stride;
+        const std::uint8_t* row =
+            base +
+            static_cast<std::ptrdiff_t>(Y.sources[static_cast<std::size_t>(t)]) * in.row_stride;
         two_tap_row<A, SplitX>(d32, lanes, row, X.paired.shift, X.precision_bits, ring_row(t));
         tags[t % K] = t;
       }
   };
 
-  const bool forward = !(Y.valid_end - Y.valid_begin > 1 &&
-                         Y.first[static_cast<std::size_t>(Y.valid_begin)] > Y.first[static_cast<std::size_t>(Y.valid_end - 1)]);
-  const Ring** taps = ws.taps.get<const Ring*>(2 * static_cast<std::size_t>(std::max(Y.max_taps, Y.paired.max_pairs)) + 2);
+  const bool forward =
+      !(Y.valid_end - Y.valid_begin > 1 && Y.first[static_cast<std::size_t>(Y.valid_begin)] >
+                                               Y.first[static_cast<std::size_t>(Y.valid_end - 1)]);
+  const Ring** taps = ws.taps.get<const Ring*>(
+      2 * static_cast<std::size_t>(std::max(Y.max_taps, Y.paired.max_pairs)) + 2);
   const int out_height = Shape::height(p);
   const int nl = static_cast<int>(lanes.lanes);
   for (int step = 0; step < out_height; ++step) {
@@ -281,7 +311,8 @@ void run_u8_rows(const Plan& p, const AnyImageView& in, void* out) {
         vertical_opencv_linear<DynamicShape>(Y, y, taps, 0, nl, flat);
       } else {
         Vertical<A>::template run<DynamicShape>(p, Y, y, taps, 0, nl, 0, wide);
-        for (int i = 0; i < nl; ++i) flat[i] = static_cast<std::uint8_t>(wide[i]);  // 0..255 already
+        for (int i = 0; i < nl; ++i)
+          flat[i] = static_cast<std::uint8_t>(wide[i]);  // 0..255 already
       }
     }
     const std::uint8_t* at[4] = {flat, flat + 1, flat + 2, flat + 3};
@@ -293,18 +324,20 @@ void run_u8_rows(const Plan& p, const AnyImageView& in, void* out) {
 // needs the general driver (sums outside int32, or nothing to resample).
 template <Arithmetic A, class Shape>
 bool run_u8(const Plan& p, const AnyImageView& in, void* out) {
-  if ((p.x.identity && p.y.identity && !p.transposed && !p.premultiply_alpha) || !madd_exact<A>(p)) return false;
+  if ((p.x.identity && p.y.identity && !p.transposed && !p.premultiply_alpha) || !madd_exact<A>(p))
+    return false;
   // Source channels the output reads (and alpha, to premultiply).
   int used[4], nused = 0;
   for (int s = 0; s < p.in_channels; ++s) {
     bool needed = s == 3 && p.premultiply_alpha;
-    for (int c = 0; c < p.out_channels; ++c) needed |= p.channel_source[static_cast<std::size_t>(c)] == s;
+    for (int c = 0; c < p.out_channels; ++c)
+      needed |= p.channel_source[static_cast<std::size_t>(c)] == s;
     if (needed) used[nused++] = s;
   }
   const bool split_x = p.x.paired.shift > 0;
   // At most two taps per output column: rows one at a time, no transposes.
-  const bool rows = p.x.paired.two_tap && !p.transposed && !p.premultiply_alpha && p.in_width * p.in_channels >= 4 &&
-                    A != Arithmetic::opencv_cubic;
+  const bool rows = p.x.paired.two_tap && !p.transposed && !p.premultiply_alpha &&
+                    p.in_width * p.in_channels >= 4 && A != Arithmetic::opencv_cubic;
   if (rows) {
     if constexpr (A == Arithmetic::fixed_u8) {
       const bool split_y = p.y.paired.shift > 0;

@@ -40,8 +40,8 @@ struct Vertical;
 template <Arithmetic A>
 struct IntegerVertical {
   template <class Shape>
-  static void run(const Plan& p, const AxisTaps& Y, int y, const std::int32_t* const* rows, int begin, int end,
-                  int source_channel, std::int32_t* values) {
+  static void run(const Plan& p, const AxisTaps& Y, int y, const std::int32_t* const* rows,
+                  int begin, int end, int source_channel, std::int32_t* values) {
     const int x0 = Shape::begin(begin), x1 = Shape::end(end);
     const hn::ScalableTag<std::int32_t> d;
     const int N = static_cast<int>(hn::Lanes(d));
@@ -62,7 +62,8 @@ struct IntegerVertical {
         // ((b (h >> 4)) >> 16) per tap, + 2 >> 2 (VResizeLinear).
         auto acc = hn::Set(d, 2);
         for (int k = 0; k < n; ++k)
-          acc = hn::Add(acc, hn::ShiftRight<16>(hn::Mul(hn::Set(d, q[k]), hn::ShiftRight<4>(load(k)))));
+          acc = hn::Add(acc,
+                        hn::ShiftRight<16>(hn::Mul(hn::Set(d, q[k]), hn::ShiftRight<4>(load(k)))));
         out = hn::ShiftRight<2>(acc);
       } else if constexpr (A == Arithmetic::opencv_lanczos4) {
         auto acc = hn::Set(d, 1 << 21);
@@ -79,21 +80,28 @@ struct IntegerVertical {
           out = hn::ShiftRight<2>(hn::Add(sum, hn::Set(d, 2)));
         } else {
           const hn::Rebind<float, decltype(d)> df;
-          const auto mean = hn::Mul(hn::ConvertTo(df, sum), hn::Set(df, 1.0f / static_cast<float>(area)));
+          const auto mean =
+              hn::Mul(hn::ConvertTo(df, sum), hn::Set(df, 1.0f / static_cast<float>(area)));
           out = hn::NearestInt(mean);
         }
       } else {
-        static_assert(A == Arithmetic::opencv_cubic, "IntegerVertical: an arithmetic without its vertical rule");
+        static_assert(A == Arithmetic::opencv_cubic,
+                      "IntegerVertical: an arithmetic without its vertical rule");
         const hn::Rebind<float, decltype(d)> df;
         // Flattened columns below 8 * floor(width * channels / 8): float32 from the last tap.
         const std::int64_t simd_columns = p.cubic_simd_columns();
         alignas(64) std::int32_t flat[hn::MaxLanes(d)];
         for (int i = 0; i < lanes; ++i)
-          flat[i] = static_cast<std::int32_t>(
-              std::min<std::int64_t>(static_cast<std::int64_t>(p.x.resized[static_cast<std::size_t>(x + i)]) * p.in_channels + source_channel,
-                                     INT32_MAX));
+          flat[i] = static_cast<std::int32_t>(std::min<std::int64_t>(
+              static_cast<std::int64_t>(p.x.resized[static_cast<std::size_t>(x + i)]) *
+                      p.in_channels +
+                  source_channel,
+              INT32_MAX));
         for (int i = lanes; i < N; ++i) flat[i] = 0;
-        const auto is_float = hn::Lt(hn::Load(d, flat), hn::Set(d, static_cast<std::int32_t>(std::min<std::int64_t>(simd_columns, INT32_MAX))));
+        const auto is_float =
+            hn::Lt(hn::Load(d, flat),
+                   hn::Set(d, static_cast<std::int32_t>(
+                                  std::min<std::int64_t>(simd_columns, INT32_MAX))));
         hn::Vec<decltype(df)> t = hn::Zero(df);
         for (int j = n - 1; j >= 0; --j) {
           const int k = Y.reversed ? n - 1 - j : j;
@@ -103,7 +111,8 @@ struct IntegerVertical {
         }
         auto dot = hn::Set(d, 1 << 21);
         for (int k = 0; k < n; ++k) dot = hn::Add(dot, hn::Mul(hn::Set(d, q[k]), load(k)));
-        out = hn::IfThenElse(hn::RebindMask(d, hn::RebindMask(df, is_float)), hn::NearestInt(t), hn::ShiftRight<22>(dot));
+        out = hn::IfThenElse(hn::RebindMask(d, hn::RebindMask(df, is_float)), hn::NearestInt(t),
+                             hn::ShiftRight<22>(dot));
       }
       out = hn::Min(hn::Max(out, hn::Zero(d)), hn::Set(d, 255));
       store_n(out, d, values + x, static_cast<std::size_t>(lanes));
@@ -118,8 +127,8 @@ struct Vertical : IntegerVertical<A> {};
 template <>
 struct Vertical<Arithmetic::opencv_area> {
   template <class Shape>
-  static void run(const Plan&, const AxisTaps& Y, int y, const float* const* rows, int begin, int end, int,
-                  std::int32_t* values) {
+  static void run(const Plan&, const AxisTaps& Y, int y, const float* const* rows, int begin,
+                  int end, int, std::int32_t* values) {
     const int x0 = Shape::begin(begin), x1 = Shape::end(end);
     const hn::ScalableTag<float> df;
     const hn::RebindToSigned<decltype(df)> di;
@@ -131,7 +140,8 @@ struct Vertical<Arithmetic::opencv_area> {
       auto acc = hn::Zero(df);
       for (int j = 0; j < n; ++j) {
         const int k = Y.reversed ? n - 1 - j : j;
-        acc = hn::Add(acc, hn::Mul(load_n(df, rows[k] + x, lanes), hn::Set(df, static_cast<float>(w[k]))));
+        acc = hn::Add(acc, hn::Mul(load_n(df, rows[k] + x, lanes),
+                                   hn::Set(df, static_cast<float>(w[k]))));
       }
       const auto v = hn::Min(hn::Max(hn::NearestInt(acc), hn::Zero(di)), hn::Set(di, 255));
       store_n(v, di, values + x, lanes);
@@ -143,8 +153,8 @@ struct Vertical<Arithmetic::opencv_area> {
 template <Arithmetic A, class Mid>
 struct RealVertical {
   template <class Shape>
-  static void run(const Plan&, const AxisTaps& Y, int y, const Mid* const* rows, int begin, int end, int,
-                  float* values) {
+  static void run(const Plan&, const AxisTaps& Y, int y, const Mid* const* rows, int begin, int end,
+                  int, float* values) {
     const int x0 = Shape::begin(begin), x1 = Shape::end(end);
     const hn::ScalableTag<double> dd;
     const hn::Rebind<Mid, decltype(dd)> dm;
@@ -156,7 +166,8 @@ struct RealVertical {
       const std::size_t lanes = static_cast<std::size_t>(std::min(N, x1 - x));
       auto acc = hn::Zero(dd);
       for (int k = 0; k < n; ++k)
-        acc = hn::Add(acc, hn::Mul(hn::PromoteTo(dd, load_n(dm, rows[k] + x, lanes)), hn::Set(dd, w[k])));
+        acc = hn::Add(acc, hn::Mul(hn::PromoteTo(dd, load_n(dm, rows[k] + x, lanes)),
+                                   hn::Set(dd, w[k])));
       hn::Vec<decltype(df)> v;
       if constexpr (A == Arithmetic::round_half_away) {
         v = hn::DemoteTo(df, hn::Trunc(hn::Add(acc, hn::CopySign(hn::Set(dd, 0.5), acc))));
@@ -168,7 +179,8 @@ struct RealVertical {
   }
 };
 template <>
-struct Vertical<Arithmetic::round_half_away> : RealVertical<Arithmetic::round_half_away, std::int32_t> {};
+struct Vertical<Arithmetic::round_half_away>
+    : RealVertical<Arithmetic::round_half_away, std::int32_t> {};
 template <>
 struct Vertical<Arithmetic::real_f64> : RealVertical<Arithmetic::real_f64, float> {};
 

@@ -12,8 +12,8 @@
 namespace pixfuse::cuda::detail {
 
 // plans[i] over host images[i] into host out.slot(i).
-inline void emulate_batch(const std::vector<const Plan*>& plans, const std::vector<AnyImageView>& images,
-                          const AnyTensorView& out) {
+inline void emulate_batch(const std::vector<const Plan*>& plans,
+                          const std::vector<AnyImageView>& images, const AnyTensorView& out) {
   const PackedBatch b = pack_batch(plans, images, out);
   const unsigned char* tab = b.bytes.data();
   const auto* descs = reinterpret_cast<const ImageDesc*>(b.bytes.data() + b.images_offset);
@@ -26,9 +26,11 @@ inline void emulate_batch(const std::vector<const Plan*>& plans, const std::vect
         if (x0 >= p.out_width || y0 >= p.out_height) continue;
         const TileInfo t = plan_tile(p, tab, x0, y0, b.staged_bytes);
         if (t.rows > 0)
-          for (int idx = 0; idx < t.rows * tile_width; ++idx) fill_tile(p, im, tab, t, x0, mid.data(), idx);
+          for (int idx = 0; idx < t.rows * tile_width; ++idx)
+            fill_tile(p, im, tab, t, x0, mid.data(), idx);
         for (int ty = 0; ty < tile_height; ++ty)
-          for (int tx = 0; tx < tile_width; ++tx) finish_tile(p, im, tab, t, x0, y0, mid.data(), tx, ty);
+          for (int tx = 0; tx < tile_width; ++tx)
+            finish_tile(p, im, tab, t, x0, y0, mid.data(), tx, ty);
       }
   }
 }

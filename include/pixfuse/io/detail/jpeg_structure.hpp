@@ -22,10 +22,10 @@ namespace pixfuse::io::detail {
 
 struct JpegStructure {
   int scans = 0;
-  bool progressive = false;  // SOF2 (or any progressive SOF)
-  bool huffman = true;       // not arithmetic-coded (SOF9..SOF15)
-  std::uint64_t blocks = 0;          // 8x8 blocks of all components, from the first SOF
-  std::uint64_t entropy_bytes = 0;   // bytes of entropy-coded data in all scans
+  bool progressive = false;         // SOF2 (or any progressive SOF)
+  bool huffman = true;              // not arithmetic-coded (SOF9..SOF15)
+  std::uint64_t blocks = 0;         // 8x8 blocks of all components, from the first SOF
+  std::uint64_t entropy_bytes = 0;  // bytes of entropy-coded data in all scans
   // Empty, or why stb_image must not decode the file (the first such problem).
   std::string stb_problem;
 };
@@ -34,7 +34,8 @@ struct JpegStructure {
 // files are not judged: they can spend less than a bit per block).
 inline std::string jpeg_data_shortfall(const JpegStructure& j) {
   if (!j.huffman || j.blocks == 0 || j.entropy_bytes * 8 >= j.blocks) return "";
-  return "its " + std::to_string(j.entropy_bytes) + " bytes of image data cannot hold the " + std::to_string(j.blocks) +
+  return "its " + std::to_string(j.entropy_bytes) + " bytes of image data cannot hold the " +
+         std::to_string(j.blocks) +
          " blocks its header declares (at least 1 bit each): truncated or corrupt";
 }
 
@@ -52,8 +53,9 @@ inline JpegStructure read_jpeg_structure(const unsigned char* b, std::size_t n) 
     if (at + 1 >= n) break;
     const unsigned marker = b[at + 1];
     at += 2;
-    if (marker == 0xD9) break;                                                   // EOI
-    if (marker == 0x00 || marker == 0x01 || (marker >= 0xD0 && marker <= 0xD8)) continue;  // no length
+    if (marker == 0xD9) break;  // EOI
+    if (marker == 0x00 || marker == 0x01 || (marker >= 0xD0 && marker <= 0xD8))
+      continue;  // no length
     if (at + 2 > n) break;
     const std::size_t length = (std::size_t{b[at]} << 8) | b[at + 1];  // includes itself
     if (length < 2) break;
@@ -61,10 +63,12 @@ inline JpegStructure read_jpeg_structure(const unsigned char* b, std::size_t n) 
     const unsigned char* seg = b + at + 2;
     const std::size_t seg_len = end - (at + 2);
     if (marker == 0xC2 || marker == 0xC6 || marker == 0xCA || marker == 0xCE) j.progressive = true;
-    const bool sof = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
+    const bool sof =
+        marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
     if (sof && j.blocks == 0 && seg_len >= 6) {
       j.huffman = marker < 0xC9;
-      const std::uint64_t height = (unsigned{seg[1]} << 8) | seg[2], width = (unsigned{seg[3]} << 8) | seg[4];
+      const std::uint64_t height = (unsigned{seg[1]} << 8) | seg[2],
+                          width = (unsigned{seg[3]} << 8) | seg[4];
       const std::size_t components = seg[5];
       unsigned h_max = 1, v_max = 1;
       for (std::size_t c = 0; c < components && 6 + 3 * c + 2 < seg_len; ++c) {
@@ -74,7 +78,8 @@ inline JpegStructure read_jpeg_structure(const unsigned char* b, std::size_t n) 
       for (std::size_t c = 0; c < components && 6 + 3 * c + 2 < seg_len; ++c) {
         const unsigned h = seg[7 + 3 * c] >> 4, v = seg[7 + 3 * c] & 15;
         // A component's samples: ceil(width * h / h_max), in blocks of 8.
-        const std::uint64_t cw = (width * h + h_max - 1) / h_max, ch = (height * v + v_max - 1) / v_max;
+        const std::uint64_t cw = (width * h + h_max - 1) / h_max,
+                            ch = (height * v + v_max - 1) / v_max;
         j.blocks += ((cw + 7) / 8) * ((ch + 7) / 8);
       }
     }
@@ -88,7 +93,8 @@ inline JpegStructure read_jpeg_structure(const unsigned char* b, std::size_t n) 
           problem("Huffman table class " + std::to_string(tc) + " id " + std::to_string(th));
           break;
         }
-        if (codes > 256) problem("Huffman table with " + std::to_string(codes) + " codes (at most 256)");
+        if (codes > 256)
+          problem("Huffman table with " + std::to_string(codes) + " codes (at most 256)");
         else (tc == 0 ? dc_defined : ac_defined)[th] = true;
         p += 17 + codes;
       }
@@ -104,11 +110,11 @@ inline JpegStructure read_jpeg_structure(const unsigned char* b, std::size_t n) 
           const bool uses_dc = !j.progressive || (ss == 0 && ah == 0);
           const bool uses_ac = !j.progressive || ss != 0;
           if (uses_dc && td <= 3 && !dc_defined[td])
-            problem("scan " + std::to_string(j.scans) + " uses DC Huffman table " + std::to_string(td) +
-                    ", which the file does not define before it");
+            problem("scan " + std::to_string(j.scans) + " uses DC Huffman table " +
+                    std::to_string(td) + ", which the file does not define before it");
           if (uses_ac && ta <= 3 && !ac_defined[ta])
-            problem("scan " + std::to_string(j.scans) + " uses AC Huffman table " + std::to_string(ta) +
-                    ", which the file does not define before it");
+            problem("scan " + std::to_string(j.scans) + " uses AC Huffman table " +
+                    std::to_string(ta) + ", which the file does not define before it");
         }
       }
       // The entropy-coded data, up to the marker that ends it.

@@ -32,7 +32,7 @@
 namespace pixfuse::io::detail {
 
 struct Preflight {
-  std::string problem;                 // non-empty: do not decode; the reason
+  std::string problem;                  // non-empty: do not decode; the reason
   std::vector<unsigned char> repaired;  // non-empty: decode these bytes instead
   // Non-empty: the data cannot hold the image the header declares (checked after the
   // max_pixels limit, so that a bomb is reported as one).
@@ -40,10 +40,12 @@ struct Preflight {
 };
 
 inline std::uint32_t be32(const unsigned char* p) {
-  return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) | p[3];
+  return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) |
+         p[3];
 }
 inline std::uint32_t le32(const unsigned char* p) {
-  return p[0] | (std::uint32_t{p[1]} << 8) | (std::uint32_t{p[2]} << 16) | (std::uint32_t{p[3]} << 24);
+  return p[0] | (std::uint32_t{p[1]} << 8) | (std::uint32_t{p[2]} << 16) |
+         (std::uint32_t{p[3]} << 24);
 }
 
 // PNG: drop empty IDAT chunks that come before the first non-empty one; compare the image
@@ -66,9 +68,11 @@ inline void png_preflight(const unsigned char* b, std::size_t n, Preflight& out)
   if (n >= 29 && std::memcmp(b + 12, "IHDR", 4) == 0) {
     const double width = be32(b + 16), height = be32(b + 20), depth = b[24], color = b[25];
     const double channels = color == 2 ? 3 : color == 4 ? 2 : color == 6 ? 4 : 1;
-    const double pixel_bytes = width * height * channels * depth / 8;  // rows' filter bytes not counted
+    const double pixel_bytes =
+        width * height * channels * depth / 8;  // rows' filter bytes not counted
     if (pixel_bytes > 1100.0 * static_cast<double>(idat) + 65536)
-      out.shortfall = "its " + std::to_string(idat) + " bytes of image data cannot inflate to the " +
+      out.shortfall = "its " + std::to_string(idat) +
+                      " bytes of image data cannot inflate to the " +
                       std::to_string(static_cast<std::uint64_t>(std::fmin(pixel_bytes, 1e19))) +
                       " bytes its header declares: truncated or corrupt";
   }
@@ -91,7 +95,8 @@ inline void bmp_preflight(const unsigned char* b, std::size_t n, Preflight& out)
   const std::uint32_t header = le32(b + 14);
   if (header != 12 && header != 40 && header != 56 && header != 108 && header != 124) {
     out.problem = "BMP info header of " + std::to_string(header) +
-                  " bytes (stb_image reads 12, 40, 56, 108 and 124: BITMAPCOREHEADER, BITMAPINFOHEADER, V3, V4, V5)";
+                  " bytes (stb_image reads 12, 40, 56, 108 and 124: BITMAPCOREHEADER, "
+                  "BITMAPINFOHEADER, V3, V4, V5)";
     return;
   }
   std::int64_t width = 0, height = 0;
@@ -105,7 +110,8 @@ inline void bmp_preflight(const unsigned char* b, std::size_t n, Preflight& out)
       out.problem = "truncated BMP header";
       return;
     }
-    const auto w = static_cast<std::int32_t>(le32(b + 18)), h = static_cast<std::int32_t>(le32(b + 22));
+    const auto w = static_cast<std::int32_t>(le32(b + 18)),
+               h = static_cast<std::int32_t>(le32(b + 22));
     if (w <= 0 || h == 0 || h == INT_MIN) {
       out.problem = "BMP size " + std::to_string(w) + "x" + std::to_string(h);
       return;
@@ -119,9 +125,11 @@ inline void bmp_preflight(const unsigned char* b, std::size_t n, Preflight& out)
   // truncated file as zeros, which would make an image of nothing.
   if (compression == 0 || compression == 3) {
     const std::uint64_t row = (static_cast<std::uint64_t>(width) * bpp + 31) / 32 * 4;
-    const std::uint64_t need = std::uint64_t{le32(b + 10)} + row * static_cast<std::uint64_t>(height);
+    const std::uint64_t need =
+        std::uint64_t{le32(b + 10)} + row * static_cast<std::uint64_t>(height);
     if (need > n)
-      out.problem = "truncated BMP: " + std::to_string(n) + " bytes, its header asks for " + std::to_string(need);
+      out.problem = "truncated BMP: " + std::to_string(n) + " bytes, its header asks for " +
+                    std::to_string(need);
   }
 }
 

@@ -12,7 +12,8 @@
 namespace pixfuse::io::detail::stb {
 
 // The size and channel count `format`'s reader finds in the header; false when it cannot.
-inline bool read_info(ImageFormat format, const unsigned char* bytes, int len, int* w, int* h, int* channels) {
+inline bool read_info(ImageFormat format, const unsigned char* bytes, int len, int* w, int* h,
+                      int* channels) {
 #if !defined(PIXFUSE_STB_IMAGE_EXTERNAL)
   const stb_memory::Budget budget(std::size_t{1} << 20);  // the readers' state only
   stbi__g_failure_reason = nullptr;
@@ -60,17 +61,19 @@ inline void free_pixels(void* p) noexcept {
 // channel conversion, 3x; progressive JPEG planes and coefficients (2 bytes a sample),
 // ~3x; GIF's canvas, background and history, 2.3x. So at most 16 bytes a pixel (32 for a
 // 16-bit PNG), plus 64 MiB for a JPEG's rounding, plus twice the file.
-inline std::size_t budget(ImageFormat format, int width, int height, bool sixteen_bit, std::size_t file_bytes) {
+inline std::size_t budget(ImageFormat format, int width, int height, bool sixteen_bit,
+                          std::size_t file_bytes) {
   const std::size_t w = static_cast<std::size_t>(width), h = static_cast<std::size_t>(height);
-  const std::size_t samples = (format == ImageFormat::jpeg ? (w + 32) * (h + 32) : w * h + 4096) * 4;
+  const std::size_t samples =
+      (format == ImageFormat::jpeg ? (w + 32) * (h + 32) : w * h + 4096) * 4;
   return 4 * samples * (sixteen_bit ? 2 : 1) + 2 * file_bytes + (std::size_t{1} << 20);
 }
 
 // Decode with `format`'s reader into `channels` interleaved channels of 8 or 16 bits
 // (free with free_pixels), allocating at most `budget_bytes`; nullptr on failure
 // (reason()).
-inline void* read(ImageFormat format, const unsigned char* bytes, int len, int* w, int* h, int channels,
-                  bool sixteen_bit, std::size_t budget_bytes) {
+inline void* read(ImageFormat format, const unsigned char* bytes, int len, int* w, int* h,
+                  int channels, bool sixteen_bit, std::size_t budget_bytes) {
   int file_channels = 0;
 #if !defined(PIXFUSE_STB_IMAGE_EXTERNAL)
   const stb_memory::Budget budget(budget_bytes);
@@ -99,8 +102,10 @@ inline void* read(ImageFormat format, const unsigned char* bytes, int len, int* 
 #else
   (void)format;
   (void)budget_bytes;
-  return sixteen_bit ? static_cast<void*>(stbi_load_16_from_memory(bytes, len, w, h, &file_channels, channels))
-                     : static_cast<void*>(stbi_load_from_memory(bytes, len, w, h, &file_channels, channels));
+  return sixteen_bit ? static_cast<void*>(
+                           stbi_load_16_from_memory(bytes, len, w, h, &file_channels, channels))
+                     : static_cast<void*>(
+                           stbi_load_from_memory(bytes, len, w, h, &file_channels, channels));
 #endif
 }
 
@@ -109,8 +114,9 @@ inline void* read(ImageFormat format, const unsigned char* bytes, int len, int* 
 inline std::string reason(ImageFormat format) {
 #if !defined(PIXFUSE_STB_IMAGE_EXTERNAL)
   if (stb_memory::Budget::last_exceeded())
-    return std::string("decoding needs more memory than an image of its declared size can: corrupt ") + name(format) +
-           " data or a decompression bomb";
+    return std::string(
+               "decoding needs more memory than an image of its declared size can: corrupt ") +
+           name(format) + " data or a decompression bomb";
 #endif
   const char* r = stbi_failure_reason();
   if (r != nullptr && *r != '\0') return r;

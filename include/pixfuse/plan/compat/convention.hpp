@@ -24,20 +24,23 @@ struct AxisPair {
 
 // Taps for resizing a window of sw x sh upright source pixels to dw x dh: rows rx of the
 // x matrix and ry of the y matrix (the resized indices the output shows).
-inline AxisPair resize_taps(const Resampling& how, DType in, int sw, int dw, int sh, int dh, Rows rx, Rows ry) {
+inline AxisPair resize_taps(const Resampling& how, DType in, int sw, int dw, int sh, int dh,
+                            Rows rx, Rows ry) {
   const bool u8 = in == DType::u8;
   if (how.compat == Compat::pil && !how.antialias)
     throw Error("compat pil: Pillow always antialiases; use compat torchvision or jax to resize "
                 "with antialias off");
   if (!supports(how.compat, how.filter))
-    throw Error("resize filter", filter_choices(how.compat) + " for compat " + std::string(name(how.compat)),
+    throw Error("resize filter",
+                filter_choices(how.compat) + " for compat " + std::string(name(how.compat)),
                 std::string(name(how.filter)));
   switch (how.compat) {
     case Compat::pil: {
       // 8-bit images use Pillow's fixed point; u16 is resized as Pillow's mode I (int32),
       // f32 as mode F (both sum in double).
-      const Arithmetic a = u8 ? Arithmetic::fixed_u8
-                              : (in == DType::u16 ? Arithmetic::round_half_away : Arithmetic::real_f64);
+      const Arithmetic a =
+          u8 ? Arithmetic::fixed_u8
+             : (in == DType::u16 ? Arithmetic::round_half_away : Arithmetic::real_f64);
       return {a, pil::axis_taps(sw, dw, how.filter, rx), pil::axis_taps(sh, dh, how.filter, ry)};
     }
     case Compat::opencv: {
@@ -45,7 +48,8 @@ inline AxisPair resize_taps(const Resampling& how, DType in, int sw, int dw, int
       return {t.arithmetic, std::move(t.x), std::move(t.y)};
     }
     case Compat::torchvision: {
-      torchvision::Taps t = torchvision::resize_taps(how.filter, how.antialias, sw, dw, sh, dh, u8, rx, ry);
+      torchvision::Taps t =
+          torchvision::resize_taps(how.filter, how.antialias, sw, dw, sh, dh, u8, rx, ry);
       return {t.arithmetic, std::move(t.x), std::move(t.y)};
     }
     case Compat::jax: {

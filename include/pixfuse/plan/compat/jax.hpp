@@ -58,7 +58,8 @@ inline double support(Filter f) {
     case Filter::hamming:
     case Filter::nearest_exact:
     case Filter::linear_exact:
-      throw Error("resize filter", "nearest, bilinear, bicubic, lanczos3 or lanczos5 for compat jax",
+      throw Error("resize filter",
+                  "nearest, bilinear, bicubic, lanczos3 or lanczos5 for compat jax",
                   std::string(name(f)));
   }
   detail::unreachable("compat jax: filter support");
@@ -118,7 +119,8 @@ inline ResizeTaps axis_taps(int in, int out, Filter f, bool antialias, Rows rows
     // float32 fused multiply-add, as XLA evaluates (i + 0.5) * inv - 0.5.
     const double s = std::fmaf(static_cast<float>(i) + 0.5f, inv, -0.5f);
     if (!(s >= -0.5 && s <= in - 0.5)) continue;  // outside the input: all weights zero
-    int lo = static_cast<int>(std::floor(s - reach * k)), hi = static_cast<int>(std::ceil(s + reach * k));
+    int lo = static_cast<int>(std::floor(s - reach * k)),
+        hi = static_cast<int>(std::ceil(s + reach * k));
     lo = lo < 0 ? 0 : lo;
     hi = hi > in - 1 ? in - 1 : hi;
     double* w = t.weight_row(i);

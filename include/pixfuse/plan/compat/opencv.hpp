@@ -152,7 +152,8 @@ PIXFUSE_NO_CONTRACT inline void cubic_weights(float x, float w[4]) {
 // Lanczos with a = 4 over 8 taps, as OpenCV's interpolateLanczos4 computes it.
 PIXFUSE_NO_CONTRACT inline void lanczos4_weights(float x, float w[8]) {
   constexpr double r = 0.7071067811865476;
-  constexpr double cs[8][2] = {{1, 0}, {-r, -r}, {0, 1}, {r, -r}, {-1, 0}, {r, r}, {0, -1}, {-r, r}};
+  constexpr double cs[8][2] = {{1, 0},  {-r, -r}, {0, 1},  {r, -r},
+                               {-1, 0}, {r, r},   {0, -1}, {-r, r}};
   const float x3 = x + 3.0f;
   const double y0 = -static_cast<double>(x3) * M_PI * 0.25;
   const double s0 = std::sin(y0), c0 = std::cos(y0);
@@ -257,7 +258,8 @@ PIXFUSE_NO_CONTRACT inline ResizeTaps area_fractions(int src, int dst, Rows rows
       w[n++] = static_cast<float>((s1 - f1) / cell);
     }
     for (int s = s1; s < s2; ++s) w[n++] = static_cast<float>(1.0 / cell);
-    if (f2 - s2 > 1e-3) w[n++] = static_cast<float>(std::fmin(std::fmin(f2 - s2, 1.0), cell) / cell);
+    if (f2 - s2 > 1e-3)
+      w[n++] = static_cast<float>(std::fmin(std::fmin(f2 - s2, 1.0), cell) / cell);
     t.set(d, first, n);
   }
   t.identity = src == dst;
@@ -277,33 +279,47 @@ inline Taps resize_taps(Filter f, int sw, int dw, int sh, int dh, DType in, Rows
   if (f == Filter::linear_exact && in == DType::f32) f = Filter::bilinear;  // as cv::resize does
   const double scale_x = 1.0 / (static_cast<double>(dw) / sw);
   const double scale_y = 1.0 / (static_cast<double>(dh) / sh);
-  const int ix = static_cast<int>(std::nearbyint(scale_x)), iy = static_cast<int>(std::nearbyint(scale_y));
-  const bool area_fast = std::fabs(scale_x - ix) < DBL_EPSILON && std::fabs(scale_y - iy) < DBL_EPSILON;
+  const int ix = static_cast<int>(std::nearbyint(scale_x)),
+            iy = static_cast<int>(std::nearbyint(scale_y));
+  const bool area_fast =
+      std::fabs(scale_x - ix) < DBL_EPSILON && std::fabs(scale_y - iy) < DBL_EPSILON;
   const Arithmetic real = in == DType::u16 ? Arithmetic::real_u16 : Arithmetic::real;
   switch (f) {
-    case Filter::nearest: return {u8 ? Arithmetic::fixed_u8 : real, nearest(sw, dw, rx), nearest(sh, dh, ry)};
+    case Filter::nearest:
+      return {u8 ? Arithmetic::fixed_u8 : real, nearest(sw, dw, rx), nearest(sh, dh, ry)};
     case Filter::nearest_exact:
-      return {u8 ? Arithmetic::fixed_u8 : real, nearest_exact(sw, dw, rx), nearest_exact(sh, dh, ry)};
+      return {u8 ? Arithmetic::fixed_u8 : real, nearest_exact(sw, dw, rx),
+              nearest_exact(sh, dh, ry)};
     case Filter::bilinear:
       if (area_fast && ix == 2 && iy == 2)
-        return {u8 ? Arithmetic::opencv_area_fast : real, area_blocks(sw, dw, 2, rx), area_blocks(sh, dh, 2, ry)};
-      return {u8 ? Arithmetic::opencv_linear : real, linear(sw, dw, true, rx), linear(sh, dh, false, ry)};
+        return {u8 ? Arithmetic::opencv_area_fast : real, area_blocks(sw, dw, 2, rx),
+                area_blocks(sh, dh, 2, ry)};
+      return {u8 ? Arithmetic::opencv_linear : real, linear(sw, dw, true, rx),
+              linear(sh, dh, false, ry)};
     case Filter::linear_exact:
       if (area_fast && ix == 2 && iy == 2)
-        return {u8 ? Arithmetic::opencv_area_fast : real, area_blocks(sw, dw, 2, rx), area_blocks(sh, dh, 2, ry)};
-      if (u8) return {Arithmetic::opencv_linear_exact, linear_exact(sw, dw, 8, rx), linear_exact(sh, dh, 8, ry)};
+        return {u8 ? Arithmetic::opencv_area_fast : real, area_blocks(sw, dw, 2, rx),
+                area_blocks(sh, dh, 2, ry)};
+      if (u8)
+        return {Arithmetic::opencv_linear_exact, linear_exact(sw, dw, 8, rx),
+                linear_exact(sh, dh, 8, ry)};
       return {real, linear_exact(sw, dw, 16, rx), linear_exact(sh, dh, 16, ry)};
     case Filter::bicubic:
-      return {u8 ? Arithmetic::opencv_cubic : real, windowed(sw, dw, 4, rx), windowed(sh, dh, 4, ry)};
+      return {u8 ? Arithmetic::opencv_cubic : real, windowed(sw, dw, 4, rx),
+              windowed(sh, dh, 4, ry)};
     case Filter::lanczos4:
-      return {u8 ? Arithmetic::opencv_lanczos4 : real, windowed(sw, dw, 8, rx), windowed(sh, dh, 8, ry)};
+      return {u8 ? Arithmetic::opencv_lanczos4 : real, windowed(sw, dw, 8, rx),
+              windowed(sh, dh, 8, ry)};
     case Filter::area:
       if (scale_x >= 1 && scale_y >= 1) {
         if (area_fast)
-          return {u8 ? Arithmetic::opencv_area_fast : real, area_blocks(sw, dw, ix, rx), area_blocks(sh, dh, iy, ry)};
-        return {u8 ? Arithmetic::opencv_area : real, area_fractions(sw, dw, rx), area_fractions(sh, dh, ry)};
+          return {u8 ? Arithmetic::opencv_area_fast : real, area_blocks(sw, dw, ix, rx),
+                  area_blocks(sh, dh, iy, ry)};
+        return {u8 ? Arithmetic::opencv_area : real, area_fractions(sw, dw, rx),
+                area_fractions(sh, dh, ry)};
       }
-      return {u8 ? Arithmetic::opencv_linear : real, area_enlarge(sw, dw, true, rx), area_enlarge(sh, dh, false, ry)};
+      return {u8 ? Arithmetic::opencv_linear : real, area_enlarge(sw, dw, true, rx),
+              area_enlarge(sh, dh, false, ry)};
     case Filter::lanczos3:
     case Filter::hamming:
     case Filter::lanczos5:

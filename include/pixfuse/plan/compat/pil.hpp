@@ -73,8 +73,10 @@ inline Kernel kernel_for(Filter f) {
     case Filter::lanczos5:
     case Filter::nearest_exact:
     case Filter::linear_exact:
-      throw Error("resize filter", "nearest, area (Pillow's BOX), bilinear, hamming, bicubic or lanczos3 "
-                  "for compat pil", std::string(name(f)));
+      throw Error("resize filter",
+                  "nearest, area (Pillow's BOX), bilinear, hamming, bicubic or lanczos3 "
+                  "for compat pil",
+                  std::string(name(f)));
   }
   detail::unreachable("compat pil: filter kernel");
 }
@@ -144,7 +146,8 @@ PIXFUSE_NO_CONTRACT inline ResizeTaps nearest_taps(int in_size, int out_size, Ro
 }
 
 inline ResizeTaps axis_taps(int in_size, int out_size, Filter f, Rows rows) {
-  return f == Filter::nearest ? nearest_taps(in_size, out_size, rows) : filter_taps(in_size, out_size, f, rows);
+  return f == Filter::nearest ? nearest_taps(in_size, out_size, rows)
+                              : filter_taps(in_size, out_size, f, rows);
 }
 
 }  // namespace pixfuse::compat::pil

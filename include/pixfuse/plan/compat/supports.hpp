@@ -27,20 +27,23 @@ class FilterList {
 namespace detail {
 inline constexpr Filter pil_filters[] = {Filter::nearest, Filter::area,    Filter::bilinear,
                                          Filter::hamming, Filter::bicubic, Filter::lanczos3};
-inline constexpr Filter torchvision_filters[] = {Filter::nearest, Filter::nearest_exact, Filter::bilinear,
-                                                 Filter::bicubic, Filter::lanczos3};
-inline constexpr Filter opencv_filters[] = {Filter::nearest, Filter::nearest_exact, Filter::bilinear,
-                                            Filter::linear_exact, Filter::bicubic, Filter::lanczos4,
+inline constexpr Filter torchvision_filters[] = {Filter::nearest, Filter::nearest_exact,
+                                                 Filter::bilinear, Filter::bicubic,
+                                                 Filter::lanczos3};
+inline constexpr Filter opencv_filters[] = {Filter::nearest,  Filter::nearest_exact,
+                                            Filter::bilinear, Filter::linear_exact,
+                                            Filter::bicubic,  Filter::lanczos4,
                                             Filter::area};
-inline constexpr Filter jax_filters[] = {Filter::nearest, Filter::bilinear, Filter::bicubic, Filter::lanczos3,
-                                         Filter::lanczos5};
+inline constexpr Filter jax_filters[] = {Filter::nearest, Filter::bilinear, Filter::bicubic,
+                                         Filter::lanczos3, Filter::lanczos5};
 // Indexed by Compat (pil, torchvision, opencv, jax).
 inline constexpr FilterList filters_by_compat[] = {
     {pil_filters, sizeof(pil_filters) / sizeof(Filter)},
     {torchvision_filters, sizeof(torchvision_filters) / sizeof(Filter)},
     {opencv_filters, sizeof(opencv_filters) / sizeof(Filter)},
     {jax_filters, sizeof(jax_filters) / sizeof(Filter)}};
-static_assert(sizeof(filters_by_compat) / sizeof(FilterList) == sizeof(all_compats) / sizeof(Compat),
+static_assert(sizeof(filters_by_compat) / sizeof(FilterList) ==
+                  sizeof(all_compats) / sizeof(Compat),
               "one filter list per convention");
 }  // namespace detail
 

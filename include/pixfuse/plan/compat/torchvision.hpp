@@ -60,7 +60,9 @@ inline double evaluate(Filter f, bool antialias, double x) {
 }
 
 // interp_size / 2 in torch: 1 (bilinear), 2 (bicubic), 3 (lanczos3).
-inline int half_taps(Filter f) { return f == Filter::bilinear ? 1 : (f == Filter::bicubic ? 2 : 3); }
+inline int half_taps(Filter f) {
+  return f == Filter::bilinear ? 1 : (f == Filter::bicubic ? 2 : 3);
+}
 
 // One row of torch's weights, unquantised: the first source index, the count, and
 // `maxk` weights in w (zero past the count).
@@ -116,7 +118,8 @@ struct FixedTaps {
   PIXFUSE_NO_CONTRACT Row row(int i, double* w) const {
     double real = scale * (i + 0.5) - 0.5;
     if (f == Filter::bilinear && real < 0.0) real = 0.0;
-    std::int64_t idx = static_cast<std::int64_t>(std::floor(static_cast<float>(real)));  // floorf on a double
+    std::int64_t idx =
+        static_cast<std::int64_t>(std::floor(static_cast<float>(real)));  // floorf on a double
     if (idx > in - 1) idx = in - 1;
     const double lam = std::fmin(std::fmax(real - static_cast<double>(idx), 0.0), 1.0);
     const std::int64_t umin = idx - support + 1, umax = idx + support + 1;
@@ -151,10 +154,12 @@ PIXFUSE_NO_CONTRACT ResizeTaps quantised(int in, int out, Rows rows, Window wind
     double* w = t.has_row(i) ? t.weight_row(i) : scratch.data();
     const Row r = window.row(i, w);
     for (int j = 0; j < t.max_taps; ++j) wt_max = std::fmax(wt_max, w[j]);
-    if (t.has_row(i)) t.set(i, static_cast<std::int32_t>(r.first), static_cast<std::int32_t>(r.count));
+    if (t.has_row(i))
+      t.set(i, static_cast<std::int32_t>(r.first), static_cast<std::int32_t>(r.count));
   }
   int prec = 0;
-  while (prec < 22 && static_cast<int>(0.5 + wt_max * static_cast<double>(1 << (prec + 1))) < 32768) ++prec;
+  while (prec < 22 && static_cast<int>(0.5 + wt_max * static_cast<double>(1 << (prec + 1))) < 32768)
+    ++prec;
   t.precision_bits = prec;
   t.fixed.assign(t.weights.size(), 0);
   const double one = static_cast<double>(1 << prec);
@@ -218,7 +223,8 @@ inline ResizeTaps filtered(int in, int out, Filter f, bool antialias, Rows rows)
     t.identity = true;
     return t;
   }
-  return antialias ? quantised(in, out, rows, Antialiased(in, out, f)) : quantised(in, out, rows, FixedTaps(in, out, f));
+  return antialias ? quantised(in, out, rows, Antialiased(in, out, f))
+                   : quantised(in, out, rows, FixedTaps(in, out, f));
 }
 
 struct Taps {
@@ -226,7 +232,8 @@ struct Taps {
   ResizeTaps x, y;
 };
 
-inline Taps resize_taps(Filter f, bool antialias, int sw, int dw, int sh, int dh, bool u8, Rows rx, Rows ry) {
+inline Taps resize_taps(Filter f, bool antialias, int sw, int dw, int sh, int dh, bool u8, Rows rx,
+                        Rows ry) {
   // uint8 images use torch's int16 fixed point; float images the same weights in float.
   const Arithmetic a = u8 ? Arithmetic::fixed_u8 : Arithmetic::real;
   switch (f) {
@@ -239,7 +246,8 @@ inline Taps resize_taps(Filter f, bool antialias, int sw, int dw, int sh, int dh
     case Filter::bicubic:
       return {a, filtered(sw, dw, f, antialias, rx), filtered(sh, dh, f, antialias, ry)};
     case Filter::lanczos3:
-      if (!antialias) throw Error("compat torchvision: lanczos3 needs antialias (torch has no plain lanczos)");
+      if (!antialias)
+        throw Error("compat torchvision: lanczos3 needs antialias (torch has no plain lanczos)");
       return {a, filtered(sw, dw, f, true, rx), filtered(sh, dh, f, true, ry)};
     case Filter::lanczos4:
     case Filter::area:
