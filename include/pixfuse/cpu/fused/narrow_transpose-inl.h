@@ -208,6 +208,7 @@ HWY_INLINE void store_tile_pairs(D32 d32, const hn::Vec<D32>* tile, int nx,
           ring_cast<std::uint8_t>(lanes[l]);
   }
   (void)R;
+  (void)bytes;  // read by the x86 path only
 }
 
 }  // namespace fused
