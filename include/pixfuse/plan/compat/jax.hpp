@@ -140,12 +140,22 @@ inline ResizeTaps axis_taps(int in, int out, Filter f, bool antialias, Rows rows
   return t;
 }
 
+namespace detail {
+// Products of three sizes (up to 2^31 each) overflow int64: 128 bits where the compiler has
+// them (exact; __extension__ keeps -Wpedantic quiet), else long double.
+#if defined(__SIZEOF_INT128__)
+__extension__ typedef __int128 CostInt;
+#else
+typedef long double CostInt;
+#endif
+}  // namespace detail
+
 // Whether JAX contracts the height axis first (see the top of this file); only when both
 // axes are resized and summed (JAX skips an unchanged axis and indexes for nearest; unit
 // taps are exact in any order).
 inline bool vertical_first(Filter f, const ResizeTaps& x, const ResizeTaps& y) {
   if (f == Filter::nearest || x.identity || y.identity) return false;
-  const std::int64_t in_w = x.in_size, out_w = x.out_size, in_h = y.in_size, out_h = y.out_size;
+  const detail::CostInt in_w = x.in_size, out_w = x.out_size, in_h = y.in_size, out_h = y.out_size;
   return in_w * out_h * (in_h + out_w) <= in_h * out_w * (in_w + out_h);
 }
 
