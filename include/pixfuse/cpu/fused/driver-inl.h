@@ -232,9 +232,8 @@ void run_typed(const Plan& p, const AnyImageView& in, void* out) {
   } else if constexpr (std::is_same_v<Src, float>) {
     switch (p.arithmetic) {
       case Arithmetic::real_f64: return run_plan<Arithmetic::real_f64, Src, Shape>(p, in, out);
-      case Arithmetic::real:
-        return run_real<Arithmetic::real, Src, Shape>(p, in,
-                                                      out);  // float32 sums (real_driver-inl.h)
+      // float32 sums (real_driver-inl.h)
+      case Arithmetic::real: return run_real<Arithmetic::real, Src, Shape>(p, in, out);
       case Arithmetic::fixed_u8:  // the u8 and u16 conventions: never a float input
       case Arithmetic::round_half_away:
       case Arithmetic::real_u16:
@@ -246,8 +245,8 @@ void run_typed(const Plan& p, const AnyImageView& in, void* out) {
       case Arithmetic::opencv_area: break;
     }
   }
-  detail::unreachable(
-      "run: the plan's arithmetic for its input dtype");  // lowering never pairs them
+  // Lowering never pairs these arithmetics with that input dtype.
+  detail::unreachable("run: the plan's arithmetic for its input dtype");
 }
 
 template <class Shape>
