@@ -27,18 +27,10 @@ namespace fused {
 
 namespace hn = hwy::HWY_NAMESPACE;
 
-// A running sum of pair products. On NEON and SVE the widening multiply-add leaves the
-// products of one pair in two accumulators (odd), which total() adds: never read `even`
-// alone, and start both at zero (a constant in `even` would be summed across lanes there).
-template <class D>
-struct PairSum {
-  hn::Vec<D> even, odd;
-};
-
-template <class D>
-HWY_INLINE PairSum<D> pair_sum(D d) {
-  return {hn::Zero(d), hn::Zero(d)};
-}
+// A running sum of pair products is two accumulators, `even` and `odd`, both started at zero:
+// on NEON and SVE the widening multiply-add spreads the products of one pair over both, which
+// total() adds (so never read `even` alone, nor start it at a constant). Two variables, not a
+// struct: SVE vectors are sizeless and cannot be members.
 
 #undef PIXFUSE_HAVE_VNNI
 #if HWY_TARGET == HWY_AVX3_DL && (defined(__GNUC__) || defined(__clang__))
@@ -57,41 +49,41 @@ HWY_INLINE __m512i vnni_dpwssd(__m512i acc, __m512i a, __m512i b) {
 
 // sum += low(pairs) * low(weights) + high(pairs) * high(weights), lane by lane.
 template <class D>
-HWY_INLINE void madd(D d, PairSum<D>& sum, hn::Vec<D> pairs, hn::Vec<D> weights) {
+HWY_INLINE void madd(D d, hn::Vec<D>& even, hn::Vec<D>& odd, hn::Vec<D> pairs, hn::Vec<D> weights) {
 #if PIXFUSE_HAVE_VNNI
   if constexpr (hn::MaxLanes(d) * sizeof(hn::TFromD<D>) == 64) {
-    sum.even = hn::Vec<D>{vnni_dpwssd(sum.even.raw, pairs.raw, weights.raw)};
+    even = hn::Vec<D>{vnni_dpwssd(even.raw, pairs.raw, weights.raw)};
     return;
   }
 #endif
 #if HWY_TARGET == HWY_SCALAR
-  (void)d;
+  (void)d, (void)odd;
   // One int32 lane: Highway's int16 vector would have one lane too, so split by hand.
   const auto low = [](hn::Vec<D> v) { return hn::ShiftRight<16>(hn::ShiftLeft<16>(v)); };
-  sum.even =
-      hn::Add(sum.even, hn::Add(hn::Mul(low(pairs), low(weights)),
-                                hn::Mul(hn::ShiftRight<16>(pairs), hn::ShiftRight<16>(weights))));
+  even = hn::Add(even, hn::Add(hn::Mul(low(pairs), low(weights)),
+                               hn::Mul(hn::ShiftRight<16>(pairs), hn::ShiftRight<16>(weights))));
 #else
   const hn::Repartition<std::int16_t, D> d16;
-  sum.even = hn::ReorderWidenMulAccumulate(d, hn::BitCast(d16, pairs), hn::BitCast(d16, weights),
-                                           sum.even, sum.odd);
+  even = hn::ReorderWidenMulAccumulate(d, hn::BitCast(d16, pairs), hn::BitCast(d16, weights), even,
+                                       odd);
 #endif
 }
 
 // The lanes' sums.
 template <class D>
-HWY_INLINE hn::Vec<D> total(D, const PairSum<D>& sum) {
+HWY_INLINE hn::Vec<D> total(D, hn::Vec<D> even, hn::Vec<D> odd) {
 #if HWY_TARGET == HWY_SCALAR
-  return sum.even;
+  (void)odd;
+  return even;
 #else
-  return hn::RearrangeToOddPlusEven(sum.even, sum.odd);
+  return hn::RearrangeToOddPlusEven(even, odd);
 #endif
 }
 
 // A weight sum split in two (PairedTaps::shift): hi * 2^shift + lo, exact modulo 2^32.
 template <class D>
-HWY_INLINE hn::Vec<D> combine(D d, const PairSum<D>& hi, const PairSum<D>& lo, int shift) {
-  return hn::Add(hn::ShiftLeftSame(total(d, hi), shift), total(d, lo));
+HWY_INLINE hn::Vec<D> combine(D, hn::Vec<D> hi, hn::Vec<D> lo, int shift) {
+  return hn::Add(hn::ShiftLeftSame(hi, shift), lo);
 }
 
 }  // namespace fused

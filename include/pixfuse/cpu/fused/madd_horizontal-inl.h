@@ -88,26 +88,30 @@ void madd_h_block(D32 d32, const AxisTaps& X, const std::uint8_t* pairs, std::si
       const std::uint32_t* hi = P.hi_row(x);
       const std::uint32_t* lo = Split ? P.lo_row(x) : nullptr;
       const std::uint8_t* q = pairs + static_cast<std::size_t>(P.first[o]) * 2 * R;
-      PairSum<D32> sh[C], sl[C];
+      hn::Vec<D32> sh_even[C], sh_odd[C], sl_even[C], sl_odd[C];
       PIXFUSE_UNROLL
-      for (int u = 0; u < C; ++u) sh[u] = pair_sum(d32), sl[u] = pair_sum(d32);
+      for (int u = 0; u < C; ++u) sh_even[u] = sh_odd[u] = sl_even[u] = sl_odd[u] = hn::Zero(d32);
       for (int j = 0; j < n; ++j, q += 2 * R) {
         const auto wh = hn::Set(d32, static_cast<std::int32_t>(hi[j]));
         PIXFUSE_UNROLL
         for (int u = 0; u < C; ++u)
-          madd(d32, sh[u], load_pairs(d32, q + static_cast<std::size_t>(u) * channel_stride), wh);
+          madd(d32, sh_even[u], sh_odd[u],
+               load_pairs(d32, q + static_cast<std::size_t>(u) * channel_stride), wh);
         if constexpr (Split) {
           const auto wl = hn::Set(d32, static_cast<std::int32_t>(lo[j]));
           PIXFUSE_UNROLL
           for (int u = 0; u < C; ++u)
-            madd(d32, sl[u], load_pairs(d32, q + static_cast<std::size_t>(u) * channel_stride), wl);
+            madd(d32, sl_even[u], sl_odd[u],
+                 load_pairs(d32, q + static_cast<std::size_t>(u) * channel_stride), wl);
         }
       }
       PIXFUSE_UNROLL
       for (int u = 0; u < C; ++u) {
         hn::Vec<D32> sum;
-        if constexpr (Split) sum = combine(d32, sh[u], sl[u], shift);
-        else sum = total(d32, sh[u]);
+        if constexpr (Split)
+          sum = combine(d32, total(d32, sh_even[u], sh_odd[u]), total(d32, sl_even[u], sl_odd[u]),
+                        shift);
+        else sum = total(d32, sh_even[u], sh_odd[u]);
         tile[u][i] = Narrow<A>::horizontal(d32, sum, precision);
       }
     }
@@ -141,15 +145,17 @@ void madd_h_block(D32 d32, const AxisTaps& X, const std::uint8_t* pairs, std::si
       const std::uint8_t* q =
           pairs +
           (static_cast<std::size_t>(u) * npairs + static_cast<std::size_t>(P.first[o])) * 2 * R;
-      auto sh = pair_sum(d32), sl = pair_sum(d32);
+      auto sh_even = hn::Zero(d32), sh_odd = sh_even, sl_even = sh_even, sl_odd = sh_even;
       for (int j = 0; j < n; ++j, q += 2 * R) {
         const auto v = load_pairs(d32, q);
-        madd(d32, sh, v, hn::Set(d32, static_cast<std::int32_t>(hi[j])));
-        if constexpr (Split) madd(d32, sl, v, hn::Set(d32, static_cast<std::int32_t>(lo[j])));
+        madd(d32, sh_even, sh_odd, v, hn::Set(d32, static_cast<std::int32_t>(hi[j])));
+        if constexpr (Split)
+          madd(d32, sl_even, sl_odd, v, hn::Set(d32, static_cast<std::int32_t>(lo[j])));
       }
       hn::Vec<D32> sum;
-      if constexpr (Split) sum = combine(d32, sh, sl, P.shift);
-      else sum = total(d32, sh);
+      if constexpr (Split)
+        sum = combine(d32, total(d32, sh_even, sh_odd), total(d32, sl_even, sl_odd), P.shift);
+      else sum = total(d32, sh_even, sh_odd);
       hn::Store(Narrow<A>::horizontal(d32, sum, X.precision_bits), d32, lanes);
       if constexpr (paired_ring<A, D32>()) {
         typename Narrow<A>::Ring* const* out = rows + static_cast<std::size_t>(u) * (R / 2);

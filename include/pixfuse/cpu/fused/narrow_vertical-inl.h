@@ -69,17 +69,19 @@ void vertical_u8_pairs(const AxisTaps& Y, int y, const std::uint8_t* const* rows
   const auto round = hn::Set(d, 1 << (precision - 1));
   for (int x = x0; x < x1; x += N) {
     const auto lanes = static_cast<std::size_t>(std::min(N, x1 - x));
-    auto sh = pair_sum(d), sl = pair_sum(d);
+    auto sh_even = hn::Zero(d), sh_odd = sh_even, sl_even = sh_even, sl_odd = sh_even;
     for (int j = 0; j < n; ++j) {
       const auto a = hn::PromoteTo(d, load_n(d8, rows[2 * j] + x, lanes));
       const auto b = hn::PromoteTo(d, load_n(d8, rows[2 * j + 1] + x, lanes));
       const auto v = hn::Or(a, hn::ShiftLeft<16>(b));
-      madd(d, sh, v, hn::Set(d, static_cast<std::int32_t>(hi[j])));
-      if constexpr (Split) madd(d, sl, v, hn::Set(d, static_cast<std::int32_t>(lo[j])));
+      madd(d, sh_even, sh_odd, v, hn::Set(d, static_cast<std::int32_t>(hi[j])));
+      if constexpr (Split)
+        madd(d, sl_even, sl_odd, v, hn::Set(d, static_cast<std::int32_t>(lo[j])));
     }
     hn::Vec<decltype(d)> sum;
-    if constexpr (Split) sum = combine(d, sh, sl, P.shift);
-    else sum = total(d, sh);
+    if constexpr (Split)
+      sum = combine(d, total(d, sh_even, sh_odd), total(d, sl_even, sl_odd), P.shift);
+    else sum = total(d, sh_even, sh_odd);
     store_values(d, hn::ShiftRightSame(hn::Add(sum, round), precision), values + x, lanes);
   }
 }
@@ -112,15 +114,17 @@ void vertical_u8_pair_rows(const AxisTaps& Y, int y, const std::uint8_t* const* 
   };
   for (int x = x0; x < x1; x += N) {
     const auto lanes = static_cast<std::size_t>(std::min(N, x1 - x));
-    auto sh = pair_sum(d), sl = pair_sum(d);
+    auto sh_even = hn::Zero(d), sh_odd = sh_even, sl_even = sh_even, sl_odd = sh_even;
     for (int j = 0; j < n; ++j) {
       const auto v = load(pair_rows[j] + 2 * x, lanes);
-      madd(d, sh, v, hn::Set(d, static_cast<std::int32_t>(hi[j])));
-      if constexpr (Split) madd(d, sl, v, hn::Set(d, static_cast<std::int32_t>(lo[j])));
+      madd(d, sh_even, sh_odd, v, hn::Set(d, static_cast<std::int32_t>(hi[j])));
+      if constexpr (Split)
+        madd(d, sl_even, sl_odd, v, hn::Set(d, static_cast<std::int32_t>(lo[j])));
     }
     hn::Vec<decltype(d)> sum;
-    if constexpr (Split) sum = combine(d, sh, sl, P.shift);
-    else sum = total(d, sh);
+    if constexpr (Split)
+      sum = combine(d, total(d, sh_even, sh_odd), total(d, sl_even, sl_odd), P.shift);
+    else sum = total(d, sh_even, sh_odd);
     store_values(d, hn::ShiftRightSame(hn::Add(sum, round), precision), values + x, lanes);
   }
 }

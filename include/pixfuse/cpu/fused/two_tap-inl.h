@@ -189,14 +189,16 @@ void two_tap_row(D32 d32, const TwoTapLanes& t, const std::uint8_t* row, int shi
 #else
     pairs = gather_pairs(d32, t, row, i);
 #endif
-    auto sh = pair_sum(d32), sl = pair_sum(d32);
-    madd(d32, sh, pairs, hn::LoadU(d32, reinterpret_cast<const std::int32_t*>(t.hi + i)));
+    auto sh_even = hn::Zero(d32), sh_odd = sh_even, sl_even = sh_even, sl_odd = sh_even;
+    madd(d32, sh_even, sh_odd, pairs,
+         hn::LoadU(d32, reinterpret_cast<const std::int32_t*>(t.hi + i)));
     hn::Vec<D32> sum;
     if constexpr (Split) {
-      madd(d32, sl, pairs, hn::LoadU(d32, reinterpret_cast<const std::int32_t*>(t.lo + i)));
-      sum = combine(d32, sh, sl, shift);
+      madd(d32, sl_even, sl_odd, pairs,
+           hn::LoadU(d32, reinterpret_cast<const std::int32_t*>(t.lo + i)));
+      sum = combine(d32, total(d32, sh_even, sh_odd), total(d32, sl_even, sl_odd), shift);
     } else {
-      sum = total(d32, sh);
+      sum = total(d32, sh_even, sh_odd);
     }
     store_ring(d32, Narrow<A>::horizontal(d32, sum, precision),
                out + i);  // DemoteTo saturates: clip8
