@@ -16,9 +16,11 @@
 #include "pixfuse/core/layout_mapping.hpp"
 #include "pixfuse/cuda/descriptor.hpp"
 #include "pixfuse/plan/arithmetic.hpp"
+#include "pixfuse/plan/detail/no_contract.hpp"
 #include "pixfuse/plan/premultiply.hpp"
 #include "pixfuse/plan/value_map.hpp"
 
+PIXFUSE_NO_CONTRACT_BEGIN
 namespace pixfuse::cuda::detail {
 
 PIXFUSE_HD inline float fmul(float a, float b) {
@@ -277,3 +279,4 @@ PIXFUSE_HD void finish_pixel(const PlanDesc& p, const ImageDesc& im, const unsig
 }
 
 }  // namespace pixfuse::cuda::detail
+PIXFUSE_NO_CONTRACT_END

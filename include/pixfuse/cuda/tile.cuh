@@ -17,7 +17,9 @@
 #include <cstdint>
 
 #include "pixfuse/cuda/arithmetic.cuh"
+#include "pixfuse/plan/detail/no_contract.hpp"
 
+PIXFUSE_NO_CONTRACT_BEGIN
 namespace pixfuse::cuda {
 
 inline constexpr int tile_width = 32;  // one warp across, coalesced stores along x
@@ -106,3 +108,4 @@ inline int staged_bytes_needed(const PlanDesc& p, const unsigned char* tab) {
 
 }  // namespace detail
 }  // namespace pixfuse::cuda
+PIXFUSE_NO_CONTRACT_END

@@ -8,7 +8,9 @@
 #include <vector>
 
 #include "pixfuse/cuda/batch.hpp"
+#include "pixfuse/plan/detail/no_contract.hpp"
 
+PIXFUSE_NO_CONTRACT_BEGIN
 namespace pixfuse::cuda::detail {
 
 // plans[i] over host images[i] into host out.slot(i).
@@ -36,3 +38,4 @@ inline void emulate_batch(const std::vector<const Plan*>& plans,
 }
 
 }  // namespace pixfuse::cuda::detail
+PIXFUSE_NO_CONTRACT_END

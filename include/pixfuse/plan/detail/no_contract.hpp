@@ -16,3 +16,17 @@
 #define PIXFUSE_NO_CONTRACT
 #define PIXFUSE_NO_CONTRACT_REGION
 #endif
+
+// For whole headers of plain functions (the CUDA backend's arithmetic, which the emulation
+// tests run on the host): every function defined between BEGIN and END. GCC contracts after
+// inlining, under the flags of the function inlined into, so a caller of these must sit in
+// such a region too. Host compilers only: the device spells each operation with an _rn
+// intrinsic instead.
+#if defined(__GNUC__) && !defined(__clang__) && !defined(__CUDACC__)
+#define PIXFUSE_NO_CONTRACT_BEGIN \
+  _Pragma("GCC push_options") _Pragma("GCC optimize(\"fp-contract=off\")")
+#define PIXFUSE_NO_CONTRACT_END _Pragma("GCC pop_options")
+#else
+#define PIXFUSE_NO_CONTRACT_BEGIN
+#define PIXFUSE_NO_CONTRACT_END
+#endif
