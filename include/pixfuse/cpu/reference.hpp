@@ -22,6 +22,7 @@
 #include "pixfuse/plan/plan.hpp"
 #include "pixfuse/plan/validate.hpp"
 #include "pixfuse/plan/premultiply.hpp"
+#include "pixfuse/plan/tap_pass.hpp"
 
 namespace pixfuse {
 
@@ -38,106 +39,23 @@ void store(const Plan& p, void* data, int c, int y, int x, float v) {
   static_cast<T*>(data)[i] = from_float<T>(v);
 }
 
-// The scalar steps below are shared with the CUDA kernels: clip8 and round_half_away in
-// plan/arithmetic.hpp, premultiply and unpremultiply in plan/premultiply.hpp.
+// Shared with the CUDA kernels: the passes (plan/tap_pass.hpp), premultiply and
+// unpremultiply (plan/premultiply.hpp).
 
-// One pass of the plan's arithmetic over the samples s[0..n) of one output with the
-// taps of `axis` at output index o. `first_pass` selects the rule of the pass that runs
-// first where the convention's two passes differ (the horizontal one, except for
-// Plan::vertical_first); `flat` is the column's flattened index (opencv cubic).
+// One pass of the plan's arithmetic (plan/tap_pass.hpp, shared with the CUDA kernels) over
+// the samples s[0..n) of output o of `axis`.
 struct Pass {
-  const Plan& p;
+  PassRule rule;
+
+  explicit Pass(const Plan& p) : rule{p.arithmetic, p.cubic_simd_columns(), p.area_kx()} {}
 
   PIXFUSE_NO_CONTRACT double operator()(const AxisTaps& a, int o, const double* s, bool first_pass,
                                         std::int64_t flat) const {
-    const int n = a.count[static_cast<std::size_t>(o)];
-    const double* w = a.weight_row(o);
-    const std::int32_t* q = a.fixed.empty() ? nullptr : a.fixed_row(o);
-    switch (p.arithmetic) {
-      case Arithmetic::fixed_u8: {  // Pillow 8-bit / torchvision uint8: one rounding per pass
-        std::int64_t acc = std::int64_t{1} << (a.precision_bits - 1);
-        for (int k = 0; k < n; ++k)
-          acc += static_cast<std::int64_t>(q[k]) * static_cast<std::int64_t>(s[k]);
-        return clip8(acc >> a.precision_bits);
-      }
-      case Arithmetic::round_half_away: {  // Pillow mode I: double sum, rounded half away
-        double acc = 0.0;
-        for (int k = 0; k < n; ++k) acc += s[k] * w[k];
-        return round_half_away(acc);
-      }
-      case Arithmetic::real_f64: {  // Pillow mode F: double sum, float between passes and at the
-                                    // end
-        double acc = 0.0;
-        for (int k = 0; k < n; ++k) acc += s[k] * w[k];
-        return static_cast<float>(acc);
-      }
-      case Arithmetic::real:
-      case Arithmetic::real_u16: {  // float32 sum from 0 in the convention's tap order
-        float acc = 0.0f;
-        for (int j = 0; j < n; ++j) {
-          const int k = a.reversed ? n - 1 - j : j;
-          acc = acc + static_cast<float>(s[k]) * static_cast<float>(w[k]);
-        }
-        if (p.arithmetic == Arithmetic::real || first_pass) return acc;
-        return std::clamp(std::nearbyint(acc), 0.0f, 65535.0f) +
-               0.0f;  // saturate_cast<ushort> (-0 -> +0)
-      }
-      case Arithmetic::opencv_area: {  // float32 sums in table order (which a mirror reverses)
-        float acc = 0.0f;
-        for (int j = 0; j < n; ++j) {
-          const int k = a.reversed ? n - 1 - j : j;
-          acc = acc + static_cast<float>(s[k]) * static_cast<float>(w[k]);
-        }
-        return first_pass ? acc : clip8(static_cast<std::int64_t>(std::nearbyint(acc)));
-      }
-      case Arithmetic::opencv_linear:
-      case Arithmetic::opencv_cubic:
-      case Arithmetic::opencv_lanczos4:
-      case Arithmetic::opencv_linear_exact:
-      case Arithmetic::opencv_area_fast: break;  // below
-    }
-    // The other opencv paths: the horizontal pass is an exact int32 dot product.
-    std::int64_t dot = 0;
-    for (int k = 0; k < n; ++k)
-      dot += static_cast<std::int64_t>(q[k]) * static_cast<std::int64_t>(s[k]);
-    if (first_pass) return static_cast<double>(dot);
-    switch (p.arithmetic) {
-      case Arithmetic::opencv_linear: {  // VResizeLinear: >> 4, mul-high by the 11-bit weight, + 2
-                                         // >> 2
-        std::int64_t out = 2;
-        for (int k = 0; k < n; ++k)
-          out += (static_cast<std::int64_t>(q[k]) * (static_cast<std::int64_t>(s[k]) >> 4)) >> 16;
-        return clip8(out >> 2);
-      }
-      case Arithmetic::opencv_cubic: {
-        if (flat < p.cubic_simd_columns()) {  // VResizeCubicVec_32s8u: float32, from the last tap
-                                              // to the first
-          float t = 0.0f;
-          for (int j = n - 1; j >= 0; --j) {
-            const int k = a.reversed ? n - 1 - j : j;
-            const float beta = static_cast<float>(q[k]) * (1.0f / 4194304.0f);
-            t = j == n - 1 ? static_cast<float>(s[k]) * beta : static_cast<float>(s[k]) * beta + t;
-          }
-          return clip8(static_cast<std::int64_t>(std::nearbyint(t)));
-        }
-        return clip8((dot + (1 << 21)) >> 22);  // the scalar tail: integer
-      }
-      case Arithmetic::opencv_lanczos4: return clip8((dot + (1 << 21)) >> 22);
-      case Arithmetic::opencv_linear_exact: return clip8((dot + (1 << 15)) >> 16);
-      case Arithmetic::opencv_area_fast: {  // dot = the block sum (weights 1)
-        const int kx = p.area_kx(), area = kx * n;
-        if (kx == 2 && n == 2) return static_cast<double>((dot + 2) >> 2);
-        const float mean = static_cast<float>(dot) * (1.0f / static_cast<float>(area));
-        return clip8(static_cast<std::int64_t>(std::nearbyint(mean)));
-      }
-      case Arithmetic::fixed_u8:  // returned by the first switch
-      case Arithmetic::round_half_away:
-      case Arithmetic::real:
-      case Arithmetic::real_u16:
-      case Arithmetic::real_f64:
-      case Arithmetic::opencv_area: break;
-    }
-    detail::unreachable("reference kernel: arithmetic");
+    const TapRow taps{a.count[static_cast<std::size_t>(o)],
+                      a.weights.empty() ? nullptr : a.weight_row(o),
+                      a.fixed.empty() ? nullptr : a.fixed_row(o), a.reversed, a.precision_bits};
+    return tap_pass(
+        rule, taps, [s](int k) { return s[k]; }, first_pass, flat);
   }
 };
 

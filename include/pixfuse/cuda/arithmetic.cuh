@@ -1,11 +1,12 @@
 // The reference kernel's arithmetic (cpu/reference.hpp) as __host__ __device__ functions
-// over the packed descriptors: one pass of a convention over n samples, the value map, and
-// the output conversion. Host and device run the same code, which is how the tests check
-// the kernel's arithmetic against the reference on machines without a GPU.
+// over the packed descriptors: the passes (plan/tap_pass.hpp, the very functions the
+// reference calls), the samples, the value map and the output conversion. Host and device
+// run the same code, which is how the tests check the kernel's arithmetic against the
+// reference on machines without a GPU.
 //
-// Floating point: every product and sum goes through the _rn intrinsics on the device, so
-// nvcc never fuses them into FMAs (the reference computes without contraction, and the
-// OpenCV float paths and the value map must round exactly as written).
+// Floating point: every product and sum is rounded as written (plan/detail/exact_float.hpp:
+// the _rn intrinsics on the device, which nvcc never fuses into FMAs; no contraction on the
+// host, PIXFUSE_NO_CONTRACT_BEGIN below).
 #pragma once
 
 #include <cmath>
@@ -18,154 +19,33 @@
 #include "pixfuse/plan/arithmetic.hpp"
 #include "pixfuse/plan/detail/no_contract.hpp"
 #include "pixfuse/plan/premultiply.hpp"
+#include "pixfuse/plan/tap_pass.hpp"
 #include "pixfuse/plan/value_map.hpp"
 
 PIXFUSE_NO_CONTRACT_BEGIN
 namespace pixfuse::cuda::detail {
-
-PIXFUSE_HD inline float fmul(float a, float b) {
-#if defined(__CUDA_ARCH__)
-  return __fmul_rn(a, b);
-#else
-  return a * b;
-#endif
-}
-PIXFUSE_HD inline float fadd(float a, float b) {
-#if defined(__CUDA_ARCH__)
-  return __fadd_rn(a, b);
-#else
-  return a + b;
-#endif
-}
-PIXFUSE_HD inline float fdiv(float a, float b) {
-#if defined(__CUDA_ARCH__)
-  return __fdiv_rn(a, b);
-#else
-  return a / b;
-#endif
-}
-PIXFUSE_HD inline double dmul(double a, double b) {
-#if defined(__CUDA_ARCH__)
-  return __dmul_rn(a, b);
-#else
-  return a * b;
-#endif
-}
-PIXFUSE_HD inline double dadd(double a, double b) {
-#if defined(__CUDA_ARCH__)
-  return __dadd_rn(a, b);
-#else
-  return a + b;
-#endif
-}
-// Round half to even (the default rounding mode on both sides).
-PIXFUSE_HD inline float rint_f(float x) { return rintf(x); }
 
 template <class T>
 PIXFUSE_HD inline const T* table(const unsigned char* tab, std::int64_t offset) {
   return reinterpret_cast<const T*>(tab + offset);
 }
 
-using pixfuse::detail::clip8;  // the scalar steps the reference uses too
 using pixfuse::detail::output_bits;
 using pixfuse::detail::premultiply;
-using pixfuse::detail::round_half_away;
 using pixfuse::detail::unpremultiply;
 
-// One pass over the samples s(0..n) of output o of axis `a` (reference.hpp, Pass). `s(k)`
-// returns tap k's sample; `first` selects the rule of the pass that runs first; `flat` is
-// the column's flattened index (opencv cubic).
+// One pass over the samples s(0..n) of output o of axis `a`: the reference's own arithmetic
+// (plan/tap_pass.hpp) over the packed tables.
 template <class Sample>
 PIXFUSE_HD double pass(const PlanDesc& p, const AxisDesc& a, const unsigned char* tab, int o,
                        const Sample& s, bool first, std::int64_t flat) {
-  const int n = table<std::int32_t>(tab, a.count)[o];
   const std::int64_t row = static_cast<std::int64_t>(o) * a.max_taps;
-  const double* w = a.weights >= 0 ? table<double>(tab, a.weights) + row : nullptr;
-  const std::int32_t* q = a.fixed >= 0 ? table<std::int32_t>(tab, a.fixed) + row : nullptr;
-  switch (static_cast<Arithmetic>(p.arithmetic)) {
-    case Arithmetic::fixed_u8: {
-      std::int64_t acc = std::int64_t{1} << (a.precision_bits - 1);
-      for (int k = 0; k < n; ++k)
-        acc += static_cast<std::int64_t>(q[k]) * static_cast<std::int64_t>(s(k));
-      return clip8(acc >> a.precision_bits);
-    }
-    case Arithmetic::round_half_away: {
-      double acc = 0.0;
-      for (int k = 0; k < n; ++k) acc = dadd(acc, dmul(s(k), w[k]));
-      return round_half_away(acc);
-    }
-    case Arithmetic::real_f64: {
-      double acc = 0.0;
-      for (int k = 0; k < n; ++k) acc = dadd(acc, dmul(s(k), w[k]));
-      return static_cast<float>(acc);
-    }
-    case Arithmetic::real:
-    case Arithmetic::real_u16: {  // float32 from 0, in the convention's tap order
-      float acc = 0.0f;
-      for (int j = 0; j < n; ++j) {
-        const int k = a.reversed ? n - 1 - j : j;
-        acc = fadd(acc, fmul(static_cast<float>(s(k)), static_cast<float>(w[k])));
-      }
-      if (static_cast<Arithmetic>(p.arithmetic) == Arithmetic::real || first) return acc;
-      const float r = rint_f(acc);
-      return fadd(r < 0.0f ? 0.0f : (r > 65535.0f ? 65535.0f : r),
-                  0.0f);  // -0 -> +0, as the reference
-    }
-    case Arithmetic::opencv_area: {
-      float acc = 0.0f;
-      for (int j = 0; j < n; ++j) {
-        const int k = a.reversed ? n - 1 - j : j;
-        acc = fadd(acc, fmul(static_cast<float>(s(k)), static_cast<float>(w[k])));
-      }
-      return first ? acc : clip8(static_cast<std::int64_t>(rint_f(acc)));
-    }
-    case Arithmetic::opencv_linear:
-    case Arithmetic::opencv_cubic:
-    case Arithmetic::opencv_lanczos4:
-    case Arithmetic::opencv_linear_exact:
-    case Arithmetic::opencv_area_fast: break;  // below
-  }
-  std::int64_t dot = 0;
-  for (int k = 0; k < n; ++k)
-    dot += static_cast<std::int64_t>(q[k]) * static_cast<std::int64_t>(s(k));
-  if (first) return static_cast<double>(dot);
-  switch (static_cast<Arithmetic>(p.arithmetic)) {
-    case Arithmetic::opencv_linear: {
-      std::int64_t out = 2;
-      for (int k = 0; k < n; ++k)
-        out += (static_cast<std::int64_t>(q[k]) * (static_cast<std::int64_t>(s(k)) >> 4)) >> 16;
-      return clip8(out >> 2);
-    }
-    case Arithmetic::opencv_cubic: {
-      if (flat < p.simd_columns) {
-        float t = 0.0f;
-        for (int j = n - 1; j >= 0; --j) {
-          const int k = a.reversed ? n - 1 - j : j;
-          const float beta = fmul(static_cast<float>(q[k]), 1.0f / 4194304.0f);
-          const float term = fmul(static_cast<float>(s(k)), beta);
-          t = j == n - 1 ? term : fadd(term, t);
-        }
-        return clip8(static_cast<std::int64_t>(rint_f(t)));
-      }
-      return clip8((dot + (1 << 21)) >> 22);
-    }
-    case Arithmetic::opencv_lanczos4: return clip8((dot + (1 << 21)) >> 22);
-    case Arithmetic::opencv_linear_exact: return clip8((dot + (1 << 15)) >> 16);
-    case Arithmetic::opencv_area_fast: {
-      const int area = p.area_kx * n;
-      if (p.area_kx == 2 && n == 2) return static_cast<double>((dot + 2) >> 2);
-      const float mean = fmul(static_cast<float>(dot), fdiv(1.0f, static_cast<float>(area)));
-      return clip8(static_cast<std::int64_t>(rint_f(mean)));
-    }
-    case Arithmetic::fixed_u8:  // returned by the first switch
-    case Arithmetic::round_half_away:
-    case Arithmetic::real:
-    case Arithmetic::real_u16:
-    case Arithmetic::real_f64:
-    case Arithmetic::opencv_area: break;
-  }
-  return 0.0;  // unreachable: device code cannot throw; pack_plans checked the arithmetic on the
-               // host
+  const TapRow taps{table<std::int32_t>(tab, a.count)[o],
+                    a.weights >= 0 ? table<double>(tab, a.weights) + row : nullptr,
+                    a.fixed >= 0 ? table<std::int32_t>(tab, a.fixed) + row : nullptr,
+                    a.reversed != 0, a.precision_bits};
+  const PassRule rule{static_cast<Arithmetic>(p.arithmetic), p.simd_columns, p.area_kx};
+  return tap_pass(rule, taps, s, first, flat);
 }
 
 // Stored sample (sx, sy, c) of the source as double.
