@@ -45,6 +45,13 @@ void store(const Plan& p, void* data, int c, int y, int x, float v) {
 // One pass of the plan's arithmetic (plan/tap_pass.hpp, shared with the CUDA kernels) over
 // the samples s[0..n) of output o of `axis`.
 struct Pass {
+  // The samples as tap_pass reads them (PIXFUSE_HD: nvcc compiles the reference into the
+  // CUDA tests, where tap_pass is a host and device function).
+  struct Samples {
+    const double* s;
+    PIXFUSE_HD double operator()(int k) const { return s[k]; }
+  };
+
   PassRule rule;
 
   explicit Pass(const Plan& p) : rule{p.arithmetic, p.cubic_simd_columns(), p.area_kx()} {}
@@ -54,8 +61,7 @@ struct Pass {
     const TapRow taps{a.count[static_cast<std::size_t>(o)],
                       a.weights.empty() ? nullptr : a.weight_row(o),
                       a.fixed.empty() ? nullptr : a.fixed_row(o), a.reversed, a.precision_bits};
-    return tap_pass(
-        rule, taps, [s](int k) { return s[k]; }, first_pass, flat);
+    return tap_pass(rule, taps, Samples{s}, first_pass, flat);
   }
 };
 
