@@ -91,27 +91,37 @@ TwoTapLanes two_tap_lanes(D32 d32, const AxisTaps& X, int x0, int x1, int C, int
   const PairedTaps& P = X.paired;
   const std::int64_t row_bytes = static_cast<std::int64_t>(row_length) * C;
   t.one_word = C <= 3;
-  for (std::size_t i = 0; i < t.padded; ++i) {
-    const std::size_t lane = std::min(i, t.lanes - 1);
-    const int x = x0 + static_cast<int>(lane / static_cast<std::size_t>(C));
-    const int c = static_cast<int>(lane % static_cast<std::size_t>(C));
+  const bool split = !P.two_lo.empty();
+  std::size_t i = 0;
+  for (int x = x0; x < x1; ++x) {
     const auto o = static_cast<std::size_t>(x);
-    // The samples' bytes; a word starts at the first one, or ends at the row's end (rows
-    // hold at least 4 bytes: run_u8 checks), and then still holds the second for C <= 3
-    // because that one lies inside the row.
-    const std::int64_t at[2] = {static_cast<std::int64_t>(P.base[o]) * C + c,
-                                static_cast<std::int64_t>(P.base[o] + 1) * C + c};
-    for (int k = 0; k < 2; ++k) {
-      const std::int64_t word =
-          std::max<std::int64_t>(0, std::min(t.one_word ? at[0] : at[k], row_bytes - 4));
-      t.read[k][i] = static_cast<std::int32_t>(word);
-      // A sample outside the row (a rebased region's edge outputs) has weight 0: read a
-      // byte of the word instead, since a shift by 32 or more is undefined (hwy_scalar
-      // shifts in C++; UBSan caught it).
-      t.shift[k][i] = static_cast<std::int32_t>(8 * std::clamp<std::int64_t>(at[k] - word, 0, 3));
+    const std::int64_t first = static_cast<std::int64_t>(P.base[o]) * C;
+    for (int c = 0; c < C; ++c, ++i) {
+      // The samples' bytes; a word starts at the first one, or ends at the row's end (rows
+      // hold at least 4 bytes: run_u8 checks), and then still holds the second for C <= 3
+      // because that one lies inside the row.
+      const std::int64_t at[2] = {first + c, first + C + c};
+      for (int k = 0; k < 2; ++k) {
+        const std::int64_t word =
+            std::max<std::int64_t>(0, std::min(t.one_word ? at[0] : at[k], row_bytes - 4));
+        t.read[k][i] = static_cast<std::int32_t>(word);
+        // A sample outside the row (a rebased region's edge outputs) has weight 0: read a
+        // byte of the word instead, since a shift by 32 or more is undefined (hwy_scalar
+        // shifts in C++; UBSan caught it).
+        t.shift[k][i] = static_cast<std::int32_t>(8 * std::clamp<std::int64_t>(at[k] - word, 0, 3));
+      }
+      t.hi[i] = P.two_hi[o];
+      t.lo[i] = split ? P.two_lo[o] : 0u;
     }
-    t.hi[i] = P.two_hi[o];
-    t.lo[i] = P.two_lo.empty() ? 0u : P.two_lo[o];
+  }
+  // The padding lanes repeat the last one.
+  for (; i < t.padded; ++i) {
+    for (int k = 0; k < 2; ++k) {
+      t.read[k][i] = t.read[k][t.lanes - 1];
+      t.shift[k][i] = t.shift[k][t.lanes - 1];
+    }
+    t.hi[i] = t.hi[t.lanes - 1];
+    t.lo[i] = t.lo[t.lanes - 1];
   }
 #if HWY_TARGET == HWY_AVX3_DL
   const std::size_t groups = t.padded / 16;
