@@ -183,6 +183,17 @@ TEST(HostileDecode, EveryFailureHasAReason) {
   EXPECT_EQ(e, "gif_lzw_code_size_13.gif: cannot decode (corrupt or unsupported gif data)");
 }
 
+// A GIF whose logical screen is 0 pixels wide (CI's 20 s decode fuzz run): stb_image
+// "decoded" it into an image of no pixels, which reached the caller as a success.
+TEST(HostileDecode, AnEmptyImageIsRefusedByName) {
+  const std::string e = error_of_file("gif_zero_width.gif");
+  EXPECT_EQ(e,
+            "gif_zero_width.gif: expected an image of at least 1x1 pixels, got 0x1024 in its gif "
+            "header");
+  const std::vector<unsigned char> bytes = io::read_file(kFindings + "gif_zero_width.gif");
+  EXPECT_THROW(io::probe(bytes.data(), bytes.size(), "gif_zero_width.gif"), pf::Error);
+}
+
 // Each format's seeds decode, and the format is the one the signature names.
 TEST(HostileDecode, SignaturesChooseTheFormat) {
   const struct {

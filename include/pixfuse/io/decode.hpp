@@ -158,6 +158,15 @@ struct Prepared {
   std::string shortfall;  // why the data cannot hold the declared image (JPEG, PNG), or empty
 };
 
+// A header may declare a width or height of 0 (a GIF's logical screen, found by fuzzing):
+// stb_image then "decodes" an image of no pixels, which is refused here by name.
+inline void check_not_empty(const ImageInfo& info, const std::string& name) {
+  if (info.width < 1 || info.height < 1)
+    throw Error(name, "an image of at least 1x1 pixels",
+                pixfuse::detail::to_text(info.width, "x", info.height, " in its ", info.format,
+                                         " header"));
+}
+
 inline Prepared prepare(const unsigned char* bytes, std::size_t size, const std::string& name,
                         const DecodeOptions& options) {
   if (size == 0) throw Error(name + ": empty file");
@@ -188,6 +197,7 @@ inline Prepared prepare(const unsigned char* bytes, std::size_t size, const std:
     info.channels = h.channels;
     info.can_reduce = true;
     info.cmyk = h.cmyk;
+    check_not_empty(info, name);
     return p;
   }
 #endif
@@ -217,6 +227,7 @@ inline Prepared prepare(const unsigned char* bytes, std::size_t size, const std:
     throw Error(name + ": not a decodable image (" + stb::reason(p.format) + ")");
   info.channels = file_channels == 2 ? 4 : file_channels;  // gray+alpha -> RGBA
   info.sixteen_bit = options.keep_16_bit && stb::is_16_bit(p.format, p.bytes, len);
+  check_not_empty(info, name);
   return p;
 }
 }  // namespace detail
