@@ -21,6 +21,8 @@
 //   clip           presets::clip() (Pillow bicubic, shorter side 224, crop 224)
 //   normalize      normalise + NHWC -> NCHW f32, no resize
 //   imagenet_pil6  imagenet_pil on an image with EXIF orientation 6 (rotated)
+//   seeds          the seeds' workload on one image: float32 input (the photo / 255), JAX
+//                  linear to 224x224, normalise, NCHW f32 (give WIDTH HEIGHT 512 512)
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -91,6 +93,12 @@ pf::Plan make(const std::string& w, const pf::AnyImageView& in) {
         in);
   if (w == "yolo") return plan_for(pf::presets::yolo(), in);
   if (w == "clip") return plan_for(pf::presets::clip(), in);
+  if (w == "seeds")
+    return plan_for(pf::resize<224, 224>().filter(pf::Filter::bilinear).compat(pf::Compat::jax) |
+                        pf::normalize(1.0f, {kMean[0], kMean[1], kMean[2]},
+                                      {kStd[0], kStd[1], kStd[2]}) |
+                        pf::nchw() | pf::cast<float>(),
+                    in);
   if (w == "normalize") return plan_for(pf::to_rgb() | norm | pf::nchw() | pf::cast<float>(), in);
   std::fprintf(stderr, "probe: unknown workload %s\n", w.c_str());
   std::exit(2);
@@ -108,7 +116,13 @@ int main(int argc, char** argv) {
   const int runs = argc > 3 ? std::atoi(argv[3]) : 3;
   const int w = argc > 5 ? std::atoi(argv[4]) : 1600, h = argc > 5 ? std::atoi(argv[5]) : 1067;
   const std::vector<std::uint8_t> px = photo(w, h);
-  const pf::AnyImageView in(px.data(), pf::DType::u8, w, h, 3, static_cast<std::int64_t>(w) * 3);
+  // The seeds' workload reads float32 pixels in [0, 1).
+  std::vector<float> real(workload == "seeds" ? px.size() : 0);
+  for (std::size_t i = 0; i < real.size(); ++i) real[i] = static_cast<float>(px[i]) / 255.0f;
+  const pf::AnyImageView in = real.empty() ? pf::AnyImageView(px.data(), pf::DType::u8, w, h, 3,
+                                                              static_cast<std::int64_t>(w) * 3)
+                                           : pf::AnyImageView(real.data(), pf::DType::f32, w, h, 3,
+                                                              static_cast<std::int64_t>(w) * 3 * 4);
   const pf::Plan plan = make(workload, in);
   std::vector<unsigned char> out(plan.output_elements() * pf::size_of(plan.out_dtype));
   const pf::AnyTensorView view(out.data(), plan.out_dtype, plan.layout, plan.output_shape());
