@@ -471,12 +471,13 @@ int main(int argc, char** argv) {
         if (wanted(o, "pixfuse"))
           for (const std::string& t : targets) {
             pf::set_target(t);
-            emit_result("pixfuse", t, b, threads,
-                        time_it(pixfuse_factory(b, plan_static), n, threads, o));
+            // "auto": the automatic choice, named by the target it runs this plan on.
+            emit_result("pixfuse", t == "auto" ? "auto:" + pf::target_for(plan_static) : t, b,
+                        threads, time_it(pixfuse_factory(b, plan_static), n, threads, o));
           }
         pf::set_target("auto");
         if (wanted(o, "pixfuse_dynamic"))
-          emit_result("pixfuse_dynamic", pf::active_target(), b, threads,
+          emit_result("pixfuse_dynamic", pf::target_for(plan_dynamic), b, threads,
                       time_it(pixfuse_factory(b, plan_dynamic), n, threads, o));
         if (wanted(o, "pixfuse_vmap")) {
           pf::Executor executor(threads);
@@ -493,10 +494,11 @@ int main(int argc, char** argv) {
                 if (!st[i].ok()) die("vmap: " + st[i].error);
             };
           };
-          emit_result("pixfuse_vmap", pf::active_target(), b, threads, time_it(factory, n, 1, o));
+          emit_result("pixfuse_vmap", pf::target_for(plan_static), b, threads,
+                      time_it(factory, n, 1, o));
         }
         for (auto& [name, plan] : cv_modes)
-          emit_result(name, pf::active_target(), b, threads,
+          emit_result(name, pf::target_for(*plan), b, threads,
                       time_it(pixfuse_factory(b, *plan), n, threads, o));
         for (auto& [name, factory] : peers)
           emit_result(name, "", b, threads, time_it(factory, n, threads, o));

@@ -338,7 +338,7 @@ int run(const prep::Options& o) {
                 static_cast<long long>(dims[3]), std::string(pf::name(p.out_dtype)).c_str(),
                 std::string(pf::name(p.layout)).c_str(),
                 std::string(pf::name(p.resampling.compat)).c_str(), decoders_text(decoders).c_str(),
-                pf::active_target().c_str(), device.c_str(), failed);
+                pf::target_for(p).c_str(), device.c_str(), failed);
   } else {
     std::fprintf(stderr, "pixfuse-prep: no image succeeded; nothing written\n");
   }

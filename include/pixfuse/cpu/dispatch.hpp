@@ -225,12 +225,12 @@ inline std::string usable_list() {
   return s;
 }
 
-// The target in use: set_target's, else PIXFUSE_TARGET's (read once), else the best.
-inline const CompiledTarget& active() {
+// The target asked for: set_target's, else PIXFUSE_TARGET's (read once); nullptr for auto.
+inline const CompiledTarget* chosen() {
   const std::int64_t requested = pixfuse::detail::requested_target.load(std::memory_order_relaxed);
   if (requested != 0)
     for (const CompiledTarget& t : compiled_targets())
-      if (t.bit == requested && cpu_supports(t.bit)) return t;
+      if (t.bit == requested && cpu_supports(t.bit)) return &t;
   static const CompiledTarget* from_environment = []() -> const CompiledTarget* {
     const char* env = std::getenv("PIXFUSE_TARGET");
     if (env == nullptr || *env == '\0' || std::string_view(env) == "auto") return nullptr;
@@ -239,10 +239,34 @@ inline const CompiledTarget& active() {
       throw Error("PIXFUSE_TARGET", "auto or one of: " + usable_list(), std::string(env));
     return t;
   }();
-  if (from_environment != nullptr) return *from_environment;
+  return from_environment;
+}
+
+// The target in use: the one asked for, else the best this CPU runs.
+inline const CompiledTarget& active() {
+  if (const CompiledTarget* t = chosen()) return *t;
   for (const CompiledTarget& t : compiled_targets())
     if (cpu_supports(t.bit)) return t;
   return compiled_targets().back();
+}
+
+// The target `plan` runs on: active(), except that the automatic choice runs the float32
+// conventions' resampling (Arithmetic::real, real_u16) on AVX2 where the CPU has AVX-512:
+// those kernels measured 4-10% slower on the AVX-512 targets, on 256-bit vectors too
+// (docs/PERFORMANCE.md, "Which target the float32 passes run on").
+inline const CompiledTarget& for_plan(const Plan& plan) {
+  const CompiledTarget& best = active();
+#if HWY_ARCH_X86 && !(defined(HWY_COMPILE_ONLY_STATIC) && HWY_COMPILE_ONLY_STATIC)
+  const bool float_resampling =
+      (plan.arithmetic == Arithmetic::real || plan.arithmetic == Arithmetic::real_u16) &&
+      !(plan.x.identity && plan.y.identity);
+  if (float_resampling && (best.bit == HWY_AVX3 || best.bit == HWY_AVX3_DL) && chosen() == nullptr)
+    for (const CompiledTarget& t : compiled_targets())
+      if (t.bit == HWY_AVX2 && cpu_supports(t.bit)) return t;
+#else
+  (void)plan;
+#endif
+  return best;
 }
 
 }  // namespace dispatching
@@ -274,10 +298,16 @@ inline std::string active_target() {
   return pixfuse::detail::target_name(dispatching::active().bit);
 }
 
-// Execute `plan` on `in` into `out` (one image) on the active target.
+// The target run(plan, ...) uses now: active_target(), or AVX2 for the float32
+// conventions' resampling on AVX-512 CPUs when the target is chosen automatically.
+inline std::string target_for(const Plan& plan) {
+  return pixfuse::detail::target_name(dispatching::for_plan(plan).bit);
+}
+
+// Execute `plan` on `in` into `out` (one image) on target_for(plan).
 inline void run(const Plan& plan, const AnyImageView& in, const AnyTensorView& out) {
   pixfuse::detail::check_run(plan, in, out);
-  dispatching::active().run(plan, in, out);
+  dispatching::for_plan(plan).run(plan, in, out);
 }
 
 namespace dispatching {
@@ -321,7 +351,7 @@ void run_static(const Plan& plan, const AnyImageView& in, const AnyTensorView& o
                 "(" + std::to_string(plan.out_channels) + ", " + std::to_string(plan.out_height) +
                     ", " + std::to_string(plan.out_width) + ")");
   pixfuse::detail::check_run(plan, in, out);
-  const dispatching::CompiledTarget& t = dispatching::active();
+  const dispatching::CompiledTarget& t = dispatching::for_plan(plan);
   // The shaped kernels' constant column range holds when every output column reads the
   // source; other plans (padded columns) take the shape-generic kernels.
   const bool every_column_reads = plan.x.valid_begin == 0 && plan.x.valid_end == plan.out_width;
