@@ -151,6 +151,7 @@ def check_run(files, good_index, returncode, stderr, seconds, out, manifest, ref
         elif owners != sorted(owners) or set(owners) != set(range(len(files))):
             problems.append(f"manifest lines do not follow the {len(files)} files in order")
     rows = read_npy_rows(out) if out.exists() else []
+    good_images = 0  # the good file's manifest lines so far: image j of a .npy stack is row j alone
     for entry, k in zip(lines, owners):
         if k is None:
             continue
@@ -162,10 +163,14 @@ def check_run(files, good_index, returncode, stderr, seconds, out, manifest, ref
             if not why.startswith(path + ": ") or len(why) <= len(path) + 2 or " ()" in why:
                 problems.append(f"error without a reason for {files[k].name}: {why!r}")
         if k == good_index:
+            j, good_images = good_images, good_images + 1
             if status != "ok":
                 problems.append(f"good file {files[k].name} lost: {entry.get('error')!r}")
-            elif entry.get("row") is None or entry["row"] >= len(rows) or rows[entry["row"]] != reference:
-                problems.append(f"good file {files[k].name}: output row differs from its output alone")
+            elif (entry.get("row") is None or entry["row"] >= len(rows) or j >= len(reference)
+                  or rows[entry["row"]] != reference[j]):
+                problems.append(f"good file {files[k].name}: output row of image {j} differs from its output alone")
+    if lines and not problems and good_images != len(reference):
+        problems.append(f"good file {files[good_index].name}: {good_images} manifest lines, {len(reference)} images alone")
     return problems, stats
 
 
@@ -199,7 +204,7 @@ def main() -> int:
                     if rc != 0:
                         print(f"{prep}: seed {s.name} fails alone with --preset {preset}:\n{err}", file=sys.stderr)
                         return 2
-                    references[(preset, k)] = read_npy_rows(out)[0]
+                    references[(preset, k)] = read_npy_rows(out)  # a .npy stack: one per image
             done = 0
             while done < args.files:
                 n = min(args.batch, args.files - done)
