@@ -11,7 +11,7 @@
   * max |diff| of JAX's output against pixfuse's on the same 4 inputs.
 Prints the load average (uptime) beside each run: the machine may be shared.
 
-  /opt/pfx-venv/bin/python bench/report/seeds_figures.py [--build-dir build/bench] [--runs 5] [--cpu 0] [--targets avx512,avx2]
+  /opt/pfx-venv/bin/python bench/report/seeds_figures.py [--build-dir build/bench] [--runs 5] [--cpu 0] [--targets auto,avx512,avx2]
 """
 import argparse
 import json
@@ -60,7 +60,8 @@ def main() -> int:
             cmd.append(f"--dump_dir={dump}")
         r = subprocess.run([str(c) for c in cmd], capture_output=True, text=True, env=dict(os.environ, OMP_NUM_THREADS="1"))
         rows = json_lines(r.stdout)
-        results = {x["target"]: x for x in rows if x["kind"] == "result" and x["impl"] == "pixfuse"}
+        # "auto" comes back as "auto:<the target it ran on>"
+        results = {x["target"].split(":")[0]: x for x in rows if x["kind"] == "result" and x["impl"] == "pixfuse"}
         if r.returncode != 0 or not results:
             print(r.stdout, r.stderr, file=sys.stderr)
             return 1
@@ -92,7 +93,7 @@ def main() -> int:
         bytes_in = px[0][t]["bytes_in"]
         p = statistics.median(x[t]["img_s"] for x in px)
         pc = statistics.median(x[t]["img_s_cpu"] for x in px)
-        print(f"  pixfuse {t}: {p:.0f} img/s wall, {pc:.0f} per CPU second; roofline fraction {p * bytes_in / (b * 1e9):.1%}")
+        print(f"  pixfuse {px[0][t]['target']}: {p:.0f} img/s wall, {pc:.0f} per CPU second; roofline fraction {p * bytes_in / (b * 1e9):.1%}")
     print(f"  read roofline 1 thread: {b:.2f} GB/s (max {max(bw):.2f}); fraction: {p * bytes_in / (b * 1e9):.1%} "
           f"(by CPU time {pc * bytes_in / (b * 1e9):.1%}; of the best read {p * bytes_in / (max(bw) * 1e9):.1%})")
     if jx:
