@@ -252,15 +252,17 @@ inline const CompiledTarget& active() {
 
 // The target `plan` runs on: active(), except that the automatic choice runs the float32
 // conventions' resampling (Arithmetic::real, real_u16) on AVX2 where the CPU has AVX-512:
-// those kernels measured 4-10% slower on the AVX-512 targets, on 256-bit vectors too
-// (docs/PERFORMANCE.md, "Which target the float32 passes run on").
+// those kernels measured slower on the AVX-512 targets, on 256-bit vectors too (4-10% per
+// image from cache, 10-20% in a batch: docs/PERFORMANCE.md, "Which target the float32
+// passes run on").
 inline const CompiledTarget& for_plan(const Plan& plan) {
+  if (const CompiledTarget* asked = chosen()) return *asked;
   const CompiledTarget& best = active();
 #if HWY_ARCH_X86 && !(defined(HWY_COMPILE_ONLY_STATIC) && HWY_COMPILE_ONLY_STATIC)
   const bool float_resampling =
       (plan.arithmetic == Arithmetic::real || plan.arithmetic == Arithmetic::real_u16) &&
       !(plan.x.identity && plan.y.identity);
-  if (float_resampling && (best.bit == HWY_AVX3 || best.bit == HWY_AVX3_DL) && chosen() == nullptr)
+  if (float_resampling && (best.bit == HWY_AVX3 || best.bit == HWY_AVX3_DL))
     for (const CompiledTarget& t : compiled_targets())
       if (t.bit == HWY_AVX2 && cpu_supports(t.bit)) return t;
 #else
