@@ -2,6 +2,7 @@
 // with cudaGetDeviceCount's reason, and the no-device behaviour is checked instead.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <string>
 
 #include "cases.hpp"
@@ -68,11 +69,23 @@ TEST(CudaDevice, WithoutADeviceTheRunnerSaysWhy) {
   }
 }
 
+// On the GPU as on the host (emulation_test.cpp): identical bytes in every convention, the
+// float ones included (the kernel uses the _rn intrinsics, so nvcc contracts nothing into an
+// FMA). PIXFUSE_CUDA_TOLERANT=1 restores the bounds the tests had before they first ran on a
+// GPU (float conventions 1e-5, integer outputs one step), to tell a drift from a bug.
+namespace {
+bool tolerant() {
+  const char* v = std::getenv("PIXFUSE_CUDA_TOLERANT");
+  return v != nullptr && std::string(v) == "1";
+}
+}  // namespace
+
 TEST(CudaDevice, RandomBatchesMatchTheReference) {
   PIXFUSE_REQUIRE_GPU();
   pc::Stream stream;
-  for (const Batch& b : cuda_cases::random_batches(300, 11, 300)) {
+  for (Batch& b : cuda_cases::random_batches(300, 11, 300)) {
     SCOPED_TRACE(b.name);
+    b.exact = b.exact || !tolerant();
     cuda_cases::expect_matches(b, run_device(b, stream.get()), b.reference());
   }
 }
