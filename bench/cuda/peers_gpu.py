@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
-"""GPU peers on the CUDA benchmark's workloads: CV-CUDA (PyPI cvcuda-cu13) and NVIDIA DALI
-(PyPI nvidia-dali-cuda130), each reported as images/s, or "missing: <reason>" when the
-package does not import or there is no GPU.
+"""GPU peers on the CUDA benchmark's workloads: torchvision's v2 functional transforms on CUDA
+tensors (what a PyTorch user writes), CV-CUDA (PyPI cvcuda-cu13) and NVIDIA DALI (PyPI
+nvidia-dali-cuda130), each reported as images/s, or "missing: <reason>" when the package
+does not import or there is no GPU.
 
   imagenet: 64 u8 RGB photos (the sizes cuda_bench uses), resize shorter side 256
             (bilinear, antialiased), center crop 224, normalise, NCHW f32
   seeds:    32 f32 512x512x3 -> 224x224 bilinear, normalise, NCHW f32
 
-CV-CUDA's inputs are already on the GPU (compare with cuda_bench's "device" line); DALI is
+torchvision's and CV-CUDA's inputs are already on the GPU (compare with cuda_bench's "device" line); DALI is
 fed host arrays, so its time includes the upload (compare with cuda_bench's "host" line).
 Wall-clock timing after a warm-up, synchronised. Run: python3 bench/cuda/peers_gpu.py [--iters N]
 """
@@ -25,7 +26,7 @@ def photo_sizes():
 
 
 def report(peer, workload, n, seconds):
-    print(f"{peer:8s} {workload:9s} {n:4d} images  {seconds * 1e3:8.3f} ms/batch  {n / seconds:10.0f} img/s")
+    print(f"{peer:11s} {workload:9s} {n:4d} images  {seconds * 1e3:8.3f} ms/batch  {n / seconds:10.0f} img/s")
 
 
 def timed(fn, iters, sync):
@@ -36,6 +37,40 @@ def timed(fn, iters, sync):
         fn()
     sync()
     return (time.perf_counter() - t0) / iters
+
+
+def bench_torchvision(iters):
+    try:
+        import torch
+        import torchvision.transforms.v2.functional as F
+        if not torch.cuda.is_available():
+            raise RuntimeError("torch sees no CUDA device")
+    except Exception as e:  # noqa: BLE001 - any import or driver failure means "missing"
+        print(f"torchvision missing: {e}")
+        return
+    dev = torch.device("cuda")
+    mean = [m / 255 for m in MEAN]
+    std = [s / 255 for s in STD]
+    # imagenet: mixed sizes, so one image at a time (CHW uint8 on the GPU), as the classic
+    # transform runs per sample: Resize(256, antialias) -> CenterCrop(224) -> float -> Normalize
+    imgs = [torch.randint(0, 256, (3, h, w), dtype=torch.uint8, device=dev) for (w, h) in photo_sizes()]
+
+    def imagenet():
+        out = torch.empty(len(imgs), 3, 224, 224, device=dev)
+        for i, im in enumerate(imgs):
+            r = F.resize(im, [256], interpolation=F.InterpolationMode.BILINEAR, antialias=True)
+            c = F.center_crop(r, [224, 224])
+            out[i] = F.normalize(F.to_dtype(c, torch.float32, scale=True), mean, std)
+        return out
+
+    report("torchvision", "imagenet", len(imgs), timed(imagenet, iters, torch.cuda.synchronize))
+    seeds_in = torch.rand(32, 3, 512, 512, device=dev) * 255  # NCHW: torchvision's layout
+
+    def seeds():
+        r = F.resize(seeds_in, [224, 224], interpolation=F.InterpolationMode.BILINEAR, antialias=True)
+        return F.normalize(r, MEAN, STD)
+
+    report("torchvision", "seeds", 32, timed(seeds, iters, torch.cuda.synchronize))
 
 
 def bench_cvcuda(iters):
@@ -131,6 +166,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--iters", type=int, default=20)
     args = ap.parse_args()
+    bench_torchvision(args.iters)
     bench_cvcuda(args.iters)
     bench_dali(args.iters)
     return 0
