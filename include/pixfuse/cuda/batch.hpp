@@ -24,8 +24,11 @@ struct PackedBatch {
 
 // plans[i] runs on images[i] into out.slot(i). Image and output pointers are used as given
 // (device pointers for the kernel, host pointers for the emulation); shapes are checked.
-inline PackedBatch pack_batch(const std::vector<const Plan*>& plans,
-                              const std::vector<AnyImageView>& images, const AnyTensorView& out) {
+// Packs into `b`, reusing the capacity of b.bytes (a FusedBatch keeps one PackedBatch).
+inline void pack_batch_into(PackedBatch& b, const std::vector<const Plan*>& plans,
+                            const std::vector<AnyImageView>& images, const AnyTensorView& out) {
+  b.n = 0;  // until packed: an exception below leaves an empty batch, not a stale one
+  b.max_out_width = b.max_out_height = b.staged_bytes = 0;
   if (plans.size() != images.size())
     pixfuse::detail::fail_mismatch("cuda batch plans",
                                    pixfuse::detail::to_text(images.size(), " (one per image)"),
@@ -57,9 +60,7 @@ inline PackedBatch pack_batch(const std::vector<const Plan*>& plans,
     descs[i].dst = slot.data;
     descs[i].plan = it->second;
   }
-  PackedBatch b;
-  b.bytes = pack_plans(distinct);
-  b.n = static_cast<int>(images.size());
+  pack_plans_into(distinct, b.bytes);
   for (std::size_t k = 0; k < distinct.size(); ++k) {
     const PlanDesc& d = reinterpret_cast<const PlanDesc*>(b.bytes.data())[k];
     b.max_out_width = imax(b.max_out_width, d.out_width);
@@ -70,6 +71,13 @@ inline PackedBatch pack_batch(const std::vector<const Plan*>& plans,
   b.images_offset = b.bytes.size();
   b.bytes.resize(b.bytes.size() + descs.size() * sizeof(ImageDesc));
   std::memcpy(b.bytes.data() + b.images_offset, descs.data(), descs.size() * sizeof(ImageDesc));
+  b.n = static_cast<int>(images.size());
+}
+
+inline PackedBatch pack_batch(const std::vector<const Plan*>& plans,
+                              const std::vector<AnyImageView>& images, const AnyTensorView& out) {
+  PackedBatch b;
+  pack_batch_into(b, plans, images, out);
   return b;
 }
 

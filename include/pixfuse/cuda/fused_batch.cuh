@@ -36,7 +36,8 @@ class FusedBatch {
   void enqueue(const std::vector<const Plan*>& plans,
                const std::vector<AnyImageView>& device_images, const AnyTensorView& device_out,
                cudaStream_t stream) {
-    detail::PackedBatch b = detail::pack_batch(plans, device_images, device_out);
+    detail::PackedBatch& b = packed_;  // its buffer is reused: no fresh memory per batch
+    detail::pack_batch_into(b, plans, device_images, device_out);
     if (b.n == 0) return;
     wait();
     staging_.reserve(b.bytes.size());
@@ -57,6 +58,7 @@ class FusedBatch {
   }
 
  private:
+  detail::PackedBatch packed_;
   PinnedBuffer<unsigned char> staging_;
   DeviceBuffer<unsigned char> tables_;
   cudaEvent_t done_ = nullptr;
