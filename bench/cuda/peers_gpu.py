@@ -39,15 +39,27 @@ def timed(fn, iters, sync):
     return (time.perf_counter() - t0) / iters
 
 
-def bench_torchvision(iters):
+def torch_on_gpu(peer, *modules):
+    """(torch, [modules]) imported with a CUDA device present, or None once the peer's line
+    says why it is missing."""
     try:
+        import importlib
+
+        modules = [importlib.import_module(m) for m in modules]
         import torch
-        import torchvision.transforms.v2.functional as F
         if not torch.cuda.is_available():
             raise RuntimeError("torch sees no CUDA device")
+        return torch, modules
     except Exception as e:  # noqa: BLE001 - any import or driver failure means "missing"
-        print(f"torchvision missing: {e}")
+        print(f"{peer:11s} missing: {e}")
+        return None
+
+
+def bench_torchvision(iters):
+    got = torch_on_gpu("torchvision", "torchvision.transforms.v2.functional")
+    if got is None:
         return
+    torch, (F,) = got
     dev = torch.device("cuda")
     mean = [m / 255 for m in MEAN]
     std = [s / 255 for s in STD]
@@ -74,14 +86,10 @@ def bench_torchvision(iters):
 
 
 def bench_cvcuda(iters):
-    try:
-        import cvcuda
-        import torch
-        if not torch.cuda.is_available():
-            raise RuntimeError("torch sees no CUDA device")
-    except Exception as e:  # noqa: BLE001 - any import or driver failure means "missing"
-        print(f"cvcuda   missing: {e}")
+    got = torch_on_gpu("cvcuda", "cvcuda")
+    if got is None:
         return
+    torch, (cvcuda,) = got
     dev = torch.device("cuda")
     mean = torch.tensor(MEAN, device=dev).reshape(1, 1, 1, 3)
     std = torch.tensor(STD, device=dev).reshape(1, 1, 1, 3)
@@ -121,7 +129,7 @@ def bench_dali(iters):
         import numpy as np
         from nvidia.dali import fn, pipeline_def, types
     except Exception as e:  # noqa: BLE001
-        print(f"dali     missing: {e}")
+        print(f"{'dali':11s} missing: {e}")
         return
 
     def run(name, make_batch, build):
@@ -137,7 +145,7 @@ def bench_dali(iters):
                 pipe.run()
             report("dali", name, len(batch), (time.perf_counter() - t0) / iters)
         except Exception as e:  # noqa: BLE001 - no GPU / driver
-            print(f"dali     missing ({name}): {e}")
+            print(f"{'dali':11s} missing ({name}): {e}")
 
     rng = np.random.default_rng(1)
 
