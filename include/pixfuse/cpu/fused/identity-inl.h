@@ -3,6 +3,7 @@
 //
 // Per-target -inl.h (Highway's convention): included once per target by cpu/fused-inl.h.
 
+#include <algorithm>
 #include <cstddef>
 #include <type_traits>
 #include "pixfuse/core/image_view.hpp"
@@ -97,8 +98,16 @@ void map_rows(const Plan& p, const AnyImageView& in, void* out, const int* used,
   for (int y = 0; y < H; ++y) {
     const Src* row =
         reinterpret_cast<const Src*>(base + static_cast<std::ptrdiff_t>(y) * in.row_stride);
-    deinterleave_row(row, in.channels, W, used, nused, values);
-    store.row(y, 0, W, channel_values);
+    if constexpr (std::is_same_v<Src, std::uint8_t> && std::is_same_v<Value, std::int32_t>) {
+      // u8 samples of a u8 convention: the store's own u8 path reads the interleaved row
+      // in place (channel s of pixel x at row[x * channels + s]) through the plan's table.
+      const std::uint8_t* at[4];
+      for (int s = 0; s < 4; ++s) at[s] = row + std::min(s, in.channels - 1);
+      store.row_u8(y, 0, W, at, in.channels);
+    } else {
+      deinterleave_row(row, in.channels, W, used, nused, values);
+      store.row(y, 0, W, channel_values);
+    }
   }
 }
 
