@@ -342,8 +342,9 @@ struct RowStore {
           // 32-bit outputs: the plan's table, gathered (two divisions per value cost more
           // than a gather of 8 or 16 lanes from 1 KiB in L1: vdivps zmm is ~10 cycles).
           if constexpr (sizeof(S) == 4)
-            return hn::GatherIndex(ds, reinterpret_cast<const S*>(p.lut_bits.data()) +
-                                           static_cast<std::size_t>(c) * 256,
+            return hn::GatherIndex(ds,
+                                   reinterpret_cast<const S*>(p.lut_bits.data()) +
+                                       static_cast<std::size_t>(c) * 256,
                                    u);
 #endif
           auto v = hn::ConvertTo(df, u);
