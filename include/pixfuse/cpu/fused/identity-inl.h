@@ -34,37 +34,32 @@ namespace fused {
 namespace hn = hwy::HWY_NAMESPACE;
 
 // Source row pixels of the channels in `used` as values, one row per channel at
-// values + s * W: the identity-resize case, where a value is the sample itself.
+// values + s * W: the identity-resize case, where a value is the sample itself (u8 rows of
+// the u8 conventions skip this: map_rows hands them to the store as they are).
 template <class Value, class Src>
 void deinterleave_row(const Src* row, int channels, int W, const int* used, int nused,
                       Value* values) {
   int x = 0;
 #if HWY_TARGET != HWY_SCALAR
-  if constexpr ((std::is_same_v<Src, std::uint8_t> && std::is_same_v<Value, std::int32_t>) ||
-                (std::is_same_v<Src, float> && std::is_same_v<Value, float>)) {
+  if constexpr (std::is_same_v<Src, float> && std::is_same_v<Value, float>) {
     if (channels >= 3) {  // every channel (an unused alpha costs a store, not a branch)
-      const hn::ScalableTag<Value> dv;
-      const hn::Rebind<Src, decltype(dv)> ds;  // as many samples as value lanes
-      const int N = static_cast<int>(hn::Lanes(dv));
+      const hn::ScalableTag<float> df;
+      const int N = static_cast<int>(hn::Lanes(df));
       Value* v0 = values;
       Value* v1 = values + W;
       Value* v2 = values + 2 * static_cast<std::size_t>(W);
       Value* v3 = values + 3 * static_cast<std::size_t>(W);
-      const auto put = [&](hn::Vec<decltype(ds)> v, Value* to) HWY_ATTR {
-        if constexpr (std::is_same_v<Src, Value>) {
-          hn::StoreU(hn::Add(v, hn::Zero(dv)), dv,
-                     to);  // + 0: -0 becomes +0, as in the reference's sums
-        } else {
-          hn::StoreU(hn::PromoteTo(dv, v), dv, to);
-        }
+      const auto put = [&](hn::Vec<decltype(df)> v, Value* to) HWY_ATTR {
+        hn::StoreU(hn::Add(v, hn::Zero(df)), df,
+                   to);  // + 0: -0 becomes +0, as the reference's sums
       };
       for (; x + N <= W; x += N) {
-        hn::Vec<decltype(ds)> a, b, c;
+        hn::Vec<decltype(df)> a, b, c;
         if (channels == 3) {
-          hn::LoadInterleaved3(ds, row + static_cast<std::size_t>(x) * 3, a, b, c);
+          hn::LoadInterleaved3(df, row + static_cast<std::size_t>(x) * 3, a, b, c);
         } else {
-          hn::Vec<decltype(ds)> d;
-          hn::LoadInterleaved4(ds, row + static_cast<std::size_t>(x) * 4, a, b, c, d);
+          hn::Vec<decltype(df)> d;
+          hn::LoadInterleaved4(df, row + static_cast<std::size_t>(x) * 4, a, b, c, d);
           put(d, v3 + x);
         }
         put(a, v0 + x), put(b, v1 + x), put(c, v2 + x);

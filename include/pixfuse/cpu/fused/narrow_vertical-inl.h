@@ -112,6 +112,16 @@ void vertical_u8_pair_rows(const AxisTaps& Y, int y, const std::uint8_t* const* 
     return hn::BitCast(d, hn::PromoteTo(d16, load_n(d8, at, 2 * lanes)));
 #endif
   };
+  // The rounded values of one vector of sums (hi and lo halves of the weights) at values + x.
+  auto finish = [&](hn::Vec<decltype(d)> h_even, hn::Vec<decltype(d)> h_odd,
+                    hn::Vec<decltype(d)> l_even, hn::Vec<decltype(d)> l_odd, int x,
+                    std::size_t lanes) HWY_ATTR {
+    hn::Vec<decltype(d)> sum;
+    if constexpr (Split)
+      sum = combine(d, total(d, h_even, h_odd), total(d, l_even, l_odd), P.shift);
+    else sum = total(d, h_even, h_odd);
+    store_values(d, hn::ShiftRightSame(hn::Add(sum, round), precision), values + x, lanes);
+  };
   int x = x0;
   // Two vectors of columns at a time: four independent multiply-add chains instead of two
   // (a chain waits for its previous multiply-add: ~5 cycles for vpdpwssd).
@@ -131,16 +141,8 @@ void vertical_u8_pair_rows(const AxisTaps& Y, int y, const std::uint8_t* const* 
         madd(d, bl_even, bl_odd, vb, wl);
       }
     }
-    hn::Vec<decltype(d)> a, b;
-    if constexpr (Split) {
-      a = combine(d, total(d, ah_even, ah_odd), total(d, al_even, al_odd), P.shift);
-      b = combine(d, total(d, bh_even, bh_odd), total(d, bl_even, bl_odd), P.shift);
-    } else {
-      a = total(d, ah_even, ah_odd);
-      b = total(d, bh_even, bh_odd);
-    }
-    store_values(d, hn::ShiftRightSame(hn::Add(a, round), precision), values + x, full);
-    store_values(d, hn::ShiftRightSame(hn::Add(b, round), precision), values + x + N, full);
+    finish(ah_even, ah_odd, al_even, al_odd, x, full);
+    finish(bh_even, bh_odd, bl_even, bl_odd, x + N, full);
   }
   for (; x < x1; x += N) {
     const auto lanes = static_cast<std::size_t>(std::min(N, x1 - x));
@@ -151,11 +153,7 @@ void vertical_u8_pair_rows(const AxisTaps& Y, int y, const std::uint8_t* const* 
       if constexpr (Split)
         madd(d, sl_even, sl_odd, v, hn::Set(d, static_cast<std::int32_t>(lo[j])));
     }
-    hn::Vec<decltype(d)> sum;
-    if constexpr (Split)
-      sum = combine(d, total(d, sh_even, sh_odd), total(d, sl_even, sl_odd), P.shift);
-    else sum = total(d, sh_even, sh_odd);
-    store_values(d, hn::ShiftRightSame(hn::Add(sum, round), precision), values + x, lanes);
+    finish(sh_even, sh_odd, sl_even, sl_odd, x, lanes);
   }
 }
 

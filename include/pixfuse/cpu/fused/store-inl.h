@@ -276,17 +276,25 @@ struct RowStore {
     }
     int x = x0;
 #if !HWY_HAVE_SCALABLE && HWY_TARGET != HWY_SCALAR
-    // Whole vectors of pixels: split into channels (u8), then a float vector at a time
-    // through one multiply (or divide), subtract and divide per channel, the value map's
-    // one step (or none), as the lookup table computes it.
-    bool one_step = C == 1 || C == 3 || C == 4;  // C: the stride
+    // Whole vectors of pixels: split into channels (u8), then a vector at a time either
+    // gathered from the plan's table (32-bit outputs on targets with a gather instruction:
+    // two divisions per value cost more than a gather of 8 or 16 lanes from 1 KiB in L1,
+    // vdivps zmm being ~10 cycles), or through the value map's one step (or none) in floats:
+    // one multiply (or divide), subtract and divide per channel, as the table computes it.
+#if HWY_TARGET == HWY_AVX2 || HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL
+    constexpr bool gather = sizeof(S) == 4;
+#else
+    constexpr bool gather = false;
+#endif
+    bool one_step = true;
     int divides = 0;
     for (int c = 0; c < Cout; ++c) {
       const ValueMap& m = p.values[static_cast<std::size_t>(c)];
       one_step = one_step && m.steps.size() <= 1;
       divides += !m.steps.empty() && m.steps[0].divide;
     }
-    if (one_step && (divides == 0 || divides == Cout) &&
+    if ((C == 1 || C == 3 || C == 4) &&
+        (gather || (one_step && (divides == 0 || divides == Cout))) &&
         (planar || Cout == 1 || Cout == 3 || Cout == 4)) {
       const hn::ScalableTag<std::uint8_t> d8;
       const hn::ScalableTag<float> df;
@@ -296,7 +304,10 @@ struct RowStore {
       constexpr int N8 = static_cast<int>(hn::MaxLanes(d8)),
                     NF = static_cast<int>(hn::MaxLanes(df));
       hn::Vec<decltype(df)> k[4], mean[4], inv[4];
+      const S* table[4];  // locals: the output stores could alias the plan's vector
       for (int c = 0; c < Cout; ++c) {
+        table[c] =
+            reinterpret_cast<const S*>(p.lut_bits.data()) + static_cast<std::size_t>(c) * 256;
         const ValueMap& m = p.values[static_cast<std::size_t>(c)];
         const bool none = m.steps.empty();
         k[c] = hn::Set(df, none ? 1.0f : m.steps[0].scale);
@@ -338,15 +349,7 @@ struct RowStore {
         }
         auto value = [&](int c, int q) HWY_ATTR {
           const auto u = hn::PromoteTo(di, hn::LoadU(d8f, from[source[c]] + q));
-#if HWY_TARGET == HWY_AVX2 || HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL
-          // 32-bit outputs: the plan's table, gathered (two divisions per value cost more
-          // than a gather of 8 or 16 lanes from 1 KiB in L1: vdivps zmm is ~10 cycles).
-          if constexpr (sizeof(S) == 4)
-            return hn::GatherIndex(ds,
-                                   reinterpret_cast<const S*>(p.lut_bits.data()) +
-                                       static_cast<std::size_t>(c) * 256,
-                                   u);
-#endif
+          if constexpr (gather) return hn::GatherIndex(ds, table[c], u);
           auto v = hn::ConvertTo(df, u);
           v = divides ? hn::Div(v, k[c]) : hn::Mul(v, k[c]);
           return to_storage<T>(df, hn::Div(hn::Sub(v, mean[c]), inv[c]));
