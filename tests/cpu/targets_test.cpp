@@ -251,6 +251,69 @@ TEST_P(EveryTarget, U8ConventionsEqualTheReference) {
   EXPECT_GT(checked, 120);
 }
 
+// The store of u8 conventions computes each value map without division where the plan
+// found that form equal to its table on all 256 values (Plan::division_free), and
+// otherwise gathers the table or divides: every way gives the reference's bytes, for the
+// recipes users run (torchvision's and CLIP's constants, / 255, none), two-step maps
+// (never division-free), every output dtype and layout, channel counts 1, 3 and 4.
+TEST_P(EveryTarget, U8StoreEqualsTheReferenceWithAndWithoutDivisions) {
+  std::mt19937 rng(20261204);
+  auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  const pf::DType outs[] = {pf::DType::f32, pf::DType::f16, pf::DType::bf16, pf::DType::u8,
+                            pf::DType::i8};
+  int checked = 0, division_free = 0;
+  for (int maps = 0; maps < 5; ++maps)
+    for (int trial = 0; trial < 12; ++trial) {
+      const int channels[] = {1, 3, 4};
+      const int c = channels[trial % 3];
+      const int w = pick(20, 300), h = pick(2, 40);
+      const Image img(pf::DType::u8, w, h, c, pick(0, 1) ? 0 : pick(1, 7), rng);
+      pf::DynamicRecipe r;
+      if (c == 4 && maps < 2) r.add(pf::Channels(pf::to_rgb()));  // 3 means: alpha dropped
+      if (trial % 4 == 0)  // normalise only (identity resize), or one of the u8 conventions
+        r.add(pf::resize(w, h));
+      else if (trial % 4 == 1) r.add(pf::resize(pick(8, w), pick(1, h)).compat(pf::Compat::pil));
+      else if (trial % 4 == 2)
+        r.add(pf::resize(pick(8, w), pick(1, h)).compat(pf::Compat::opencv).antialias(false));
+      else r.add(pf::resize(pick(8, w * 2), pick(1, h * 2)).compat(pf::Compat::torchvision));
+      if (maps == 0 && c == 1) r.add(pf::normalize(pf::over(255.0f), {0.485f}, {0.229f}));
+      else if (maps == 0)
+        r.add(pf::normalize(pf::over(255.0f), {0.485f, 0.456f, 0.406f}, {0.229f, 0.224f, 0.225f}));
+      else if (maps == 1 && c == 1)
+        r.add(pf::normalize(pf::over(255.0f), {0.48145466f}, {0.26862954f}));
+      else if (maps == 1)
+        r.add(pf::normalize(pf::over(255.0f), {0.48145466f, 0.4578275f, 0.40821073f},
+                            {0.26862954f, 0.26130258f, 0.27577711f}));
+      else if (maps == 2) r.add(pf::rescale(pf::over(255.0f)));
+      else if (maps == 4)  // two steps: the table or the divisions, never division-free
+        r.add(pf::rescale(pf::over(255.0f)))
+            .add(pf::normalize(pf::ScaleFactor{1.0f}, {0.5f}, {0.5f}));
+      r.add(pf::layout(pick(0, 1) ? pf::Layout::nchw : pf::Layout::nhwc));
+      r.add(pf::cast(outs[pick(0, 4)]));
+      pf::Plan plan = pf::make_plan(r, pf::InputShape::of(img.view()));
+      ASSERT_TRUE(pf::produces_u8(plan.arithmetic)) << describe(plan);
+      EXPECT_EQ(plan.division_free, maps != 4) << describe(plan);
+      division_free += plan.division_free;
+      const std::size_t bytes = plan.output_elements() * pf::size_of(plan.out_dtype);
+      std::vector<unsigned char> want(bytes, 0xAB);
+      pf::run_reference(plan, img.view(),
+                        pf::AnyTensorView(want.data(), plan.out_dtype, plan.layout,
+                                          plan.output_shape()));
+      for (bool allowed : {true, false}) {
+        pf::Plan p = plan;
+        p.division_free = p.division_free && allowed;
+        std::vector<unsigned char> got(bytes, 0xCD);
+        pf::run(p, img.view(),
+                pf::AnyTensorView(got.data(), p.out_dtype, p.layout, p.output_shape()));
+        EXPECT_EQ(want, got) << GetParam() << ": " << describe(p)
+                             << (p.division_free ? ", division-free" : ", with the table");
+        ++checked;
+      }
+    }
+  EXPECT_EQ(checked, 120);
+  EXPECT_EQ(division_free, 48);
+}
+
 // The two-tap path (cpu/fused/two_tap-inl.h: at most two adjacent source columns per
 // output, lanes = output columns and channels, stored orientation): filters of 1 or 2
 // taps (nearest, aliased bilinear, Pillow's enlargements), odd and tiny widths (from the

@@ -2,6 +2,7 @@
 // into the taps (checked against doing those operations on the pixels), and the errors.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <type_traits>
@@ -318,6 +319,34 @@ TEST(Channels, OrderGrayAndAlpha) {
                                             gray.at(1, 0, 0), gray.at(1, 0, 0), gray.at(1, 0, 0)}));
   EXPECT_EQ(run_u8(pf::recipe(pf::drop_alpha()), rgba.view()).size(), 6u);
   EXPECT_EQ(run_u8(pf::recipe(pf::swap_rb()), gray.view()).size(), 2u);  // no-op on gray
+}
+
+// The presets' value maps have a division-free form equal to the table on every u8 value
+// (what lets the SIMD store skip its divisions); a map of two steps has none, and the check
+// catches a single differing value.
+TEST(ValueMaps, DivisionFreeFormIsCheckedOnEveryU8Value) {
+  for (const pf::Plan& p : {pf::make_plan(pf::presets::imagenet(), shape(500, 375)),
+                            pf::make_plan(pf::presets::clip(), shape(500, 375)),
+                            pf::make_plan(pf::presets::yolo(), shape(500, 375))}) {
+    EXPECT_TRUE(p.division_free);
+    for (int c = 0; c < p.out_channels; ++c)
+      for (int v = 0; v < 256; ++v)
+        EXPECT_EQ(p.division_free_maps[static_cast<std::size_t>(c)].apply(static_cast<float>(v)),
+                  p.value(c, static_cast<float>(v)));
+  }
+  pf::ValueMap two;
+  two.steps = {{255.0f, true, 0.0f, 1.0f}, {1.0f, false, 0.5f, 0.5f}};
+  pf::DivisionFreeMap f;
+  EXPECT_FALSE(pf::DivisionFreeMap::of(two, f));
+  pf::ValueMap one;
+  one.steps = {{255.0f, true, 0.485f, 0.229f}};
+  ASSERT_TRUE(pf::DivisionFreeMap::of(one, f));
+  std::vector<float> table(256);
+  for (int v = 0; v < 256; ++v)
+    table[static_cast<std::size_t>(v)] = one.apply(static_cast<float>(v));
+  EXPECT_TRUE(f.exact_on_u8(table.data()));
+  table[200] = std::nextafter(table[200], 10.0f);
+  EXPECT_FALSE(f.exact_on_u8(table.data()));
 }
 
 TEST(StaticShape, PresetsCarryTheirShapeInTheOutputType) {

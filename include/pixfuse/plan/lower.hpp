@@ -206,6 +206,11 @@ class Lowering {
           p.lut[i] = p.values[c].apply(static_cast<float>(v));
           p.lut_bits[i] = output_bits(dtype_, p.lut[i]);
         }
+      p.division_free = true;
+      for (std::size_t c = 0; c < channels_.size(); ++c)
+        p.division_free = p.division_free &&
+                          DivisionFreeMap::of(p.values[c], p.division_free_maps[c]) &&
+                          p.division_free_maps[c].exact_on_u8(&p.lut[c * 256]);
     }
     for (std::size_t c = 0; c < channels_.size(); ++c)
       p.pad_bits[c] = output_bits(dtype_, p.values[c].apply(pad_value_));

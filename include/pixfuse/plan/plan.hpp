@@ -12,6 +12,7 @@
 #include "pixfuse/core/tensor_view.hpp"
 #include "pixfuse/plan/arithmetic.hpp"
 #include "pixfuse/plan/axis.hpp"
+#include "pixfuse/plan/division_free.hpp"
 #include "pixfuse/plan/orientation.hpp"
 #include "pixfuse/plan/transform.hpp"
 #include "pixfuse/plan/value_map.hpp"
@@ -52,6 +53,11 @@ struct Plan {
   // The same table as the output dtype's bit patterns (f32 bits, f16 / bf16 bits, u8 / i8
   // bytes, zero-extended), and the padding value per channel in that form.
   std::vector<std::uint32_t> lut_bits;
+  // The same maps without divisions, and whether they equal the table on every u8 value
+  // of every channel (plan/division_free.hpp): then the SIMD store may compute instead of
+  // looking up.
+  std::array<DivisionFreeMap, 4> division_free_maps{};
+  bool division_free = false;
   std::array<std::uint32_t, 4> pad_bits{0, 0, 0, 0};
 
   PointTransform transform;

@@ -4,8 +4,9 @@
 // ToTensor-then-Normalize evaluates a pixel. Every backend computes it so, step by step,
 // never folded into an affine a x + b (which can change the last bits): on the resampled
 // value for the float conventions, and for those whose resampled values are u8 through
-// the plan's 256-entry table of apply() (the SIMD store's vector path does the same
-// float operations, so it equals the table).
+// the plan's 256-entry table of apply() (the SIMD store's vector path gathers the table,
+// does the same float operations, or a division-free form the plan has checked equal to
+// the table on all 256 values: plan/division_free.hpp).
 #pragma once
 
 #include <cmath>

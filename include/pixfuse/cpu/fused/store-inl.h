@@ -9,6 +9,7 @@
 #include <cstring>
 #include "pixfuse/core/error.hpp"
 #include "pixfuse/core/layout_mapping.hpp"
+#include "pixfuse/plan/division_free.hpp"
 #include "pixfuse/plan/plan.hpp"
 #include "pixfuse/plan/premultiply.hpp"
 
@@ -276,16 +277,22 @@ struct RowStore {
     }
     int x = x0;
 #if !HWY_HAVE_SCALABLE && HWY_TARGET != HWY_SCALAR
-    // Whole vectors of pixels: split into channels (u8), then a vector at a time either
-    // gathered from the plan's table (32-bit outputs on targets with a gather instruction:
-    // two divisions per value cost more than a gather of 8 or 16 lanes from 1 KiB in L1,
-    // vdivps zmm being ~10 cycles), or through the value map's one step (or none) in floats:
-    // one multiply (or divide), subtract and divide per channel, as the table computes it.
+    // Whole vectors of pixels: split into channels (u8), then a vector at a time through
+    // the value map in floats, computed in one of three ways that all give the plan's table:
+    // - without division (plan/division_free.hpp: multiply-adds, where the plan found them
+    //   equal to the table on every u8 value and the target fuses multiply-adds);
+    // - gathered from the table (32-bit outputs on targets with a gather instruction);
+    // - the map's one step (or none) as the table computes it: one multiply (or divide),
+    //   subtract and divide per channel.
+    // Costs per vector on AVX-512: vdivps ~10 cycles each, a gather of 16 lanes ~8, the
+    // five multiply-adds ~3.
 #if HWY_TARGET == HWY_AVX2 || HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL
-    constexpr bool gather = sizeof(S) == 4;
+    constexpr bool can_gather = sizeof(S) == 4;
 #else
-    constexpr bool gather = false;
+    constexpr bool can_gather = false;
 #endif
+    const bool division_free = HWY_NATIVE_FMA && p.division_free;
+    const bool gather = can_gather && !division_free;
     bool one_step = true;
     int divides = 0;
     for (int c = 0; c < Cout; ++c) {
@@ -294,7 +301,7 @@ struct RowStore {
       divides += !m.steps.empty() && m.steps[0].divide;
     }
     if ((C == 1 || C == 3 || C == 4) &&
-        (gather || (one_step && (divides == 0 || divides == Cout))) &&
+        (division_free || gather || (one_step && (divides == 0 || divides == Cout))) &&
         (planar || Cout == 1 || Cout == 3 || Cout == 4)) {
       const hn::ScalableTag<std::uint8_t> d8;
       const hn::ScalableTag<float> df;
@@ -303,16 +310,29 @@ struct RowStore {
       const hn::Rebind<S, decltype(df)> ds;
       constexpr int N8 = static_cast<int>(hn::MaxLanes(d8)),
                     NF = static_cast<int>(hn::MaxLanes(df));
-      hn::Vec<decltype(df)> k[4], mean[4], inv[4];
+      // Per channel, in registers: k, mean, inv (the step as written), or the division-free
+      // form's multiplier (k), divisor, correction, mean, std (inv), reciprocal std.
+      hn::Vec<decltype(df)> k[4], mean[4], inv[4], divisor[4], correction[4], reciprocal[4];
       const S* table[4];  // locals: the output stores could alias the plan's vector
       for (int c = 0; c < Cout; ++c) {
-        table[c] =
-            reinterpret_cast<const S*>(p.lut_bits.data()) + static_cast<std::size_t>(c) * 256;
-        const ValueMap& m = p.values[static_cast<std::size_t>(c)];
+        const auto cc = static_cast<std::size_t>(c);
+        table[c] = reinterpret_cast<const S*>(p.lut_bits.data()) + cc * 256;
+        const ValueMap& m = p.values[cc];
         const bool none = m.steps.empty();
-        k[c] = hn::Set(df, none ? 1.0f : m.steps[0].scale);
-        mean[c] = hn::Set(df, none ? 0.0f : m.steps[0].mean);
-        inv[c] = hn::Set(df, none ? 1.0f : m.steps[0].std);  // divided by, as the table does
+        if (division_free) {
+          const DivisionFreeMap& f = p.division_free_maps[cc];
+          k[c] = hn::Set(df, f.multiplier);
+          divisor[c] = hn::Set(df, f.divisor);
+          correction[c] = hn::Set(df, f.correction);
+          mean[c] = hn::Set(df, f.mean);
+          inv[c] = hn::Set(df, f.std);
+          reciprocal[c] = hn::Set(df, f.reciprocal_std);
+        } else {
+          k[c] = hn::Set(df, none ? 1.0f : m.steps[0].scale);
+          mean[c] = hn::Set(df, none ? 0.0f : m.steps[0].mean);
+          inv[c] = hn::Set(df, none ? 1.0f : m.steps[0].std);  // divided by, as the table does
+          divisor[c] = correction[c] = reciprocal[c] = hn::Zero(df);  // unused
+        }
       }
       alignas(64) std::uint8_t split[4][N8];
       alignas(64) std::uint8_t tail[4 * N8];
@@ -349,8 +369,18 @@ struct RowStore {
         }
         auto value = [&](int c, int q) HWY_ATTR {
           const auto u = hn::PromoteTo(di, hn::LoadU(d8f, from[source[c]] + q));
-          if constexpr (gather) return hn::GatherIndex(ds, table[c], u);
           auto v = hn::ConvertTo(df, u);
+#if HWY_NATIVE_FMA
+          if (division_free) {  // DivisionFreeMap::apply, a vector at a time
+            auto r = hn::Mul(v, k[c]);
+            v = hn::Sub(hn::MulAdd(hn::NegMulAdd(r, divisor[c], v), correction[c], r), mean[c]);
+            r = hn::Mul(v, reciprocal[c]);
+            return to_storage<T>(df, hn::MulAdd(hn::NegMulAdd(r, inv[c], v), reciprocal[c], r));
+          }
+#endif
+          if constexpr (can_gather) {
+            if (gather) return hn::GatherIndex(ds, table[c], u);
+          }
           v = divides ? hn::Div(v, k[c]) : hn::Mul(v, k[c]);
           return to_storage<T>(df, hn::Div(hn::Sub(v, mean[c]), inv[c]));
         };
