@@ -1,5 +1,5 @@
-// Partial-vector loads and stores, and the unroll / register-transpose switches every
-// kernel shares.
+// Partial-vector loads and stores, a prefetch into L2, and the unroll / register-transpose
+// switches every kernel shares.
 //
 // Per-target -inl.h (Highway's convention): included once per target by cpu/fused-inl.h.
 
@@ -16,6 +16,7 @@
 #define PIXFUSE_CPU_FUSED_LANES_INL_H_
 #endif
 
+#include <hwy/cache_control.h>
 #include <hwy/highway.h>
 
 HWY_BEFORE_NAMESPACE();
@@ -62,6 +63,17 @@ void store_n(hn::Vec<D> v, D d, T* p, std::size_t n) {
   alignas(64) T lanes[HWY_MAX_BYTES / sizeof(T)];
   hn::Store(v, d, lanes);
   std::memcpy(p, lanes, std::min(n, sizeof(lanes) / sizeof(T)) * sizeof(T));
+}
+
+// Asks for the cache line at p in L2 (prefetcht1 on x86, prfm pldl2keep on Arm), for data
+// needed after the current row: L1 keeps what this row works on. Highway's Prefetch
+// only has the L1 form.
+HWY_INLINE void prefetch_l2(const void* p) {
+#if defined(__GNUC__) || defined(__clang__)
+  __builtin_prefetch(p, 0, 2);
+#else
+  hwy::Prefetch(static_cast<const unsigned char*>(p));
+#endif
 }
 
 }  // namespace fused

@@ -270,10 +270,13 @@ void run_u8_rows(const Plan& p, const AnyImageView& in, void* out) {
   auto ensure = [&](int lo, int hi) {
     for (int t = lo; t <= hi; ++t)
       if (tags[t % K] != t) {
-        const std::uint8_t* row =
-            base +
-            static_cast<std::ptrdiff_t>(Y.sources[static_cast<std::size_t>(t)]) * in.row_stride;
-        two_tap_row<A, SplitX>(d32, lanes, row, X.paired.shift, X.precision_bits, ring_row(t));
+        auto source_row = [&](int at) {
+          return base + static_cast<std::ptrdiff_t>(Y.sources[static_cast<std::size_t>(at)]) *
+                            in.row_stride;
+        };
+        // Position t + 2 is the next output row's first in a downscale (two taps each).
+        two_tap_row<A, SplitX>(d32, lanes, source_row(t), X.paired.shift, X.precision_bits,
+                               ring_row(t), t + 2 < T ? source_row(t + 2) : nullptr);
         tags[t % K] = t;
       }
   };
