@@ -706,6 +706,10 @@ def markdown(report: dict, args) -> str:
     L.append(report["command_for_docs"])
     L.append("```")
     L.append("")
+    L.append("Hand-written measurements (what each kernel change gained, quiet reruns of the issues' bars, "
+             "what was tried and not kept, with their commands) are in [PERFORMANCE_LOG.md](PERFORMANCE_LOG.md); "
+             "this file is rewritten whole by every run.")
+    L.append("")
     la0, la1 = m.get("loadavg_start"), report.get("loadavg_end")
     cores = m.get("cores") or 1  # (the report's own benchmarks load up to all cores: allowed for at the end)
     if la0 and (la0[0] > 0.5 * cores or (la1 or la0)[0] > cores + 0.5):

@@ -590,7 +590,7 @@ TEST(Targets, ListAndSelection) {
 }
 
 // The automatic choice runs the float32 conventions' resampling on AVX2 where the CPU
-// has AVX-512 (measured faster: docs/PERFORMANCE.md); a target asked for is kept, and
+// has AVX-512 (measured faster: docs/PERFORMANCE_LOG.md); a target asked for is kept, and
 // every other plan runs on the best target.
 TEST(Targets, FloatResamplingPrefersAvx2OnAvx512Cpus) {
   const std::vector<std::string> t = pf::available_targets();

@@ -253,7 +253,7 @@ inline const CompiledTarget& active() {
 // The target `plan` runs on: active(), except that the automatic choice runs the float32
 // conventions' resampling (Arithmetic::real, real_u16) on AVX2 where the CPU has AVX-512:
 // those kernels measured slower on the AVX-512 targets, on 256-bit vectors too (4-10% per
-// image from cache, 10-20% in a batch: docs/PERFORMANCE.md, "Which target the float32
+// image from cache, 10-20% in a batch: docs/PERFORMANCE_LOG.md, "Which target the float32
 // passes run on").
 inline const CompiledTarget& for_plan(const Plan& plan) {
   if (const CompiledTarget* asked = chosen()) return *asked;
