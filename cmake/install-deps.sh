@@ -134,6 +134,16 @@ if $report; then
     make_venv "$simd_venv"
     CC="cc$cc_flags" "$simd_venv/bin/python" -m pip install -q --no-cache-dir --no-binary pillow-simd pillow-simd
   fi
+  # The venvs see Debian's numpy, matplotlib and OpenCV only when made from Debian's python3;
+  # made from another Python (pyenv, conda), they need them from PyPI.
+  if ! "$venv/bin/python" -c "import numpy, matplotlib, cv2" 2>/dev/null; then
+    echo "install-deps.sh: installing numpy, matplotlib, opencv-python-headless from PyPI into $venv"
+    "$venv/bin/python" -m pip install -q numpy matplotlib opencv-python-headless
+  fi
+  if ! "$simd_venv/bin/python" -c "import numpy" 2>/dev/null; then
+    echo "install-deps.sh: installing numpy from PyPI into $simd_venv"
+    "$simd_venv/bin/python" -m pip install -q numpy
+  fi
   echo "install-deps.sh: report peers ready: $venv/bin/python bench/report/report.py"
 fi
 # --- end report group ---
