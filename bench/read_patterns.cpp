@@ -71,8 +71,8 @@ int main(int argc, char** argv) {
   // rows == 1: row after row; else blocks of `rows` rows, 192-byte windows across them.
   auto pass = [&](int rows) {
     for (const auto& img : image) {
-      const unsigned char* base = img.get() + static_cast<std::size_t>(y0) * stride +
-                                  static_cast<std::size_t>(x0) * 3;
+      const unsigned char* base =
+          img.get() + static_cast<std::size_t>(y0) * stride + static_cast<std::size_t>(x0) * 3;
       if (rows == 1) {
         for (int y = 0; y < crop_h; ++y) reader.read(base + y * stride, crop_bytes);
         continue;
@@ -84,15 +84,15 @@ int main(int argc, char** argv) {
     }
   };
   const double bytes = static_cast<double>(crop_bytes) * crop_h * images;
-  std::printf("read_patterns: %d images of %dx%dx3, crop %dx%d (%.1f MB of crop)\n", images,
-              width, height, crop_w, crop_h, bytes / 1e6);
+  std::printf("read_patterns: %d images of %dx%dx3, crop %dx%d (%.1f MB of crop)\n", images, width,
+              height, crop_w, crop_h, bytes / 1e6);
   for (int rows : {1, 4, 8, 16}) {
     double best = 1e30;
     for (int r = 0; r < 7; ++r) {
       const auto t0 = std::chrono::steady_clock::now();
       pass(rows);
-      best = std::min(
-          best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+      best = std::min(best,
+                      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     }
     if (rows == 1) std::printf("  row by row:         %6.2f GB/s\n", bytes / best / 1e9);
     else std::printf("  blocks of %2d rows:  %6.2f GB/s\n", rows, bytes / best / 1e9);
