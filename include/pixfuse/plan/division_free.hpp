@@ -10,12 +10,9 @@
 // form only where every value is bit-identical; otherwise it keeps the table.
 #pragma once
 
-#include <array>
 #include <cmath>
-#include <cstddef>
 #include <cstdint>
 #include <cstring>
-#include <vector>
 
 #include "pixfuse/plan/detail/no_contract.hpp"
 #include "pixfuse/plan/value_map.hpp"

@@ -267,13 +267,13 @@ void run_u8_rows(const Plan& p, const AnyImageView& in, void* out) {
       ws.values.get<std::int32_t>(padded + 64);  // conventions whose vertical pass writes int32
   auto ring_row = [&](int t) { return ring + static_cast<std::size_t>(t % K) * padded; };
   const auto* base = static_cast<const unsigned char*>(in.data);
+  auto source_row = [&](int t) {  // the source row of position t
+    return base +
+           static_cast<std::ptrdiff_t>(Y.sources[static_cast<std::size_t>(t)]) * in.row_stride;
+  };
   auto ensure = [&](int lo, int hi) {
     for (int t = lo; t <= hi; ++t)
       if (tags[t % K] != t) {
-        auto source_row = [&](int at) {
-          return base + static_cast<std::ptrdiff_t>(Y.sources[static_cast<std::size_t>(at)]) *
-                            in.row_stride;
-        };
         // Position t + 2 is the next output row's first in a downscale (two taps each).
         two_tap_row<A, SplitX>(d32, lanes, source_row(t), X.paired.shift, X.precision_bits,
                                ring_row(t), t + 2 < T ? source_row(t + 2) : nullptr);
