@@ -251,6 +251,61 @@ TEST_P(EveryTarget, U8ConventionsEqualTheReference) {
   EXPECT_GT(checked, 120);
 }
 
+// Pillow's horizontal pass has two SIMD forms on AVX3_DL: lanes = output columns through
+// byte permutes (permute_horizontal-inl.h) where groups of 16, 8 or 4 columns read
+// within 128 bytes of a channel plane (downscales up to about 7x, 15x, 25x; stored
+// orientation, no premultiplication), and the transposing form otherwise. Scales on both
+// sides of each bound, source widths below and across the 64-pixel chunks the rows are
+// split in, output widths with partial groups, mirrored and transposed orientations,
+// alpha dropped (a subset of the channels) or premultiplied, and a crop at the right
+// edge: the reference's bytes on every target.
+TEST_P(EveryTarget, PillowHorizontalPassesEqualTheReference) {
+  std::mt19937 rng(20261205);
+  int checked = 0;
+  const double scales[] = {1.3, 2.0, 3.7, 6.5, 7.0, 7.4, 8.0, 12.5, 20.0, 40.0};
+  const int source_widths[] = {23, 64, 130, 251, 700};
+  for (double scale : scales)
+    for (int w : source_widths)
+      for (int c : {1, 3, 4}) {
+        const int ow = std::max(1, static_cast<int>(w / scale));
+        if (ow < 1) continue;
+        for (int variant = 0; variant < 4; ++variant) {
+          const int h = 37 + variant;
+          const Image img(pf::DType::u8, w, h, c, variant == 3 ? 5 : 0, rng);
+          const pf::Orientation orientation = variant == 1   ? pf::Orientation::flip_x
+                                              : variant == 2 ? pf::Orientation::transpose
+                                                             : pf::Orientation::normal;
+          const bool transposed = orientation_map(orientation).transposed;
+          const int uw = transposed ? h : w, uh = transposed ? w : h;
+          pf::DynamicRecipe r;
+          if (c == 4 && variant != 0) r.add(pf::Channels(pf::to_rgb()));
+          if (variant == 3 && uw > 8) r.add(pf::crop(uw / 5, 0, uw - uw / 5, uh));  // right edge
+          const int cw = variant == 3 && uw > 8 ? uw - uw / 5 : uw;
+          r.add(pf::resize(std::max(1, static_cast<int>(cw / scale)), std::max(1, uh / 3))
+                    .filter(variant == 2 ? pf::Filter::bicubic : pf::Filter::bilinear)
+                    .compat(pf::Compat::pil));
+          r.add(pf::normalize(pf::over(255.0f), {0.485f}, {0.229f}));
+          r.add(pf::layout(pf::Layout::nchw));
+          r.add(pf::cast(pf::DType::f32));
+          const pf::Plan plan = pf::make_plan(r, pf::InputShape::of(img.view(), orientation));
+          const std::size_t bytes = plan.output_elements() * pf::size_of(plan.out_dtype);
+          std::vector<unsigned char> want(bytes, 0xAB), got(bytes, 0xCD);
+          pf::run_reference(plan, img.view(),
+                            pf::AnyTensorView(want.data(), plan.out_dtype, plan.layout,
+                                              plan.output_shape()));
+          pf::run(plan, img.view(),
+                  pf::AnyTensorView(got.data(), plan.out_dtype, plan.layout, plan.output_shape()));
+          std::size_t first_diff = bytes;
+          for (std::size_t i = 0; i < bytes && first_diff == bytes; ++i)
+            if (want[i] != got[i]) first_diff = i;
+          EXPECT_EQ(first_diff, bytes)
+              << GetParam() << ": " << describe(plan) << ": first differing byte " << first_diff;
+          ++checked;
+        }
+      }
+  EXPECT_EQ(checked, 10 * 5 * 3 * 4);
+}
+
 // The store of u8 conventions computes each value map without division where the plan
 // found that form equal to its table on all 256 values (Plan::division_free), and
 // otherwise gathers the table or divides: every way gives the reference's bytes, for the

@@ -48,6 +48,8 @@ struct Workspace {
   ScratchBuffer taps;        // the ring rows one output row reads
   ScratchBuffer block_rows;  // the ring rows one horizontal block writes
   ScratchBuffer window;      // a transposed window of source columns, partly used
+  ScratchBuffer planes;      // source rows split into channel planes
+  ScratchBuffer tables;      // per-run tables of a kernel (byte indices, weights)
 
   static Workspace& for_this_thread() {
     thread_local Workspace w;

@@ -3,7 +3,9 @@
 //
 //   horizontal  blocks of R source rows (R = int32 lanes of the target), as int16 sample
 //               pairs, lanes = rows (pairs-inl.h, madd_horizontal-inl.h), into a ring of
-//               blocks in the convention's narrow type (narrow-inl.h)
+//               blocks in the convention's narrow type (narrow-inl.h); Pillow's on
+//               AVX3_DL, where 16 columns' windows fit, with lanes = output columns
+//               (permute_horizontal-inl.h)
 //   vertical    lanes = output columns (narrow_vertical-inl.h; vertical-inl.h for the
 //               conventions with int32 rings)
 //   store       as every path (store-inl.h)
@@ -18,6 +20,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include "pixfuse/core/image_view.hpp"
 #include "pixfuse/cpu/workspace.hpp"
 #include "pixfuse/plan/plan.hpp"
@@ -39,6 +42,7 @@
 #include "pixfuse/cpu/fused/narrow-inl.h"
 #include "pixfuse/cpu/fused/pairs-inl.h"
 #include "pixfuse/cpu/fused/madd_horizontal-inl.h"
+#include "pixfuse/cpu/fused/permute_horizontal-inl.h"
 #include "pixfuse/cpu/fused/two_tap-inl.h"
 #include "pixfuse/cpu/fused/narrow_vertical-inl.h"
 #include "pixfuse/cpu/fused/vertical-inl.h"
@@ -118,13 +122,28 @@ void run_u8_plan(const Plan& p, const AnyImageView& in, void* out, const int* us
                    static_cast<std::size_t>(t % static_cast<int>(R))) *
                       row_width;
   };
+#if PIXFUSE_HAVE_PERMUTE_HORIZONTAL
+  // Lanes = output columns where the target has byte permutes and the windows fit.
+  PermuteTable permute;
+  bool use_permute = false;
+  std::uint8_t* planes = nullptr;
+  if constexpr (paired) {
+    const int c = in.channels;
+    use_permute = !src.premultiply && !src.transposed && (c == 1 || c == 3 || c == 4) &&
+                  one_run(X.sources) &&
+                  permute_table(X, Shape::begin(x0), Shape::end(x1), ws.tables, permute);
+    if (use_permute) {
+      const std::size_t bytes = 4 * static_cast<std::size_t>(nused) * permute.plane;
+      planes = ws.planes.get<std::uint8_t>(bytes);
+      std::memset(planes, 0, bytes);  // the slack past the row: read with weight 0
+    }
+  }
+#endif
   // The horizontal pass of block b (positions [b R, b R + R)) into its ring slot.
   auto horizontal = [&](int b) {
     const int t0 = b * static_cast<int>(R);
     const int n = std::min(static_cast<int>(R), T - t0);
     for (int l = 0; l < n; ++l) rows[l] = Y.sources[static_cast<std::size_t>(t0 + l)];
-    const PairBlock block{rows, n, R, &X.sources, used, nused, npairs, pairs};
-    fill_pairs(d32, src, block, row_length);
     for (int u = 0; u < nused; ++u) {
       if constexpr (paired) {
         for (std::size_t m = 0; m < R / 2; ++m)
@@ -135,6 +154,33 @@ void run_u8_plan(const Plan& p, const AnyImageView& in, void* out, const int* us
           block_rows[static_cast<std::size_t>(u) * R + l] = ring_row(t0 + static_cast<int>(l), u);
       }
     }
+#if PIXFUSE_HAVE_PERMUTE_HORIZONTAL
+    if constexpr (paired) {
+      if (use_permute) {
+        const int first = X.sources.front(), ncols = Shape::end(x1) - Shape::begin(x0);
+        const std::size_t S = X.sources.size();
+        const int shift = X.paired.shift, precision = X.precision_bits;
+        switch (in.channels) {
+          case 1:
+            permute_h_block<SplitX, 1>(permute, src, first, S, rows, n, R, used, nused, ncols,
+                                       shift, precision, block_rows, planes);
+            break;
+          case 3:
+            permute_h_block<SplitX, 3>(permute, src, first, S, rows, n, R, used, nused, ncols,
+                                       shift, precision, block_rows, planes);
+            break;
+          default:
+            permute_h_block<SplitX, 4>(permute, src, first, S, rows, n, R, used, nused, ncols,
+                                       shift, precision, block_rows, planes);
+            break;
+        }
+        tags[b % K] = b;
+        return;
+      }
+    }
+#endif
+    const PairBlock block{rows, n, R, &X.sources, used, nused, npairs, pairs};
+    fill_pairs(d32, src, block, row_length);
     switch (nused) {  // all channels of an output column share its weights
       case 1:
         madd_h_block<A, SplitX, 1, Shape>(d32, X, pairs, npairs, x0, x1, n, block_rows);

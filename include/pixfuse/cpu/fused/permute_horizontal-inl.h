@@ -1,0 +1,314 @@
+// Pillow's horizontal pass with lanes = output columns, on AVX3_DL: no transposes.
+//
+// The transposing path (pairs-inl.h, madd_horizontal-inl.h) turns every block of source
+// rows into sample pairs with lanes = rows, which costs as much as the multiply-adds. Here
+// each source row is split into channel planes once, and 16 output columns go in one
+// vector: their windows of samples lie within 128 bytes of a plane (downscales up to
+// about 7x), so VBMI's two-table byte permute (vpermt2b) fetches, for pair step j, the
+// pair (2 first + 2j, 2 first + 2j + 1) of every column as two zero-extended int16 in its
+// int32 lane: one permute per 16 columns and step, the same 16-bit multiply-adds and
+// integer sums as the transposing path (so the same bits), and the results are already
+// rows: two rows are interleaved into the paired ring with two byte unpacks.
+//
+// The tables (per group of 16 columns and step: byte indices, weight pairs) are made for
+// each run from the plan's PairedTaps; a plan whose windows do not fit, or that reads
+// transposed, premultiplied or scattered columns, takes the transposing path.
+//
+// Per-target -inl.h (Highway's convention): included once per target by cpu/fused-inl.h.
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+#include "pixfuse/cpu/workspace.hpp"
+#include "pixfuse/plan/axis.hpp"
+#include "pixfuse/plan/detail/no_contract.hpp"
+
+#if defined(PIXFUSE_CPU_FUSED_PERMUTE_HORIZONTAL_INL_H_) == defined(HWY_TARGET_TOGGLE)
+#ifdef PIXFUSE_CPU_FUSED_PERMUTE_HORIZONTAL_INL_H_
+#undef PIXFUSE_CPU_FUSED_PERMUTE_HORIZONTAL_INL_H_
+#else
+#define PIXFUSE_CPU_FUSED_PERMUTE_HORIZONTAL_INL_H_
+#endif
+
+#include <hwy/highway.h>
+
+#include "pixfuse/cpu/fused/lanes-inl.h"
+#include "pixfuse/cpu/fused/madd-inl.h"
+#include "pixfuse/cpu/fused/source-inl.h"
+
+HWY_BEFORE_NAMESPACE();
+PIXFUSE_NO_CONTRACT_REGION
+namespace pixfuse {
+inline namespace PIXFUSE_DISPATCH_NAMESPACE {
+namespace HWY_NAMESPACE {
+namespace fused {
+
+namespace hn = hwy::HWY_NAMESPACE;
+
+#undef PIXFUSE_HAVE_PERMUTE_HORIZONTAL
+#if HWY_TARGET == HWY_AVX3_DL && PIXFUSE_HAVE_VNNI
+#define PIXFUSE_HAVE_PERMUTE_HORIZONTAL 1
+
+// The run's tables: per group g of 16 output columns (from x0) and pair step j < steps[g],
+// at entry (g * max_steps + j): 64 byte indices into the group's 128-byte window (from
+// slot window[g]), 16 packed weight pairs hi (and lo when split).
+struct PermuteTable {
+  int groups = 0, max_steps = 0;
+  const std::int32_t* window = nullptr;
+  const std::int32_t* steps = nullptr;
+  const std::uint8_t* index = nullptr;  // 64 bytes per entry
+  const std::uint32_t* hi = nullptr;    // 16 per entry
+  const std::uint32_t* lo = nullptr;
+  std::size_t plane = 0;  // bytes per channel plane: the row's slots and a window of slack
+
+  std::size_t entry(int g, int j) const {
+    return static_cast<std::size_t>(g) * static_cast<std::size_t>(max_steps) +
+           static_cast<std::size_t>(j);
+  }
+};
+
+// Whether the columns X.sources are one increasing run (slot s = column sources[0] + s).
+inline bool one_run(const std::vector<std::int32_t>& c) {
+  return !c.empty() && c.back() - c.front() + 1 == static_cast<std::int32_t>(c.size());
+}
+
+// Builds the tables for output columns [x0, x1) in `memory`; false if some group's window
+// exceeds 128 bytes (the transposing path runs the plan then). Narrower groups would
+// reach bigger downscales (with pair steps in the other lanes) but were slower there than
+// the transposing path (docs/PERFORMANCE_LOG.md).
+inline bool permute_table(const AxisTaps& X, int x0, int x1, detail::ScratchBuffer& memory,
+                          PermuteTable& t) {
+  const PairedTaps& P = X.paired;
+  if (x1 <= x0 || P.max_pairs <= 0) return false;
+  // A group's window: from its least first pair (mirrored plans run backwards) to its
+  // greatest end, at most 64 pairs.
+  auto first_pair = [&](int xa, int xb) {
+    std::int32_t f = P.first[static_cast<std::size_t>(xa)];
+    for (int x = xa; x < xb; ++x) f = std::min(f, P.first[static_cast<std::size_t>(x)]);
+    return f;
+  };
+  for (int xa = x0; xa < x1; xa += 16) {
+    const int xb = std::min(xa + 16, x1);
+    const std::int32_t f = first_pair(xa, xb);
+    for (int x = xa; x < xb; ++x)
+      if (P.first[static_cast<std::size_t>(x)] - f + P.count[static_cast<std::size_t>(x)] > 64)
+        return false;
+  }
+  const int groups = (x1 - x0 + 15) / 16;
+  const int max_steps = P.max_pairs;
+  const auto G = static_cast<std::size_t>(groups);
+  const std::size_t E = G * static_cast<std::size_t>(max_steps);
+  // One allocation, 64-byte aligned parts: index, hi, lo, window, steps.
+  const std::size_t bytes = E * 64 * 3 + ((G * 2 * sizeof(std::int32_t) + 63) / 64) * 64;
+  auto* base = memory.get<std::uint8_t>(bytes);
+  std::memset(base, 0, bytes);
+  auto* index = base;
+  auto* hi = reinterpret_cast<std::uint32_t*>(base + E * 64);
+  auto* lo = reinterpret_cast<std::uint32_t*>(base + E * 128);
+  auto* window = reinterpret_cast<std::int32_t*>(base + E * 192);
+  std::int32_t* steps = window + G;
+  for (int g = 0; g < groups; ++g) {
+    const int xa = x0 + 16 * g, last = std::min(xa + 16, x1) - 1;
+    const std::int32_t first = first_pair(xa, last + 1);
+    window[g] = 2 * first;
+    int pairs = 0;
+    for (int x = xa; x <= last; ++x)
+      pairs = std::max(pairs, static_cast<int>(P.count[static_cast<std::size_t>(x)]));
+    steps[g] = pairs;
+    for (int i = 0; i < 16; ++i) {
+      const int x = std::min(xa + i, last);  // lanes past the last column repeat it
+      const auto o = static_cast<std::size_t>(x);
+      const int rel = 2 * (P.first[o] - first);
+      for (int j = 0; j < pairs; ++j) {
+        const std::size_t at_entry =
+            static_cast<std::size_t>(g) * static_cast<std::size_t>(max_steps) +
+            static_cast<std::size_t>(j);
+        // Lane i = bytes 4i .. 4i + 3: sample 2j of the column, 0, sample 2j + 1, 0 (the
+        // zero bytes come from the permute's zero mask). Steps past the column's count
+        // read inside the window with weight 0.
+        const int at = std::min(rel + 2 * j, 126);
+        index[at_entry * 64 + 4 * static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(at);
+        index[at_entry * 64 + 4 * static_cast<std::size_t>(i) + 2] =
+            static_cast<std::uint8_t>(at + 1);
+        if (j < P.count[o]) {
+          hi[at_entry * 16 + static_cast<std::size_t>(i)] = P.hi_row(x)[j];
+          if (P.shift > 0) lo[at_entry * 16 + static_cast<std::size_t>(i)] = P.lo_row(x)[j];
+        }
+      }
+    }
+  }
+  t.groups = groups;
+  t.max_steps = max_steps;
+  t.window = window;
+  t.steps = steps;
+  t.index = index;
+  t.hi = hi;
+  t.lo = lo;
+  t.plane = (X.sources.size() + 128 + 63) / 64 * 64;
+  return true;
+}
+
+// Four source rows' used channels as planes (channel u of row r at
+// planes + (r * nused + u) * plane), slots [0, S) from the rows' starts, chunk by chunk
+// across the rows so that their four streams are read together; the slack past S stays
+// as it is (read with weight 0). `next` (or null): four rows to prefetch into L2.
+template <int C>
+HWY_INLINE void split_planes(const std::uint8_t* const* rows, std::size_t S, const int* used,
+                             int nused, std::uint8_t* planes, std::size_t plane,
+                             const std::uint8_t* const* next) {
+  const hn::Full512<std::uint8_t> d8;
+  bool all = nused == C;  // every channel, in order
+  for (int u = 0; u < nused; ++u) all = all && used[u] == u;
+  const std::size_t set = static_cast<std::size_t>(nused) * plane;
+  auto chunk = [&](std::size_t k) HWY_ATTR {  // slots [k, k + 64) of every row
+    PIXFUSE_UNROLL
+    for (int r = 0; r < 4; ++r) {
+      const std::uint8_t* p = rows[r] + k * C;
+      std::uint8_t* out = planes + static_cast<std::size_t>(r) * set + k;
+      if (next) {
+        PIXFUSE_UNROLL
+        for (std::size_t b = 0; b < 64 * C; b += 64) prefetch_l2(next[r] + k * C + b);
+      }
+      if constexpr (C == 1) {
+        hn::StoreU(hn::LoadU(d8, p), d8, out);
+      } else {
+        hn::Vec<decltype(d8)> v[4];
+        if constexpr (C == 3) hn::LoadInterleaved3(d8, p, v[0], v[1], v[2]);
+        else hn::LoadInterleaved4(d8, p, v[0], v[1], v[2], v[3]);
+        if (all) {  // constant indices keep v in registers
+          PIXFUSE_UNROLL
+          for (int u = 0; u < C; ++u) hn::StoreU(v[u], d8, out + static_cast<std::size_t>(u) * plane);
+        } else {
+          for (int u = 0; u < nused; ++u)
+            hn::StoreU(v[used[u]], d8, out + static_cast<std::size_t>(u) * plane);
+        }
+      }
+    }
+  };
+  if (S < 64) {
+    for (int r = 0; r < 4; ++r)
+      for (std::size_t k = 0; k < S; ++k)
+        for (int u = 0; u < nused; ++u)
+          planes[static_cast<std::size_t>(r) * set + static_cast<std::size_t>(u) * plane + k] =
+              rows[r][k * C + static_cast<std::size_t>(used[u])];
+    return;
+  }
+  std::size_t k = 0;
+  for (; k + 64 <= S; k += 64) chunk(k);
+  if (k < S) chunk(S - 64);  // the rest, overlapping the last whole chunk
+}
+
+// acc += pair products of a and the 64 bytes at w (aligned): madd-inl.h's vpdpwssd with
+// the weights read from memory by the instruction itself.
+HWY_INLINE __m512i vnni_dpwssd_at(__m512i acc, __m512i a, const std::uint32_t* w) {
+  asm("vpdpwssd %2, %1, %0" : "+v"(acc) : "v"(a), "m"(*reinterpret_cast<const __m512i*>(w)));
+  return acc;
+}
+
+// One group's sums as bytes: (sum + half) >> precision, clamped to [0, 255] (Pillow's
+// clip8).
+HWY_INLINE __m128i group_bytes(__m512i sum, int precision) {
+  const __m512i r =
+      _mm512_sra_epi32(_mm512_add_epi32(sum, _mm512_set1_epi32(1 << (precision - 1))),
+                       _mm_cvtsi32_si128(precision));
+  return _mm512_cvtusepi32_epi8(_mm512_max_epi32(r, _mm512_setzero_si512()));
+}
+
+// Two rows' bytes of one group (nx <= 16 columns), interleaved into their pair row (row
+// a's byte first).
+HWY_INLINE void store_pair_group(__m128i ra, __m128i rb, int nx, std::uint8_t* at) {
+  const __m256i both = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_unpacklo_epi8(ra, rb)),
+                                               _mm_unpackhi_epi8(ra, rb), 1);
+  if (nx == 16) _mm256_storeu_si256(reinterpret_cast<__m256i*>(at), both);
+  else _mm256_mask_storeu_epi8(at, (__mmask32{1} << (2 * nx)) - 1, both);
+}
+
+// Four rows (planes p[0 .. 3] of one channel) through the horizontal pass, into two pair
+// rows: rows 0, 1 into out0 and rows 2, 3 into out1 (column x at 2 (x - x0)). Four rows
+// share each step's indices and weights and keep eight multiply-add chains in flight.
+template <bool Split>
+HWY_INLINE void permute_four_rows(const PermuteTable& t, const std::uint8_t* const* p, int ncols,
+                                  int shift, int precision, std::uint8_t* out0,
+                                  std::uint8_t* out1) {
+  constexpr __mmask64 even_bytes = 0x5555555555555555ull;  // the pairs' high bytes are 0
+  const __m128i shift_count = _mm_cvtsi32_si128(shift);
+  for (int g = 0; g < t.groups; ++g) {
+    const std::size_t w = static_cast<std::size_t>(t.window[g]);
+    __m512i lo_half[4], hi_half[4], h[4], l[4];
+    PIXFUSE_UNROLL
+    for (int r = 0; r < 4; ++r) {
+      lo_half[r] = _mm512_loadu_si512(p[r] + w);
+      hi_half[r] = _mm512_loadu_si512(p[r] + w + 64);
+      h[r] = l[r] = _mm512_setzero_si512();
+    }
+    const int n = t.steps[g];
+    const std::size_t e0 = t.entry(g, 0);
+    for (int j = 0; j < n; ++j) {
+      const std::size_t e = e0 + static_cast<std::size_t>(j);
+      const __m512i idx = _mm512_load_si512(t.index + e * 64);
+      PIXFUSE_UNROLL
+      for (int r = 0; r < 4; ++r) {
+        const __m512i s = _mm512_maskz_permutex2var_epi8(even_bytes, lo_half[r], idx, hi_half[r]);
+        h[r] = vnni_dpwssd_at(h[r], s, t.hi + e * 16);
+        if constexpr (Split) l[r] = vnni_dpwssd_at(l[r], s, t.lo + e * 16);
+      }
+    }
+    __m128i bytes[4];
+    PIXFUSE_UNROLL
+    for (int r = 0; r < 4; ++r) {
+      if constexpr (Split) h[r] = _mm512_add_epi32(_mm512_sll_epi32(h[r], shift_count), l[r]);
+      bytes[r] = group_bytes(h[r], precision);
+    }
+    const int nx = std::min(16, ncols - 16 * g);
+    store_pair_group(bytes[0], bytes[1], nx, out0 + 32 * static_cast<std::size_t>(g));
+    store_pair_group(bytes[2], bytes[3], nx, out1 + 32 * static_cast<std::size_t>(g));
+  }
+}
+
+// The horizontal pass of one block: rows[l] (l < nrows; past it, the last) of the
+// upright source into the block's R / 2 pair rows per used channel
+// (pair_rows[u * R / 2 + m], rows 2m and 2m + 1), output columns [x0, x0 + ncols).
+// `planes` holds 4 * nused planes.
+template <bool Split, int C>
+void permute_h_block(const PermuteTable& t, const Source<std::uint8_t>& src, int first_column,
+                        std::size_t S, const int* rows, int nrows, std::size_t R, const int* used,
+                        int nused, int ncols, int shift, int precision,
+                        std::uint8_t* const* pair_rows, std::uint8_t* planes) {
+  const std::size_t set = static_cast<std::size_t>(nused) * t.plane;  // one row's planes
+  auto row_at = [&](std::size_t l) {
+    return src.pixel(rows[std::min(static_cast<int>(l), nrows - 1)], first_column);
+  };
+  for (std::size_t m = 0; m < R / 2; m += 2) {
+    const std::uint8_t* four[4] = {row_at(2 * m), row_at(2 * m + 1), row_at(2 * m + 2),
+                                   row_at(2 * m + 3)};
+    // The next four rows into L2 meanwhile: rows read one after another are too short for
+    // the hardware prefetcher.
+    const bool ahead = 2 * m + 4 < static_cast<std::size_t>(nrows);
+    const std::uint8_t* next[4] = {row_at(2 * m + 4), row_at(2 * m + 5), row_at(2 * m + 6),
+                                   row_at(2 * m + 7)};
+    split_planes<C>(four, S, used, nused, planes, t.plane, ahead ? next : nullptr);
+    for (int u = 0; u < nused; ++u) {
+      const std::size_t off = static_cast<std::size_t>(u) * t.plane;
+      const std::uint8_t* p[4] = {planes + off, planes + set + off, planes + 2 * set + off,
+                                  planes + 3 * set + off};
+      permute_four_rows<Split>(t, p, ncols, shift, precision,
+                               pair_rows[static_cast<std::size_t>(u) * (R / 2) + m],
+                               pair_rows[static_cast<std::size_t>(u) * (R / 2) + m + 1]);
+    }
+  }
+}
+
+#else
+#define PIXFUSE_HAVE_PERMUTE_HORIZONTAL 0
+#endif
+
+}  // namespace fused
+}  // namespace HWY_NAMESPACE
+}  // namespace PIXFUSE_DISPATCH_NAMESPACE
+}  // namespace pixfuse
+HWY_AFTER_NAMESPACE();
+
+#endif  // PIXFUSE_CPU_FUSED_PERMUTE_HORIZONTAL_INL_H_ toggle
