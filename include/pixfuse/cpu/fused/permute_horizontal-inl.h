@@ -180,7 +180,8 @@ HWY_INLINE void split_planes(const std::uint8_t* const* rows, std::size_t S, con
         else hn::LoadInterleaved4(d8, p, v[0], v[1], v[2], v[3]);
         if (all) {  // constant indices keep v in registers
           PIXFUSE_UNROLL
-          for (int u = 0; u < C; ++u) hn::StoreU(v[u], d8, out + static_cast<std::size_t>(u) * plane);
+          for (int u = 0; u < C; ++u)
+            hn::StoreU(v[u], d8, out + static_cast<std::size_t>(u) * plane);
         } else {
           for (int u = 0; u < nused; ++u)
             hn::StoreU(v[used[u]], d8, out + static_cast<std::size_t>(u) * plane);
@@ -208,22 +209,28 @@ HWY_INLINE __m512i vnni_dpwssd_at(__m512i acc, __m512i a, const std::uint32_t* w
   return acc;
 }
 
-// One group's sums as bytes: (sum + half) >> precision, clamped to [0, 255] (Pillow's
-// clip8).
-HWY_INLINE __m128i group_bytes(__m512i sum, int precision) {
-  const __m512i r =
-      _mm512_sra_epi32(_mm512_add_epi32(sum, _mm512_set1_epi32(1 << (precision - 1))),
-                       _mm_cvtsi32_si128(precision));
-  return _mm512_cvtusepi32_epi8(_mm512_max_epi32(r, _mm512_setzero_si512()));
-}
-
-// Two rows' bytes of one group (nx <= 16 columns), interleaved into their pair row (row
-// a's byte first).
-HWY_INLINE void store_pair_group(__m128i ra, __m128i rb, int nx, std::uint8_t* at) {
-  const __m256i both = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_unpacklo_epi8(ra, rb)),
-                                               _mm_unpackhi_epi8(ra, rb), 1);
-  if (nx == 16) _mm256_storeu_si256(reinterpret_cast<__m256i*>(at), both);
-  else _mm256_mask_storeu_epi8(at, (__mmask32{1} << (2 * nx)) - 1, both);
+// Four rows' rounded sums of one group (nx <= 16 columns) as bytes clamped to [0, 255]
+// (Pillow's clip8: signed then unsigned saturation), rows 0, 1 interleaved into out0 and
+// rows 2, 3 into out1 (row 2m's byte first). The packs leave, in each 128-bit block k,
+// columns 4k .. 4k + 3 of rows 0, 1, 2, 3; a byte shuffle interleaves the rows two by two
+// and a qword permute gathers each pair row's halves.
+HWY_INLINE void store_four_rows(const __m512i* rounded, int nx, std::uint8_t* out0,
+                                std::uint8_t* out1) {
+  const __m512i packed = _mm512_packus_epi16(_mm512_packs_epi32(rounded[0], rounded[1]),
+                                             _mm512_packs_epi32(rounded[2], rounded[3]));
+  const __m512i pairs =
+      _mm512_shuffle_epi8(packed, _mm512_broadcast_i32x4(_mm_setr_epi8(0, 4, 1, 5, 2, 6, 3, 7, 8,
+                                                                       12, 9, 13, 10, 14, 11, 15)));
+  const __m512i rows = _mm512_permutexvar_epi64(_mm512_setr_epi64(0, 2, 4, 6, 1, 3, 5, 7), pairs);
+  const __m256i first = _mm512_castsi512_si256(rows), second = _mm512_extracti64x4_epi64(rows, 1);
+  if (nx == 16) {
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out0), first);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out1), second);
+  } else {
+    const __mmask32 bytes = (__mmask32{1} << (2 * nx)) - 1;
+    _mm256_mask_storeu_epi8(out0, bytes, first);
+    _mm256_mask_storeu_epi8(out1, bytes, second);
+  }
 }
 
 // Four rows (planes p[0 .. 3] of one channel) through the horizontal pass, into two pair
@@ -234,7 +241,11 @@ HWY_INLINE void permute_four_rows(const PermuteTable& t, const std::uint8_t* con
                                   int shift, int precision, std::uint8_t* out0,
                                   std::uint8_t* out1) {
   constexpr __mmask64 even_bytes = 0x5555555555555555ull;  // the pairs' high bytes are 0
-  const __m128i shift_count = _mm_cvtsi32_si128(shift);
+  const __m128i shift_count = _mm_cvtsi32_si128(shift),
+                precision_count = _mm_cvtsi32_si128(precision);
+  // The rounding term starts the sum of low halves (or the only sum): the same total
+  // modulo 2^32 as adding it last.
+  const __m512i half = _mm512_set1_epi32(1 << (precision - 1));
   for (int g = 0; g < t.groups; ++g) {
     const std::size_t w = static_cast<std::size_t>(t.window[g]);
     __m512i lo_half[4], hi_half[4], h[4], l[4];
@@ -242,7 +253,8 @@ HWY_INLINE void permute_four_rows(const PermuteTable& t, const std::uint8_t* con
     for (int r = 0; r < 4; ++r) {
       lo_half[r] = _mm512_loadu_si512(p[r] + w);
       hi_half[r] = _mm512_loadu_si512(p[r] + w + 64);
-      h[r] = l[r] = _mm512_setzero_si512();
+      h[r] = Split ? _mm512_setzero_si512() : half;
+      l[r] = half;
     }
     const int n = t.steps[g];
     const std::size_t e0 = t.entry(g, 0);
@@ -256,15 +268,13 @@ HWY_INLINE void permute_four_rows(const PermuteTable& t, const std::uint8_t* con
         if constexpr (Split) l[r] = vnni_dpwssd_at(l[r], s, t.lo + e * 16);
       }
     }
-    __m128i bytes[4];
     PIXFUSE_UNROLL
     for (int r = 0; r < 4; ++r) {
       if constexpr (Split) h[r] = _mm512_add_epi32(_mm512_sll_epi32(h[r], shift_count), l[r]);
-      bytes[r] = group_bytes(h[r], precision);
+      h[r] = _mm512_sra_epi32(h[r], precision_count);
     }
-    const int nx = std::min(16, ncols - 16 * g);
-    store_pair_group(bytes[0], bytes[1], nx, out0 + 32 * static_cast<std::size_t>(g));
-    store_pair_group(bytes[2], bytes[3], nx, out1 + 32 * static_cast<std::size_t>(g));
+    store_four_rows(h, std::min(16, ncols - 16 * g), out0 + 32 * static_cast<std::size_t>(g),
+                    out1 + 32 * static_cast<std::size_t>(g));
   }
 }
 
@@ -274,9 +284,9 @@ HWY_INLINE void permute_four_rows(const PermuteTable& t, const std::uint8_t* con
 // `planes` holds 4 * nused planes.
 template <bool Split, int C>
 void permute_h_block(const PermuteTable& t, const Source<std::uint8_t>& src, int first_column,
-                        std::size_t S, const int* rows, int nrows, std::size_t R, const int* used,
-                        int nused, int ncols, int shift, int precision,
-                        std::uint8_t* const* pair_rows, std::uint8_t* planes) {
+                     std::size_t S, const int* rows, int nrows, std::size_t R, const int* used,
+                     int nused, int ncols, int shift, int precision, std::uint8_t* const* pair_rows,
+                     std::uint8_t* planes) {
   const std::size_t set = static_cast<std::size_t>(nused) * t.plane;  // one row's planes
   auto row_at = [&](std::size_t l) {
     return src.pixel(rows[std::min(static_cast<int>(l), nrows - 1)], first_column);
