@@ -11,8 +11,9 @@
 // rows: two rows are interleaved into the paired ring with two byte unpacks.
 //
 // The tables (per group of 16 columns and step: byte indices, weight pairs) are made for
-// each run from the plan's PairedTaps; a plan whose windows do not fit, or that reads
-// transposed, premultiplied or scattered columns, takes the transposing path.
+// each run from the plan's PairedTaps; a plan whose windows do not fit, whose filter has
+// negative weights, or that reads transposed, premultiplied or scattered columns, takes
+// the transposing path.
 //
 // Per-target -inl.h (Highway's convention): included once per target by cpu/fused-inl.h.
 
@@ -83,6 +84,11 @@ inline bool permute_table(const AxisTaps& X, int x0, int x1, detail::ScratchBuff
                           PermuteTable& t) {
   const PairedTaps& P = X.paired;
   if (x1 <= x0 || P.max_pairs <= 0) return false;
+  // Filters with negative lobes (bicubic, lanczos) measured 8-15% slower here than on
+  // the transposing path (docs/PERFORMANCE_LOG.md, 2026-12-05), bilinear ones as fast
+  // or faster: only those take this path.
+  for (std::int32_t q : X.fixed)
+    if (q < 0) return false;
   // A group's window: from its least first pair (mirrored plans run backwards) to its
   // greatest end, at most 64 pairs.
   auto first_pair = [&](int xa, int xb) {
