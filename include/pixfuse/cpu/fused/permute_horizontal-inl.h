@@ -84,7 +84,7 @@ inline bool permute_table(const AxisTaps& X, int x0, int x1, detail::ScratchBuff
                           PermuteTable& t) {
   const PairedTaps& P = X.paired;
   if (x1 <= x0 || P.max_pairs <= 0) return false;
-  // Filters with negative lobes (bicubic, lanczos) measured 8-15% slower here than on
+  // Filters with negative lobes (bicubic, lanczos) measured 7-25% slower here than on
   // the transposing path (docs/PERFORMANCE_LOG.md, 2026-12-05), bilinear ones as fast
   // or faster: only those take this path.
   for (std::int32_t q : X.fixed)
