@@ -229,10 +229,7 @@ void fill_pairs(D32 d32, const Source<std::uint8_t>& src, const PairBlock& b, in
 #if PIXFUSE_REGISTER_TRANSPOSE
   constexpr std::size_t R = hn::MaxLanes(d32);
   if constexpr (R == 4 || R == 8 || R == 16) {
-    const std::vector<std::int32_t>& c = *b.columns;
-    const bool one_run =
-        !c.empty() && c.back() - c.front() + 1 == static_cast<std::int32_t>(c.size());
-    if (!src.premultiply && !src.transposed && one_run) {
+    if (!src.premultiply && !src.transposed && one_run(*b.columns)) {
       if (src.channels == 1) m = fill_pairs_rows<1>(d32, src, b, row_length);
       else if (src.channels == 3) m = fill_pairs_rows<3>(d32, src, b, row_length);
       else if (src.channels == 4) m = fill_pairs_rows<4>(d32, src, b, row_length);

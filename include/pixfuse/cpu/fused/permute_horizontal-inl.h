@@ -21,7 +21,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
-#include <vector>
 
 #include "pixfuse/cpu/workspace.hpp"
 #include "pixfuse/plan/axis.hpp"
@@ -71,11 +70,6 @@ struct PermuteTable {
   }
 };
 
-// Whether the columns X.sources are one increasing run (slot s = column sources[0] + s).
-inline bool one_run(const std::vector<std::int32_t>& c) {
-  return !c.empty() && c.back() - c.front() + 1 == static_cast<std::int32_t>(c.size());
-}
-
 // Builds the tables for output columns [x0, x1) in `memory`; false if some group's window
 // exceeds 128 bytes (the transposing path runs the plan then). Narrower groups would
 // reach bigger downscales (with pair steps in the other lanes) but were slower there than
@@ -103,10 +97,10 @@ inline bool permute_table(const AxisTaps& X, int x0, int x1, detail::ScratchBuff
       if (P.first[static_cast<std::size_t>(x)] - f + P.count[static_cast<std::size_t>(x)] > 64)
         return false;
   }
-  const int groups = (x1 - x0 + 15) / 16;
-  const int max_steps = P.max_pairs;
-  const auto G = static_cast<std::size_t>(groups);
-  const std::size_t E = G * static_cast<std::size_t>(max_steps);
+  t.groups = (x1 - x0 + 15) / 16;
+  t.max_steps = P.max_pairs;
+  const auto G = static_cast<std::size_t>(t.groups);
+  const std::size_t E = G * static_cast<std::size_t>(t.max_steps);
   // One allocation, 64-byte aligned parts: index, hi, lo, window, steps.
   const std::size_t bytes = E * 64 * 3 + ((G * 2 * sizeof(std::int32_t) + 63) / 64) * 64;
   auto* base = memory.get<std::uint8_t>(bytes);
@@ -116,7 +110,7 @@ inline bool permute_table(const AxisTaps& X, int x0, int x1, detail::ScratchBuff
   auto* lo = reinterpret_cast<std::uint32_t*>(base + E * 128);
   auto* window = reinterpret_cast<std::int32_t*>(base + E * 192);
   std::int32_t* steps = window + G;
-  for (int g = 0; g < groups; ++g) {
+  for (int g = 0; g < t.groups; ++g) {
     const int xa = x0 + 16 * g, last = std::min(xa + 16, x1) - 1;
     const std::int32_t first = first_pair(xa, last + 1);
     window[g] = 2 * first;
@@ -129,25 +123,20 @@ inline bool permute_table(const AxisTaps& X, int x0, int x1, detail::ScratchBuff
       const auto o = static_cast<std::size_t>(x);
       const int rel = 2 * (P.first[o] - first);
       for (int j = 0; j < pairs; ++j) {
-        const std::size_t at_entry =
-            static_cast<std::size_t>(g) * static_cast<std::size_t>(max_steps) +
-            static_cast<std::size_t>(j);
+        const std::size_t e = t.entry(g, j);
         // Lane i = bytes 4i .. 4i + 3: sample 2j of the column, 0, sample 2j + 1, 0 (the
         // zero bytes come from the permute's zero mask). Steps past the column's count
         // read inside the window with weight 0.
         const int at = std::min(rel + 2 * j, 126);
-        index[at_entry * 64 + 4 * static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(at);
-        index[at_entry * 64 + 4 * static_cast<std::size_t>(i) + 2] =
-            static_cast<std::uint8_t>(at + 1);
+        index[e * 64 + 4 * static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(at);
+        index[e * 64 + 4 * static_cast<std::size_t>(i) + 2] = static_cast<std::uint8_t>(at + 1);
         if (j < P.count[o]) {
-          hi[at_entry * 16 + static_cast<std::size_t>(i)] = P.hi_row(x)[j];
-          if (P.shift > 0) lo[at_entry * 16 + static_cast<std::size_t>(i)] = P.lo_row(x)[j];
+          hi[e * 16 + static_cast<std::size_t>(i)] = P.hi_row(x)[j];
+          if (P.shift > 0) lo[e * 16 + static_cast<std::size_t>(i)] = P.lo_row(x)[j];
         }
       }
     }
   }
-  t.groups = groups;
-  t.max_steps = max_steps;
   t.window = window;
   t.steps = steps;
   t.index = index;
@@ -206,13 +195,6 @@ HWY_INLINE void split_planes(const std::uint8_t* const* rows, std::size_t S, con
   std::size_t k = 0;
   for (; k + 64 <= S; k += 64) chunk(k);
   if (k < S) chunk(S - 64);  // the rest, overlapping the last whole chunk
-}
-
-// acc += pair products of a and the 64 bytes at w (aligned): madd-inl.h's vpdpwssd with
-// the weights read from memory by the instruction itself.
-HWY_INLINE __m512i vnni_dpwssd_at(__m512i acc, __m512i a, const std::uint32_t* w) {
-  asm("vpdpwssd %2, %1, %0" : "+v"(acc) : "v"(a), "m"(*reinterpret_cast<const __m512i*>(w)));
-  return acc;
 }
 
 // Four rows' rounded sums of one group (nx <= 16 columns) as bytes clamped to [0, 255]

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 #include "pixfuse/plan/detail/no_contract.hpp"
 #include "pixfuse/plan/premultiply.hpp"
@@ -44,6 +45,11 @@ struct Source {
            static_cast<std::ptrdiff_t>(x) * channels;
   }
 };
+
+// Whether columns c (an axis' sources) are one increasing run: slot s = column c[0] + s.
+inline bool one_run(const std::vector<std::int32_t>& c) {
+  return !c.empty() && c.back() - c.front() + 1 == static_cast<std::int32_t>(c.size());
+}
 
 using ::pixfuse::detail::premultiply;  // Pillow's premultiplication (plan/premultiply.hpp)
 
