@@ -246,14 +246,16 @@ TEST_P(EveryTarget, U8ConventionsEqualTheReference) {
   EXPECT_GT(checked, 120);
 }
 
-// Pillow's horizontal pass has two SIMD forms on AVX3_DL: lanes = output columns through
-// byte permutes (permute_horizontal-inl.h) where groups of 16 columns read within 128
-// bytes of a channel plane (bilinear downscales up to about 7x, stored orientation, no
-// premultiplication), and the transposing form otherwise. Scales on both sides of that
-// bound and well past it, source widths below and across the 64-pixel chunks the rows are
-// split in, output widths with partial groups, mirrored and transposed orientations,
-// bicubic, alpha dropped (a subset of the channels) or premultiplied, and a crop at the
-// right edge: the reference's bytes on every target.
+// Pillow's horizontal pass has three SIMD forms on AVX3_DL: lanes = output values through
+// byte permutes (permute_horizontal-inl.h) where groups of 16 lanes read within 128 bytes
+// (bilinear downscales up to about 7x, stored orientation, no premultiplication), from
+// RGB rows as they are (every channel used; windows at the row's end load under a mask)
+// or from channel planes (1 or 4 channels, a subset), and the transposing form
+// otherwise. Scales on both sides of that bound and well past it, source widths below and
+// across the 64-pixel chunks the rows are split in and the 128-byte windows, output widths
+// with partial groups, mirrored and transposed orientations, bicubic, alpha dropped (a
+// subset of the channels) or premultiplied, and a crop at the right edge: the reference's
+// bytes on every target.
 TEST_P(EveryTarget, PillowHorizontalPassesEqualTheReference) {
   std::mt19937 rng(20261205);
   int checked = 0;

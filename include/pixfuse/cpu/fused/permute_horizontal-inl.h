@@ -2,13 +2,15 @@
 //
 // The transposing path (pairs-inl.h, madd_horizontal-inl.h) turns every block of source
 // rows into sample pairs with lanes = rows, which costs as much as the multiply-adds. Here
-// each source row is split into channel planes once, and 16 output columns go in one
-// vector: their windows of samples lie within 128 bytes of a plane (downscales up to
-// about 7x), so VBMI's two-table byte permute (vpermt2b) fetches, for pair step j, the
-// pair (2 first + 2j, 2 first + 2j + 1) of every column as two zero-extended int16 in its
-// int32 lane: one permute per 16 columns and step, the same 16-bit multiply-adds and
-// integer sums as the transposing path (so the same bits), and the results are already
-// rows: two rows are interleaved into the paired ring with two byte unpacks.
+// 16 output values go in one vector: their windows of samples lie within 128 bytes of a
+// row (downscales up to about 7x), so VBMI's two-table byte permute (vpermt2b) fetches,
+// for pair step j, the pair (2 first + 2j, 2 first + 2j + 1) of every lane's column as two
+// zero-extended int16 in its int32 lane: one permute per 16 values and step, the same
+// 16-bit multiply-adds and integer sums as the transposing path (so the same bits), and
+// the results are already rows, packed into the paired ring. RGB rows whose channels are
+// all used are read as they are, lanes = (column, channel) in the row's order, and two
+// permutes per channel sort 16 columns into the channel's ring rows; other rows are split
+// into the used channels' planes first, lanes = columns of one channel.
 //
 // The tables (per group of 16 columns and step: byte indices, weight pairs) are made for
 // each run from the plan's PairedTaps; a plan whose windows do not fit, whose filter has
@@ -52,16 +54,20 @@ namespace hn = hwy::HWY_NAMESPACE;
 #if HWY_TARGET == HWY_AVX3_DL && PIXFUSE_HAVE_VNNI
 #define PIXFUSE_HAVE_PERMUTE_HORIZONTAL 1
 
-// The run's tables: per group g of 16 output columns (from x0) and pair step j < steps[g],
-// at entry (g * max_steps + j): 64 byte indices into the group's 128-byte window (from
-// slot window[g]), 16 packed weight pairs hi (and lo when split).
+// The run's tables: per group g of 16 lanes (from x0) and pair step j < steps[g], at entry
+// (g * max_steps + j): 64 byte indices into the group's 128-byte window (from byte
+// window[g] of a row), 16 packed weight pairs hi (and lo when split). Lane i of group g is
+// output value 16 g + i of the row, column (16 g + i) / C and channel (16 g + i) % C: C = 1
+// for channel planes, C = 3 for interleaved RGB rows read as they are.
 struct PermuteTable {
   int groups = 0, max_steps = 0;
+  int masked_from = 0;  // groups from here load their windows under load_mask (row's end)
   const std::int32_t* window = nullptr;
   const std::int32_t* steps = nullptr;
   const std::uint8_t* index = nullptr;  // 64 bytes per entry
   const std::uint32_t* hi = nullptr;    // 16 per entry
   const std::uint32_t* lo = nullptr;
+  const std::uint64_t* load_mask = nullptr;  // 2 per group: the window's bytes inside the row
   std::size_t plane = 0;  // bytes per channel plane: the row's slots and a window of slack
 
   std::size_t entry(int g, int j) const {
@@ -70,12 +76,14 @@ struct PermuteTable {
   }
 };
 
-// Builds the tables for output columns [x0, x1) in `memory`; false if some group's window
+// Builds the tables for output columns [x0, x1), C values per column (lanes as above), in
+// `memory`; a row holds row_bytes readable bytes (windows reaching past them load under a
+// mask). Groups come in threes for C = 3 (16 columns). False if some group's window
 // exceeds 128 bytes (the transposing path runs the plan then). Narrower groups would
 // reach bigger downscales (with pair steps in the other lanes) but were slower there than
 // the transposing path (docs/PERFORMANCE_LOG.md).
-inline bool permute_table(const AxisTaps& X, int x0, int x1, detail::ScratchBuffer& memory,
-                          PermuteTable& t) {
+inline bool permute_table(const AxisTaps& X, int x0, int x1, int C, std::size_t row_bytes,
+                          detail::ScratchBuffer& memory, PermuteTable& t) {
   const PairedTaps& P = X.paired;
   if (x1 <= x0 || P.max_pairs <= 0) return false;
   // Filters with negative lobes (bicubic, lanczos) measured 7-25% slower here than on
@@ -83,65 +91,81 @@ inline bool permute_table(const AxisTaps& X, int x0, int x1, detail::ScratchBuff
   // or faster: only those take this path.
   for (std::int32_t q : X.fixed)
     if (q < 0) return false;
+  const int ncols = x1 - x0;
+  const int groups = C == 1 ? (ncols + 15) / 16 : C * ((ncols + 15) / 16);
+  // Lane i of group g: its column (lanes past the last column repeat it) and channel.
+  auto column = [&](int g, int i) { return std::min(x0 + (16 * g + i) / C, x1 - 1); };
+  auto channel = [&](int g, int i) { return (16 * g + i) % C; };
   // A group's window: from its least first pair (mirrored plans run backwards) to its
-  // greatest end, at most 64 pairs.
-  auto first_pair = [&](int xa, int xb) {
-    std::int32_t f = P.first[static_cast<std::size_t>(xa)];
-    for (int x = xa; x < xb; ++x) f = std::min(f, P.first[static_cast<std::size_t>(x)]);
+  // greatest end, at most 128 bytes.
+  auto first_pair = [&](int g) {
+    std::int32_t f = P.first[static_cast<std::size_t>(column(g, 0))];
+    for (int i = 1; i < 16; ++i) f = std::min(f, P.first[static_cast<std::size_t>(column(g, i))]);
     return f;
   };
-  for (int xa = x0; xa < x1; xa += 16) {
-    const int xb = std::min(xa + 16, x1);
-    const std::int32_t f = first_pair(xa, xb);
-    for (int x = xa; x < xb; ++x)
-      if (P.first[static_cast<std::size_t>(x)] - f + P.count[static_cast<std::size_t>(x)] > 64)
-        return false;
+  for (int g = 0; g < groups; ++g) {
+    const std::int32_t f = first_pair(g);
+    for (int i = 0; i < 16; ++i) {
+      const auto o = static_cast<std::size_t>(column(g, i));
+      if (C * (2 * (P.first[o] - f + P.count[o]) - 1) + channel(g, i) > 127) return false;
+    }
   }
-  t.groups = (x1 - x0 + 15) / 16;
+  t.groups = groups;
   t.max_steps = P.max_pairs;
   const auto G = static_cast<std::size_t>(t.groups);
   const std::size_t E = G * static_cast<std::size_t>(t.max_steps);
-  // One allocation, 64-byte aligned parts: index, hi, lo, window, steps.
-  const std::size_t bytes = E * 64 * 3 + ((G * 2 * sizeof(std::int32_t) + 63) / 64) * 64;
+  // One allocation, 64-byte aligned parts: index, hi, lo, masks, window, steps.
+  const std::size_t bytes = E * 64 * 3 + G * 16 + ((G * 2 * sizeof(std::int32_t) + 63) / 64) * 64;
   auto* base = memory.get<std::uint8_t>(bytes);
   std::memset(base, 0, bytes);
   auto* index = base;
   auto* hi = reinterpret_cast<std::uint32_t*>(base + E * 64);
   auto* lo = reinterpret_cast<std::uint32_t*>(base + E * 128);
-  auto* window = reinterpret_cast<std::int32_t*>(base + E * 192);
+  auto* masks = reinterpret_cast<std::uint64_t*>(base + E * 192);
+  auto* window = reinterpret_cast<std::int32_t*>(base + E * 192 + G * 16);
   std::int32_t* steps = window + G;
+  t.masked_from = t.groups;
   for (int g = 0; g < t.groups; ++g) {
-    const int xa = x0 + 16 * g, last = std::min(xa + 16, x1) - 1;
-    const std::int32_t first = first_pair(xa, last + 1);
-    window[g] = 2 * first;
+    const std::int32_t first = first_pair(g);
+    window[g] = 2 * C * first;
     int pairs = 0;
-    for (int x = xa; x <= last; ++x)
-      pairs = std::max(pairs, static_cast<int>(P.count[static_cast<std::size_t>(x)]));
+    for (int i = 0; i < 16; ++i)
+      pairs = std::max(pairs, static_cast<int>(P.count[static_cast<std::size_t>(column(g, i))]));
     steps[g] = pairs;
     for (int i = 0; i < 16; ++i) {
-      const int x = std::min(xa + i, last);  // lanes past the last column repeat it
+      const int x = column(g, i);
       const auto o = static_cast<std::size_t>(x);
-      const int rel = 2 * (P.first[o] - first);
-      for (int j = 0; j < pairs; ++j) {
+      const int rel = C * 2 * (P.first[o] - first) + channel(g, i);
+      for (int j = 0; j < P.count[o]; ++j) {
         const std::size_t e = t.entry(g, j);
         // Lane i = bytes 4i .. 4i + 3: sample 2j of the column, 0, sample 2j + 1, 0 (the
         // zero bytes come from the permute's zero mask). Steps past the column's count
-        // read inside the window with weight 0.
-        const int at = std::min(rel + 2 * j, 126);
-        index[e * 64 + 4 * static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(at);
-        index[e * 64 + 4 * static_cast<std::size_t>(i) + 2] = static_cast<std::uint8_t>(at + 1);
-        if (j < P.count[o]) {
-          hi[e * 16 + static_cast<std::size_t>(i)] = P.hi_row(x)[j];
-          if (P.shift > 0) lo[e * 16 + static_cast<std::size_t>(i)] = P.lo_row(x)[j];
-        }
+        // read byte 0 of the window with weight 0.
+        index[e * 64 + 4 * static_cast<std::size_t>(i)] =
+            static_cast<std::uint8_t>(rel + 2 * C * j);
+        index[e * 64 + 4 * static_cast<std::size_t>(i) + 2] =
+            static_cast<std::uint8_t>(rel + 2 * C * j + C);
+        hi[e * 16 + static_cast<std::size_t>(i)] = P.hi_row(x)[j];
+        if (P.shift > 0) lo[e * 16 + static_cast<std::size_t>(i)] = P.lo_row(x)[j];
       }
     }
+    // Bytes of the window past the row's readable ones load as 0 (a weight-0 sample or
+    // none): the last row of an image may end there.
+    const auto w = static_cast<std::size_t>(window[g]);
+    const std::size_t inside = row_bytes > w ? std::min<std::size_t>(row_bytes - w, 128) : 0;
+    auto first_bits = [](std::size_t n) {
+      return n >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << n) - 1;
+    };
+    masks[2 * static_cast<std::size_t>(g)] = first_bits(inside);
+    masks[2 * static_cast<std::size_t>(g) + 1] = first_bits(inside > 64 ? inside - 64 : 0);
+    if (inside < 128) t.masked_from = std::min(t.masked_from, g);
   }
   t.window = window;
   t.steps = steps;
   t.index = index;
   t.hi = hi;
   t.lo = lo;
+  t.load_mask = masks;
   t.plane = (X.sources.size() + 128 + 63) / 64 * 64;
   return true;
 }
@@ -197,6 +221,13 @@ HWY_INLINE void split_planes(const std::uint8_t* const* rows, std::size_t S, con
   if (k < S) chunk(S - 64);  // the rest, overlapping the last whole chunk
 }
 
+// Four rows' rounded sums as bytes clamped to [0, 255] (Pillow's clip8: signed then
+// unsigned saturation): byte 16 k + 4 r + i holds row r, lane 4 k + i.
+HWY_INLINE __m512i pack_four_rows(const __m512i* rounded) {
+  return _mm512_packus_epi16(_mm512_packs_epi32(rounded[0], rounded[1]),
+                             _mm512_packs_epi32(rounded[2], rounded[3]));
+}
+
 // Four rows' rounded sums of one group (nx <= 16 columns) as bytes clamped to [0, 255]
 // (Pillow's clip8: signed then unsigned saturation), rows 0, 1 interleaved into out0 and
 // rows 2, 3 into out1 (row 2m's byte first). The packs leave, in each 128-bit block k,
@@ -204,8 +235,7 @@ HWY_INLINE void split_planes(const std::uint8_t* const* rows, std::size_t S, con
 // and a qword permute gathers each pair row's halves.
 HWY_INLINE void store_four_rows(const __m512i* rounded, int nx, std::uint8_t* out0,
                                 std::uint8_t* out1) {
-  const __m512i packed = _mm512_packus_epi16(_mm512_packs_epi32(rounded[0], rounded[1]),
-                                             _mm512_packs_epi32(rounded[2], rounded[3]));
+  const __m512i packed = pack_four_rows(rounded);
   const __m512i pairs =
       _mm512_shuffle_epi8(packed, _mm512_broadcast_i32x4(_mm_setr_epi8(0, 4, 1, 5, 2, 6, 3, 7, 8,
                                                                        12, 9, 13, 10, 14, 11, 15)));
@@ -221,48 +251,152 @@ HWY_INLINE void store_four_rows(const __m512i* rounded, int nx, std::uint8_t* ou
   }
 }
 
-// Four rows (planes p[0 .. 3] of one channel) through the horizontal pass, into two pair
-// rows: rows 0, 1 into out0 and rows 2, 3 into out1 (column x at 2 (x - x0)). Four rows
+// The rounded sums of group g for four rows (p[0 .. 3]: planes of one channel, or
+// interleaved rows) into rounded[0 .. 3], arithmetic-shifted by `precision`. Four rows
 // share each step's indices and weights and keep eight multiply-add chains in flight.
 template <bool Split>
-HWY_INLINE void permute_four_rows(const PermuteTable& t, const std::uint8_t* const* p, int ncols,
-                                  int shift, int precision, std::uint8_t* out0,
-                                  std::uint8_t* out1) {
+HWY_INLINE void group_sums(const PermuteTable& t, int g, const std::uint8_t* const* p,
+                           __m128i shift_count, __m128i precision_count, __m512i half,
+                           __m512i* rounded) {
   constexpr __mmask64 even_bytes = 0x5555555555555555ull;  // the pairs' high bytes are 0
-  const __m128i shift_count = _mm_cvtsi32_si128(shift),
-                precision_count = _mm_cvtsi32_si128(precision);
-  // The rounding term starts the sum of low halves (or the only sum): the same total
-  // modulo 2^32 as adding it last.
-  const __m512i half = _mm512_set1_epi32(1 << (precision - 1));
-  for (int g = 0; g < t.groups; ++g) {
-    const std::size_t w = static_cast<std::size_t>(t.window[g]);
-    __m512i lo_half[4], hi_half[4], h[4], l[4];
+  const std::size_t w = static_cast<std::size_t>(t.window[g]);
+  __m512i lo_half[4], hi_half[4], h[4], l[4];
+  if (g < t.masked_from) {
     PIXFUSE_UNROLL
     for (int r = 0; r < 4; ++r) {
       lo_half[r] = _mm512_loadu_si512(p[r] + w);
       hi_half[r] = _mm512_loadu_si512(p[r] + w + 64);
-      h[r] = Split ? _mm512_setzero_si512() : half;
-      l[r] = half;
     }
-    const int n = t.steps[g];
-    const std::size_t e0 = t.entry(g, 0);
-    for (int j = 0; j < n; ++j) {
-      const std::size_t e = e0 + static_cast<std::size_t>(j);
-      const __m512i idx = _mm512_load_si512(t.index + e * 64);
-      PIXFUSE_UNROLL
-      for (int r = 0; r < 4; ++r) {
-        const __m512i s = _mm512_maskz_permutex2var_epi8(even_bytes, lo_half[r], idx, hi_half[r]);
-        h[r] = vnni_dpwssd_at(h[r], s, t.hi + e * 16);
-        if constexpr (Split) l[r] = vnni_dpwssd_at(l[r], s, t.lo + e * 16);
-      }
-    }
+  } else {
+    const __mmask64 m0 = t.load_mask[2 * static_cast<std::size_t>(g)],
+                    m1 = t.load_mask[2 * static_cast<std::size_t>(g) + 1];
     PIXFUSE_UNROLL
     for (int r = 0; r < 4; ++r) {
-      if constexpr (Split) h[r] = _mm512_add_epi32(_mm512_sll_epi32(h[r], shift_count), l[r]);
-      h[r] = _mm512_sra_epi32(h[r], precision_count);
+      lo_half[r] = _mm512_maskz_loadu_epi8(m0, p[r] + w);
+      hi_half[r] = _mm512_maskz_loadu_epi8(m1, p[r] + w + 64);
     }
+  }
+  // The rounding term starts the sum of low halves (or the only sum): the same total
+  // modulo 2^32 as adding it last.
+  PIXFUSE_UNROLL
+  for (int r = 0; r < 4; ++r) {
+    h[r] = Split ? _mm512_setzero_si512() : half;
+    l[r] = half;
+  }
+  const int n = t.steps[g];
+  const std::size_t e0 = t.entry(g, 0);
+  for (int j = 0; j < n; ++j) {
+    const std::size_t e = e0 + static_cast<std::size_t>(j);
+    const __m512i idx = _mm512_load_si512(t.index + e * 64);
+    PIXFUSE_UNROLL
+    for (int r = 0; r < 4; ++r) {
+      const __m512i s = _mm512_maskz_permutex2var_epi8(even_bytes, lo_half[r], idx, hi_half[r]);
+      h[r] = vnni_dpwssd_at(h[r], s, t.hi + e * 16);
+      if constexpr (Split) l[r] = vnni_dpwssd_at(l[r], s, t.lo + e * 16);
+    }
+  }
+  PIXFUSE_UNROLL
+  for (int r = 0; r < 4; ++r) {
+    if constexpr (Split) h[r] = _mm512_add_epi32(_mm512_sll_epi32(h[r], shift_count), l[r]);
+    rounded[r] = _mm512_sra_epi32(h[r], precision_count);
+  }
+}
+
+// Four planes of one channel (p[0 .. 3]) through the horizontal pass, into two pair rows:
+// rows 0, 1 into out0 and rows 2, 3 into out1 (column x at 2 (x - x0)).
+template <bool Split>
+HWY_INLINE void permute_four_rows(const PermuteTable& t, const std::uint8_t* const* p, int ncols,
+                                  int shift, int precision, std::uint8_t* out0,
+                                  std::uint8_t* out1) {
+  const __m128i shift_count = _mm_cvtsi32_si128(shift),
+                precision_count = _mm_cvtsi32_si128(precision);
+  const __m512i half = _mm512_set1_epi32(1 << (precision - 1));
+  for (int g = 0; g < t.groups; ++g) {
+    __m512i h[4];
+    group_sums<Split>(t, g, p, shift_count, precision_count, half, h);
     store_four_rows(h, std::min(16, ncols - 16 * g), out0 + 32 * static_cast<std::size_t>(g),
                     out1 + 32 * static_cast<std::size_t>(g));
+  }
+}
+
+// Where each byte of a channel's two pair rows (16 columns: rows 0, 1 in bytes 0 .. 31,
+// rows 2, 3 in 32 .. 63, row 2m's byte first) lies in the packed sums of three groups of
+// interleaved RGB (pack_four_rows): group 0 or 1 through `index01` (a two-table permute),
+// group 2 through `index2` where `from2` has the bit.
+struct RgbPlanes {
+  alignas(64) std::uint8_t index01[3][64];
+  alignas(64) std::uint8_t index2[3][64];
+  std::uint64_t from2[3];
+
+  RgbPlanes() : index01{}, index2{}, from2{} {
+    for (int u = 0; u < 3; ++u)
+      for (int q = 0; q < 64; ++q) {
+        const int x = (q % 32) / 2, r = 2 * (q / 32) + q % 2;
+        const int lane = 3 * x + u, group = lane / 16, i = lane % 16;
+        const int byte = 16 * (i / 4) + 4 * r + i % 4;
+        if (group == 2) {
+          index2[u][q] = static_cast<std::uint8_t>(byte);
+          from2[u] |= std::uint64_t{1} << q;
+        } else {
+          index01[u][q] = static_cast<std::uint8_t>(64 * group + byte);
+        }
+      }
+  }
+};
+
+// Four interleaved RGB rows (p[0 .. 3], from the first slot) through the horizontal pass
+// of all three channels, into each channel's two pair rows (out[u][0]: rows 0, 1;
+// out[u][1]: rows 2, 3). Reading the rows as they are saves splitting them into planes
+// (a third of the pass): lanes are output values instead of columns, three groups make
+// 16 columns, and two byte permutes per channel sort them into the channel's rows.
+template <bool Split>
+HWY_INLINE void permute_four_rgb_rows(const PermuteTable& t, const std::uint8_t* const* p,
+                                      int ncols, int shift, int precision,
+                                      std::uint8_t* const (*out)[2],
+                                      const std::uint8_t* const* next, std::size_t row_bytes) {
+  static const RgbPlanes sort;
+  const __m128i shift_count = _mm_cvtsi32_si128(shift),
+                precision_count = _mm_cvtsi32_si128(precision);
+  const __m512i half = _mm512_set1_epi32(1 << (precision - 1));
+  const int triples = t.groups / 3;
+  // The next four rows into L2, a few lines per 16 columns: rows read one after another
+  // are too short for the hardware prefetcher, and a burst of prefetches stalls.
+  const std::size_t lines = (row_bytes + 63) / 64;
+  for (int k = 0; k < triples; ++k) {
+    if (next) {
+      const std::size_t from =
+                            lines * static_cast<std::size_t>(k) / static_cast<std::size_t>(triples),
+                        to = lines * static_cast<std::size_t>(k + 1) /
+                             static_cast<std::size_t>(triples);
+      for (std::size_t line = from; line < to; ++line) PIXFUSE_UNROLL
+      for (int r = 0; r < 4; ++r) prefetch_l2(next[r] + 64 * line);
+    }
+    __m512i packed[3];
+    PIXFUSE_UNROLL
+    for (int m = 0; m < 3; ++m) {
+      __m512i h[4];
+      group_sums<Split>(t, 3 * k + m, p, shift_count, precision_count, half, h);
+      packed[m] = pack_four_rows(h);
+    }
+    const int nx = std::min(16, ncols - 16 * k);
+    const __mmask32 bytes = nx == 16 ? ~__mmask32{0} : (__mmask32{1} << (2 * nx)) - 1;
+    PIXFUSE_UNROLL
+    for (int u = 0; u < 3; ++u) {
+      __m512i rows =
+          _mm512_permutex2var_epi8(packed[0], _mm512_load_si512(sort.index01[u]), packed[1]);
+      rows = _mm512_mask_permutexvar_epi8(rows, sort.from2[u], _mm512_load_si512(sort.index2[u]),
+                                          packed[2]);
+      const std::size_t at = 32 * static_cast<std::size_t>(k);
+      if (nx == 16) {
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(out[u][0] + at),
+                            _mm512_castsi512_si256(rows));
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(out[u][1] + at),
+                            _mm512_extracti64x4_epi64(rows, 1));
+      } else {
+        _mm256_mask_storeu_epi8(out[u][0] + at, bytes, _mm512_castsi512_si256(rows));
+        _mm256_mask_storeu_epi8(out[u][1] + at, bytes, _mm512_extracti64x4_epi64(rows, 1));
+      }
+    }
   }
 }
 
@@ -296,6 +430,29 @@ void permute_h_block(const PermuteTable& t, const Source<std::uint8_t>& src, int
                                pair_rows[static_cast<std::size_t>(u) * (R / 2) + m],
                                pair_rows[static_cast<std::size_t>(u) * (R / 2) + m + 1]);
     }
+  }
+}
+
+// The same for interleaved RGB rows read in place (every channel used, in order; the
+// table made with C = 3 and row_bytes = 3 S).
+template <bool Split>
+void permute_h_block_rgb(const PermuteTable& t, const Source<std::uint8_t>& src, int first_column,
+                         std::size_t S, const int* rows, int nrows, std::size_t R, int ncols,
+                         int shift, int precision, std::uint8_t* const* pair_rows) {
+  auto row_at = [&](std::size_t l) {
+    return src.pixel(rows[std::min(static_cast<int>(l), nrows - 1)], first_column);
+  };
+  for (std::size_t m = 0; m < R / 2; m += 2) {
+    const std::uint8_t* four[4] = {row_at(2 * m), row_at(2 * m + 1), row_at(2 * m + 2),
+                                   row_at(2 * m + 3)};
+    const bool ahead = 2 * m + 4 < static_cast<std::size_t>(nrows);
+    const std::uint8_t* next[4] = {row_at(2 * m + 4), row_at(2 * m + 5), row_at(2 * m + 6),
+                                   row_at(2 * m + 7)};
+    std::uint8_t* const out[3][2] = {{pair_rows[m], pair_rows[m + 1]},
+                                     {pair_rows[R / 2 + m], pair_rows[R / 2 + m + 1]},
+                                     {pair_rows[R + m], pair_rows[R + m + 1]}};
+    permute_four_rgb_rows<Split>(t, four, ncols, shift, precision, out, ahead ? next : nullptr,
+                                 3 * S);
   }
 }
 

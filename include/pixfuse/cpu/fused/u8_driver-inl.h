@@ -4,8 +4,8 @@
 //   horizontal  blocks of R source rows (R = int32 lanes of the target), as int16 sample
 //               pairs, lanes = rows (pairs-inl.h, madd_horizontal-inl.h), into a ring of
 //               blocks in the convention's narrow type (narrow-inl.h); Pillow's on
-//               AVX3_DL, where 16 columns' windows fit, with lanes = output columns
-//               (permute_horizontal-inl.h)
+//               AVX3_DL, where 16 lanes' windows fit, with lanes = output values of RGB
+//               rows read in place or columns of channel planes (permute_horizontal-inl.h)
 //   vertical    lanes = output columns (narrow_vertical-inl.h; vertical-inl.h for the
 //               conventions with int32 rings)
 //   store       as every path (store-inl.h)
@@ -125,14 +125,18 @@ void run_u8_plan(const Plan& p, const AnyImageView& in, void* out, const int* us
 #if PIXFUSE_HAVE_PERMUTE_HORIZONTAL
   // Lanes = output columns where the target has byte permutes and the windows fit.
   PermuteTable permute;
-  bool use_permute = false;
+  bool use_permute = false, in_place = false;
   std::uint8_t* planes = nullptr;
   if constexpr (paired) {
     const int c = in.channels;
-    use_permute = !src.premultiply && !src.transposed && (c == 1 || c == 3 || c == 4) &&
-                  one_run(X.sources) &&
-                  permute_table(X, Shape::begin(x0), Shape::end(x1), ws.tables, permute);
-    if (use_permute) {
+    // RGB rows whose every channel is used are read as they are (C = 3 lanes per
+    // column); other rows are split into the used channels' planes first.
+    in_place = c == 3 && nused == 3 && used[0] == 0 && used[1] == 1 && used[2] == 2;
+    use_permute =
+        !src.premultiply && !src.transposed && (c == 1 || c == 3 || c == 4) && one_run(X.sources) &&
+        permute_table(X, Shape::begin(x0), Shape::end(x1), in_place ? 3 : 1,
+                      in_place ? 3 * X.sources.size() : ~std::size_t{0}, ws.tables, permute);
+    if (use_permute && !in_place) {
       const std::size_t bytes = 4 * static_cast<std::size_t>(nused) * permute.plane;
       planes = ws.planes.get<std::uint8_t>(bytes);
       std::memset(planes, 0, bytes);  // the slack past the row: read with weight 0
@@ -160,6 +164,12 @@ void run_u8_plan(const Plan& p, const AnyImageView& in, void* out, const int* us
         const int first = X.sources.front(), ncols = Shape::end(x1) - Shape::begin(x0);
         const std::size_t S = X.sources.size();
         const int shift = X.paired.shift, precision = X.precision_bits;
+        if (in_place) {
+          permute_h_block_rgb<SplitX>(permute, src, first, S, rows, n, R, ncols, shift, precision,
+                                      block_rows);
+          tags[b % K] = b;
+          return;
+        }
         switch (in.channels) {
           case 1:
             permute_h_block<SplitX, 1>(permute, src, first, S, rows, n, R, used, nused, ncols,
