@@ -5,6 +5,8 @@
 // strided and sub-rectangle views. The kernels come from pixfuse_kernels (compiled once,
 // every target); run_static's shape-specialised ones are tested in static_shape_test.cpp.
 #include <gtest/gtest.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -288,6 +290,43 @@ TEST_P(EveryTarget, PillowHorizontalPassesEqualTheReference) {
         }
       }
   EXPECT_EQ(checked, 10 * 5 * 3 * 4);
+}
+
+// An image whose last row ends at the last byte before an unmapped page: kernels that load
+// whole vectors (the permute path's 128-byte windows, loaded under a mask at a row's end)
+// must not touch it. Pillow downscales of RGB, gray and RGBA rows across the window bound,
+// widths that end mid-vector, a crop at the right edge: the reference's bytes, no fault.
+TEST_P(EveryTarget, ImagesEndingBeforeAnUnmappedPageAreReadInside) {
+  std::mt19937 rng(20261205);
+  const auto page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+  int checked = 0;
+  for (int c : {1, 3, 4})
+    for (int w : {61, 200, 509})
+      for (double scale : {2.0, 4.2, 6.6}) {
+        const int h = 9;
+        const std::size_t bytes = static_cast<std::size_t>(w * c * h);
+        const std::size_t mapped = (bytes + page - 1) / page * page + page;
+        void* memory =
+            mmap(nullptr, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        ASSERT_NE(memory, MAP_FAILED);
+        auto* guard = static_cast<unsigned char*>(memory) + mapped - page;
+        ASSERT_EQ(mprotect(guard, page, PROT_NONE), 0);
+        unsigned char* data = guard - bytes;
+        for (std::size_t i = 0; i < bytes; ++i) data[i] = static_cast<unsigned char>(rng());
+        const pf::AnyImageView view(data, pf::DType::u8, w, h, c, w * c);
+        for (bool crop : {false, true}) {
+          pf::DynamicRecipe r;
+          const int cw = crop ? w - w / 7 : w;
+          if (crop) r.add(pf::crop(w / 7, 0, cw, h));
+          r.add(pf::resize(std::max(1, static_cast<int>(cw / scale)), 4).compat(pf::Compat::pil));
+          r.add(pf::cast(pf::DType::u8));
+          const pf::Plan plan = pf::make_plan(r, pf::InputShape::of(view));
+          expect_reference_bytes(plan, view, GetParam());
+          ++checked;
+        }
+        munmap(memory, mapped);
+      }
+  EXPECT_EQ(checked, 3 * 3 * 3 * 2);
 }
 
 // The store of u8 conventions computes each value map without division where the plan
