@@ -47,9 +47,9 @@ double median_us(F&& f, int reps) {
   for (int i = 0; i < 15; ++i) {
     const auto t0 = std::chrono::steady_clock::now();
     for (int j = 0; j < reps; ++j) f();
-    t.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0)
-                    .count() /
-                reps);
+    t.push_back(
+        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count() /
+        reps);
   }
   std::sort(t.begin(), t.end());
   return t[t.size() / 2];
@@ -103,7 +103,8 @@ AMX_ATTR int run() {
       for (int t = 0; t < count[o]; ++t) {
         const int s = first[o] + t - start[g];  // B[s][n] at row s / 4, byte 4 n + s % 4
         for (int byte = 0; byte < 3; ++byte)
-          B[tile_at(g, s / 64, byte) + static_cast<std::size_t>((s % 64) / 4 * 64 + 4 * n + s % 4)] =
+          B[tile_at(g, s / 64, byte) +
+            static_cast<std::size_t>((s % 64) / 4 * 64 + 4 * n + s % 4)] =
               static_cast<std::uint8_t>(k[o][static_cast<std::size_t>(t)] >> (8 * byte));
       }
     }
@@ -147,7 +148,8 @@ AMX_ATTR int run() {
           _tile_stored(4, sums[2], 64);
           for (int r = 0; r < 16; ++r) {
             __m512i s = _mm512_maskz_sll_epi32(0xFFFF, _mm512_load_si512(sums[2][r]), eight);
-            s = _mm512_maskz_sll_epi32(0xFFFF, _mm512_add_epi32(s, _mm512_load_si512(sums[1][r])), eight);
+            s = _mm512_maskz_sll_epi32(0xFFFF, _mm512_add_epi32(s, _mm512_load_si512(sums[1][r])),
+                                       eight);
             s = _mm512_add_epi32(s, _mm512_load_si512(sums[0][r]));
             s = _mm512_maskz_sra_epi32(0xFFFF, _mm512_add_epi32(s, half), precision);
             _mm_storeu_si128(reinterpret_cast<__m128i*>(
@@ -166,11 +168,13 @@ AMX_ATTR int run() {
         std::int64_t s = 1 << 21;
         for (int t = 0; t < count[o]; ++t)
           s += std::int64_t{k[o][static_cast<std::size_t>(t)]} *
-               planes[(static_cast<std::size_t>(r) * C + c) * plane + static_cast<std::size_t>(first[o] + t)];
+               planes[(static_cast<std::size_t>(r) * C + c) * plane +
+                      static_cast<std::size_t>(first[o] + t)];
         differ += std::clamp<std::int64_t>(s >> 22, 0, 255) !=
                   out[(static_cast<std::size_t>(r) * C + c) * cols + static_cast<std::size_t>(x)];
       }
-  std::printf("horizontal pass, %d rows x %d columns x %d channels: %.1f us (median of 15), %ld bytes differ\n",
+  std::printf("horizontal pass, %d rows x %d columns x %d channels: %.1f us (median of 15), %ld "
+              "bytes differ\n",
               H / 16 * 16, cols, C, median_us(pass, 10), differ);
   // Single instructions, back to back on independent tiles.
   alignas(64) static std::uint8_t data[8][1024];

@@ -12,7 +12,7 @@
 // permutes per channel sort 16 columns into the channel's ring rows; other rows are split
 // into the used channels' planes first, lanes = columns of one channel.
 //
-// The tables (per group of 16 columns and step: byte indices, weight pairs) are made for
+// The tables (per group of 16 lanes and step: byte indices, weight pairs) are made for
 // each run from the plan's PairedTaps; a plan whose windows do not fit, whose filter has
 // negative weights, or that reads transposed, premultiplied or scattered columns, takes
 // the transposing path.
@@ -93,21 +93,32 @@ inline bool permute_table(const AxisTaps& X, int x0, int x1, int C, std::size_t 
     if (q < 0) return false;
   const int ncols = x1 - x0;
   const int groups = C == 1 ? (ncols + 15) / 16 : C * ((ncols + 15) / 16);
-  // Lane i of group g: its column (lanes past the last column repeat it) and channel.
-  auto column = [&](int g, int i) { return std::min(x0 + (16 * g + i) / C, x1 - 1); };
-  auto channel = [&](int g, int i) { return (16 * g + i) % C; };
+  // Lane i of group g: column[i] (lanes past the last column repeat it), channel[i].
+  auto lanes_of = [&](int g, int* column, int* channel) {
+    int x = x0 + 16 * g / C, u = 16 * g % C;
+    for (int i = 0; i < 16; ++i) {
+      column[i] = std::min(x, x1 - 1);
+      channel[i] = u;
+      if (++u == C) {
+        u = 0;
+        ++x;
+      }
+    }
+  };
   // A group's window: from its least first pair (mirrored plans run backwards) to its
   // greatest end, at most 128 bytes.
-  auto first_pair = [&](int g) {
-    std::int32_t f = P.first[static_cast<std::size_t>(column(g, 0))];
-    for (int i = 1; i < 16; ++i) f = std::min(f, P.first[static_cast<std::size_t>(column(g, i))]);
+  auto first_pair = [&](const int* column) {
+    std::int32_t f = P.first[static_cast<std::size_t>(column[0])];
+    for (int i = 1; i < 16; ++i) f = std::min(f, P.first[static_cast<std::size_t>(column[i])]);
     return f;
   };
   for (int g = 0; g < groups; ++g) {
-    const std::int32_t f = first_pair(g);
+    int column[16], channel[16];
+    lanes_of(g, column, channel);
+    const std::int32_t f = first_pair(column);
     for (int i = 0; i < 16; ++i) {
-      const auto o = static_cast<std::size_t>(column(g, i));
-      if (C * (2 * (P.first[o] - f + P.count[o]) - 1) + channel(g, i) > 127) return false;
+      const auto o = static_cast<std::size_t>(column[i]);
+      if (C * (2 * (P.first[o] - f + P.count[o]) - 1) + channel[i] > 127) return false;
     }
   }
   t.groups = groups;
@@ -126,16 +137,18 @@ inline bool permute_table(const AxisTaps& X, int x0, int x1, int C, std::size_t 
   std::int32_t* steps = window + G;
   t.masked_from = t.groups;
   for (int g = 0; g < t.groups; ++g) {
-    const std::int32_t first = first_pair(g);
+    int column[16], channel[16];
+    lanes_of(g, column, channel);
+    const std::int32_t first = first_pair(column);
     window[g] = 2 * C * first;
     int pairs = 0;
     for (int i = 0; i < 16; ++i)
-      pairs = std::max(pairs, static_cast<int>(P.count[static_cast<std::size_t>(column(g, i))]));
+      pairs = std::max(pairs, static_cast<int>(P.count[static_cast<std::size_t>(column[i])]));
     steps[g] = pairs;
     for (int i = 0; i < 16; ++i) {
-      const int x = column(g, i);
+      const int x = column[i];
       const auto o = static_cast<std::size_t>(x);
-      const int rel = C * 2 * (P.first[o] - first) + channel(g, i);
+      const int rel = C * 2 * (P.first[o] - first) + channel[i];
       for (int j = 0; j < P.count[o]; ++j) {
         const std::size_t e = t.entry(g, j);
         // Lane i = bytes 4i .. 4i + 3: sample 2j of the column, 0, sample 2j + 1, 0 (the
@@ -323,12 +336,12 @@ HWY_INLINE void permute_four_rows(const PermuteTable& t, const std::uint8_t* con
 // rows 2, 3 in 32 .. 63, row 2m's byte first) lies in the packed sums of three groups of
 // interleaved RGB (pack_four_rows): group 0 or 1 through `index01` (a two-table permute),
 // group 2 through `index2` where `from2` has the bit.
-struct RgbPlanes {
+struct RgbPairRowIndex {
   alignas(64) std::uint8_t index01[3][64];
   alignas(64) std::uint8_t index2[3][64];
   std::uint64_t from2[3];
 
-  RgbPlanes() : index01{}, index2{}, from2{} {
+  RgbPairRowIndex() : index01{}, index2{}, from2{} {
     for (int u = 0; u < 3; ++u)
       for (int q = 0; q < 64; ++q) {
         const int x = (q % 32) / 2, r = 2 * (q / 32) + q % 2;
@@ -354,7 +367,7 @@ HWY_INLINE void permute_four_rgb_rows(const PermuteTable& t, const std::uint8_t*
                                       int ncols, int shift, int precision,
                                       std::uint8_t* const (*out)[2],
                                       const std::uint8_t* const* next, std::size_t row_bytes) {
-  static const RgbPlanes sort;
+  static const RgbPairRowIndex sort;
   const __m128i shift_count = _mm_cvtsi32_si128(shift),
                 precision_count = _mm_cvtsi32_si128(precision);
   const __m512i half = _mm512_set1_epi32(1 << (precision - 1));
@@ -368,8 +381,10 @@ HWY_INLINE void permute_four_rgb_rows(const PermuteTable& t, const std::uint8_t*
                             lines * static_cast<std::size_t>(k) / static_cast<std::size_t>(triples),
                         to = lines * static_cast<std::size_t>(k + 1) /
                              static_cast<std::size_t>(triples);
-      for (std::size_t line = from; line < to; ++line) PIXFUSE_UNROLL
-      for (int r = 0; r < 4; ++r) prefetch_l2(next[r] + 64 * line);
+      for (std::size_t line = from; line < to; ++line) {
+        PIXFUSE_UNROLL
+        for (int r = 0; r < 4; ++r) prefetch_l2(next[r] + 64 * line);
+      }
     }
     __m512i packed[3];
     PIXFUSE_UNROLL
