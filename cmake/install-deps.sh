@@ -140,9 +140,10 @@ if $report; then
     echo "install-deps.sh: installing numpy, matplotlib, opencv-python-headless from PyPI into $venv"
     "$venv/bin/python" -m pip install -q numpy matplotlib opencv-python-headless
   fi
-  if ! "$simd_venv/bin/python" -c "import numpy" 2>/dev/null; then
-    echo "install-deps.sh: installing numpy from PyPI into $simd_venv"
-    "$simd_venv/bin/python" -m pip install -q numpy
+  # The Pillow-SIMD peer decodes the photo set with OpenCV, as every photo peer does.
+  if ! "$simd_venv/bin/python" -c "import numpy, cv2" 2>/dev/null; then
+    echo "install-deps.sh: installing numpy, opencv-python-headless from PyPI into $simd_venv"
+    "$simd_venv/bin/python" -m pip install -q numpy opencv-python-headless
   fi
   echo "install-deps.sh: report peers ready: $venv/bin/python bench/report/report.py"
 fi
