@@ -22,9 +22,10 @@ namespace {
 
 using namespace target_testing;
 
-// pf::run(plan) on `target` gives run_reference's bytes: the first that differs is named.
+// pf::run(plan) on `target` gives run_reference's bytes: the first that differs is named
+// (with `note` after the plan).
 void expect_reference_bytes(const pf::Plan& plan, const pf::AnyImageView& view,
-                            const std::string& target) {
+                            const std::string& target, const std::string& note = "") {
   const std::size_t bytes = plan.output_elements() * pf::size_of(plan.out_dtype);
   std::vector<unsigned char> want(bytes, 0xAB), got(bytes, 0xCD);
   pf::run_reference(plan, view,
@@ -35,8 +36,8 @@ void expect_reference_bytes(const pf::Plan& plan, const pf::AnyImageView& view,
   std::size_t first_diff = bytes;
   for (std::size_t i = 0; i < bytes && first_diff == bytes; ++i)
     if (want[i] != got[i]) first_diff = i;
-  EXPECT_EQ(first_diff, bytes) << target << ": " << describe(plan) << ": first differing byte "
-                               << first_diff;
+  EXPECT_EQ(first_diff, bytes) << target << ": " << describe(plan) << note
+                               << ": first differing byte " << first_diff;
 }
 
 TEST_P(EveryTarget, EqualsTheReferenceOnRandomPlans) {
@@ -528,19 +529,7 @@ TEST_P(EveryTarget, FloatConventionsEqualTheReference) {
     horizontal_first += !plan.vertical_first && plan.x.max_taps > 1 && plan.y.max_taps > 1;
     real_u16 += plan.arithmetic == pf::Arithmetic::real_u16;
     one_tap += plan.x.max_taps == 1 || plan.y.max_taps == 1;
-    const std::size_t bytes = plan.output_elements() * pf::size_of(plan.out_dtype);
-    std::vector<unsigned char> want(bytes, 0xAB), got(bytes, 0xCD);
-    pf::run_reference(plan, view,
-                      pf::AnyTensorView(want.data(), plan.out_dtype, plan.layout,
-                                        plan.output_shape()));
-    pf::run(plan, view,
-            pf::AnyTensorView(got.data(), plan.out_dtype, plan.layout, plan.output_shape()));
-    std::size_t first_diff = bytes;
-    for (std::size_t i = 0; i < bytes && first_diff == bytes; ++i)
-      if (want[i] != got[i]) first_diff = i;
-    EXPECT_EQ(first_diff, bytes) << GetParam() << ": " << describe(plan)
-                                 << (plan.vertical_first ? " vertical first" : "")
-                                 << ": first differing byte " << first_diff;
+    expect_reference_bytes(plan, view, GetParam(), plan.vertical_first ? " vertical first" : "");
     ++checked;
   }
   EXPECT_GT(checked, 120);

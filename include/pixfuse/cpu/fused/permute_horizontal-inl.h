@@ -415,37 +415,49 @@ HWY_INLINE void permute_four_rgb_rows(const PermuteTable& t, const std::uint8_t*
   }
 }
 
-// The horizontal pass of one block: rows[l] (l < nrows; past it, the last) of the
-// upright source into the block's R / 2 pair rows per used channel
-// (pair_rows[u * R / 2 + m], rows 2m and 2m + 1), output columns [x0, x0 + ncols).
-// `planes` holds 4 * nused planes.
-template <bool Split, int C>
-void permute_h_block(const PermuteTable& t, const Source<std::uint8_t>& src, int first_column,
-                     std::size_t S, const int* rows, int nrows, std::size_t R, const int* used,
-                     int nused, int ncols, int shift, int precision, std::uint8_t* const* pair_rows,
-                     std::uint8_t* planes) {
-  const std::size_t set = static_cast<std::size_t>(nused) * t.plane;  // one row's planes
+// Walks one block four rows at a time: rows[l] (l < nrows; past it, the last) of the
+// upright source from first_column, visit(m, four, next) for the pair rows m, m + 1, with
+// the next four rows (or null at the block's end) to prefetch into L2 meanwhile: rows read
+// one after another are too short for the hardware prefetcher.
+template <class Visit>
+HWY_INLINE void for_four_rows(const Source<std::uint8_t>& src, int first_column, const int* rows,
+                              int nrows, std::size_t R, const Visit& visit) {
   auto row_at = [&](std::size_t l) {
     return src.pixel(rows[std::min(static_cast<int>(l), nrows - 1)], first_column);
   };
   for (std::size_t m = 0; m < R / 2; m += 2) {
     const std::uint8_t* four[4] = {row_at(2 * m), row_at(2 * m + 1), row_at(2 * m + 2),
                                    row_at(2 * m + 3)};
-    // The next four rows into L2 meanwhile: rows read one after another are too short for
-    // the hardware prefetcher.
     const bool ahead = 2 * m + 4 < static_cast<std::size_t>(nrows);
     const std::uint8_t* next[4] = {row_at(2 * m + 4), row_at(2 * m + 5), row_at(2 * m + 6),
                                    row_at(2 * m + 7)};
-    split_planes<C>(four, S, used, nused, planes, t.plane, ahead ? next : nullptr);
-    for (int u = 0; u < nused; ++u) {
-      const std::size_t off = static_cast<std::size_t>(u) * t.plane;
-      const std::uint8_t* p[4] = {planes + off, planes + set + off, planes + 2 * set + off,
-                                  planes + 3 * set + off};
-      permute_four_rows<Split>(t, p, ncols, shift, precision,
-                               pair_rows[static_cast<std::size_t>(u) * (R / 2) + m],
-                               pair_rows[static_cast<std::size_t>(u) * (R / 2) + m + 1]);
-    }
+    visit(m, four, ahead ? next : nullptr);
   }
+}
+
+// The horizontal pass of one block (rows as for_four_rows) into the block's R / 2 pair
+// rows per used channel (pair_rows[u * R / 2 + m], rows 2m and 2m + 1), output columns
+// [x0, x0 + ncols). `planes` holds 4 * nused planes.
+template <bool Split, int C>
+void permute_h_block(const PermuteTable& t, const Source<std::uint8_t>& src, int first_column,
+                     std::size_t S, const int* rows, int nrows, std::size_t R, const int* used,
+                     int nused, int ncols, int shift, int precision, std::uint8_t* const* pair_rows,
+                     std::uint8_t* planes) {
+  const std::size_t set = static_cast<std::size_t>(nused) * t.plane;  // one row's planes
+  for_four_rows(src, first_column, rows, nrows, R,
+                [&](std::size_t m, const std::uint8_t* const* four, const std::uint8_t* const* next)
+                    HWY_ATTR {
+                      split_planes<C>(four, S, used, nused, planes, t.plane, next);
+                      for (int u = 0; u < nused; ++u) {
+                        const std::size_t off = static_cast<std::size_t>(u) * t.plane;
+                        const std::uint8_t* p[4] = {planes + off, planes + set + off,
+                                                    planes + 2 * set + off, planes + 3 * set + off};
+                        permute_four_rows<Split>(
+                            t, p, ncols, shift, precision,
+                            pair_rows[static_cast<std::size_t>(u) * (R / 2) + m],
+                            pair_rows[static_cast<std::size_t>(u) * (R / 2) + m + 1]);
+                      }
+                    });
 }
 
 // The same for interleaved RGB rows read in place (every channel used, in order; the
@@ -454,21 +466,14 @@ template <bool Split>
 void permute_h_block_rgb(const PermuteTable& t, const Source<std::uint8_t>& src, int first_column,
                          std::size_t S, const int* rows, int nrows, std::size_t R, int ncols,
                          int shift, int precision, std::uint8_t* const* pair_rows) {
-  auto row_at = [&](std::size_t l) {
-    return src.pixel(rows[std::min(static_cast<int>(l), nrows - 1)], first_column);
-  };
-  for (std::size_t m = 0; m < R / 2; m += 2) {
-    const std::uint8_t* four[4] = {row_at(2 * m), row_at(2 * m + 1), row_at(2 * m + 2),
-                                   row_at(2 * m + 3)};
-    const bool ahead = 2 * m + 4 < static_cast<std::size_t>(nrows);
-    const std::uint8_t* next[4] = {row_at(2 * m + 4), row_at(2 * m + 5), row_at(2 * m + 6),
-                                   row_at(2 * m + 7)};
-    std::uint8_t* const out[3][2] = {{pair_rows[m], pair_rows[m + 1]},
-                                     {pair_rows[R / 2 + m], pair_rows[R / 2 + m + 1]},
-                                     {pair_rows[R + m], pair_rows[R + m + 1]}};
-    permute_four_rgb_rows<Split>(t, four, ncols, shift, precision, out, ahead ? next : nullptr,
-                                 3 * S);
-  }
+  for_four_rows(src, first_column, rows, nrows, R,
+                [&](std::size_t m, const std::uint8_t* const* four,
+                    const std::uint8_t* const* next) HWY_ATTR {
+                  std::uint8_t* const out[3][2] = {{pair_rows[m], pair_rows[m + 1]},
+                                                   {pair_rows[R / 2 + m], pair_rows[R / 2 + m + 1]},
+                                                   {pair_rows[R + m], pair_rows[R + m + 1]}};
+                  permute_four_rgb_rows<Split>(t, four, ncols, shift, precision, out, next, 3 * S);
+                });
 }
 
 #else
