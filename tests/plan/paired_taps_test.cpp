@@ -61,6 +61,19 @@ std::string check_axis(const pf::AxisTaps& a) {
     for (auto it = by_slot.begin(); it != by_slot.end();)
       it = it->second == 0 ? by_slot.erase(it) : std::next(it);
     if (from_pairs != by_slot) return "pairs of output " + std::to_string(o);
+    // digits: the same weights, slot by slot, each digit a signed byte (the int8_t type
+    // holds that), the top one 0 where byte_digits is 2.
+    if (t.byte_digits == 0) return "no byte digits for an exact table";
+    const std::int8_t* d[3] = {t.digit_row(o, 0), t.digit_row(o, 1), t.digit_row(o, 2)};
+    for (std::size_t s = 0; s < t.quad_slots(); ++s) {
+      const std::int64_t q = d[0][s] + 256 * std::int64_t{d[1][s]} + 65536 * std::int64_t{d[2][s]};
+      const auto it = by_slot.find(2 * t.first[u] + static_cast<int>(s));
+      const bool inside = s < 2 * static_cast<std::size_t>(t.count[u]);
+      if (q != (inside && it != by_slot.end() ? it->second : 0))
+        return "digits of output " + std::to_string(o) + " slot " + std::to_string(s);
+      if (t.byte_digits == 2 && d[2][s] != 0)
+        return "a third digit where byte_digits is 2, output " + std::to_string(o);
+    }
     if (!t.two_tap) continue;
     // two_tap: base, base + 1 inside the clamp range, carrying every nonzero weight.
     const int b = t.base[u];
@@ -105,7 +118,7 @@ TEST(PairedTaps, HoldTheFixedWeightsExactly) {
     cases.push_back({pf::Compat::opencv, f, false});
   std::mt19937 rng(7);
   auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
-  int exact = 0, two_tap = 0, split = 0, checked = 0;
+  int exact = 0, two_tap = 0, split = 0, three_digits = 0, checked = 0;
   for (const Case& k : cases)
     for (int trial = 0; trial < 20; ++trial) {
       const int w = pick(1, 400), h = pick(1, 300);
@@ -126,12 +139,42 @@ TEST(PairedTaps, HoldTheFixedWeightsExactly) {
         exact += a->paired.exact;
         two_tap += a->paired.two_tap;
         split += a->paired.shift > 0;
+        three_digits += a->paired.byte_digits == 3;
       }
     }
   EXPECT_GT(checked, 600);
   EXPECT_GT(exact, checked * 9 / 10);  // every convention here but some extreme shrinks
   EXPECT_GT(two_tap, checked / 5);
   EXPECT_GT(split, checked / 10);  // Pillow's 22-bit weights
+  EXPECT_GE(three_digits, split);  // 22 bits need three bytes
+}
+
+// Balanced base 256: digits in [-128, 127], as many as the value needs.
+TEST(PairedTaps, SplitBytesIntoSignedDigits) {
+  struct Case {
+    std::int64_t q;
+    int needed;
+    int d0, d1, d2;
+  };
+  const Case cases[] = {{0, 0, 0, 0, 0},
+                        {127, 1, 127, 0, 0},
+                        {128, 2, -128, 1, 0},
+                        {-128, 1, -128, 0, 0},
+                        {32639, 2, 127, 127, 0},  // the largest two digits hold
+                        {32767, 3, -1, -128, 1},
+                        {-32768, 2, 0, -128, 0},
+                        {1 << 22, 3, 0, 0, 64},       // Pillow's weight 1.0
+                        {8355711, 3, 127, 127, 127},  // the largest three digits hold
+                        {-8421504, 3, -128, -128, -128},
+                        {8355712, 4, -128, -128, -128},  // past them: 4
+                        {-8421505, 4, 127, 127, 127}};
+  for (const Case& c : cases) {
+    std::int8_t d[3];
+    EXPECT_EQ(pf::detail::split_bytes(c.q, d), c.needed) << c.q;
+    EXPECT_EQ(d[0], c.d0) << c.q;
+    EXPECT_EQ(d[1], c.d1) << c.q;
+    EXPECT_EQ(d[2], c.d2) << c.q;
+  }
 }
 
 // Which tables the common recipes get: the kernels' choice follows from them.
@@ -143,6 +186,7 @@ TEST(PairedTaps, FlagsOfTheCommonRecipes) {
   for (const pf::AxisTaps* a : {&pil.x, &pil.y}) {
     EXPECT_TRUE(a->paired.exact);
     EXPECT_EQ(a->paired.shift, 11);
+    EXPECT_EQ(a->paired.byte_digits, 3);
     EXPECT_FALSE(a->paired.two_tap);
   }
   // OpenCV bilinear straight to 224x224: 11-bit weights, at most 2 taps, no split.

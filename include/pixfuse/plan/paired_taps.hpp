@@ -11,6 +11,10 @@
 //   two_tap   when every output reads at most two adjacent source indices: the first one
 //             (base[o], absolute, with base[o] + 1 inside the clamp range) and the weights of
 //             (base, base + 1).
+//   digits    the pairs' merged weights again, each as signed base-256 digits for 8-bit
+//             multiply-adds (VNNI's vpdpbusd: unsigned samples times signed bytes):
+//             q = d0 + 256 d1 + 65536 d2, every digit in [-128, 127]; the sum of q * s is
+//             then S0 + 256 S1 + 65536 S2 with S_k the sum of d_k * s, exact as below.
 //
 // Exactness. Every integer convention's pass is acc = sum_k q_k * s_k (+ a rounding term)
 // in exact integers (the reference kernels use int64). The kernels compute it as
@@ -49,6 +53,17 @@ struct PairedTaps {
   std::vector<std::int32_t> base;             // per output
   std::vector<std::uint32_t> two_hi, two_lo;  // per output (two_lo: when shift > 0)
 
+  int byte_digits = 0;  // digits every weight fits (2 or 3), 0 when three do not suffice
+  std::vector<std::int8_t> digits;  // out_size * 3 rows of quad_slots() (see digit_row)
+
+  // Slots per digit row: 2 max_pairs rounded up to whole quads (four samples per lane).
+  std::size_t quad_slots() const { return 4 * static_cast<std::size_t>((max_pairs + 1) / 2); }
+  // Digit k of output o's weights, slot by slot from slot 2 first[o] (0 past its pairs).
+  const std::int8_t* digit_row(int o, int k) const {
+    return digits.data() +
+           (static_cast<std::size_t>(o) * 3 + static_cast<std::size_t>(k)) * quad_slots();
+  }
+
   // The packed lane of weights (a, b): a in the low 16 bits, b in the high 16 bits.
   static std::uint32_t pack(std::int32_t a, std::int32_t b) {
     return (static_cast<std::uint32_t>(a) & 0xFFFFu) | (static_cast<std::uint32_t>(b) << 16);
@@ -80,6 +95,20 @@ inline void split_weight(std::int32_t q, int shift, std::int32_t& hi, std::int32
   }
   lo = q & ((1 << shift) - 1);
   hi = (q - lo) / (1 << shift);
+}
+
+// q as balanced base-256 digits, q = d[0] + 256 d[1] + 65536 d[2], each in [-128, 127].
+// Returns how many digits q needs (0 for q = 0), 4 if three do not suffice.
+inline int split_bytes(std::int64_t q, std::int8_t* d) {
+  int needed = 0;
+  for (int k = 0; k < 3; ++k) {
+    int low = static_cast<int>(q & 0xFF);  // two's complement: q mod 256
+    if (low >= 128) low -= 256;
+    d[k] = static_cast<std::int8_t>(low);
+    q = (q - low) / 256;  // exact
+    if (low != 0) needed = k + 1;
+  }
+  return q == 0 ? needed : 4;
 }
 
 // Build the tables from an axis's fixed weights. `fixed` is out_size * max_taps; taps of
@@ -151,6 +180,18 @@ inline PairedTaps make_paired_taps(int out_size, int valid_begin, int valid_end,
       if (shift > 0) t.lo[u * P + static_cast<std::size_t>(m)] = PairedTaps::pack(l[0], l[1]);
     }
   }
+  const std::size_t Q = t.quad_slots();
+  t.digits.assign(O * 3 * Q, 0);
+  int needed = 2;
+  for (int o = valid_begin; o < valid_end; ++o) {
+    const auto u = static_cast<std::size_t>(o);
+    for (std::size_t j = 0; j < 2 * static_cast<std::size_t>(t.count[u]); ++j) {
+      std::int8_t d[3];
+      needed = std::max(needed, split_bytes(dense[u * P * 2 + j], d));
+      for (std::size_t k = 0; k < 3; ++k) t.digits[(u * 3 + k) * Q + j] = d[k];
+    }
+  }
+  t.byte_digits = needed <= 3 ? needed : 0;
 
   // Two adjacent source indices per output?
   if (clamp_end - clamp_begin < 2) return t;

@@ -4,15 +4,18 @@
 // rows into sample pairs with lanes = rows, which costs as much as the multiply-adds. Here
 // 16 output values go in one vector: their windows of samples lie within 128 bytes of a
 // row (downscales up to about 7x), so VBMI's two-table byte permute (vpermt2b) fetches,
-// for pair step j, the pair (2 first + 2j, 2 first + 2j + 1) of every lane's column as two
-// zero-extended int16 in its int32 lane: one permute per 16 values and step, the same
-// 16-bit multiply-adds and integer sums as the transposing path (so the same bits), and
-// the results are already rows, packed into the paired ring. RGB rows whose channels are
+// for quad step j, samples 4j .. 4j + 3 of every lane's column as the four bytes of its
+// int32 lane, and VNNI's vpdpbusd multiplies them by the weights' signed base-256 digits
+// (a 22-bit Pillow weight is three: q = d0 + 256 d1 + 65536 d2), one sum per digit,
+// recombined as S0 + 256 S1 + 65536 S2: the same integer sums as the transposing path (so
+// the same bits). Four samples per permute instead of two halves the permutes, which cost
+// two cycles each on the port that also multiplies (docs/PERFORMANCE_LOG.md). The results
+// are already rows, packed into the paired ring. RGB rows whose channels are
 // all used are read as they are, lanes = (column, channel) in the row's order, and two
 // permutes per channel sort 16 columns into the channel's ring rows; other rows are split
 // into the used channels' planes first, lanes = columns of one channel.
 //
-// The tables (per group of 16 lanes and step: byte indices, weight pairs) are made for
+// The tables (per group of 16 lanes and step: byte indices, weight digits) are made for
 // each run from the plan's PairedTaps; a plan whose windows do not fit, whose filter has
 // negative weights, or that reads transposed, premultiplied or scattered columns, takes
 // the transposing path.
@@ -23,6 +26,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 
 #include "pixfuse/cpu/workspace.hpp"
 #include "pixfuse/plan/axis.hpp"
@@ -54,19 +58,21 @@ namespace hn = hwy::HWY_NAMESPACE;
 #if HWY_TARGET == HWY_AVX3_DL && PIXFUSE_HAVE_VNNI
 #define PIXFUSE_HAVE_PERMUTE_HORIZONTAL 1
 
-// The run's tables: per group g of 16 lanes (from x0) and pair step j < steps[g], at entry
+// The run's tables: per group g of 16 lanes (from x0) and quad step j < steps[g], at entry
 // (g * max_steps + j): 64 byte indices into the group's 128-byte window (from byte
-// window[g] of a row), 16 packed weight pairs hi (and lo when split). Lane i of group g is
-// output value 16 g + i of the row, column (16 g + i) / C and channel (16 g + i) % C: C = 1
-// for channel planes, C = 3 for interleaved RGB rows read as they are.
+// window[g] of a row; lane i = bytes 4i .. 4i + 3, samples 4j .. 4j + 3 of its column) and,
+// in the same layout, each sample's weight as `digits` signed bytes (digit[k]: the k-th
+// base-256 digit). Lane i of group g is output value 16 g + i of the row, column
+// (16 g + i) / C and channel (16 g + i) % C: C = 1 for channel planes, C = 3 for
+// interleaved RGB rows read as they are.
 struct PermuteTable {
   int groups = 0, max_steps = 0;
+  int digits = 0;       // 2 (weights within int16, torchvision's) or 3 (Pillow's 22-bit)
   int masked_from = 0;  // groups from here load their windows under load_mask (row's end)
   const std::int32_t* window = nullptr;
   const std::int32_t* steps = nullptr;
-  const std::uint8_t* index = nullptr;  // 64 bytes per entry
-  const std::uint32_t* hi = nullptr;    // 16 per entry
-  const std::uint32_t* lo = nullptr;
+  const std::uint8_t* index = nullptr;       // 64 bytes per entry
+  const std::int8_t* digit[3] = {};          // 64 bytes per entry each (digits of them used)
   const std::uint64_t* load_mask = nullptr;  // 2 per group: the window's bytes inside the row
   std::size_t plane = 0;  // bytes per channel plane: the row's slots and a window of slack
 
@@ -121,19 +127,24 @@ inline bool permute_table(const AxisTaps& X, int x0, int x1, int C, std::size_t 
       if (C * (2 * (P.first[o] - f + P.count[o]) - 1) + channel[i] > 127) return false;
     }
   }
+  const int digits = P.byte_digits;
+  if (digits == 0) return false;
+  t.digits = digits;
   t.groups = groups;
-  t.max_steps = P.max_pairs;
+  t.max_steps = (P.max_pairs + 1) / 2;
   const auto G = static_cast<std::size_t>(t.groups);
   const std::size_t E = G * static_cast<std::size_t>(t.max_steps);
-  // One allocation, 64-byte aligned parts: index, hi, lo, masks, window, steps.
-  const std::size_t bytes = E * 64 * 3 + G * 16 + ((G * 2 * sizeof(std::int32_t) + 63) / 64) * 64;
-  auto* base = memory.get<std::uint8_t>(bytes);
-  std::memset(base, 0, bytes);
+  const auto D = static_cast<std::size_t>(digits);
+  // One allocation, 64-byte aligned parts: index, digits, masks, window, steps.
+  const std::size_t bytes =
+      E * 64 * (1 + D) + G * 16 + ((G * 2 * sizeof(std::int32_t) + 63) / 64) * 64;
+  auto* base = memory.get<std::uint8_t>(bytes);  // every part read is written below
   auto* index = base;
-  auto* hi = reinterpret_cast<std::uint32_t*>(base + E * 64);
-  auto* lo = reinterpret_cast<std::uint32_t*>(base + E * 128);
-  auto* masks = reinterpret_cast<std::uint64_t*>(base + E * 192);
-  auto* window = reinterpret_cast<std::int32_t*>(base + E * 192 + G * 16);
+  std::int8_t* digit[3] = {};
+  for (std::size_t k = 0; k < D; ++k)
+    digit[k] = reinterpret_cast<std::int8_t*>(base + E * 64 * (1 + k));
+  auto* masks = reinterpret_cast<std::uint64_t*>(base + E * 64 * (1 + D));
+  auto* window = reinterpret_cast<std::int32_t*>(base + E * 64 * (1 + D) + G * 16);
   std::int32_t* steps = window + G;
   t.masked_from = t.groups;
   for (int g = 0; g < t.groups; ++g) {
@@ -141,25 +152,25 @@ inline bool permute_table(const AxisTaps& X, int x0, int x1, int C, std::size_t 
     lanes_of(g, column, channel);
     const std::int32_t first = first_pair(column);
     window[g] = 2 * C * first;
-    int pairs = 0;
+    int quads = 0;
     for (int i = 0; i < 16; ++i)
-      pairs = std::max(pairs, static_cast<int>(P.count[static_cast<std::size_t>(column[i])]));
-    steps[g] = pairs;
+      quads =
+          std::max(quads, static_cast<int>(P.count[static_cast<std::size_t>(column[i])] + 1) / 2);
+    steps[g] = quads;
     for (int i = 0; i < 16; ++i) {
       const int x = column[i];
       const auto o = static_cast<std::size_t>(x);
       const int rel = C * 2 * (P.first[o] - first) + channel[i];
-      for (int j = 0; j < P.count[o]; ++j) {
-        const std::size_t e = t.entry(g, j);
-        // Lane i = bytes 4i .. 4i + 3: sample 2j of the column, 0, sample 2j + 1, 0 (the
-        // zero bytes come from the permute's zero mask). Steps past the column's count
-        // read byte 0 of the window with weight 0.
-        index[e * 64 + 4 * static_cast<std::size_t>(i)] =
-            static_cast<std::uint8_t>(rel + 2 * C * j);
-        index[e * 64 + 4 * static_cast<std::size_t>(i) + 2] =
-            static_cast<std::uint8_t>(rel + 2 * C * j + C);
-        hi[e * 16 + static_cast<std::size_t>(i)] = P.hi_row(x)[j];
-        if (P.shift > 0) lo[e * 16 + static_cast<std::size_t>(i)] = P.lo_row(x)[j];
+      // Lane i's four bytes of step j: samples 4j .. 4j + 3 of the column. Samples past
+      // its count (and whole steps past its last) have weight 0 in the digit rows: their
+      // index bytes pick some byte of the window.
+      for (int j = 0; j < quads; ++j) {
+        const std::size_t at = t.entry(g, j) * 64 + 4 * static_cast<std::size_t>(i);
+        for (int b = 0; b < 4; ++b)
+          index[at + static_cast<std::size_t>(b)] =
+              static_cast<std::uint8_t>(rel + C * (4 * j + b));
+        for (std::size_t k = 0; k < D; ++k)
+          std::memcpy(digit[k] + at, P.digit_row(x, static_cast<int>(k)) + 4 * j, 4);
       }
     }
     // Bytes of the window past the row's readable ones load as 0 (a weight-0 sample or
@@ -176,8 +187,7 @@ inline bool permute_table(const AxisTaps& X, int x0, int x1, int C, std::size_t 
   t.window = window;
   t.steps = steps;
   t.index = index;
-  t.hi = hi;
-  t.lo = lo;
+  for (std::size_t k = 0; k < 3; ++k) t.digit[k] = digit[k];
   t.load_mask = masks;
   t.plane = (X.sources.size() + 128 + 63) / 64 * 64;
   return true;
@@ -266,14 +276,12 @@ HWY_INLINE void store_four_rows(const __m512i* rounded, int nx, std::uint8_t* ou
 
 // The rounded sums of group g for four rows (p[0 .. 3]: planes of one channel, or
 // interleaved rows) into rounded[0 .. 3], arithmetic-shifted by `precision`. Four rows
-// share each step's indices and weights and keep eight multiply-add chains in flight.
-template <bool Split>
+// share each step's indices and weights and keep 4 * Digits multiply-add chains in flight.
+template <int Digits>
 HWY_INLINE void group_sums(const PermuteTable& t, int g, const std::uint8_t* const* p,
-                           __m128i shift_count, __m128i precision_count, __m512i half,
-                           __m512i* rounded) {
-  constexpr __mmask64 even_bytes = 0x5555555555555555ull;  // the pairs' high bytes are 0
+                           __m128i precision_count, __m512i half, __m512i* rounded) {
   const std::size_t w = static_cast<std::size_t>(t.window[g]);
-  __m512i lo_half[4], hi_half[4], h[4], l[4];
+  __m512i lo_half[4], hi_half[4], sum[Digits][4];
   if (g < t.masked_from) {
     PIXFUSE_UNROLL
     for (int r = 0; r < 4; ++r) {
@@ -289,44 +297,53 @@ HWY_INLINE void group_sums(const PermuteTable& t, int g, const std::uint8_t* con
       hi_half[r] = _mm512_maskz_loadu_epi8(m1, p[r] + w + 64);
     }
   }
-  // The rounding term starts the sum of low halves (or the only sum): the same total
-  // modulo 2^32 as adding it last.
+  // The rounding term starts the lowest digit's sum: the same total modulo 2^32.
   PIXFUSE_UNROLL
   for (int r = 0; r < 4; ++r) {
-    h[r] = Split ? _mm512_setzero_si512() : half;
-    l[r] = half;
+    sum[0][r] = half;
+    PIXFUSE_UNROLL
+    for (int k = 1; k < Digits; ++k) sum[k][r] = _mm512_setzero_si512();
   }
   const int n = t.steps[g];
   const std::size_t e0 = t.entry(g, 0);
   for (int j = 0; j < n; ++j) {
-    const std::size_t e = e0 + static_cast<std::size_t>(j);
-    const __m512i idx = _mm512_load_si512(t.index + e * 64);
+    const std::size_t e = (e0 + static_cast<std::size_t>(j)) * 64;
+    const __m512i idx = _mm512_load_si512(t.index + e);
     PIXFUSE_UNROLL
     for (int r = 0; r < 4; ++r) {
-      const __m512i s = _mm512_maskz_permutex2var_epi8(even_bytes, lo_half[r], idx, hi_half[r]);
-      h[r] = vnni_dpwssd_at(h[r], s, t.hi + e * 16);
-      if constexpr (Split) l[r] = vnni_dpwssd_at(l[r], s, t.lo + e * 16);
+      const __m512i samples = _mm512_permutex2var_epi8(lo_half[r], idx, hi_half[r]);
+      PIXFUSE_UNROLL
+      for (int k = 0; k < Digits; ++k)
+        sum[k][r] = vnni_dpbusd_at(sum[k][r], samples, t.digit[k] + e);
     }
   }
+  // S0 + 256 S1 (+ 65536 S2): exact modulo 2^32, and the true sum lies inside int32
+  // (PairedTaps::exact), so it is the true sum.
   PIXFUSE_UNROLL
   for (int r = 0; r < 4; ++r) {
-    if constexpr (Split) h[r] = _mm512_add_epi32(_mm512_sll_epi32(h[r], shift_count), l[r]);
-    rounded[r] = _mm512_sra_epi32(h[r], precision_count);
+    __m512i total = _mm512_add_epi32(sum[0][r], _mm512_slli_epi32(sum[1][r], 8));
+    if constexpr (Digits == 3) total = _mm512_add_epi32(total, _mm512_slli_epi32(sum[2][r], 16));
+    rounded[r] = _mm512_sra_epi32(total, precision_count);
   }
+}
+
+// Calls f with std::integral_constant<int, t.digits>: the loops are compiled per count.
+template <class F>
+HWY_INLINE void with_digits(const PermuteTable& t, const F& f) {
+  if (t.digits == 3) f(std::integral_constant<int, 3>{});
+  else f(std::integral_constant<int, 2>{});
 }
 
 // Four planes of one channel (p[0 .. 3]) through the horizontal pass, into two pair rows:
 // rows 0, 1 into out0 and rows 2, 3 into out1 (column x at 2 (x - x0)).
-template <bool Split>
+template <int Digits>
 HWY_INLINE void permute_four_rows(const PermuteTable& t, const std::uint8_t* const* p, int ncols,
-                                  int shift, int precision, std::uint8_t* out0,
-                                  std::uint8_t* out1) {
-  const __m128i shift_count = _mm_cvtsi32_si128(shift),
-                precision_count = _mm_cvtsi32_si128(precision);
+                                  int precision, std::uint8_t* out0, std::uint8_t* out1) {
+  const __m128i precision_count = _mm_cvtsi32_si128(precision);
   const __m512i half = _mm512_set1_epi32(1 << (precision - 1));
   for (int g = 0; g < t.groups; ++g) {
     __m512i h[4];
-    group_sums<Split>(t, g, p, shift_count, precision_count, half, h);
+    group_sums<Digits>(t, g, p, precision_count, half, h);
     store_four_rows(h, std::min(16, ncols - 16 * g), out0 + 32 * static_cast<std::size_t>(g),
                     out1 + 32 * static_cast<std::size_t>(g));
   }
@@ -362,14 +379,12 @@ struct RgbPairRowIndex {
 // out[u][1]: rows 2, 3). Reading the rows as they are saves splitting them into planes
 // (a third of the pass): lanes are output values instead of columns, three groups make
 // 16 columns, and two byte permutes per channel sort them into the channel's rows.
-template <bool Split>
+template <int Digits>
 HWY_INLINE void permute_four_rgb_rows(const PermuteTable& t, const std::uint8_t* const* p,
-                                      int ncols, int shift, int precision,
-                                      std::uint8_t* const (*out)[2],
+                                      int ncols, int precision, std::uint8_t* const (*out)[2],
                                       const std::uint8_t* const* next, std::size_t row_bytes) {
   static const RgbPairRowIndex sort;
-  const __m128i shift_count = _mm_cvtsi32_si128(shift),
-                precision_count = _mm_cvtsi32_si128(precision);
+  const __m128i precision_count = _mm_cvtsi32_si128(precision);
   const __m512i half = _mm512_set1_epi32(1 << (precision - 1));
   const int triples = t.groups / 3;
   // The next four rows into L2, a few lines per 16 columns: rows read one after another
@@ -390,7 +405,7 @@ HWY_INLINE void permute_four_rgb_rows(const PermuteTable& t, const std::uint8_t*
     PIXFUSE_UNROLL
     for (int m = 0; m < 3; ++m) {
       __m512i h[4];
-      group_sums<Split>(t, 3 * k + m, p, shift_count, precision_count, half, h);
+      group_sums<Digits>(t, 3 * k + m, p, precision_count, half, h);
       packed[m] = pack_four_rows(h);
     }
     const int nx = std::min(16, ncols - 16 * k);
@@ -438,42 +453,48 @@ HWY_INLINE void for_four_rows(const Source<std::uint8_t>& src, int first_column,
 // The horizontal pass of one block (rows as for_four_rows) into the block's R / 2 pair
 // rows per used channel (pair_rows[u * R / 2 + m], rows 2m and 2m + 1), output columns
 // [x0, x0 + ncols). `planes` holds 4 * nused planes.
-template <bool Split, int C>
+template <int C>
 void permute_h_block(const PermuteTable& t, const Source<std::uint8_t>& src, int first_column,
                      std::size_t S, const int* rows, int nrows, std::size_t R, const int* used,
-                     int nused, int ncols, int shift, int precision, std::uint8_t* const* pair_rows,
+                     int nused, int ncols, int precision, std::uint8_t* const* pair_rows,
                      std::uint8_t* planes) {
   const std::size_t set = static_cast<std::size_t>(nused) * t.plane;  // one row's planes
-  for_four_rows(src, first_column, rows, nrows, R,
-                [&](std::size_t m, const std::uint8_t* const* four, const std::uint8_t* const* next)
-                    HWY_ATTR {
-                      split_planes<C>(four, S, used, nused, planes, t.plane, next);
-                      for (int u = 0; u < nused; ++u) {
-                        const std::size_t off = static_cast<std::size_t>(u) * t.plane;
-                        const std::uint8_t* p[4] = {planes + off, planes + set + off,
-                                                    planes + 2 * set + off, planes + 3 * set + off};
-                        permute_four_rows<Split>(
-                            t, p, ncols, shift, precision,
-                            pair_rows[static_cast<std::size_t>(u) * (R / 2) + m],
-                            pair_rows[static_cast<std::size_t>(u) * (R / 2) + m + 1]);
-                      }
-                    });
+  with_digits(t, [&](auto digits) HWY_ATTR {
+    for_four_rows(src, first_column, rows, nrows, R,
+                  [&](std::size_t m, const std::uint8_t* const* four,
+                      const std::uint8_t* const* next) HWY_ATTR {
+                    split_planes<C>(four, S, used, nused, planes, t.plane, next);
+                    for (int u = 0; u < nused; ++u) {
+                      const std::size_t off = static_cast<std::size_t>(u) * t.plane;
+                      const std::uint8_t* p[4] = {planes + off, planes + set + off,
+                                                  planes + 2 * set + off, planes + 3 * set + off};
+                      permute_four_rows<decltype(digits)::value>(
+                          t, p, ncols, precision,
+                          pair_rows[static_cast<std::size_t>(u) * (R / 2) + m],
+                          pair_rows[static_cast<std::size_t>(u) * (R / 2) + m + 1]);
+                    }
+                  });
+  });
 }
 
 // The same for interleaved RGB rows read in place (every channel used, in order; the
 // table made with C = 3 and row_bytes = 3 S).
-template <bool Split>
-void permute_h_block_rgb(const PermuteTable& t, const Source<std::uint8_t>& src, int first_column,
-                         std::size_t S, const int* rows, int nrows, std::size_t R, int ncols,
-                         int shift, int precision, std::uint8_t* const* pair_rows) {
-  for_four_rows(src, first_column, rows, nrows, R,
-                [&](std::size_t m, const std::uint8_t* const* four,
-                    const std::uint8_t* const* next) HWY_ATTR {
-                  std::uint8_t* const out[3][2] = {{pair_rows[m], pair_rows[m + 1]},
-                                                   {pair_rows[R / 2 + m], pair_rows[R / 2 + m + 1]},
-                                                   {pair_rows[R + m], pair_rows[R + m + 1]}};
-                  permute_four_rgb_rows<Split>(t, four, ncols, shift, precision, out, next, 3 * S);
-                });
+inline void permute_h_block_rgb(const PermuteTable& t, const Source<std::uint8_t>& src,
+                                int first_column, std::size_t S, const int* rows, int nrows,
+                                std::size_t R, int ncols, int precision,
+                                std::uint8_t* const* pair_rows) {
+  with_digits(t, [&](auto digits) HWY_ATTR {
+    for_four_rows(src, first_column, rows, nrows, R,
+                  [&](std::size_t m, const std::uint8_t* const* four,
+                      const std::uint8_t* const* next) HWY_ATTR {
+                    std::uint8_t* const out[3][2] = {{pair_rows[m], pair_rows[m + 1]},
+                                                     {pair_rows[R / 2 + m],
+                                                      pair_rows[R / 2 + m + 1]},
+                                                     {pair_rows[R + m], pair_rows[R + m + 1]}};
+                    permute_four_rgb_rows<decltype(digits)::value>(t, four, ncols, precision, out,
+                                                                   next, 3 * S);
+                  });
+  });
 }
 
 #else

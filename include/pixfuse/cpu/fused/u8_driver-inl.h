@@ -163,25 +163,24 @@ void run_u8_plan(const Plan& p, const AnyImageView& in, void* out, const int* us
       if (use_permute) {
         const int first = X.sources.front(), ncols = Shape::end(x1) - Shape::begin(x0);
         const std::size_t S = X.sources.size();
-        const int shift = X.paired.shift, precision = X.precision_bits;
+        const int precision = X.precision_bits;
         if (in_place) {
-          permute_h_block_rgb<SplitX>(permute, src, first, S, rows, n, R, ncols, shift, precision,
-                                      block_rows);
+          permute_h_block_rgb(permute, src, first, S, rows, n, R, ncols, precision, block_rows);
           tags[b % K] = b;
           return;
         }
         switch (in.channels) {
           case 1:
-            permute_h_block<SplitX, 1>(permute, src, first, S, rows, n, R, used, nused, ncols,
-                                       shift, precision, block_rows, planes);
+            permute_h_block<1>(permute, src, first, S, rows, n, R, used, nused, ncols, precision,
+                               block_rows, planes);
             break;
           case 3:
-            permute_h_block<SplitX, 3>(permute, src, first, S, rows, n, R, used, nused, ncols,
-                                       shift, precision, block_rows, planes);
+            permute_h_block<3>(permute, src, first, S, rows, n, R, used, nused, ncols, precision,
+                               block_rows, planes);
             break;
           default:
-            permute_h_block<SplitX, 4>(permute, src, first, S, rows, n, R, used, nused, ncols,
-                                       shift, precision, block_rows, planes);
+            permute_h_block<4>(permute, src, first, S, rows, n, R, used, nused, ncols, precision,
+                               block_rows, planes);
             break;
         }
         tags[b % K] = b;
