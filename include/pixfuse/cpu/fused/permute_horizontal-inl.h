@@ -432,20 +432,22 @@ HWY_INLINE void permute_four_rgb_rows(const PermuteTable& t, const std::uint8_t*
 
 // Walks one block four rows at a time: rows[l] (l < nrows; past it, the last) of the
 // upright source from first_column, visit(m, four, next) for the pair rows m, m + 1, with
-// the next four rows (or null at the block's end) to prefetch into L2 meanwhile: rows read
-// one after another are too short for the hardware prefetcher.
+// the next four listed rows (or null past the list) to prefetch into L2 meanwhile: rows
+// read one after another are too short for the hardware prefetcher. The list runs past
+// the block (l < nlisted) into the next block's first rows, so that its last four rows
+// prefetch those.
 template <class Visit>
 HWY_INLINE void for_four_rows(const Source<std::uint8_t>& src, int first_column, const int* rows,
-                              int nrows, std::size_t R, const Visit& visit) {
-  auto row_at = [&](std::size_t l) {
-    return src.pixel(rows[std::min(static_cast<int>(l), nrows - 1)], first_column);
+                              int nrows, int nlisted, std::size_t R, const Visit& visit) {
+  auto row_at = [&](std::size_t l, int n) {
+    return src.pixel(rows[std::min(static_cast<int>(l), n - 1)], first_column);
   };
   for (std::size_t m = 0; m < R / 2; m += 2) {
-    const std::uint8_t* four[4] = {row_at(2 * m), row_at(2 * m + 1), row_at(2 * m + 2),
-                                   row_at(2 * m + 3)};
-    const bool ahead = 2 * m + 4 < static_cast<std::size_t>(nrows);
-    const std::uint8_t* next[4] = {row_at(2 * m + 4), row_at(2 * m + 5), row_at(2 * m + 6),
-                                   row_at(2 * m + 7)};
+    const std::uint8_t* four[4] = {row_at(2 * m, nrows), row_at(2 * m + 1, nrows),
+                                   row_at(2 * m + 2, nrows), row_at(2 * m + 3, nrows)};
+    const bool ahead = 2 * m + 4 < static_cast<std::size_t>(nlisted);
+    const std::uint8_t* next[4] = {row_at(2 * m + 4, nlisted), row_at(2 * m + 5, nlisted),
+                                   row_at(2 * m + 6, nlisted), row_at(2 * m + 7, nlisted)};
     visit(m, four, ahead ? next : nullptr);
   }
 }
@@ -455,12 +457,12 @@ HWY_INLINE void for_four_rows(const Source<std::uint8_t>& src, int first_column,
 // [x0, x0 + ncols). `planes` holds 4 * nused planes.
 template <int C>
 void permute_h_block(const PermuteTable& t, const Source<std::uint8_t>& src, int first_column,
-                     std::size_t S, const int* rows, int nrows, std::size_t R, const int* used,
-                     int nused, int ncols, int precision, std::uint8_t* const* pair_rows,
-                     std::uint8_t* planes) {
+                     std::size_t S, const int* rows, int nrows, int nlisted, std::size_t R,
+                     const int* used, int nused, int ncols, int precision,
+                     std::uint8_t* const* pair_rows, std::uint8_t* planes) {
   const std::size_t set = static_cast<std::size_t>(nused) * t.plane;  // one row's planes
   with_digits(t, [&](auto digits) HWY_ATTR {
-    for_four_rows(src, first_column, rows, nrows, R,
+    for_four_rows(src, first_column, rows, nrows, nlisted, R,
                   [&](std::size_t m, const std::uint8_t* const* four,
                       const std::uint8_t* const* next) HWY_ATTR {
                     split_planes<C>(four, S, used, nused, planes, t.plane, next);
@@ -481,10 +483,10 @@ void permute_h_block(const PermuteTable& t, const Source<std::uint8_t>& src, int
 // table made with C = 3 and row_bytes = 3 S).
 inline void permute_h_block_rgb(const PermuteTable& t, const Source<std::uint8_t>& src,
                                 int first_column, std::size_t S, const int* rows, int nrows,
-                                std::size_t R, int ncols, int precision,
+                                int nlisted, std::size_t R, int ncols, int precision,
                                 std::uint8_t* const* pair_rows) {
   with_digits(t, [&](auto digits) HWY_ATTR {
-    for_four_rows(src, first_column, rows, nrows, R,
+    for_four_rows(src, first_column, rows, nrows, nlisted, R,
                   [&](std::size_t m, const std::uint8_t* const* four,
                       const std::uint8_t* const* next) HWY_ATTR {
                     std::uint8_t* const out[3][2] = {{pair_rows[m], pair_rows[m + 1]},

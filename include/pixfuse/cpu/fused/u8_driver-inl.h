@@ -101,7 +101,7 @@ void run_u8_plan(const Plan& p, const AnyImageView& in, void* out, const int* us
   std::uint8_t* values8 =
       ws.staging.get<std::uint8_t>(4 * static_cast<std::size_t>(p.out_width) + 64);
   Ring** block_rows = ws.block_rows.get<Ring*>(4 * R);
-  int* rows = ws.blocks.get<int>(R);
+  int* rows = ws.blocks.get<int>(R + 4);  // a block's rows, then the next one's first four
   std::fill(tags, tags + K, -1);
 
   const Source<std::uint8_t> src{static_cast<const unsigned char*>(in.data), in.row_stride,
@@ -147,7 +147,8 @@ void run_u8_plan(const Plan& p, const AnyImageView& in, void* out, const int* us
   auto horizontal = [&](int b) {
     const int t0 = b * static_cast<int>(R);
     const int n = std::min(static_cast<int>(R), T - t0);
-    for (int l = 0; l < n; ++l) rows[l] = Y.sources[static_cast<std::size_t>(t0 + l)];
+    const int listed = std::min(n + 4, T - t0);  // the permute path prefetches the extra ones
+    for (int l = 0; l < listed; ++l) rows[l] = Y.sources[static_cast<std::size_t>(t0 + l)];
     for (int u = 0; u < nused; ++u) {
       if constexpr (paired) {
         for (std::size_t m = 0; m < R / 2; ++m)
@@ -165,22 +166,23 @@ void run_u8_plan(const Plan& p, const AnyImageView& in, void* out, const int* us
         const std::size_t S = X.sources.size();
         const int precision = X.precision_bits;
         if (in_place) {
-          permute_h_block_rgb(permute, src, first, S, rows, n, R, ncols, precision, block_rows);
+          permute_h_block_rgb(permute, src, first, S, rows, n, listed, R, ncols, precision,
+                              block_rows);
           tags[b % K] = b;
           return;
         }
         switch (in.channels) {
           case 1:
-            permute_h_block<1>(permute, src, first, S, rows, n, R, used, nused, ncols, precision,
-                               block_rows, planes);
+            permute_h_block<1>(permute, src, first, S, rows, n, listed, R, used, nused, ncols,
+                               precision, block_rows, planes);
             break;
           case 3:
-            permute_h_block<3>(permute, src, first, S, rows, n, R, used, nused, ncols, precision,
-                               block_rows, planes);
+            permute_h_block<3>(permute, src, first, S, rows, n, listed, R, used, nused, ncols,
+                               precision, block_rows, planes);
             break;
           default:
-            permute_h_block<4>(permute, src, first, S, rows, n, R, used, nused, ncols, precision,
-                               block_rows, planes);
+            permute_h_block<4>(permute, src, first, S, rows, n, listed, R, used, nused, ncols,
+                               precision, block_rows, planes);
             break;
         }
         tags[b % K] = b;
