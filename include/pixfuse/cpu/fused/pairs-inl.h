@@ -52,6 +52,7 @@ struct PairBlock {
   int nused;
   std::size_t npairs;  // (columns->size() + 1) / 2
   std::uint8_t* pairs;
+  int nlisted = 0;  // rows[nrows .. nlisted): the next block's, to prefetch meanwhile
 
   int row(std::size_t l) const {
     return rows[l < static_cast<std::size_t>(nrows) ? l : static_cast<std::size_t>(nrows) - 1];
@@ -122,8 +123,18 @@ std::size_t fill_pairs_rows(D32 d32, const Source<std::uint8_t>& src, const Pair
   const int first_column = c[0];
   const std::uint8_t* row_start[R];
   for (std::size_t l = 0; l < R; ++l) row_start[l] = src.pixel(b.row(l), first_column);
+  // The next block's rows, the same window of each into L2 as this one's is read: 16 rows
+  // read side by side cross a page every few windows, each a stream the hardware
+  // prefetcher has to pick up again.
+  const std::uint8_t* ahead[R];
+  const std::size_t nahead =
+      b.nlisted > b.nrows ? std::min(R, static_cast<std::size_t>(b.nlisted - b.nrows)) : 0;
+  for (std::size_t l = 0; l < nahead; ++l)
+    ahead[l] = src.pixel(b.rows[static_cast<std::size_t>(b.nrows) + l], first_column);
   // One window: pairs [m, m + L / 2).
   auto window = [&](std::size_t m) HWY_ATTR {
+    for (std::size_t l = 0; l < nahead; ++l)
+      for (std::size_t k = 0; k < L * C; k += 64) prefetch_l2(ahead[l] + 2 * m * C + k);
     hn::Vec<decltype(d16)> ch[C][R];
     PIXFUSE_UNROLL
     for (std::size_t l = 0; l < R; ++l) {

@@ -101,7 +101,7 @@ void run_u8_plan(const Plan& p, const AnyImageView& in, void* out, const int* us
   std::uint8_t* values8 =
       ws.staging.get<std::uint8_t>(4 * static_cast<std::size_t>(p.out_width) + 64);
   Ring** block_rows = ws.block_rows.get<Ring*>(4 * R);
-  int* rows = ws.blocks.get<int>(R + 4);  // a block's rows, then the next one's first four
+  int* rows = ws.blocks.get<int>(2 * R);  // a block's rows, then the next one's (to prefetch)
   std::fill(tags, tags + K, -1);
 
   const Source<std::uint8_t> src{static_cast<const unsigned char*>(in.data), in.row_stride,
@@ -147,7 +147,7 @@ void run_u8_plan(const Plan& p, const AnyImageView& in, void* out, const int* us
   auto horizontal = [&](int b) {
     const int t0 = b * static_cast<int>(R);
     const int n = std::min(static_cast<int>(R), T - t0);
-    const int listed = std::min(n + 4, T - t0);  // the permute path prefetches the extra ones
+    const int listed = std::min(n + static_cast<int>(R), T - t0);
     for (int l = 0; l < listed; ++l) rows[l] = Y.sources[static_cast<std::size_t>(t0 + l)];
     for (int u = 0; u < nused; ++u) {
       if constexpr (paired) {
@@ -190,7 +190,7 @@ void run_u8_plan(const Plan& p, const AnyImageView& in, void* out, const int* us
       }
     }
 #endif
-    const PairBlock block{rows, n, R, &X.sources, used, nused, npairs, pairs};
+    const PairBlock block{rows, n, R, &X.sources, used, nused, npairs, pairs, listed};
     fill_pairs(d32, src, block, row_length);
     switch (nused) {  // all channels of an output column share its weights
       case 1:
