@@ -67,7 +67,7 @@ namespace hn = hwy::HWY_NAMESPACE;
 // interleaved RGB rows read as they are.
 struct PermuteTable {
   int groups = 0, max_steps = 0;
-  int digits = 0;       // 2 (weights within int16, torchvision's) or 3 (Pillow's 22-bit)
+  int digits = 0;       // per weight: 2 (torchvision's int16 weights) or 3 (Pillow's 22-bit)
   int masked_from = 0;  // groups from here load their windows under load_mask (row's end)
   const std::int32_t* window = nullptr;
   const std::int32_t* steps = nullptr;
@@ -85,9 +85,9 @@ struct PermuteTable {
 // Builds the tables for output columns [x0, x1), C values per column (lanes as above), in
 // `memory`; a row holds row_bytes readable bytes (windows reaching past them load under a
 // mask). Groups come in threes for C = 3 (16 columns). False if some group's window
-// exceeds 128 bytes (the transposing path runs the plan then). Narrower groups would
-// reach bigger downscales (with pair steps in the other lanes) but were slower there than
-// the transposing path (docs/PERFORMANCE_LOG.md).
+// exceeds 128 bytes, or a weight needs more than three digits (the transposing path runs
+// the plan then). Narrower groups would reach bigger downscales but were slower there than
+// the transposing path (docs/PERFORMANCE_LOG.md, with pair steps; not retried with quads).
 inline bool permute_table(const AxisTaps& X, int x0, int x1, int C, std::size_t row_bytes,
                           detail::ScratchBuffer& memory, PermuteTable& t) {
   const PairedTaps& P = X.paired;

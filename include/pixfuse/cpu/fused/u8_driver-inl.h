@@ -5,7 +5,8 @@
 //               pairs, lanes = rows (pairs-inl.h, madd_horizontal-inl.h), into a ring of
 //               blocks in the convention's narrow type (narrow-inl.h); Pillow's on
 //               AVX3_DL, where 16 lanes' windows fit, with lanes = output values of RGB
-//               rows read in place or columns of channel planes (permute_horizontal-inl.h)
+//               rows read in place or columns of channel planes, four samples per lane
+//               times the weights' byte digits (8-bit multiply-adds; permute_horizontal-inl.h)
 //   vertical    lanes = output columns (narrow_vertical-inl.h; vertical-inl.h for the
 //               conventions with int32 rings)
 //   store       as every path (store-inl.h)
