@@ -132,20 +132,34 @@ struct AxisTaps {
   void build_indices() {
     const std::size_t n = static_cast<std::size_t>(out_size) * static_cast<std::size_t>(max_taps);
     indices.assign(n, 0);
-    source_slots.assign(n, 0);
     sources.clear();
+    // The indices read, marked over the clamp range (every index lies in it), give the
+    // distinct ones ascending and each one's slot by lookup: plans are made per image
+    // shape, and a sort plus a binary search per tap was most of make_plan.
+    const int range = std::max(0, clamp_end - clamp_begin);
+    std::vector<std::int32_t> slot_of(static_cast<std::size_t>(range), -1);
     for (int o = valid_begin; o < valid_end; ++o)
       for (int k = 0; k < count[static_cast<std::size_t>(o)]; ++k) {
         const int i = index(o, k);
         indices[static_cast<std::size_t>(o) * static_cast<std::size_t>(max_taps) +
                 static_cast<std::size_t>(k)] = i;
-        sources.push_back(i);
+        slot_of[static_cast<std::size_t>(i - clamp_begin)] = 0;
       }
-    std::sort(sources.begin(), sources.end());
-    sources.erase(std::unique(sources.begin(), sources.end()), sources.end());
-    for (std::size_t t = 0; t < n; ++t)
-      source_slots[t] = static_cast<std::int32_t>(
-          std::lower_bound(sources.begin(), sources.end(), indices[t]) - sources.begin());
+    for (int r = 0; r < range; ++r)
+      if (slot_of[static_cast<std::size_t>(r)] == 0) {
+        slot_of[static_cast<std::size_t>(r)] = static_cast<std::int32_t>(sources.size());
+        sources.push_back(clamp_begin + r);
+      }
+    // Entries past an output's count (index 0) keep the slot a search for 0 would give.
+    source_slots.assign(n,
+                        static_cast<std::int32_t>(
+                            std::lower_bound(sources.begin(), sources.end(), 0) - sources.begin()));
+    for (int o = valid_begin; o < valid_end; ++o)
+      for (int k = 0; k < count[static_cast<std::size_t>(o)]; ++k) {
+        const std::size_t t = static_cast<std::size_t>(o) * static_cast<std::size_t>(max_taps) +
+                              static_cast<std::size_t>(k);
+        source_slots[t] = slot_of[static_cast<std::size_t>(indices[t] - clamp_begin)];
+      }
     consecutive.assign(static_cast<std::size_t>(out_size), 0);
     for (int o = valid_begin; o < valid_end; ++o) {
       const std::int32_t* slot = slot_row(o);

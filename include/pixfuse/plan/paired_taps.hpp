@@ -100,15 +100,15 @@ inline void split_weight(std::int32_t q, int shift, std::int32_t& hi, std::int32
 // q as balanced base-256 digits, q = d[0] + 256 d[1] + 65536 d[2], each in [-128, 127].
 // Returns how many digits q needs (0 for q = 0), 4 if three do not suffice.
 inline int split_bytes(std::int64_t q, std::int8_t* d) {
-  int needed = 0;
+  // Each digit is the remainder's low byte read as signed; subtracting it leaves a multiple
+  // of 256 (so the shift is exact). Branch-free: plans split thousands of weights.
+  std::int64_t rest = q;
   for (int k = 0; k < 3; ++k) {
-    int low = static_cast<int>(q & 0xFF);  // two's complement: q mod 256
-    if (low >= 128) low -= 256;
-    d[k] = static_cast<std::int8_t>(low);
-    q = (q - low) / 256;  // exact
-    if (low != 0) needed = k + 1;
+    d[k] = static_cast<std::int8_t>(static_cast<std::uint8_t>(rest & 0xFF));
+    rest = (rest - d[k]) >> 8;
   }
-  return q == 0 ? needed : 4;
+  if (rest != 0) return 4;
+  return d[2] != 0 ? 3 : d[1] != 0 ? 2 : d[0] != 0 ? 1 : 0;
 }
 
 // Build the tables from an axis's fixed weights. `fixed` is out_size * max_taps; taps of
