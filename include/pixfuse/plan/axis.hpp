@@ -133,32 +133,51 @@ struct AxisTaps {
     const std::size_t n = static_cast<std::size_t>(out_size) * static_cast<std::size_t>(max_taps);
     indices.assign(n, 0);
     sources.clear();
-    // The indices read, marked over the clamp range (every index lies in it), give the
-    // distinct ones ascending and each one's slot by lookup: plans are made per image
-    // shape, and a sort plus a binary search per tap was most of make_plan.
-    const int range = std::max(0, clamp_end - clamp_begin);
-    std::vector<std::int32_t> slot_of(static_cast<std::size_t>(range), -1);
+    std::size_t taps = 0;
+    auto tap = [&](int o, int k) {
+      return static_cast<std::size_t>(o) * static_cast<std::size_t>(max_taps) +
+             static_cast<std::size_t>(k);
+    };
+    for (int o = valid_begin; o < valid_end; ++o)
+      for (int k = 0; k < count[static_cast<std::size_t>(o)]; ++k, ++taps)
+        indices[tap(o, k)] = index(o, k);
+    // The distinct indices ascending, and each tap's slot among them. Where the clamp range
+    // is not much longer than the taps (every image plan), marking the range and looking
+    // slots up is several times faster than a sort and a binary search per tap (which were
+    // most of make_plan); a range far longer than the taps (a few taps in a huge window)
+    // sorts them instead, so memory follows the taps.
+    const std::size_t range =
+        clamp_end > clamp_begin ? static_cast<std::size_t>(clamp_end - clamp_begin) : 0;
+    std::vector<std::int32_t> slot_of;
+    if (range <= 4 * taps + 4096) {
+      slot_of.assign(range, -1);
+      for (int o = valid_begin; o < valid_end; ++o)
+        for (int k = 0; k < count[static_cast<std::size_t>(o)]; ++k)
+          slot_of[static_cast<std::size_t>(indices[tap(o, k)] - clamp_begin)] = 0;
+      for (std::size_t r = 0; r < range; ++r)
+        if (slot_of[r] == 0) {
+          slot_of[r] = static_cast<std::int32_t>(sources.size());
+          sources.push_back(clamp_begin + static_cast<int>(r));
+        }
+    } else {
+      for (int o = valid_begin; o < valid_end; ++o)
+        for (int k = 0; k < count[static_cast<std::size_t>(o)]; ++k)
+          sources.push_back(indices[tap(o, k)]);
+      std::sort(sources.begin(), sources.end());
+      sources.erase(std::unique(sources.begin(), sources.end()), sources.end());
+    }
+    auto slot_by_search = [&](int i) {
+      return static_cast<std::int32_t>(std::lower_bound(sources.begin(), sources.end(), i) -
+                                       sources.begin());
+    };
+    // Entries past an output's count (index 0) get the slot a search for 0 gives.
+    source_slots.assign(n, slot_by_search(0));
     for (int o = valid_begin; o < valid_end; ++o)
       for (int k = 0; k < count[static_cast<std::size_t>(o)]; ++k) {
-        const int i = index(o, k);
-        indices[static_cast<std::size_t>(o) * static_cast<std::size_t>(max_taps) +
-                static_cast<std::size_t>(k)] = i;
-        slot_of[static_cast<std::size_t>(i - clamp_begin)] = 0;
-      }
-    for (int r = 0; r < range; ++r)
-      if (slot_of[static_cast<std::size_t>(r)] == 0) {
-        slot_of[static_cast<std::size_t>(r)] = static_cast<std::int32_t>(sources.size());
-        sources.push_back(clamp_begin + r);
-      }
-    // Entries past an output's count (index 0) keep the slot a search for 0 would give.
-    source_slots.assign(n,
-                        static_cast<std::int32_t>(
-                            std::lower_bound(sources.begin(), sources.end(), 0) - sources.begin()));
-    for (int o = valid_begin; o < valid_end; ++o)
-      for (int k = 0; k < count[static_cast<std::size_t>(o)]; ++k) {
-        const std::size_t t = static_cast<std::size_t>(o) * static_cast<std::size_t>(max_taps) +
-                              static_cast<std::size_t>(k);
-        source_slots[t] = slot_of[static_cast<std::size_t>(indices[t] - clamp_begin)];
+        const int i = indices[tap(o, k)];
+        source_slots[tap(o, k)] = slot_of.empty()
+                                      ? slot_by_search(i)
+                                      : slot_of[static_cast<std::size_t>(i - clamp_begin)];
       }
     consecutive.assign(static_cast<std::size_t>(out_size), 0);
     for (int o = valid_begin; o < valid_end; ++o) {
