@@ -61,14 +61,20 @@ std::string check_axis(const pf::AxisTaps& a) {
     for (auto it = by_slot.begin(); it != by_slot.end();)
       it = it->second == 0 ? by_slot.erase(it) : std::next(it);
     if (from_pairs != by_slot) return "pairs of output " + std::to_string(o);
-    // digits: the same weights, slot by slot, each digit a signed byte (the int8_t type
-    // holds that), the top one 0 where byte_digits is 2.
+    // digits: the same weights, slot by slot from the first nonzero one to the last, each
+    // digit a signed byte (the int8_t type holds that), the top one 0 where byte_digits
+    // is 2.
     if (t.byte_digits == 0) return "no byte digits for an exact table";
+    const int n = t.digit_count[u];
+    if (by_slot.empty() ? n != 0
+                        : t.digit_first[u] != by_slot.begin()->first ||
+                              t.digit_first[u] + n - 1 != by_slot.rbegin()->first)
+      return "digit slots of output " + std::to_string(o);
     const std::int8_t* d[3] = {t.digit_row(o, 0), t.digit_row(o, 1), t.digit_row(o, 2)};
     for (std::size_t s = 0; s < t.quad_slots(); ++s) {
       const std::int64_t q = d[0][s] + 256 * std::int64_t{d[1][s]} + 65536 * std::int64_t{d[2][s]};
-      const auto it = by_slot.find(2 * t.first[u] + static_cast<int>(s));
-      const bool inside = s < 2 * static_cast<std::size_t>(t.count[u]);
+      const auto it = by_slot.find(t.digit_first[u] + static_cast<int>(s));
+      const bool inside = s < static_cast<std::size_t>(n);
       if (q != (inside && it != by_slot.end() ? it->second : 0))
         return "digits of output " + std::to_string(o) + " slot " + std::to_string(s);
       if (t.byte_digits == 2 && d[2][s] != 0)

@@ -11,10 +11,14 @@
 //   two_tap   when every output reads at most two adjacent source indices: the first one
 //             (base[o], absolute, with base[o] + 1 inside the clamp range) and the weights of
 //             (base, base + 1).
-//   digits    the pairs' merged weights again, each as signed base-256 digits for 8-bit
+//   digits    the merged weights again, each as signed base-256 digits for 8-bit
 //             multiply-adds (VNNI's vpdpbusd: unsigned samples times signed bytes):
 //             q = d0 + 256 d1 + 65536 d2, every digit in [-128, 127]; the sum of q * s is
 //             then S0 + 256 S1 + 65536 S2 with S_k the sum of d_k * s, exact as below.
+//             Output o's digit rows run over slots digit_first[o] .. + digit_count[o] - 1,
+//             its first to its last nonzero weight, not from a pair boundary: four
+//             samples per multiply-add, and a window starting one slot early would cost
+//             a step whenever the count is a multiple of four.
 //
 // Exactness. Every integer convention's pass is acc = sum_k q_k * s_k (+ a rounding term)
 // in exact integers (the reference kernels use int64). The kernels compute it as
@@ -54,11 +58,13 @@ struct PairedTaps {
   std::vector<std::uint32_t> two_hi, two_lo;  // per output (two_lo: when shift > 0)
 
   int byte_digits = 0;  // digits every weight fits (2 or 3), 0 when three do not suffice
+  std::vector<std::int32_t> digit_first, digit_count;  // per output: its nonzero weights' slots
+  int max_digit_count = 0;
   std::vector<std::int8_t> digits;  // out_size * 3 rows of quad_slots() (see digit_row)
 
-  // Slots per digit row: 2 max_pairs rounded up to whole quads (four samples per lane).
-  std::size_t quad_slots() const { return 4 * static_cast<std::size_t>((max_pairs + 1) / 2); }
-  // Digit k of output o's weights, slot by slot from slot 2 first[o] (0 past its pairs).
+  // Slots per digit row: max_digit_count rounded up to whole quads (four samples per lane).
+  std::size_t quad_slots() const { return 4 * static_cast<std::size_t>((max_digit_count + 3) / 4); }
+  // Digit k of output o's weights, slot by slot from slot digit_first[o] (0 past its count).
   const std::int8_t* digit_row(int o, int k) const {
     return digits.data() +
            (static_cast<std::size_t>(o) * 3 + static_cast<std::size_t>(k)) * quad_slots();
@@ -180,14 +186,29 @@ inline PairedTaps make_paired_taps(int out_size, int valid_begin, int valid_end,
       if (shift > 0) t.lo[u * P + static_cast<std::size_t>(m)] = PairedTaps::pack(l[0], l[1]);
     }
   }
+  // Digits from each output's first nonzero weight to its last (slots relative to 2 first).
+  t.digit_first.assign(O, 0);
+  t.digit_count.assign(O, 0);
+  std::vector<std::size_t> lead(O, 0);
+  for (int o = valid_begin; o < valid_end; ++o) {
+    const auto u = static_cast<std::size_t>(o);
+    const std::int64_t* q = dense.data() + u * P * 2;
+    std::size_t a = 0, b = 2 * static_cast<std::size_t>(t.count[u]);
+    while (a < b && q[a] == 0) ++a;
+    while (b > a && q[b - 1] == 0) --b;
+    lead[u] = a;
+    t.digit_first[u] = 2 * t.first[u] + static_cast<std::int32_t>(a);
+    t.digit_count[u] = static_cast<std::int32_t>(b - a);
+    t.max_digit_count = std::max(t.max_digit_count, t.digit_count[u]);
+  }
   const std::size_t Q = t.quad_slots();
   t.digits.assign(O * 3 * Q, 0);
   int needed = 2;
   for (int o = valid_begin; o < valid_end; ++o) {
     const auto u = static_cast<std::size_t>(o);
-    for (std::size_t j = 0; j < 2 * static_cast<std::size_t>(t.count[u]); ++j) {
+    for (std::size_t j = 0; j < static_cast<std::size_t>(t.digit_count[u]); ++j) {
       std::int8_t d[3];
-      needed = std::max(needed, split_bytes(dense[u * P * 2 + j], d));
+      needed = std::max(needed, split_bytes(dense[u * P * 2 + lead[u] + j], d));
       for (std::size_t k = 0; k < 3; ++k) t.digits[(u * 3 + k) * Q + j] = d[k];
     }
   }

@@ -91,7 +91,7 @@ struct PermuteTable {
 inline bool permute_table(const AxisTaps& X, int x0, int x1, int C, std::size_t row_bytes,
                           detail::ScratchBuffer& memory, PermuteTable& t) {
   const PairedTaps& P = X.paired;
-  if (x1 <= x0 || P.max_pairs <= 0) return false;
+  if (x1 <= x0 || P.max_digit_count <= 0) return false;
   // Filters with negative lobes (bicubic, lanczos) measured 7-25% slower here than on
   // the transposing path (docs/PERFORMANCE_LOG.md, 2026-12-05), bilinear ones as fast
   // or faster: only those take this path.
@@ -111,27 +111,28 @@ inline bool permute_table(const AxisTaps& X, int x0, int x1, int C, std::size_t 
       }
     }
   };
-  // A group's window: from its least first pair (mirrored plans run backwards) to its
-  // greatest end, at most 128 bytes.
-  auto first_pair = [&](const int* column) {
-    std::int32_t f = P.first[static_cast<std::size_t>(column[0])];
-    for (int i = 1; i < 16; ++i) f = std::min(f, P.first[static_cast<std::size_t>(column[i])]);
+  // A group's window: from its least first weight's slot (mirrored plans run backwards)
+  // to its greatest last one, at most 128 bytes.
+  auto first_slot = [&](const int* column) {
+    std::int32_t f = P.digit_first[static_cast<std::size_t>(column[0])];
+    for (int i = 1; i < 16; ++i)
+      f = std::min(f, P.digit_first[static_cast<std::size_t>(column[i])]);
     return f;
   };
   for (int g = 0; g < groups; ++g) {
     int column[16], channel[16];
     lanes_of(g, column, channel);
-    const std::int32_t f = first_pair(column);
+    const std::int32_t f = first_slot(column);
     for (int i = 0; i < 16; ++i) {
       const auto o = static_cast<std::size_t>(column[i]);
-      if (C * (2 * (P.first[o] - f + P.count[o]) - 1) + channel[i] > 127) return false;
+      if (C * (P.digit_first[o] - f + P.digit_count[o] - 1) + channel[i] > 127) return false;
     }
   }
   const int digits = P.byte_digits;
   if (digits == 0) return false;
   t.digits = digits;
   t.groups = groups;
-  t.max_steps = (P.max_pairs + 1) / 2;
+  t.max_steps = (P.max_digit_count + 3) / 4;
   const auto G = static_cast<std::size_t>(t.groups);
   const std::size_t E = G * static_cast<std::size_t>(t.max_steps);
   const auto D = static_cast<std::size_t>(digits);
@@ -150,17 +151,16 @@ inline bool permute_table(const AxisTaps& X, int x0, int x1, int C, std::size_t 
   for (int g = 0; g < t.groups; ++g) {
     int column[16], channel[16];
     lanes_of(g, column, channel);
-    const std::int32_t first = first_pair(column);
-    window[g] = 2 * C * first;
+    const std::int32_t first = first_slot(column);
+    window[g] = C * first;
     int quads = 0;
     for (int i = 0; i < 16; ++i)
-      quads =
-          std::max(quads, static_cast<int>(P.count[static_cast<std::size_t>(column[i])] + 1) / 2);
+      quads = std::max(quads, (P.digit_count[static_cast<std::size_t>(column[i])] + 3) / 4);
     steps[g] = quads;
     for (int i = 0; i < 16; ++i) {
       const int x = column[i];
       const auto o = static_cast<std::size_t>(x);
-      const int rel = C * 2 * (P.first[o] - first) + channel[i];
+      const int rel = C * (P.digit_first[o] - first) + channel[i];
       // Lane i's four bytes of step j: samples 4j .. 4j + 3 of the column. Samples past
       // its count (and whole steps past its last) have weight 0 in the digit rows: their
       // index bytes pick some byte of the window.
