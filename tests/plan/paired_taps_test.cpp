@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <algorithm>
 #include <map>
 #include <random>
 #include <string>
@@ -36,6 +37,9 @@ std::int64_t joined(const pf::PairedTaps& t, std::uint32_t hi, std::uint32_t lo,
 std::string check_axis(const pf::AxisTaps& a) {
   const pf::PairedTaps& t = a.paired;
   if (!t.exact) return "";
+  if (t.negative !=
+      std::any_of(a.fixed.begin(), a.fixed.end(), [](std::int32_t q) { return q < 0; }))
+    return "the negative-weight flag";
   const auto K = static_cast<std::size_t>(a.max_taps);
   const auto P = static_cast<std::size_t>(t.max_pairs);
   for (int o = a.valid_begin; o < a.valid_end; ++o) {

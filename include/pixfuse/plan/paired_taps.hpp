@@ -57,7 +57,8 @@ struct PairedTaps {
   std::vector<std::int32_t> base;             // per output
   std::vector<std::uint32_t> two_hi, two_lo;  // per output (two_lo: when shift > 0)
 
-  int byte_digits = 0;  // digits every weight fits (2 or 3), 0 when three do not suffice
+  bool negative = false;  // some fixed weight is below 0 (filters with negative lobes)
+  int byte_digits = 0;    // digits every weight fits (2 or 3), 0 when three do not suffice
   std::vector<std::int32_t> digit_first, digit_count;  // per output: its nonzero weights' slots
   int max_digit_count = 0;
   std::vector<std::int8_t> digits;  // out_size * 3 rows of quad_slots() (see digit_row)
@@ -127,6 +128,7 @@ inline PairedTaps make_paired_taps(int out_size, int valid_begin, int valid_end,
                                    const std::vector<std::int32_t>& indices) {
   PairedTaps t;
   if (fixed.empty() || max_taps <= 0 || out_size <= 0) return t;
+  for (std::int32_t q : fixed) t.negative = t.negative || q < 0;
   const auto K = static_cast<std::size_t>(max_taps);
   const auto O = static_cast<std::size_t>(out_size);
   t.first.assign(O, 0);

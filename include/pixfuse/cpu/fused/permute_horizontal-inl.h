@@ -95,8 +95,7 @@ inline bool permute_table(const AxisTaps& X, int x0, int x1, int C, std::size_t 
   // Filters with negative lobes (bicubic, lanczos) measured 7-25% slower here than on
   // the transposing path (docs/PERFORMANCE_LOG.md, 2026-12-05), bilinear ones as fast
   // or faster: only those take this path.
-  for (std::int32_t q : X.fixed)
-    if (q < 0) return false;
+  if (P.negative) return false;
   const int ncols = x1 - x0;
   const int groups = C == 1 ? (ncols + 15) / 16 : C * ((ncols + 15) / 16);
   // Lane i of group g: column[i] (lanes past the last column repeat it), channel[i].
@@ -160,17 +159,22 @@ inline bool permute_table(const AxisTaps& X, int x0, int x1, int C, std::size_t 
     for (int i = 0; i < 16; ++i) {
       const int x = column[i];
       const auto o = static_cast<std::size_t>(x);
-      const int rel = C * (P.digit_first[o] - first) + channel[i];
       // Lane i's four bytes of step j: samples 4j .. 4j + 3 of the column. Samples past
       // its count (and whole steps past its last) have weight 0 in the digit rows: their
-      // index bytes pick some byte of the window.
-      for (int j = 0; j < quads; ++j) {
-        const std::size_t at = t.entry(g, j) * 64 + 4 * static_cast<std::size_t>(i);
-        for (int b = 0; b < 4; ++b)
-          index[at + static_cast<std::size_t>(b)] =
-              static_cast<std::uint8_t>(rel + C * (4 * j + b));
-        for (std::size_t k = 0; k < D; ++k)
-          std::memcpy(digit[k] + at, P.digit_row(x, static_cast<int>(k)) + 4 * j, 4);
+      // index bytes pick some byte of the window. Locals, not P's members: the byte
+      // stores below could alias those, and the loop would reload them per step.
+      const int rel = C * (P.digit_first[o] - first) + channel[i];
+      const std::int8_t* rows[3] = {};
+      for (std::size_t k = 0; k < D; ++k) rows[k] = P.digit_row(x, static_cast<int>(k));
+      std::size_t at = t.entry(g, 0) * 64 + 4 * static_cast<std::size_t>(i);
+      for (int j = 0; j < quads; ++j, at += 64) {
+        const int s = rel + 4 * C * j;
+        const std::uint8_t bytes[4] = {static_cast<std::uint8_t>(s),
+                                       static_cast<std::uint8_t>(s + C),
+                                       static_cast<std::uint8_t>(s + 2 * C),
+                                       static_cast<std::uint8_t>(s + 3 * C)};
+        std::memcpy(index + at, bytes, 4);
+        for (std::size_t k = 0; k < D; ++k) std::memcpy(digit[k] + at, rows[k] + 4 * j, 4);
       }
     }
     // Bytes of the window past the row's readable ones load as 0 (a weight-0 sample or
