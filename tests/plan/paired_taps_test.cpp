@@ -5,8 +5,8 @@
 // choose the kernels (exact, two_tap, shift) are set where they should.
 #include <gtest/gtest.h>
 
-#include <cstdint>
 #include <algorithm>
+#include <cstdint>
 #include <map>
 #include <random>
 #include <string>
