@@ -19,7 +19,7 @@
 // slices over the threads; "pixfuse_vmap" is the batch API instead
 // (pixfuse::vmap(pixfuse::jit(recipe)) on a pixfuse::Executor of that many threads, images
 // handed out one at a time). The peers run under the same loop and threads (OpenCV with
-// cv::setNumThreads(1) inside each slice, so the threads are ours).
+// cv::setNumThreads(1), so the threads are ours).
 //
 // Output: one JSON object per line on stdout, per (impl, target, size, batch, threads):
 //   img_s (images per wall second, median of --repetitions timed passes; a pass runs the
@@ -228,10 +228,12 @@ WorkerFactory stb_factory(Batch& b) {
 #if PIXFUSE_REPORT_HAVE_OPENCV
 // cv::resize (float, no antialias) + cv::dnn::blobFromImage(scale 1, mean) + * 1/std per plane.
 WorkerFactory opencv_factory(Batch& b, int interpolation) {
+  // Once, from the calling thread: OpenCV's setting is global, and calling it inside every
+  // slice raced in TBB's arena teardown (an occasional crash with two threads).
+  cv::setNumThreads(1);
   return [&b, interpolation]() -> Worker {
     auto resized = std::make_shared<cv::Mat>();
     return [&b, interpolation, resized](int begin, int end) {
-      cv::setNumThreads(1);
       for (int i = begin; i < end; ++i) {
         const cv::Mat src(b.h, b.w, CV_32FC3, const_cast<float*>(b.image(i)));
         cv::resize(src, *resized, cv::Size(kOut, kOut), 0, 0, interpolation);
