@@ -46,7 +46,6 @@ struct Workspace {
   ScratchBuffer staging;     // converted source rows (float), or u8 output values before the store
   ScratchBuffer blocks;      // the source row numbers of one horizontal block
   ScratchBuffer taps;        // the ring rows one output row reads
-  ScratchBuffer pair_at;     // where in the ring the pairs one output row reads begin
   ScratchBuffer block_rows;  // the ring rows one horizontal block writes
   ScratchBuffer window;      // a transposed window of source columns, partly used
   ScratchBuffer planes;      // source rows split into channel planes

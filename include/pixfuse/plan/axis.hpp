@@ -149,7 +149,8 @@ struct AxisTaps {
     const std::size_t range =
         clamp_end > clamp_begin ? static_cast<std::size_t>(clamp_end - clamp_begin) : 0;
     std::vector<std::int32_t> slot_of;
-    if (range <= 4 * taps + 4096) {
+    const bool lookup = range <= 4 * taps + 4096;
+    if (lookup) {
       slot_of.assign(range, -1);
       for (int o = valid_begin; o < valid_end; ++o)
         for (int k = 0; k < count[static_cast<std::size_t>(o)]; ++k)
@@ -175,9 +176,8 @@ struct AxisTaps {
     for (int o = valid_begin; o < valid_end; ++o)
       for (int k = 0; k < count[static_cast<std::size_t>(o)]; ++k) {
         const int i = indices[tap(o, k)];
-        source_slots[tap(o, k)] = slot_of.empty()
-                                      ? slot_by_search(i)
-                                      : slot_of[static_cast<std::size_t>(i - clamp_begin)];
+        source_slots[tap(o, k)] =
+            lookup ? slot_of[static_cast<std::size_t>(i - clamp_begin)] : slot_by_search(i);
       }
     consecutive.assign(static_cast<std::size_t>(out_size), 0);
     for (int o = valid_begin; o < valid_end; ++o) {

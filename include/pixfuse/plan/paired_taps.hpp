@@ -191,14 +191,12 @@ inline PairedTaps make_paired_taps(int out_size, int valid_begin, int valid_end,
   // Digits from each output's first nonzero weight to its last (slots relative to 2 first).
   t.digit_first.assign(O, 0);
   t.digit_count.assign(O, 0);
-  std::vector<std::size_t> lead(O, 0);
   for (int o = valid_begin; o < valid_end; ++o) {
     const auto u = static_cast<std::size_t>(o);
     const std::int64_t* q = dense.data() + u * P * 2;
     std::size_t a = 0, b = 2 * static_cast<std::size_t>(t.count[u]);
     while (a < b && q[a] == 0) ++a;
     while (b > a && q[b - 1] == 0) --b;
-    lead[u] = a;
     t.digit_first[u] = 2 * t.first[u] + static_cast<std::int32_t>(a);
     t.digit_count[u] = static_cast<std::int32_t>(b - a);
     t.max_digit_count = std::max(t.max_digit_count, t.digit_count[u]);
@@ -208,9 +206,10 @@ inline PairedTaps make_paired_taps(int out_size, int valid_begin, int valid_end,
   int needed = 2;
   for (int o = valid_begin; o < valid_end; ++o) {
     const auto u = static_cast<std::size_t>(o);
+    const auto lead = static_cast<std::size_t>(t.digit_first[u] - 2 * t.first[u]);
     for (std::size_t j = 0; j < static_cast<std::size_t>(t.digit_count[u]); ++j) {
       std::int8_t d[3];
-      needed = std::max(needed, split_bytes(dense[u * P * 2 + lead[u] + j], d));
+      needed = std::max(needed, split_bytes(dense[u * P * 2 + lead + j], d));
       for (std::size_t k = 0; k < 3; ++k) t.digits[(u * 3 + k) * Q + j] = d[k];
     }
   }

@@ -219,8 +219,6 @@ void run_u8_plan(const Plan& p, const AnyImageView& in, void* out, const int* us
                                                Y.first[static_cast<std::size_t>(Y.valid_end - 1)]);
   const Ring** taps = ws.taps.get<const Ring*>(
       2 * static_cast<std::size_t>(std::max(Y.max_taps, Y.paired.max_pairs)) + 2);
-  std::size_t* pair_at =
-      ws.pair_at.get<std::size_t>(static_cast<std::size_t>(Y.paired.max_pairs) + 1);
   const int out_height = Shape::height(p);
   for (int step = 0; step < out_height; ++step) {
     const int y = forward ? step : out_height - 1 - step;
@@ -254,13 +252,15 @@ void run_u8_plan(const Plan& p, const AnyImageView& in, void* out, const int* us
       const int f = Y.paired.first[yo], n = Y.paired.count[yo];
       ensure(2 * f, std::min(2 * (f + n) - 1, T - 1));
       if constexpr (paired) {
-        // The pairs' places in the ring once per row, stepping through the blocks
-        // (ring_pair divides twice per pair: a tenth of the driver's time it was).
+        // Channel 0's pair rows, placed once per row by stepping through the blocks
+        // (ring_pair divides twice per pair: a tenth of the driver's time it was); the
+        // next channel's lie R rows further in each block.
         int block = (2 * f / static_cast<int>(R)) % K, row = 2 * f % static_cast<int>(R);
         for (int j = 0; j < n; ++j) {
-          pair_at[j] = (static_cast<std::size_t>(block) * static_cast<std::size_t>(nused) * R +
-                        static_cast<std::size_t>(row)) *
-                       row_width;
+          taps[j] = ring - 2 * x0 +
+                    (static_cast<std::size_t>(block) * static_cast<std::size_t>(nused) * R +
+                     static_cast<std::size_t>(row)) *
+                        row_width;
           row += 2;
           if (row == static_cast<int>(R)) {
             row = 0;
@@ -270,8 +270,8 @@ void run_u8_plan(const Plan& p, const AnyImageView& in, void* out, const int* us
       }
       for (int u = 0; u < nused; ++u) {
         if constexpr (paired) {
-          const Ring* channel = ring + static_cast<std::size_t>(u) * R * row_width - 2 * x0;
-          for (int j = 0; j < n; ++j) taps[j] = channel + pair_at[j];
+          if (u > 0)
+            for (int j = 0; j < n; ++j) taps[j] += R * row_width;
         } else {
           for (int j = 0; j < 2 * n; ++j) taps[j] = ring_row(std::min(2 * f + j, T - 1), u) - x0;
         }
