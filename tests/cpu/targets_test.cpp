@@ -253,8 +253,9 @@ TEST_P(EveryTarget, U8ConventionsEqualTheReference) {
 // byte permutes (permute_horizontal-inl.h) where groups of 16 lanes read within 128 bytes
 // (bilinear downscales up to about 7x, stored orientation, no premultiplication), from
 // RGB rows as they are (every channel used; windows at the row's end load under a mask)
-// or from channel planes (1 or 4 channels, a subset), and the transposing form
-// otherwise. Scales on both sides of that bound and well past it, source widths below and
+// or from channel planes (1 or 4 channels, a subset, or RGB downscaled past the in-place
+// windows), planes with a window per half group up to about 14x, and the transposing
+// form otherwise. Scales on both sides of those bounds and well past them, source widths below and
 // across the 64-pixel chunks the rows are split in and the 128-byte windows, output widths
 // with partial groups, mirrored and transposed orientations, bicubic, alpha dropped (a
 // subset of the channels) or premultiplied, and a crop at the right edge: the reference's
@@ -262,7 +263,7 @@ TEST_P(EveryTarget, U8ConventionsEqualTheReference) {
 TEST_P(EveryTarget, PillowHorizontalPassesEqualTheReference) {
   std::mt19937 rng(20261205);
   int checked = 0;
-  const double scales[] = {1.3, 2.0, 3.7, 6.5, 7.0, 7.4, 8.0, 12.5, 20.0, 40.0};
+  const double scales[] = {1.3, 2.0, 3.7, 6.5, 7.0, 7.4, 8.0, 12.5, 14.0, 15.0, 20.0, 40.0};
   const int source_widths[] = {23, 64, 130, 251, 700};
   for (double scale : scales)
     for (int w : source_widths)
@@ -290,7 +291,7 @@ TEST_P(EveryTarget, PillowHorizontalPassesEqualTheReference) {
           ++checked;
         }
       }
-  EXPECT_EQ(checked, 10 * 5 * 3 * 4);
+  EXPECT_EQ(checked, 12 * 5 * 3 * 4);
 }
 
 // An image whose last row ends at the last byte before an unmapped page: kernels that load
@@ -303,7 +304,7 @@ TEST_P(EveryTarget, ImagesEndingBeforeAnUnmappedPageAreReadInside) {
   int checked = 0;
   for (int c : {1, 3, 4})
     for (int w : {61, 200, 509})
-      for (double scale : {2.0, 4.2, 6.6}) {
+      for (double scale : {2.0, 4.2, 6.6, 11.0}) {
         const int h = 9;
         const std::size_t bytes = static_cast<std::size_t>(w * c * h);
         const std::size_t mapped = (bytes + page - 1) / page * page + page;
@@ -327,7 +328,7 @@ TEST_P(EveryTarget, ImagesEndingBeforeAnUnmappedPageAreReadInside) {
         }
         munmap(memory, mapped);
       }
-  EXPECT_EQ(checked, 3 * 3 * 3 * 2);
+  EXPECT_EQ(checked, 3 * 3 * 4 * 2);
 }
 
 // The store of u8 conventions computes each value map without division where the plan

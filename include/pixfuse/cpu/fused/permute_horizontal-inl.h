@@ -65,15 +65,20 @@ namespace hn = hwy::HWY_NAMESPACE;
 // base-256 digit). Lane i of group g is output value 16 g + i of the row, column
 // (16 g + i) / C and channel (16 g + i) % C: C = 1 for channel planes, C = 3 for
 // interleaved RGB rows read as they are.
+//
+// Downscales past a 128-byte window for 16 columns (planes only) split each group in two:
+// lanes 0 .. 7 read window[2 g] and lanes 8 .. 15 window[2 g + 1] (each index byte counts
+// from its half's window), two permutes per step instead of one, up to about 14x.
 struct PermuteTable {
   int groups = 0, max_steps = 0;
   int digits = 0;       // per weight: 2 (torchvision's int16 weights) or 3 (Pillow's 22-bit)
+  int windows = 1;      // per group: 1, or 2 (a window per half of the lanes)
   int masked_from = 0;  // groups from here load their windows under load_mask (row's end)
-  const std::int32_t* window = nullptr;
+  const std::int32_t* window = nullptr;  // `windows` per group
   const std::int32_t* steps = nullptr;
   const std::uint8_t* index = nullptr;       // 64 bytes per entry
   const std::int8_t* digit[3] = {};          // 64 bytes per entry each (digits of them used)
-  const std::uint64_t* load_mask = nullptr;  // 2 per group: the window's bytes inside the row
+  const std::uint64_t* load_mask = nullptr;  // 2 per window: its bytes inside the row
   std::size_t plane = 0;  // bytes per channel plane: the row's slots and a window of slack
 
   std::size_t entry(int g, int j) const {
@@ -84,10 +89,9 @@ struct PermuteTable {
 
 // Builds the tables for output columns [x0, x1), C values per column (lanes as above), in
 // `memory`; a row holds row_bytes readable bytes (windows reaching past them load under a
-// mask). Groups come in threes for C = 3 (16 columns). False if some group's window
-// exceeds 128 bytes, or a weight needs more than three digits (the transposing path runs
-// the plan then). Narrower groups would reach bigger downscales but were slower there than
-// the transposing path (docs/PERFORMANCE_LOG.md, with pair steps; not retried with quads).
+// mask). Groups come in threes for C = 3 (16 columns). Planes (C = 1) whose windows do not
+// fit take two per group. False if some window still exceeds 128 bytes, or a weight needs
+// more than three digits (the transposing path runs the plan then).
 inline bool permute_table(const AxisTaps& X, int x0, int x1, int C, std::size_t row_bytes,
                           detail::ScratchBuffer& memory, PermuteTable& t) {
   const PairedTaps& P = X.paired;
@@ -110,48 +114,64 @@ inline bool permute_table(const AxisTaps& X, int x0, int x1, int C, std::size_t 
       }
     }
   };
-  // A group's window: from its least first weight's slot (mirrored plans run backwards)
-  // to its greatest last one, at most 128 bytes.
-  auto first_slot = [&](const int* column) {
+  // A window: from the least first weight's slot of its lanes (mirrored plans run
+  // backwards) to their greatest last one, at most 128 bytes.
+  auto first_slot = [&](const int* column, int n) {
     std::int32_t f = P.digit_first[static_cast<std::size_t>(column[0])];
-    for (int i = 1; i < 16; ++i)
-      f = std::min(f, P.digit_first[static_cast<std::size_t>(column[i])]);
+    for (int i = 1; i < n; ++i) f = std::min(f, P.digit_first[static_cast<std::size_t>(column[i])]);
     return f;
   };
-  for (int g = 0; g < groups; ++g) {
-    int column[16], channel[16];
-    lanes_of(g, column, channel);
-    const std::int32_t f = first_slot(column);
-    for (int i = 0; i < 16; ++i) {
-      const auto o = static_cast<std::size_t>(column[i]);
-      if (C * (P.digit_first[o] - f + P.digit_count[o] - 1) + channel[i] > 127) return false;
+  auto fits = [&](int windows) {
+    const int lanes = 16 / windows;
+    for (int g = 0; g < groups; ++g) {
+      int column[16], channel[16];
+      lanes_of(g, column, channel);
+      for (int w = 0; w < windows; ++w) {
+        const std::int32_t f = first_slot(column + lanes * w, lanes);
+        for (int i = lanes * w; i < lanes * (w + 1); ++i) {
+          const auto o = static_cast<std::size_t>(column[i]);
+          if (C * (P.digit_first[o] - f + P.digit_count[o] - 1) + channel[i] > 127) return false;
+        }
+      }
     }
+    return true;
+  };
+  int windows = 1;
+  if (!fits(1)) {
+    if (C != 1 || !fits(2)) return false;
+    windows = 2;
   }
   const int digits = P.byte_digits;
   if (digits == 0) return false;
   t.digits = digits;
   t.groups = groups;
+  t.windows = windows;
   t.max_steps = (P.max_digit_count + 3) / 4;
   const auto G = static_cast<std::size_t>(t.groups);
+  const auto W = G * static_cast<std::size_t>(windows);
   const std::size_t E = G * static_cast<std::size_t>(t.max_steps);
   const auto D = static_cast<std::size_t>(digits);
-  // One allocation, 64-byte aligned parts: index, digits, masks, window, steps.
+  // One allocation, 64-byte aligned parts: index, digits, masks, windows, steps.
   const std::size_t bytes =
-      E * 64 * (1 + D) + G * 16 + ((G * 2 * sizeof(std::int32_t) + 63) / 64) * 64;
+      E * 64 * (1 + D) + W * 16 + (((W + G) * sizeof(std::int32_t) + 63) / 64) * 64;
   auto* base = memory.get<std::uint8_t>(bytes);  // every part read is written below
   auto* index = base;
   std::int8_t* digit[3] = {};
   for (std::size_t k = 0; k < D; ++k)
     digit[k] = reinterpret_cast<std::int8_t*>(base + E * 64 * (1 + k));
   auto* masks = reinterpret_cast<std::uint64_t*>(base + E * 64 * (1 + D));
-  auto* window = reinterpret_cast<std::int32_t*>(base + E * 64 * (1 + D) + G * 16);
-  std::int32_t* steps = window + G;
+  auto* window = reinterpret_cast<std::int32_t*>(base + E * 64 * (1 + D) + W * 16);
+  std::int32_t* steps = window + W;
   t.masked_from = t.groups;
+  const int lanes = 16 / windows;
   for (int g = 0; g < t.groups; ++g) {
     int column[16], channel[16];
     lanes_of(g, column, channel);
-    const std::int32_t first = first_slot(column);
-    window[g] = C * first;
+    std::int32_t first[2] = {};
+    for (int w = 0; w < windows; ++w) {
+      first[w] = first_slot(column + lanes * w, lanes);
+      window[g * windows + w] = C * first[w];
+    }
     int quads = 0;
     for (int i = 0; i < 16; ++i)
       quads = std::max(quads, (P.digit_count[static_cast<std::size_t>(column[i])] + 3) / 4);
@@ -163,7 +183,7 @@ inline bool permute_table(const AxisTaps& X, int x0, int x1, int C, std::size_t 
       // its count (and whole steps past its last) have weight 0 in the digit rows: their
       // index bytes pick some byte of the window. Locals, not P's members: the byte
       // stores below could alias those, and the loop would reload them per step.
-      const int rel = C * (P.digit_first[o] - first) + channel[i];
+      const int rel = C * (P.digit_first[o] - first[i / lanes]) + channel[i];
       const std::int8_t* rows[3] = {};
       for (std::size_t k = 0; k < D; ++k) rows[k] = P.digit_row(x, static_cast<int>(k));
       std::size_t at = t.entry(g, 0) * 64 + 4 * static_cast<std::size_t>(i);
@@ -177,16 +197,18 @@ inline bool permute_table(const AxisTaps& X, int x0, int x1, int C, std::size_t 
         for (std::size_t k = 0; k < D; ++k) std::memcpy(digit[k] + at, rows[k] + 4 * j, 4);
       }
     }
-    // Bytes of the window past the row's readable ones load as 0 (a weight-0 sample or
+    // Bytes of a window past the row's readable ones load as 0 (a weight-0 sample or
     // none): the last row of an image may end there.
-    const auto w = static_cast<std::size_t>(window[g]);
-    const std::size_t inside = row_bytes > w ? std::min<std::size_t>(row_bytes - w, 128) : 0;
-    auto first_bits = [](std::size_t n) {
-      return n >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << n) - 1;
-    };
-    masks[2 * static_cast<std::size_t>(g)] = first_bits(inside);
-    masks[2 * static_cast<std::size_t>(g) + 1] = first_bits(inside > 64 ? inside - 64 : 0);
-    if (inside < 128) t.masked_from = std::min(t.masked_from, g);
+    for (int v = g * windows; v < (g + 1) * windows; ++v) {
+      const auto w = static_cast<std::size_t>(window[v]);
+      const std::size_t inside = row_bytes > w ? std::min<std::size_t>(row_bytes - w, 128) : 0;
+      auto first_bits = [](std::size_t n) {
+        return n >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << n) - 1;
+      };
+      masks[2 * static_cast<std::size_t>(v)] = first_bits(inside);
+      masks[2 * static_cast<std::size_t>(v) + 1] = first_bits(inside > 64 ? inside - 64 : 0);
+      if (inside < 128) t.masked_from = std::min(t.masked_from, g);
+    }
   }
   t.window = window;
   t.steps = steps;
@@ -200,11 +222,10 @@ inline bool permute_table(const AxisTaps& X, int x0, int x1, int C, std::size_t 
 // Four source rows' used channels as planes (channel u of row r at
 // planes + (r * nused + u) * plane), slots [0, S) from the rows' starts, chunk by chunk
 // across the rows so that their four streams are read together; the slack past S stays
-// as it is (read with weight 0). `next` (or null): four rows to prefetch into L2.
+// as it is (read with weight 0).
 template <int C>
 HWY_INLINE void split_planes(const std::uint8_t* const* rows, std::size_t S, const int* used,
-                             int nused, std::uint8_t* planes, std::size_t plane,
-                             const std::uint8_t* const* next) {
+                             int nused, std::uint8_t* planes, std::size_t plane) {
   const hn::Full512<std::uint8_t> d8;
   bool all = nused == C;  // every channel, in order
   for (int u = 0; u < nused; ++u) all = all && used[u] == u;
@@ -214,10 +235,6 @@ HWY_INLINE void split_planes(const std::uint8_t* const* rows, std::size_t S, con
     for (int r = 0; r < 4; ++r) {
       const std::uint8_t* p = rows[r] + k * C;
       std::uint8_t* out = planes + static_cast<std::size_t>(r) * set + k;
-      if (next) {
-        PIXFUSE_UNROLL
-        for (std::size_t b = 0; b < 64 * C; b += 64) prefetch_l2(next[r] + k * C + b);
-      }
       if constexpr (C == 1) {
         hn::StoreU(hn::LoadU(d8, p), d8, out);
       } else {
@@ -281,24 +298,28 @@ HWY_INLINE void store_four_rows(const __m512i* rounded, int nx, std::uint8_t* ou
 // The rounded sums of group g for four rows (p[0 .. 3]: planes of one channel, or
 // interleaved rows) into rounded[0 .. 3], arithmetic-shifted by `precision`. Four rows
 // share each step's indices and weights and keep 4 * Digits multiply-add chains in flight.
-template <int Digits>
+// Windows = t.windows.
+template <int Digits, int Windows>
 HWY_INLINE void group_sums(const PermuteTable& t, int g, const std::uint8_t* const* p,
                            __m128i precision_count, __m512i half, __m512i* rounded) {
-  const std::size_t w = static_cast<std::size_t>(t.window[g]);
-  __m512i lo_half[4], hi_half[4], sum[Digits][4];
-  if (g < t.masked_from) {
-    PIXFUSE_UNROLL
-    for (int r = 0; r < 4; ++r) {
-      lo_half[r] = _mm512_loadu_si512(p[r] + w);
-      hi_half[r] = _mm512_loadu_si512(p[r] + w + 64);
-    }
-  } else {
-    const __mmask64 m0 = t.load_mask[2 * static_cast<std::size_t>(g)],
-                    m1 = t.load_mask[2 * static_cast<std::size_t>(g) + 1];
-    PIXFUSE_UNROLL
-    for (int r = 0; r < 4; ++r) {
-      lo_half[r] = _mm512_maskz_loadu_epi8(m0, p[r] + w);
-      hi_half[r] = _mm512_maskz_loadu_epi8(m1, p[r] + w + 64);
+  __m512i lo_half[Windows][4], hi_half[Windows][4], sum[Digits][4];
+  PIXFUSE_UNROLL
+  for (int v = 0; v < Windows; ++v) {
+    const std::size_t at = static_cast<std::size_t>(g * Windows + v);
+    const std::size_t w = static_cast<std::size_t>(t.window[at]);
+    if (g < t.masked_from) {
+      PIXFUSE_UNROLL
+      for (int r = 0; r < 4; ++r) {
+        lo_half[v][r] = _mm512_loadu_si512(p[r] + w);
+        hi_half[v][r] = _mm512_loadu_si512(p[r] + w + 64);
+      }
+    } else {
+      const __mmask64 m0 = t.load_mask[2 * at], m1 = t.load_mask[2 * at + 1];
+      PIXFUSE_UNROLL
+      for (int r = 0; r < 4; ++r) {
+        lo_half[v][r] = _mm512_maskz_loadu_epi8(m0, p[r] + w);
+        hi_half[v][r] = _mm512_maskz_loadu_epi8(m1, p[r] + w + 64);
+      }
     }
   }
   // The rounding term starts the lowest digit's sum: the same total modulo 2^32.
@@ -315,7 +336,16 @@ HWY_INLINE void group_sums(const PermuteTable& t, int g, const std::uint8_t* con
     const __m512i idx = _mm512_load_si512(t.index + e);
     PIXFUSE_UNROLL
     for (int r = 0; r < 4; ++r) {
-      const __m512i samples = _mm512_permutex2var_epi8(lo_half[r], idx, hi_half[r]);
+      __m512i samples;
+      if constexpr (Windows == 1) {
+        samples = _mm512_permutex2var_epi8(lo_half[0][r], idx, hi_half[0][r]);
+      } else {
+        // Lanes 0 .. 7 from the first window, keeping the others' indices for the second.
+        const __m512i first = _mm512_mask2_permutex2var_epi8(lo_half[0][r], idx,
+                                                             0x00000000FFFFFFFFull, hi_half[0][r]);
+        samples = _mm512_mask2_permutex2var_epi8(lo_half[1][r], first, 0xFFFFFFFF00000000ull,
+                                                 hi_half[1][r]);
+      }
       PIXFUSE_UNROLL
       for (int k = 0; k < Digits; ++k)
         sum[k][r] = vnni_dpbusd_at(sum[k][r], samples, t.digit[k] + e);
@@ -338,16 +368,47 @@ HWY_INLINE void with_digits(const PermuteTable& t, const F& f) {
   else f(std::integral_constant<int, 2>{});
 }
 
+// Calls f(digits, windows) with both as std::integral_constant (t.digits, t.windows).
+template <class F>
+HWY_INLINE void with_digits_and_windows(const PermuteTable& t, const F& f) {
+  with_digits(t, [&](auto digits) HWY_ATTR {
+    if (t.windows == 2) f(digits, std::integral_constant<int, 2>{});
+    else f(digits, std::integral_constant<int, 1>{});
+  });
+}
+
+// The next four rows into L2 while these four go through the pass, a few lines per step
+// of it (`steps` in all): rows read one after another are too short for the hardware
+// prefetcher, and a burst of prefetches stalls on the fill buffers while the
+// multiply-adds, which need no memory, wait.
+struct PacedPrefetch {
+  const std::uint8_t* const* next = nullptr;  // four rows, or null: nothing to prefetch
+  std::size_t lines = 0;                      // per row
+  std::size_t steps = 1;
+
+  HWY_INLINE void step(std::size_t k) const {
+    if (!next) return;
+    const std::size_t from = lines * k / steps, to = lines * (k + 1) / steps;
+    for (std::size_t line = from; line < to; ++line) {
+      PIXFUSE_UNROLL
+      for (int r = 0; r < 4; ++r) prefetch_l2(next[r] + 64 * line);
+    }
+  }
+};
+
 // Four planes of one channel (p[0 .. 3]) through the horizontal pass, into two pair rows:
-// rows 0, 1 into out0 and rows 2, 3 into out1 (column x at 2 (x - x0)).
-template <int Digits>
+// rows 0, 1 into out0 and rows 2, 3 into out1 (column x at 2 (x - x0)); group g is
+// prefetch step first_step + g.
+template <int Digits, int Windows>
 HWY_INLINE void permute_four_rows(const PermuteTable& t, const std::uint8_t* const* p, int ncols,
-                                  int precision, std::uint8_t* out0, std::uint8_t* out1) {
+                                  int precision, std::uint8_t* out0, std::uint8_t* out1,
+                                  const PacedPrefetch& ahead, std::size_t first_step) {
   const __m128i precision_count = _mm_cvtsi32_si128(precision);
   const __m512i half = _mm512_set1_epi32(1 << (precision - 1));
   for (int g = 0; g < t.groups; ++g) {
+    ahead.step(first_step + static_cast<std::size_t>(g));
     __m512i h[4];
-    group_sums<Digits>(t, g, p, precision_count, half, h);
+    group_sums<Digits, Windows>(t, g, p, precision_count, half, h);
     store_four_rows(h, std::min(16, ncols - 16 * g), out0 + 32 * static_cast<std::size_t>(g),
                     out1 + 32 * static_cast<std::size_t>(g));
   }
@@ -409,7 +470,7 @@ HWY_INLINE void permute_four_rgb_rows(const PermuteTable& t, const std::uint8_t*
     PIXFUSE_UNROLL
     for (int m = 0; m < 3; ++m) {
       __m512i h[4];
-      group_sums<Digits>(t, 3 * k + m, p, precision_count, half, h);
+      group_sums<Digits, 1>(t, 3 * k + m, p, precision_count, half, h);
       packed[m] = pack_four_rows(h);
     }
     const int nx = std::min(16, ncols - 16 * k);
@@ -465,19 +526,22 @@ void permute_h_block(const PermuteTable& t, const Source<std::uint8_t>& src, int
                      const int* used, int nused, int ncols, int precision,
                      std::uint8_t* const* pair_rows, std::uint8_t* planes) {
   const std::size_t set = static_cast<std::size_t>(nused) * t.plane;  // one row's planes
-  with_digits(t, [&](auto digits) HWY_ATTR {
+  with_digits_and_windows(t, [&](auto digits, auto windows) HWY_ATTR {
     for_four_rows(src, first_column, rows, nrows, nlisted, R,
                   [&](std::size_t m, const std::uint8_t* const* four,
                       const std::uint8_t* const* next) HWY_ATTR {
-                    split_planes<C>(four, S, used, nused, planes, t.plane, next);
+                    split_planes<C>(four, S, used, nused, planes, t.plane);
+                    const PacedPrefetch ahead{next, (S * C + 63) / 64 + 1,
+                                              static_cast<std::size_t>(nused * t.groups)};
                     for (int u = 0; u < nused; ++u) {
                       const std::size_t off = static_cast<std::size_t>(u) * t.plane;
                       const std::uint8_t* p[4] = {planes + off, planes + set + off,
                                                   planes + 2 * set + off, planes + 3 * set + off};
-                      permute_four_rows<decltype(digits)::value>(
+                      permute_four_rows<decltype(digits)::value, decltype(windows)::value>(
                           t, p, ncols, precision,
                           pair_rows[static_cast<std::size_t>(u) * (R / 2) + m],
-                          pair_rows[static_cast<std::size_t>(u) * (R / 2) + m + 1]);
+                          pair_rows[static_cast<std::size_t>(u) * (R / 2) + m + 1], ahead,
+                          static_cast<std::size_t>(u * t.groups));
                     }
                   });
   });

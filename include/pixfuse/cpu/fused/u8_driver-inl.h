@@ -131,12 +131,16 @@ void run_u8_plan(const Plan& p, const AnyImageView& in, void* out, const int* us
   if constexpr (paired) {
     const int c = in.channels;
     // RGB rows whose every channel is used are read as they are (C = 3 lanes per
-    // column); other rows are split into the used channels' planes first.
-    in_place = c == 3 && nused == 3 && used[0] == 0 && used[1] == 1 && used[2] == 2;
+    // column) where their windows fit; other rows, and RGB rows downscaled too far for
+    // that (a window holds a third of the columns), are split into the used channels'
+    // planes first.
+    const bool readable =
+        !src.premultiply && !src.transposed && (c == 1 || c == 3 || c == 4) && one_run(X.sources);
+    const int b0 = Shape::begin(x0), b1 = Shape::end(x1);
+    in_place = readable && c == 3 && nused == 3 && used[0] == 0 && used[1] == 1 && used[2] == 2 &&
+               permute_table(X, b0, b1, 3, 3 * X.sources.size(), ws.tables, permute);
     use_permute =
-        !src.premultiply && !src.transposed && (c == 1 || c == 3 || c == 4) && one_run(X.sources) &&
-        permute_table(X, Shape::begin(x0), Shape::end(x1), in_place ? 3 : 1,
-                      in_place ? 3 * X.sources.size() : ~std::size_t{0}, ws.tables, permute);
+        in_place || (readable && permute_table(X, b0, b1, 1, ~std::size_t{0}, ws.tables, permute));
     if (use_permute && !in_place) {
       const std::size_t bytes = 4 * static_cast<std::size_t>(nused) * permute.plane;
       planes = ws.planes.get<std::uint8_t>(bytes);
