@@ -3,17 +3,18 @@
 // The transposing path (pairs-inl.h, madd_horizontal-inl.h) turns every block of source
 // rows into sample pairs with lanes = rows, which costs as much as the multiply-adds. Here
 // 16 output values go in one vector: their windows of samples lie within 128 bytes of a
-// row (downscales up to about 7x), so VBMI's two-table byte permute (vpermt2b) fetches,
-// for quad step j, samples 4j .. 4j + 3 of every lane's column as the four bytes of its
-// int32 lane, and VNNI's vpdpbusd multiplies them by the weights' signed base-256 digits
-// (a 22-bit Pillow weight is three: q = d0 + 256 d1 + 65536 d2), one sum per digit,
-// recombined as S0 + 256 S1 + 65536 S2: the same integer sums as the transposing path (so
-// the same bits). Four samples per permute instead of two halves the permutes, which cost
-// two cycles each on the port that also multiplies (docs/PERFORMANCE_LOG.md). The results
-// are already rows, packed into the paired ring. RGB rows whose channels are
-// all used are read as they are, lanes = (column, channel) in the row's order, and two
-// permutes per channel sort 16 columns into the channel's ring rows; other rows are split
-// into the used channels' planes first, lanes = columns of one channel.
+// row (downscales up to about 7x; two windows of 8 lanes each reach about 14x), so VBMI's
+// two-table byte permute (vpermt2b) fetches, for quad step j, samples 4j .. 4j + 3 of
+// every lane's column as the four bytes of its int32 lane, and VNNI's vpdpbusd multiplies
+// them by the weights' signed base-256 digits (a 22-bit Pillow weight is three:
+// q = d0 + 256 d1 + 65536 d2), one sum per digit, recombined as S0 + 256 S1 + 65536 S2:
+// the same integer sums as the transposing path (so the same bits). Four samples per
+// permute instead of two halves the permutes, which cost two cycles each on the port that
+// also multiplies (docs/PERFORMANCE_LOG.md). The results are already rows, packed into the
+// paired ring. RGB rows whose channels are all used are read as they are, lanes =
+// (column, channel) in the row's order, and two permutes per channel sort 16 columns into
+// the channel's ring rows; other rows are split into the used channels' planes first,
+// lanes = columns of one channel.
 //
 // The tables (per group of 16 lanes and step: byte indices, weight digits) are made for
 // each run from the plan's PairedTaps; a plan whose windows do not fit, whose filter has
@@ -66,9 +67,10 @@ namespace hn = hwy::HWY_NAMESPACE;
 // (16 g + i) / C and channel (16 g + i) % C: C = 1 for channel planes, C = 3 for
 // interleaved RGB rows read as they are.
 //
-// Downscales past a 128-byte window for 16 columns (planes only) split each group in two:
-// lanes 0 .. 7 read window[2 g] and lanes 8 .. 15 window[2 g + 1] (each index byte counts
-// from its half's window), two permutes per step instead of one, up to about 14x.
+// Downscales past a 128-byte window per group split each group in two: lanes 0 .. 7 read
+// window[2 g] and lanes 8 .. 15 window[2 g + 1] (each index byte counts from its half's
+// window), two permutes per step instead of one: up to about 8x for RGB rows in place,
+// 14x for planes.
 struct PermuteTable {
   int groups = 0, max_steps = 0;
   int digits = 0;       // per weight: 2 (torchvision's int16 weights) or 3 (Pillow's 22-bit)
@@ -89,11 +91,11 @@ struct PermuteTable {
 
 // Builds the tables for output columns [x0, x1), C values per column (lanes as above), in
 // `memory`; a row holds row_bytes readable bytes (windows reaching past them load under a
-// mask). Groups come in threes for C = 3 (16 columns). Planes (C = 1) whose windows do not
-// fit take two per group. False if some window still exceeds 128 bytes, or a weight needs
-// more than three digits (the transposing path runs the plan then).
+// mask). Groups come in threes for C = 3 (16 columns). Groups whose windows do not fit
+// take two, where max_windows allows. False if some window still exceeds 128 bytes, or a
+// weight needs more than three digits (the transposing path runs the plan then).
 inline bool permute_table(const AxisTaps& X, int x0, int x1, int C, std::size_t row_bytes,
-                          detail::ScratchBuffer& memory, PermuteTable& t) {
+                          int max_windows, detail::ScratchBuffer& memory, PermuteTable& t) {
   const PairedTaps& P = X.paired;
   if (x1 <= x0 || P.max_digit_count <= 0) return false;
   // Filters with negative lobes (bicubic, lanczos) measured 7-25% slower here than on
@@ -138,7 +140,7 @@ inline bool permute_table(const AxisTaps& X, int x0, int x1, int C, std::size_t 
   };
   int windows = 1;
   if (!fits(1)) {
-    if (C != 1 || !fits(2)) return false;
+    if (max_windows < 2 || !fits(2)) return false;
     windows = 2;
   }
   const int digits = P.byte_digits;
@@ -444,7 +446,7 @@ struct RgbPairRowIndex {
 // out[u][1]: rows 2, 3). Reading the rows as they are saves splitting them into planes
 // (a third of the pass): lanes are output values instead of columns, three groups make
 // 16 columns, and two byte permutes per channel sort them into the channel's rows.
-template <int Digits>
+template <int Digits, int Windows>
 HWY_INLINE void permute_four_rgb_rows(const PermuteTable& t, const std::uint8_t* const* p,
                                       int ncols, int precision, std::uint8_t* const (*out)[2],
                                       const std::uint8_t* const* next, std::size_t row_bytes) {
@@ -470,7 +472,7 @@ HWY_INLINE void permute_four_rgb_rows(const PermuteTable& t, const std::uint8_t*
     PIXFUSE_UNROLL
     for (int m = 0; m < 3; ++m) {
       __m512i h[4];
-      group_sums<Digits, 1>(t, 3 * k + m, p, precision_count, half, h);
+      group_sums<Digits, Windows>(t, 3 * k + m, p, precision_count, half, h);
       packed[m] = pack_four_rows(h);
     }
     const int nx = std::min(16, ncols - 16 * k);
@@ -553,7 +555,7 @@ inline void permute_h_block_rgb(const PermuteTable& t, const Source<std::uint8_t
                                 int first_column, std::size_t S, const int* rows, int nrows,
                                 int nlisted, std::size_t R, int ncols, int precision,
                                 std::uint8_t* const* pair_rows) {
-  with_digits(t, [&](auto digits) HWY_ATTR {
+  with_digits_and_windows(t, [&](auto digits, auto windows) HWY_ATTR {
     for_four_rows(src, first_column, rows, nrows, nlisted, R,
                   [&](std::size_t m, const std::uint8_t* const* four,
                       const std::uint8_t* const* next) HWY_ATTR {
@@ -561,8 +563,8 @@ inline void permute_h_block_rgb(const PermuteTable& t, const Source<std::uint8_t
                                                      {pair_rows[R / 2 + m],
                                                       pair_rows[R / 2 + m + 1]},
                                                      {pair_rows[R + m], pair_rows[R + m + 1]}};
-                    permute_four_rgb_rows<decltype(digits)::value>(t, four, ncols, precision, out,
-                                                                   next, 3 * S);
+                    permute_four_rgb_rows<decltype(digits)::value, decltype(windows)::value>(
+                        t, four, ncols, precision, out, next, 3 * S);
                   });
   });
 }

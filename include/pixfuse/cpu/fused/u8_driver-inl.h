@@ -131,16 +131,28 @@ void run_u8_plan(const Plan& p, const AnyImageView& in, void* out, const int* us
   if constexpr (paired) {
     const int c = in.channels;
     // RGB rows whose every channel is used are read as they are (C = 3 lanes per
-    // column) where their windows fit; other rows, and RGB rows downscaled too far for
-    // that (a window holds a third of the columns), are split into the used channels'
-    // planes first.
+    // column); other rows are split into the used channels' planes first. A group of 16
+    // lanes reads one 128-byte window where it fits, else two (a permute more per step).
+    // Splitting costs less than a permute per step, so one window over planes comes
+    // before two in place (RGB rows from about 6.5x), and in place before planes with two
+    // (from about 7.5x): docs/PERFORMANCE_LOG.md, 2026-12-05 afternoon.
     const bool readable =
         !src.premultiply && !src.transposed && (c == 1 || c == 3 || c == 4) && one_run(X.sources);
+    const bool rgb =
+        readable && c == 3 && nused == 3 && used[0] == 0 && used[1] == 1 && used[2] == 2;
     const int b0 = Shape::begin(x0), b1 = Shape::end(x1);
-    in_place = readable && c == 3 && nused == 3 && used[0] == 0 && used[1] == 1 && used[2] == 2 &&
-               permute_table(X, b0, b1, 3, 3 * X.sources.size(), ws.tables, permute);
-    use_permute =
-        in_place || (readable && permute_table(X, b0, b1, 1, ~std::size_t{0}, ws.tables, permute));
+    auto in_place_with = [&](int windows) {
+      return rgb && permute_table(X, b0, b1, 3, 3 * X.sources.size(), windows, ws.tables, permute);
+    };
+    auto planes_with = [&](int windows) {
+      return readable && permute_table(X, b0, b1, 1, ~std::size_t{0}, windows, ws.tables, permute);
+    };
+    in_place = in_place_with(1);
+    use_permute = in_place || planes_with(1);
+    if (!use_permute) {
+      in_place = in_place_with(2);
+      use_permute = in_place || planes_with(2);
+    }
     if (use_permute && !in_place) {
       const std::size_t bytes = 4 * static_cast<std::size_t>(nused) * permute.plane;
       planes = ws.planes.get<std::uint8_t>(bytes);
