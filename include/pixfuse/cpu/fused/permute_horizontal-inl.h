@@ -454,20 +454,10 @@ HWY_INLINE void permute_four_rgb_rows(const PermuteTable& t, const std::uint8_t*
   const __m128i precision_count = _mm_cvtsi32_si128(precision);
   const __m512i half = _mm512_set1_epi32(1 << (precision - 1));
   const int triples = t.groups / 3;
-  // The next four rows into L2, a few lines per 16 columns: rows read one after another
-  // are too short for the hardware prefetcher, and a burst of prefetches stalls.
-  const std::size_t lines = (row_bytes + 63) / 64;
+  // The next four rows into L2, a few lines per 16 columns.
+  const PacedPrefetch ahead{next, (row_bytes + 63) / 64 + 1, static_cast<std::size_t>(triples)};
   for (int k = 0; k < triples; ++k) {
-    if (next) {
-      const std::size_t from =
-                            lines * static_cast<std::size_t>(k) / static_cast<std::size_t>(triples),
-                        to = lines * static_cast<std::size_t>(k + 1) /
-                             static_cast<std::size_t>(triples);
-      for (std::size_t line = from; line < to; ++line) {
-        PIXFUSE_UNROLL
-        for (int r = 0; r < 4; ++r) prefetch_l2(next[r] + 64 * line);
-      }
-    }
+    ahead.step(static_cast<std::size_t>(k));
     __m512i packed[3];
     PIXFUSE_UNROLL
     for (int m = 0; m < 3; ++m) {
