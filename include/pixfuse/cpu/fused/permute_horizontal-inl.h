@@ -91,11 +91,11 @@ struct PermuteTable {
 
 // Builds the tables for output columns [x0, x1), C values per column (lanes as above), in
 // `memory`; a row holds row_bytes readable bytes (windows reaching past them load under a
-// mask). Groups come in threes for C = 3 (16 columns). Groups whose windows do not fit
-// take two, where max_windows allows. False if some window still exceeds 128 bytes, or a
-// weight needs more than three digits (the transposing path runs the plan then).
+// mask), each group reads `windows` (1 or 2) of them. Groups come in threes for C = 3 (16
+// columns). False if some window exceeds 128 bytes, or a weight needs more than three
+// digits (the caller tries another form then, or the transposing path).
 inline bool permute_table(const AxisTaps& X, int x0, int x1, int C, std::size_t row_bytes,
-                          int max_windows, detail::ScratchBuffer& memory, PermuteTable& t) {
+                          int windows, detail::ScratchBuffer& memory, PermuteTable& t) {
   const PairedTaps& P = X.paired;
   if (x1 <= x0 || P.max_digit_count <= 0) return false;
   // Filters with negative lobes (bicubic, lanczos) measured 7-25% slower here than on
@@ -123,25 +123,17 @@ inline bool permute_table(const AxisTaps& X, int x0, int x1, int C, std::size_t 
     for (int i = 1; i < n; ++i) f = std::min(f, P.digit_first[static_cast<std::size_t>(column[i])]);
     return f;
   };
-  auto fits = [&](int windows) {
-    const int lanes = 16 / windows;
-    for (int g = 0; g < groups; ++g) {
-      int column[16], channel[16];
-      lanes_of(g, column, channel);
-      for (int w = 0; w < windows; ++w) {
-        const std::int32_t f = first_slot(column + lanes * w, lanes);
-        for (int i = lanes * w; i < lanes * (w + 1); ++i) {
-          const auto o = static_cast<std::size_t>(column[i]);
-          if (C * (P.digit_first[o] - f + P.digit_count[o] - 1) + channel[i] > 127) return false;
-        }
+  const int lanes = 16 / windows;  // per window
+  for (int g = 0; g < groups; ++g) {
+    int column[16], channel[16];
+    lanes_of(g, column, channel);
+    for (int w = 0; w < windows; ++w) {
+      const std::int32_t f = first_slot(column + lanes * w, lanes);
+      for (int i = lanes * w; i < lanes * (w + 1); ++i) {
+        const auto o = static_cast<std::size_t>(column[i]);
+        if (C * (P.digit_first[o] - f + P.digit_count[o] - 1) + channel[i] > 127) return false;
       }
     }
-    return true;
-  };
-  int windows = 1;
-  if (!fits(1)) {
-    if (max_windows < 2 || !fits(2)) return false;
-    windows = 2;
   }
   const int digits = P.byte_digits;
   if (digits == 0) return false;
@@ -165,7 +157,6 @@ inline bool permute_table(const AxisTaps& X, int x0, int x1, int C, std::size_t 
   auto* window = reinterpret_cast<std::int32_t*>(base + E * 64 * (1 + D) + W * 16);
   std::int32_t* steps = window + W;
   t.masked_from = t.groups;
-  const int lanes = 16 / windows;
   for (int g = 0; g < t.groups; ++g) {
     int column[16], channel[16];
     lanes_of(g, column, channel);
