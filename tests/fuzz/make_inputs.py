@@ -64,6 +64,27 @@ def jpeg_segments(data: bytes):
         at += 2 + length
 
 
+def refinement_scans_only(data: bytes) -> bytes:
+    """A progressive JPEG with its first scans left out: every segment but the SOS
+    segments (with their entropy-coded data) whose Ah is 0."""
+    out, at = bytearray(data[:2]), 2
+    while at + 4 <= len(data):
+        marker = data[at + 1]
+        if marker == 0xD9:  # EOI
+            break
+        end = at + 2 + struct.unpack(">H", data[at + 2:at + 4])[0]
+        if marker == 0xDA:  # the scan's data runs to the next marker (FF 00: a stuffed FF; RSTn)
+            while not (data[end] == 0xFF and data[end + 1] != 0 and not 0xD0 <= data[end + 1] <= 0xD7):
+                end += 1
+            ns = data[at + 4]
+            if data[at + 7 + 2 * ns] >> 4 == 0:  # Ah = 0: a first scan
+                at = end
+                continue
+        out += data[at:end]
+        at = end
+    return bytes(out + b"\xff\xd9")
+
+
 def decode_seeds() -> None:
     rgb = Image.fromarray(pattern(13, 9, 3, 1))
     write("corpus/decode", "rgb420.jpg", encode(rgb, "JPEG", quality=80))
@@ -170,6 +191,13 @@ def decode_regressions() -> None:
     lzw = at + 10 + (3 * (2 << (flags & 7)) if flags & 0x80 else 0)
     gif[lzw] = 13
     write("regressions/decode", "gif_lzw_code_size_13.gif", bytes(gif))
+
+    # stb_image: a progressive JPEG of refinement scans only (the first DC and AC scans left
+    # out; CI's decode fuzz run). stb refined coefficients no scan had written, in memory
+    # fresh from malloc: the pixels, and the bits each scan consumed, followed the heap's
+    # leftovers. Its allocator now zeroes (io/detail/stb_memory.hpp).
+    prog = encode(Image.fromarray(pattern(16, 16, 3, 17)), "JPEG", quality=75, progressive=True)
+    write("regressions/decode", "jpeg_refinement_scans_only.jpg", refinement_scans_only(prog))
 
 
 def npy_seeds() -> None:

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -192,6 +193,41 @@ TEST(HostileDecode, AnEmptyImageIsRefusedByName) {
             "header");
   const std::vector<unsigned char> bytes = io::read_file(kFindings + "gif_zero_width.gif");
   EXPECT_THROW(io::probe(bytes.data(), bytes.size(), "gif_zero_width.gif"), pf::Error);
+}
+
+// A progressive JPEG of refinement scans only (CI's decode fuzz run): stb refined
+// coefficients that no scan had written, in memory fresh from malloc, so how many bits
+// each scan consumed, and so whether the file decoded and to which pixels, followed what
+// the heap held before. Its allocator zeroes now: one outcome whatever the freed blocks
+// it is handed contain. (With no history to refine, the scans' codes stop making sense:
+// stb calls the file corrupt.)
+TEST(HostileDecode, RefinementScansAloneDecodeTheSameWhateverTheHeapHeld) {
+  const std::string file = "jpeg_refinement_scans_only.jpg";
+  const std::vector<unsigned char> bytes = io::read_file(kFindings + file);
+  auto outcome_after_freeing = [&](unsigned char fill) {
+    // Freed blocks of every small size, several each (malloc hands them back first).
+    std::vector<void*> blocks;
+    for (int copy = 0; copy < 6; ++copy)
+      for (std::size_t n = 16; n <= 4096; n += 16) {
+        blocks.push_back(std::malloc(n));
+        std::memset(blocks.back(), fill, n);
+      }
+    for (void* b : blocks) std::free(b);
+    try {
+      const io::DecodedImage img = io::decode(bytes.data(), bytes.size(), file, stb_only());
+      const auto* p = static_cast<const unsigned char*>(img.view().data);
+      return "pixels " + std::string(p, p + std::size_t{16} * 16 * 3);
+    } catch (const pf::Error& e) {
+      return std::string(e.what());
+    }
+  };
+  const std::string zeros = outcome_after_freeing(0x00);
+  EXPECT_EQ(zeros, file + ": cannot decode (Corrupt JPEG)");
+  EXPECT_EQ(outcome_after_freeing(0xFF), zeros);
+  EXPECT_EQ(outcome_after_freeing(0x5A), zeros);
+  // libjpeg-turbo, the default JPEG decoder, reads it (its coefficients start at 0; the
+  // progression is a warning), as Pillow does.
+  EXPECT_EQ(error_of(bytes, file), "");
 }
 
 // Each format's seeds decode, and the format is the one the signature names.

@@ -6,10 +6,19 @@
 // A decode sets the budget with a Budget guard (io/detail/stb_reader.hpp); an allocation
 // past it fails, stb reports "out of memory", and budget_exceeded() says why. Blocks carry
 // their size in a 16-byte header, so the budget knows what each free returns.
+//
+// Blocks come zeroed, and so does the part a reallocation adds: stb reads memory it never
+// wrote when a file leaves it unwritten (a progressive JPEG whose refinement scans come
+// without the first scans reads its coefficient buffer; a component no scan covers leaves
+// its plane as allocated). From malloc, the pixels, and even how many bits a refinement
+// scan consumes, would follow whatever the heap held before: a file would decode
+// differently from run to run, and show other data's leftovers. Zeroed, it decodes as if
+// the missing coefficients were 0, as libjpeg does.
 #pragma once
 
 #include <cstddef>
 #include <cstdlib>
+#include <cstring>
 
 namespace pixfuse::io::detail::stb_memory {
 
@@ -34,7 +43,7 @@ inline bool fits(std::size_t more) {
 
 inline void* allocate(std::size_t size) {
   if (size > static_cast<std::size_t>(-1) / 2 || !fits(size)) return nullptr;
-  auto* p = static_cast<unsigned char*>(std::malloc(header + size));
+  auto* p = static_cast<unsigned char*>(std::calloc(1, header + size));
   if (p == nullptr) return nullptr;
   *reinterpret_cast<std::size_t*>(p) = size;
   state().in_use += size;
@@ -57,6 +66,7 @@ inline void* reallocate(void* block, std::size_t size) {
   if (size > static_cast<std::size_t>(-1) / 2 || (size > old && !fits(size - old))) return nullptr;
   auto* q = static_cast<unsigned char*>(std::realloc(p, header + size));
   if (q == nullptr) return nullptr;
+  if (size > old) std::memset(q + header + old, 0, size - old);
   *reinterpret_cast<std::size_t*>(q) = size;
   State& s = state();
   s.in_use = s.in_use - (old <= s.in_use ? old : s.in_use) + size;
