@@ -157,6 +157,9 @@ def decode_regressions() -> None:
     png = encode(Image.fromarray(pattern(6, 5, 3, 12)), "PNG")
     idat = png.index(b"IDAT") - 4
     write("regressions/decode", "png_empty_first_idat.png", png[:idat] + png_chunk(b"IDAT", b"") + png[idat:])
+    # ... and an empty IDAT the file ends inside, before its CRC (a local decode fuzz
+    # campaign): stb copies the chunk's data before it reads the CRC.
+    write("regressions/decode", "png_empty_idat_without_crc.png", png[:33] + struct.pack(">I", 0) + b"IDAT")
 
     # A zip bomb: a 64x64 RGB PNG whose image data inflates to 16 MiB (stb_image grows its
     # output for as long as the zlib stream goes on). Refused by the allocation budget.

@@ -104,6 +104,16 @@ TEST(HostileDecode, EmptyFirstIdatDecodes) {
   EXPECT_EQ(0, std::memcmp(img.view().data, want.view().data, 6 * 5 * 3));
 }
 
+// The same chunk with the file ending before its CRC (a local fuzz campaign): stb copies a
+// chunk's data before it reads the CRC, so it reached the memcpy too. The file holds no
+// image data: refused before stb sees it (the asan preset's fuzz replay runs it under
+// UBSan).
+TEST(HostileDecode, EmptyIdatWithoutItsCrcIsRefused) {
+  EXPECT_EQ(error_of_file("png_empty_idat_without_crc.png"),
+            "png_empty_idat_without_crc.png: not a decodable image (png: truncated PNG: the file "
+            "ends inside an empty IDAT chunk, before its CRC)");
+}
+
 // A 64x64 PNG whose zlib stream inflates to 16 MiB: stb_image grew its buffer for all of
 // it. Its allocations are now bounded by the declared size.
 TEST(HostileDecode, ZipBombStopsAtTheBudget) {

@@ -8,7 +8,8 @@
 //         (io/detail/jpeg_structure.hpp reads the tables and scans.)
 //   PNG   an empty IDAT chunk before the first non-empty one: stb copies 0 bytes into its
 //         still-null buffer, memcpy(NULL, p, 0). Valid PNG, so the chunk is dropped from a
-//         copy of the file instead.
+//         copy of the file instead; one the file ends inside (before its CRC, which stb
+//         reads after the data) is refused as truncated.
 //   BMP   a height field of INT_MIN: stb takes abs() of it. Also header sizes stb does not
 //         read, so the reason is specific, and uncompressed pixel data shorter than the
 //         header says (stb reads past the end as zeros: an image made of nothing).
@@ -55,11 +56,19 @@ inline void png_preflight(const unsigned char* b, std::size_t n, Preflight& out)
   std::vector<std::size_t> drop;  // offsets of the chunks to drop (12 bytes each)
   std::uint64_t idat = 0;
   bool data_seen = false;
-  for (std::size_t at = 8; at + 12 <= n;) {
+  // stb copies a chunk's data before it reads the CRC, so the walk goes on through a chunk
+  // whose CRC the file ends before.
+  for (std::size_t at = 8; at + 8 <= n;) {
     const std::uint32_t length = be32(b + at);
-    if (length > n - at - 12) break;  // truncated: stb reports it
+    if (length > n - at - 8) break;  // truncated: stb reports it
     if (std::memcmp(b + at + 4, "IDAT", 4) == 0) {
-      if (length == 0 && !data_seen) drop.push_back(at);
+      if (length == 0 && !data_seen) {
+        if (at + 12 > n) {  // found by fuzzing: nothing to drop it from
+          out.problem = "truncated PNG: the file ends inside an empty IDAT chunk, before its CRC";
+          return;
+        }
+        drop.push_back(at);
+      }
       data_seen |= length != 0;
       idat += length;
     }
@@ -77,7 +86,6 @@ inline void png_preflight(const unsigned char* b, std::size_t n, Preflight& out)
                       " bytes its header declares: truncated or corrupt";
   }
   if (drop.empty()) return;
-  out.repaired.reserve(n - 12 * drop.size());
   std::size_t from = 0;
   for (std::size_t d : drop) {
     out.repaired.insert(out.repaired.end(), b + from, b + d);
