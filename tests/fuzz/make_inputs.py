@@ -196,7 +196,8 @@ def decode_regressions() -> None:
     write("regressions/decode", "gif_lzw_code_size_13.gif", bytes(gif))
 
     # stb_image: a progressive JPEG of refinement scans only (the first DC and AC scans left
-    # out; CI's decode fuzz run). stb refined coefficients no scan had written, in memory
+    # out; valgrind over local fuzz corpora, after CI's decode fuzz run failed on an input
+    # its log did not show). stb refined coefficients no scan had written, in memory
     # fresh from malloc: the pixels, and the bits each scan consumed, followed the heap's
     # leftovers. Its allocator now zeroes (io/detail/stb_memory.hpp).
     prog = encode(Image.fromarray(pattern(16, 16, 3, 17)), "JPEG", quality=75, progressive=True)

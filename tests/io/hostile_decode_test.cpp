@@ -205,7 +205,8 @@ TEST(HostileDecode, AnEmptyImageIsRefusedByName) {
   EXPECT_THROW(io::probe(bytes.data(), bytes.size(), "gif_zero_width.gif"), pf::Error);
 }
 
-// A progressive JPEG of refinement scans only (CI's decode fuzz run): stb refined
+// A progressive JPEG of refinement scans only (valgrind over local fuzz corpora, after
+// CI's decode fuzz run failed on an input its log did not show): stb refined
 // coefficients that no scan had written, in memory fresh from malloc, so how many bits
 // each scan consumed, and so whether the file decoded and to which pixels, followed what
 // the heap held before. Its allocator zeroes now: one outcome whatever the freed blocks

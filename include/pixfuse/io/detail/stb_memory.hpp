@@ -10,10 +10,10 @@
 // Blocks come zeroed, and so does the part a reallocation adds: stb reads memory it never
 // wrote when a file leaves it unwritten (a progressive JPEG whose refinement scans come
 // without the first scans reads its coefficient buffer; a component no scan covers leaves
-// its plane as allocated). From malloc, the pixels, and even how many bits a refinement
-// scan consumes, would follow whatever the heap held before: a file would decode
-// differently from run to run, and show other data's leftovers. Zeroed, it decodes as if
-// the missing coefficients were 0, as libjpeg does.
+// its plane as allocated). With malloc's blocks, the pixels, and even how many bits a
+// refinement scan consumes, followed whatever the heap held before: a file decoded
+// differently from run to run, and showed other data's leftovers. Zeroed, it decodes as
+// if the missing coefficients were 0, as libjpeg does.
 #pragma once
 
 #include <cstddef>

@@ -63,7 +63,7 @@ inline void png_preflight(const unsigned char* b, std::size_t n, Preflight& out)
     if (length > n - at - 8) break;  // truncated: stb reports it
     if (std::memcmp(b + at + 4, "IDAT", 4) == 0) {
       if (length == 0 && !data_seen) {
-        if (at + 12 > n) {  // found by fuzzing: nothing to drop it from
+        if (at + 12 > n) {  // the file ends in it (found by fuzzing): no image data at all
           out.problem = "truncated PNG: the file ends inside an empty IDAT chunk, before its CRC";
           return;
         }
@@ -86,6 +86,7 @@ inline void png_preflight(const unsigned char* b, std::size_t n, Preflight& out)
                       " bytes its header declares: truncated or corrupt";
   }
   if (drop.empty()) return;
+  out.repaired.reserve(n - 12 * drop.size());
   std::size_t from = 0;
   for (std::size_t d : drop) {
     out.repaired.insert(out.repaired.end(), b + from, b + d);
