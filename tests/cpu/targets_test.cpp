@@ -456,6 +456,40 @@ TEST_P(EveryTarget, TwoTapPlansEqualTheReference) {
   EXPECT_GT(checked, 100);  // plans the two-tap path takes
 }
 
+// Big reductions without antialias (OpenCV's bilinear, nearest): a group of 16 lanes spans
+// more than its 128-byte window, so AVX3_DL reads its samples as 8-byte words (one 8-lane
+// gather and a byte permute) where they fit in eight, else by the 4-byte gather; rows of
+// every channel count, a crop at the right edge (the last words end at the row's end).
+TEST_P(EveryTarget, TwoTapBigReductionsEqualTheReference) {
+  using F = pf::Filter;
+  std::mt19937 rng(20261205);
+  auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  int checked = 0;
+  for (int trial = 0; trial < 36; ++trial) {
+    const int channels[] = {1, 3, 4};
+    const int c = channels[trial % 3];
+    const int w = pick(200, 2400), h = pick(2, 12);
+    const Image img(pf::DType::u8, w, h, c, 0, rng);
+    pf::DynamicRecipe r;
+    if (c == 4) r.add(pf::Channels(pf::to_rgb()));
+    if (pick(0, 1)) {
+      const int cw = pick(w / 2, w - 1);
+      r.add(pf::crop(w - cw, 0, cw, h));
+    }
+    const F filters[] = {F::bilinear, F::nearest, F::nearest_exact};
+    const F f = filters[pick(0, 2)];
+    r.add(pf::resize(std::max(1, w / pick(3, 24)), std::max(1, h / 2))
+              .filter(f)
+              .compat(pf::Compat::opencv)
+              .antialias(false));
+    r.add(pf::cast(pf::DType::u8));
+    const pf::Plan plan = pf::make_plan(r, pf::InputShape::of(img.view()));
+    expect_reference_bytes(plan, img.view(), GetParam());
+    checked += plan.x.paired.two_tap;
+  }
+  EXPECT_GT(checked, 30);  // plans the two-tap path takes
+}
+
 // The float32 conventions (JAX on any input, OpenCV and torchvision on f32 and u16:
 // cpu/fused/real_*-inl.h) on images large enough for several blocks of rows at every
 // vector width (16 rows on AVX-512): both pass orders, 1 tap (nearest, unit axes) to

@@ -9,6 +9,10 @@
 //               x86's AVX2 and AVX-512, lane by lane elsewhere)
 //   windows     AVX3_DL: a 16-lane group whose samples lie within 128 bytes of the row is
 //               two loads and one byte permute (vpermt2b) that also widens the pairs
+//   words       AVX3_DL, a group past its window (big reductions) whose samples lie in at
+//               most eight 8-byte words: one 8-lane gather of the words (vpgatherdq) and
+//               the same byte permute (vpermb) over them. Half the loads of the 4-byte
+//               gather, whose cost goes by the lane (AMD's Zen 5 gathers 16 lanes slowly)
 //
 // then one 16-bit multiply-add per lane (two for split weights) and the convention's
 // rounding into the ring (narrow-inl.h). The ring rows are flattened the same way.
@@ -58,17 +62,20 @@ struct TwoTapLanes {
   // The bytes of a row the lanes read: 64-byte lines from span_begin.
   std::size_t span_begin = 0, span_lines = 0;
 #if HWY_TARGET == HWY_AVX3_DL
-  // Per group of 16 lanes: the window's byte offset (-1: gather instead) and the byte
-  // permutation that widens its lanes' sample pairs (64 bytes).
+  // Per group of 16 lanes: the window's byte offset (kWords: 8-byte words instead;
+  // kGather: a 4-byte gather per lane), the byte permutation that widens its lanes' sample
+  // pairs (64 bytes: over the window or over the words), and the words' byte offsets (8).
+  static constexpr std::int32_t kWords = -1, kGather = -2;
   std::int32_t* window;
   std::uint8_t* permute;
+  std::int32_t* words;
 #endif
 };
 
 // Bytes the tables of `padded` lanes need.
 inline std::size_t two_tap_table_bytes(std::size_t padded) {
-  return padded * (6 * sizeof(std::int32_t)) + (padded / 16 + 1) * (sizeof(std::int32_t) + 64) +
-         256;
+  return padded * (6 * sizeof(std::int32_t)) +
+         (padded / 16 + 1) * (sizeof(std::int32_t) + 64 + 8 * sizeof(std::int32_t)) + 320;
 }
 
 // Lanes of output columns [x0, x1), C channels each, over rows of row_length pixels.
@@ -139,26 +146,51 @@ TwoTapLanes two_tap_lanes(D32 d32, const AxisTaps& X, int x0, int x1, int C, int
   const std::size_t groups = t.padded / 16;
   t.window = reinterpret_cast<std::int32_t*>(take(groups * 4));
   t.permute = take(groups * 64);
+  t.words = reinterpret_cast<std::int32_t*>(take(groups * 32));
   for (std::size_t g = 0; g < groups; ++g) {
+    // The byte of sample k of the group's lane i.
+    auto at = [&](std::size_t i, int k) -> std::int64_t {
+      return t.read[t.one_word ? 0 : k][16 * g + i] + t.shift[k][16 * g + i] / 8;
+    };
     std::int64_t lo = INT64_MAX, hi = -1;
-    for (std::size_t i = 16 * g; i < 16 * g + 16; ++i)
-      for (int k = 0; k < 2; ++k) {
-        const std::int64_t at = t.read[t.one_word ? 0 : k][i] + t.shift[k][i] / 8;
-        lo = std::min(lo, at);
-        hi = std::max(hi, at);
-      }
-    // Two whole 64-byte loads from the window's start must stay inside the row.
-    const std::int64_t start = std::min(lo, row_bytes - 128);
-    const bool fits = row_bytes >= 128 && start >= 0 && hi - start < 128;
-    t.window[g] = fits ? static_cast<std::int32_t>(start) : -1;
-    std::uint8_t* perm = t.permute + 64 * g;
     for (std::size_t i = 0; i < 16; ++i)
       for (int k = 0; k < 2; ++k) {
-        const std::int64_t at = t.read[t.one_word ? 0 : k][16 * g + i] + t.shift[k][16 * g + i] / 8;
-        perm[4 * i + 2 * static_cast<std::size_t>(k)] =
-            fits ? static_cast<std::uint8_t>(at - start) : 0;
-        perm[4 * i + 2 * static_cast<std::size_t>(k) + 1] = 0;  // zeroed by the mask
+        lo = std::min(lo, at(i, k));
+        hi = std::max(hi, at(i, k));
       }
+    std::uint8_t* perm = t.permute + 64 * g;
+    std::int32_t* words = t.words + 8 * g;
+    std::memset(perm, 0, 64);  // odd bytes stay 0: zeroed by the mask
+    // Two whole 64-byte loads from the window's start must stay inside the row.
+    const std::int64_t start = std::min(lo, row_bytes - 128);
+    if (row_bytes >= 128 && start >= 0 && hi - start < 128) {
+      t.window[g] = static_cast<std::int32_t>(start);
+      for (std::size_t i = 0; i < 16; ++i)
+        for (int k = 0; k < 2; ++k)
+          perm[4 * i + 2 * static_cast<std::size_t>(k)] =
+              static_cast<std::uint8_t>(at(i, k) - start);
+      continue;
+    }
+    // Else words: each lane's two bytes within one of at most 8 words inside the row,
+    // taken in lane order (a lane's bytes are 0 to C bytes apart, and lanes go up the row).
+    int nwords = 0;
+    bool fits = row_bytes >= 8;
+    for (std::size_t i = 0; i < 16 && fits; ++i) {
+      const std::int64_t a = std::min(at(i, 0), at(i, 1)), b = std::max(at(i, 0), at(i, 1));
+      int w = 0;
+      while (w < nwords && !(words[w] <= a && b < words[w] + 8)) ++w;
+      if (w == nwords) {
+        const std::int64_t from = std::min(a, row_bytes - 8);
+        fits = nwords < 8 && b - from < 8;
+        if (!fits) break;
+        words[nwords++] = static_cast<std::int32_t>(from);
+      }
+      for (int k = 0; k < 2; ++k)
+        perm[4 * i + 2 * static_cast<std::size_t>(k)] =
+            static_cast<std::uint8_t>(8 * w + (at(i, k) - words[w]));
+    }
+    t.window[g] = fits ? TwoTapLanes::kWords : TwoTapLanes::kGather;
+    for (int w = fits ? nwords : 0; w < 8; ++w) words[w] = fits ? words[0] : 0;  // any word
   }
 #endif
   (void)take;
@@ -206,6 +238,11 @@ void two_tap_lanes_of_row(D32 d32, const TwoTapLanes& t, const std::uint8_t* row
       const __m512i idx = _mm512_loadu_si512(t.permute + 4 * i);
       pairs = hn::Vec<D32>{
           _mm512_maskz_permutex2var_epi8(0x5555555555555555ull, lo_bytes, idx, hi_bytes)};
+    } else if (w == TwoTapLanes::kWords) {
+      const __m256i at = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(t.words + i / 2));
+      const __m512i words = _mm512_i32gather_epi64(at, row, 1);
+      const __m512i idx = _mm512_loadu_si512(t.permute + 4 * i);
+      pairs = hn::Vec<D32>{_mm512_maskz_permutexvar_epi8(0x5555555555555555ull, idx, words)};
     } else {
       pairs = gather_pairs(d32, t, row, i);
     }
