@@ -296,8 +296,9 @@ TEST_P(EveryTarget, PillowHorizontalPassesEqualTheReference) {
 
 // An image whose last row ends at the last byte before an unmapped page: kernels that load
 // whole vectors (the permute path's 128-byte windows, loaded under a mask at a row's end)
-// must not touch it. Pillow downscales of RGB, gray and RGBA rows across the window bound,
-// widths that end mid-vector, a crop at the right edge: the reference's bytes, no fault.
+// must not touch it, nor the two-tap path's 8-byte words. Pillow downscales, and OpenCV's
+// bilinear without antialias, of RGB, gray and RGBA rows across the window bound, widths
+// that end mid-vector, a crop at the right edge: the reference's bytes, no fault.
 TEST_P(EveryTarget, ImagesEndingBeforeAnUnmappedPageAreReadInside) {
   std::mt19937 rng(20261205);
   const auto page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
@@ -320,15 +321,19 @@ TEST_P(EveryTarget, ImagesEndingBeforeAnUnmappedPageAreReadInside) {
           pf::DynamicRecipe r;
           const int cw = crop ? w - w / 7 : w;
           if (crop) r.add(pf::crop(w / 7, 0, cw, h));
-          r.add(pf::resize(std::max(1, static_cast<int>(cw / scale)), 4).compat(pf::Compat::pil));
-          r.add(pf::cast(pf::DType::u8));
-          const pf::Plan plan = pf::make_plan(r, pf::InputShape::of(view));
-          expect_reference_bytes(plan, view, GetParam());
-          ++checked;
+          const int ow = std::max(1, static_cast<int>(cw / scale));
+          for (pf::Compat compat : {pf::Compat::pil, pf::Compat::opencv}) {
+            pf::DynamicRecipe rc = r;
+            rc.add(pf::resize(ow, 4).compat(compat).antialias(compat == pf::Compat::pil));
+            rc.add(pf::cast(pf::DType::u8));
+            const pf::Plan plan = pf::make_plan(rc, pf::InputShape::of(view));
+            expect_reference_bytes(plan, view, GetParam());
+            ++checked;
+          }
         }
         munmap(memory, mapped);
       }
-  EXPECT_EQ(checked, 3 * 3 * 5 * 2);
+  EXPECT_EQ(checked, 3 * 3 * 5 * 2 * 2);
 }
 
 // The store of u8 conventions computes each value map without division where the plan
