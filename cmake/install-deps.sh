@@ -17,7 +17,8 @@
 #   cmake/install-deps.sh --format   + clang-format 14 (cmake/check-format.sh, CI's format check)
 #   cmake/install-deps.sh --report   + everything bench/report/report.py compares against:
 #                                    the --bench group, stb_image_resize, and two Python venvs
-#                                    (PyPI): /opt/pfx-venv (torch, torchvision, jax[cpu], on top
+#                                    (PyPI): /opt/pfx-venv (torch, torchvision, jax[cpu], and the
+#                                    end-to-end peers pyvips, simplejpeg and DALI, on top
 #                                    of Debian's numpy/Pillow/OpenCV/matplotlib) and
 #                                    /opt/pfx-simd-venv (pillow-simd, built with -mavx2 where the
 #                                    CPU has AVX2). Never needed by the library or its tests.
@@ -139,6 +140,19 @@ if $report; then
   if ! "$venv/bin/python" -c "import numpy, matplotlib, cv2" 2>/dev/null; then
     echo "install-deps.sh: installing numpy, matplotlib, opencv-python-headless from PyPI into $venv"
     "$venv/bin/python" -m pip install -q numpy matplotlib opencv-python-headless
+  fi
+  # bench/e2e/e2e.py's other end-to-end peers: libvips' thumbnail (pyvips, with the libvips
+  # its binary wheel bundles), simplejpeg (libjpeg-turbo), and DALI's CPU pipeline. DALI is
+  # a large download that may have no wheel for this Python or CPU: e2e.py reports it as not
+  # measured then, so its failure here is a warning.
+  if ! "$venv/bin/python" -c "import pyvips, simplejpeg" 2>/dev/null; then
+    echo "install-deps.sh: installing pyvips[binary], simplejpeg from PyPI into $venv"
+    "$venv/bin/python" -m pip install -q "pyvips[binary]" simplejpeg
+  fi
+  if ! "$venv/bin/python" -c "import nvidia.dali" 2>/dev/null; then
+    echo "install-deps.sh: installing nvidia-dali-cuda120 (DALI; its CPU pipeline) from PyPI into $venv"
+    "$venv/bin/python" -m pip install -q nvidia-dali-cuda120 ||
+      echo "install-deps.sh: warning: DALI did not install; bench/e2e/e2e.py will report it as not measured" >&2
   fi
   # The Pillow-SIMD peer decodes the photo set with OpenCV, as every photo peer does.
   if ! "$simd_venv/bin/python" -c "import numpy, cv2" 2>/dev/null; then

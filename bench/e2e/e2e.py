@@ -2,7 +2,7 @@
 """End to end, JPEG file -> model-ready tensor, ImageNet eval recipe: pixfuse-prep against what
 users would pick instead.
 
-    /opt/pfx-e2e-venv/bin/python bench/e2e/e2e.py [--prep PATH] [--photos DIR] [--repeats 5]
+    /opt/pfx-venv/bin/python bench/e2e/e2e.py [--prep PATH] [--photos DIR] [--repeats 5]
         [--threads N] [--max-mp MP] [--only 'NAME;...'] [--json OUT]
 
 The photos: bench/peers/photos.py gathers real JPEG photographs of typical sizes into
