@@ -128,6 +128,27 @@ TEST_P(EveryTarget, IdentityResizeEqualsTheReference) {
   EXPECT_GT(identity, checked * 9 / 10);  // the lowering marks these plans identity
 }
 
+// The identity path hands u8 rows that follow one another to the store as one run of at
+// most 2^24 pixels: an image of 4099 x 4096 pixels is two runs (4093 rows, then 3), and
+// is still the reference's to the last row.
+TEST_P(EveryTarget, IdentityRunsLongerThanTheirCapEqualTheReference) {
+  std::mt19937 rng(20261206);
+  const Image img(pf::DType::u8, 4099, 4096, 1, 0, rng);
+  ASSERT_GT(static_cast<std::int64_t>(img.width) * img.height, std::int64_t{1} << 24);
+  pf::DynamicRecipe r;  // one channel: both layouts are the same bytes
+  r.add(pf::normalize(pf::over(255.0f), {0.485f}, {0.229f}));
+  r.add(pf::cast(pf::DType::u8));
+  const pf::Plan plan = pf::make_plan(r, pf::InputShape::of(img.view()));
+  ASSERT_TRUE(plan.x.identity && plan.y.identity) << describe(plan);
+  std::vector<unsigned char> want(plan.output_elements(), 0xAB), got(want.size(), 0xCD);
+  pf::run_reference(plan, img.view(),
+                    pf::AnyTensorView(want.data(), plan.out_dtype, plan.layout,
+                                      plan.output_shape()));
+  pf::run(plan, img.view(),
+          pf::AnyTensorView(got.data(), plan.out_dtype, plan.layout, plan.output_shape()));
+  EXPECT_TRUE(want == got) << GetParam() << ": " << describe(plan);
+}
+
 // A plan rebased onto the rectangle it reads (plan/region.hpp: what a region decode
 // hands the kernels) gives the whole image's output: random plans with a crop before or
 // after the resize, every orientation, run on exactly that rectangle's pixels.

@@ -90,15 +90,20 @@ void map_rows(const Plan& p, const AnyImageView& in, void* out, const int* used,
         values + static_cast<std::size_t>(p.channel_source[static_cast<std::size_t>(c)]) *
                      static_cast<std::size_t>(W);
   const auto* base = static_cast<const unsigned char*>(in.data);
-  for (int y = 0; y < H; ++y) {
+  // u8 samples of a u8 convention: rows that follow one another in the source go to the
+  // store together (a run of at most 2^24 pixels, so that offsets stay in int).
+  const bool packed = in.row_stride == static_cast<std::int64_t>(W) * in.channels;
+  constexpr bool u8_rows = std::is_same_v<Src, std::uint8_t> && std::is_same_v<Value, std::int32_t>;
+  const int run = u8_rows && packed && W > 0 ? std::max(1, std::min(H, (1 << 24) / W)) : 1;
+  for (int y = 0; y < H; y += run) {
     const Src* row =
         reinterpret_cast<const Src*>(base + static_cast<std::ptrdiff_t>(y) * in.row_stride);
-    if constexpr (std::is_same_v<Src, std::uint8_t> && std::is_same_v<Value, std::int32_t>) {
-      // u8 samples of a u8 convention: the store's own u8 path reads the interleaved row
-      // in place (channel s of pixel x at row[x * channels + s]) through the plan's table.
+    if constexpr (u8_rows) {
+      // The store's own u8 path reads the interleaved row in place (channel s of pixel x
+      // at row[x * channels + s]) through the plan's table.
       const std::uint8_t* at[4];
       for (int s = 0; s < 4; ++s) at[s] = row + std::min(s, in.channels - 1);
-      store.row_u8(y, 0, W, at, in.channels);
+      store.row_u8(y, 0, W, at, in.channels, std::min(run, H - y));
     } else {
       deinterleave_row(row, in.channels, W, used, nused, values);
       store.row(y, 0, W, channel_values);

@@ -118,9 +118,13 @@ HWY_INLINE hn::Vec<DF> mapped(DF df, const ChannelMap m, const V* values, std::s
   return map_values(df, m, v);
 }
 
+// How RowStore::row_u8_as computes a value map on whole vectors (the plan's table, every way).
+enum class ValueForm { division_free, gather, steps };
+
 // One output row (all channels) into the tensor, in the plan's layout and dtype: padding
 // left of x0 and right of x1, the channels' values between.
 template <class Shape>
+
 struct RowStore {
   const Plan& p;
   void* out;
@@ -140,14 +144,18 @@ struct RowStore {
 
   // The same from u8 values: source channel s of column x at at[s][(x - x0) * stride],
   // with stride = C for pixels stored one after another (the two-tap path's flattened
-  // rows: at[s] = flat + s) or 1 for one row per channel.
-  void row_u8(int y, int x0, int x1, const std::uint8_t* const* at, int stride) const {
+  // rows: at[s] = flat + s) or 1 for one row per channel. rows > 1 (whole rows only:
+  // x0 = 0, x1 = W): rows y .. y + rows - 1, which follow one another at `at`, stored as
+  // one row of rows * W pixels (they follow one another in the output too, in either
+  // layout), so that the per-row work and a row's last partial vector come once.
+  void row_u8(int y, int x0, int x1, const std::uint8_t* const* at, int stride,
+              int rows = 1) const {
     switch (p.out_dtype) {
-      case DType::f32: return row_u8_as<float>(y, x0, x1, at, stride);
-      case DType::f16: return row_u8_as<f16>(y, x0, x1, at, stride);
-      case DType::bf16: return row_u8_as<bf16>(y, x0, x1, at, stride);
-      case DType::u8: return row_u8_as<std::uint8_t>(y, x0, x1, at, stride);
-      case DType::i8: return row_u8_as<std::int8_t>(y, x0, x1, at, stride);
+      case DType::f32: return row_u8_as<float>(y, x0, x1, at, stride, rows);
+      case DType::f16: return row_u8_as<f16>(y, x0, x1, at, stride, rows);
+      case DType::bf16: return row_u8_as<bf16>(y, x0, x1, at, stride, rows);
+      case DType::u8: return row_u8_as<std::uint8_t>(y, x0, x1, at, stride, rows);
+      case DType::i8: return row_u8_as<std::int8_t>(y, x0, x1, at, stride, rows);
       case DType::u16: break;  // not an output dtype (cast and make_plan reject it)
     }
     detail::unreachable("store: output dtype");
@@ -243,10 +251,11 @@ struct RowStore {
   }
 
   template <class T>
-  void row_u8_as(int y, int begin, int end, const std::uint8_t* const* at, int C) const {
+  void row_u8_as(int y, int begin, int end, const std::uint8_t* const* at, int C, int rows) const {
     using S = Storage<T>;
     const int Cout = Shape::channels(p), H = Shape::height(p), W = Shape::width(p);
-    const int x0 = end == 0 ? 0 : Shape::begin(begin), x1 = end == 0 ? 0 : Shape::end(end);
+    const int x0 = end == 0 ? 0 : Shape::begin(begin);
+    const int x1 = end == 0 ? 0 : rows > 1 ? rows * W : Shape::end(end);
     S* base = reinterpret_cast<S*>(out);
     const bool planar = p.layout == Layout::nchw;
     // Both starts are taken; `put` uses the one of the plan's layout.
@@ -337,80 +346,91 @@ struct RowStore {
       alignas(64) std::uint8_t split[4][N8];
       alignas(64) std::uint8_t tail[4 * N8];
       const std::uint8_t* from[4];  // per source channel: N8 values from column x
-      for (; x < x1; x += N8) {
-        const int n = std::min(N8, x1 - x);
-        if (C ==
-            1) {  // one row per channel (or one channel): read in place, the last pixels padded
-          for (int c = 0; c < Cout; ++c) {
-            const int s = source[c];
-            from[s] = at[s] + (x - x0);
-            if (n < N8) {
-              std::memcpy(split[s], from[s], static_cast<std::size_t>(n));
-              from[s] = split[s];
+      // The form is a template argument of the loop, so that no vector tests it.
+      auto columns = [&](auto form) HWY_ATTR {
+        for (; x < x1; x += N8) {
+          const int n = std::min(N8, x1 - x);
+          if (C ==
+              1) {  // one row per channel (or one channel): read in place, the last pixels padded
+            for (int c = 0; c < Cout; ++c) {
+              const int s = source[c];
+              from[s] = at[s] + (x - x0);
+              if (n < N8) {
+                std::memcpy(split[s], from[s], static_cast<std::size_t>(n));
+                from[s] = split[s];
+              }
             }
-          }
-        } else {
-          const std::uint8_t* f =
-              at[0] + static_cast<std::size_t>(x - x0) * static_cast<std::size_t>(C);
-          if (n < N8) {  // the last pixels, from a padded copy
-            std::memcpy(tail, f, static_cast<std::size_t>(n) * static_cast<std::size_t>(C));
-            f = tail;
-          }
-          hn::Vec<decltype(d8)> v0, v1, v2, v3;
-          if (C == 3) {
-            hn::LoadInterleaved3(d8, f, v0, v1, v2);
-            hn::Store(v0, d8, split[0]), hn::Store(v1, d8, split[1]), hn::Store(v2, d8, split[2]);
           } else {
-            hn::LoadInterleaved4(d8, f, v0, v1, v2, v3);
-            hn::Store(v0, d8, split[0]), hn::Store(v1, d8, split[1]), hn::Store(v2, d8, split[2]),
-                hn::Store(v3, d8, split[3]);
+            const std::uint8_t* f =
+                at[0] + static_cast<std::size_t>(x - x0) * static_cast<std::size_t>(C);
+            if (n < N8) {  // the last pixels, from a padded copy
+              std::memcpy(tail, f, static_cast<std::size_t>(n) * static_cast<std::size_t>(C));
+              f = tail;
+            }
+            hn::Vec<decltype(d8)> v0, v1, v2, v3;
+            if (C == 3) {
+              hn::LoadInterleaved3(d8, f, v0, v1, v2);
+              hn::Store(v0, d8, split[0]), hn::Store(v1, d8, split[1]), hn::Store(v2, d8, split[2]);
+            } else {
+              hn::LoadInterleaved4(d8, f, v0, v1, v2, v3);
+              hn::Store(v0, d8, split[0]), hn::Store(v1, d8, split[1]), hn::Store(v2, d8, split[2]),
+                  hn::Store(v3, d8, split[3]);
+            }
+            for (int s = 0; s < C; ++s) from[s] = split[s];
           }
-          for (int s = 0; s < C; ++s) from[s] = split[s];
+          auto value = [&](int c, int q) HWY_ATTR {
+            const auto u = hn::PromoteTo(di, hn::LoadU(d8f, from[source[c]] + q));
+            auto v = hn::ConvertTo(df, u);
+            if constexpr (decltype(form)::value == ValueForm::division_free) {
+              // DivisionFreeMap::apply, a vector at a time
+              auto r = hn::Mul(v, k[c]);
+              v = hn::Sub(hn::MulAdd(hn::NegMulAdd(r, divisor[c], v), correction[c], r), mean[c]);
+              r = hn::Mul(v, reciprocal[c]);
+              return to_storage<T>(df, hn::MulAdd(hn::NegMulAdd(r, inv[c], v), reciprocal[c], r));
+            } else if constexpr (decltype(form)::value == ValueForm::gather) {
+              return hn::GatherIndex(ds, table[c], u);
+            } else {
+              v = divides ? hn::Div(v, k[c]) : hn::Mul(v, k[c]);
+              return to_storage<T>(df, hn::Div(hn::Sub(v, mean[c]), inv[c]));
+            }
+          };
+          if (planar) {
+            if (n == N8) {
+              for (int c = 0; c < Cout; ++c)
+                for (int q = 0; q < N8; q += NF) hn::StoreU(value(c, q), ds, plane[c] + x + q);
+            } else {
+              for (int c = 0; c < Cout; ++c)
+                for (int q = 0; q < n; q += NF)
+                  store_n(value(c, q), ds, plane[c] + x + q,
+                          static_cast<std::size_t>(std::min(NF, n - q)));
+            }
+            continue;
+          }
+          for (int q = 0; q < n; q += NF) {
+            const auto lanes = static_cast<std::size_t>(std::min(NF, n - q));
+            S* px = row + static_cast<std::size_t>(x + q) * static_cast<std::size_t>(Cout);
+            alignas(64) S interleaved[4 * HWY_MAX_BYTES];
+            S* to = lanes == static_cast<std::size_t>(NF) ? px : interleaved;
+            if (Cout == 1) {
+              hn::StoreU(value(0, q), ds, to);
+            } else if (Cout == 3) {
+              hn::StoreInterleaved3(value(0, q), value(1, q), value(2, q), ds, to);
+            } else {
+              hn::StoreInterleaved4(value(0, q), value(1, q), value(2, q), value(3, q), ds, to);
+            }
+            if (to != px)
+              std::memcpy(px, interleaved, lanes * static_cast<std::size_t>(Cout) * sizeof(S));
+          }
         }
-        auto value = [&](int c, int q) HWY_ATTR {
-          const auto u = hn::PromoteTo(di, hn::LoadU(d8f, from[source[c]] + q));
-          auto v = hn::ConvertTo(df, u);
+      };
 #if HWY_NATIVE_FMA
-          if (division_free) {  // DivisionFreeMap::apply, a vector at a time
-            auto r = hn::Mul(v, k[c]);
-            v = hn::Sub(hn::MulAdd(hn::NegMulAdd(r, divisor[c], v), correction[c], r), mean[c]);
-            r = hn::Mul(v, reciprocal[c]);
-            return to_storage<T>(df, hn::MulAdd(hn::NegMulAdd(r, inv[c], v), reciprocal[c], r));
-          }
+      if (division_free) columns(std::integral_constant<ValueForm, ValueForm::division_free>());
+      else
 #endif
-          if constexpr (can_gather) {
-            if (gather) return hn::GatherIndex(ds, table[c], u);
-          }
-          v = divides ? hn::Div(v, k[c]) : hn::Mul(v, k[c]);
-          return to_storage<T>(df, hn::Div(hn::Sub(v, mean[c]), inv[c]));
-        };
-        if (planar) {
-          if (n == N8) {
-            for (int c = 0; c < Cout; ++c)
-              for (int q = 0; q < N8; q += NF) hn::StoreU(value(c, q), ds, plane[c] + x + q);
-          } else {
-            for (int c = 0; c < Cout; ++c)
-              for (int q = 0; q < n; q += NF)
-                store_n(value(c, q), ds, plane[c] + x + q,
-                        static_cast<std::size_t>(std::min(NF, n - q)));
-          }
-          continue;
-        }
-        for (int q = 0; q < n; q += NF) {
-          const auto lanes = static_cast<std::size_t>(std::min(NF, n - q));
-          S* px = row + static_cast<std::size_t>(x + q) * static_cast<std::size_t>(Cout);
-          alignas(64) S interleaved[4 * HWY_MAX_BYTES];
-          S* to = lanes == static_cast<std::size_t>(NF) ? px : interleaved;
-          if (Cout == 1) {
-            hn::StoreU(value(0, q), ds, to);
-          } else if (Cout == 3) {
-            hn::StoreInterleaved3(value(0, q), value(1, q), value(2, q), ds, to);
-          } else {
-            hn::StoreInterleaved4(value(0, q), value(1, q), value(2, q), value(3, q), ds, to);
-          }
-          if (to != px)
-            std::memcpy(px, interleaved, lanes * static_cast<std::size_t>(Cout) * sizeof(S));
-        }
+          if (gather) {
+        if constexpr (can_gather) columns(std::integral_constant<ValueForm, ValueForm::gather>());
+      } else {
+        columns(std::integral_constant<ValueForm, ValueForm::steps>());
       }
     }
 #endif
