@@ -971,17 +971,15 @@ BOUNDS_TEXT = [
 WHY_AHEAD_TEXT = [
     "- **OpenCV INTER_LINEAR, same output (opencv mode: seeds' workload, direct 224, YOLO letterbox)**: OpenCV "
     "specialises the 2-tap linear filter: it resizes only the source rows an output row needs, row by row, "
-    "vectorised along the row, and reuses them for the next output row. pixfuse runs one tap engine for every "
-    "filter: it transposes blocks of 8 source rows (`transpose_in`) to vectorise across rows, which pays off for "
-    "wide antialiasing filters but dominates a 2-tap sampling of sparse columns (direct 224 on a photo: 3.2M of "
-    "7.3M instructions in `transpose_in`, callgrind). The fix, not done yet: a row-vectorised path for "
-    "non-antialiased filters of at most 2 taps.",
+    "vectorised along the row, and reuses them for the next output row. pixfuse's two-tap path "
+    "(`cpu/fused/two_tap-inl.h`) does the same (lanes = output columns, each source row resampled once), so "
+    "where OpenCV leads in this mode the margin is small: see the ratio.",
     "- **End to end with fast decode vs Pillow + draft()**: both decode with libjpeg-turbo's DCT scaling at the "
     "same scale, which is ~90% of the time; preprocessing is the remaining tenth, so they tie.",
-    "- **normalise + NHWC→NCHW alone**: pixfuse routes the row through an int32 staging row (deinterleave, then "
-    "map and store per channel) where a plain loop does one fused pass; the *affine* variants fold "
-    "`(x/255 - mean)/std` into `a*x + b`, which changes 74% of the values (up to 116 ulp) and which pixfuse does "
-    "not do.",
+    "- **normalise + NHWC→NCHW alone**: the *affine* variants fold `(x/255 - mean)/std` into `a*x + b`, which "
+    "changes 74% of the values (up to 116 ulp) and which pixfuse does not do. The exact ones compute the same "
+    "values as pixfuse: the plain loop with two divisions per vector, which some CPUs (AMD Zen 5) divide about "
+    "as fast as pixfuse's division-free form (five multiply-adds, `plan/division_free.hpp`) computes it.",
 ]
 
 
