@@ -124,7 +124,6 @@ enum class ValueForm { division_free, gather, steps };
 // One output row (all channels) into the tensor, in the plan's layout and dtype: padding
 // left of x0 and right of x1, the channels' values between.
 template <class Shape>
-
 struct RowStore {
   const Plan& p;
   void* out;
@@ -350,8 +349,8 @@ struct RowStore {
       auto columns = [&](auto form) HWY_ATTR {
         for (; x < x1; x += N8) {
           const int n = std::min(N8, x1 - x);
-          if (C ==
-              1) {  // one row per channel (or one channel): read in place, the last pixels padded
+          if (C == 1) {
+            // One row per channel (or one channel): read in place, the last pixels padded.
             for (int c = 0; c < Cout; ++c) {
               const int s = source[c];
               from[s] = at[s] + (x - x0);
@@ -423,11 +422,10 @@ struct RowStore {
           }
         }
       };
-#if HWY_NATIVE_FMA
-      if (division_free) columns(std::integral_constant<ValueForm, ValueForm::division_free>());
-      else
-#endif
-          if (gather) {
+      if (division_free) {
+        if constexpr (HWY_NATIVE_FMA)
+          columns(std::integral_constant<ValueForm, ValueForm::division_free>());
+      } else if (gather) {
         if constexpr (can_gather) columns(std::integral_constant<ValueForm, ValueForm::gather>());
       } else {
         columns(std::integral_constant<ValueForm, ValueForm::steps>());
