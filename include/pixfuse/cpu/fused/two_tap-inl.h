@@ -8,11 +8,14 @@
 //               for C = 4), the bytes shifted out: any target (hardware gathers on
 //               x86's AVX2 and AVX-512, lane by lane elsewhere)
 //   windows     AVX3_DL: a 16-lane group whose samples lie within 128 bytes of the row is
-//               two loads and one byte permute (vpermt2b) that also widens the pairs
-//   words       AVX3_DL, a group past its window (big reductions) whose samples lie in at
-//               most eight 8-byte words: one 8-lane gather of the words (vpgatherdq) and
-//               the same byte permute (vpermb) over them. Half the loads of the 4-byte
-//               gather, whose cost goes by the lane (AMD's Zen 5 gathers 16 lanes slowly)
+//               two loads and one byte permute (vpermt2b) that also widens the pairs;
+//               within 256 bytes (reductions up to ~18x for RGB), four loads and two
+//               permutes, each over its half of the window, merged
+//   words       AVX3_DL, a group past its window whose samples lie in at most eight 8-byte
+//               words: one 8-lane gather of the words (vpgatherdq) and the same byte
+//               permute (vpermb) over them. Half the loads of the 4-byte gather, whose
+//               cost goes by the lane; still slow on AMD's Zen 5, where direct224 from
+//               L3 ran 1.9x faster once the wide windows took the groups from it
 //
 // then one 16-bit multiply-add per lane (two for split weights) and the convention's
 // rounding into the ring (narrow-inl.h). The ring rows are flattened the same way.
@@ -62,10 +65,11 @@ struct TwoTapLanes {
   // The bytes of a row the lanes read: 64-byte lines from span_begin.
   std::size_t span_begin = 0, span_lines = 0;
 #if HWY_TARGET == HWY_AVX3_DL
-  // Per group of 16 lanes: the window's byte offset (kWords: 8-byte words instead;
-  // kGather: a 4-byte gather per lane), the byte permutation that widens its lanes' sample
-  // pairs (64 bytes: over the window or over the words), and the words' byte offsets (8).
-  static constexpr std::int32_t kWords = -1, kGather = -2;
+  // Per group of 16 lanes: how it reads, the window's byte offset, the byte permutation
+  // that widens its lanes' sample pairs (64 bytes: over the window or over the words), and
+  // the words' byte offsets (8).
+  enum class Group : std::uint8_t { window, wide_window, words, gather };
+  Group* group;
   std::int32_t* window;
   std::uint8_t* permute;
   std::int32_t* words;
@@ -75,7 +79,7 @@ struct TwoTapLanes {
 // Bytes the tables of `padded` lanes need.
 inline std::size_t two_tap_table_bytes(std::size_t padded) {
   return padded * (6 * sizeof(std::int32_t)) +
-         (padded / 16 + 1) * (sizeof(std::int32_t) + 64 + 8 * sizeof(std::int32_t)) + 320;
+         (padded / 16 + 1) * (1 + sizeof(std::int32_t) + 64 + 8 * sizeof(std::int32_t)) + 384;
 }
 
 // Lanes of output columns [x0, x1), C channels each, over rows of row_length pixels.
@@ -144,6 +148,7 @@ TwoTapLanes two_tap_lanes(D32 d32, const AxisTaps& X, int x0, int x1, int C, int
   }
 #if HWY_TARGET == HWY_AVX3_DL
   const std::size_t groups = t.padded / 16;
+  t.group = reinterpret_cast<TwoTapLanes::Group*>(take(groups));
   t.window = reinterpret_cast<std::int32_t*>(take(groups * 4));
   t.permute = take(groups * 64);
   t.words = reinterpret_cast<std::int32_t*>(take(groups * 32));
@@ -161,16 +166,22 @@ TwoTapLanes two_tap_lanes(D32 d32, const AxisTaps& X, int x0, int x1, int C, int
     std::uint8_t* perm = t.permute + 64 * g;
     std::int32_t* words = t.words + 8 * g;
     std::memset(perm, 0, 64);  // odd bytes stay 0: zeroed by the mask
-    // Two whole 64-byte loads from the window's start must stay inside the row.
-    const std::int64_t start = std::min(lo, row_bytes - 128);
-    if (row_bytes >= 128 && start >= 0 && hi - start < 128) {
+    // A window's whole 64-byte loads from its start must stay inside the row. A byte's
+    // index within a wide window: bit 7 picks the half, bits 0-6 the byte within it.
+    bool windowed = false;
+    for (const std::int64_t length : {128, 256}) {
+      const std::int64_t start = std::min(lo, row_bytes - length);
+      if (row_bytes < length || start < 0 || hi - start >= length) continue;
+      t.group[g] = length == 128 ? TwoTapLanes::Group::window : TwoTapLanes::Group::wide_window;
       t.window[g] = static_cast<std::int32_t>(start);
       for (std::size_t i = 0; i < 16; ++i)
         for (int k = 0; k < 2; ++k)
           perm[4 * i + 2 * static_cast<std::size_t>(k)] =
               static_cast<std::uint8_t>(at(i, k) - start);
-      continue;
+      windowed = true;
+      break;
     }
+    if (windowed) continue;
     // Else words: each lane's two bytes within one of at most 8 words inside the row,
     // taken in lane order (a lane's bytes are 0 to C bytes apart, and lanes go up the row).
     int nwords = 0;
@@ -189,7 +200,8 @@ TwoTapLanes two_tap_lanes(D32 d32, const AxisTaps& X, int x0, int x1, int C, int
         perm[4 * i + 2 * static_cast<std::size_t>(k)] =
             static_cast<std::uint8_t>(8 * w + (at(i, k) - words[w]));
     }
-    t.window[g] = fits ? TwoTapLanes::kWords : TwoTapLanes::kGather;
+    t.group[g] = fits ? TwoTapLanes::Group::words : TwoTapLanes::Group::gather;
+    t.window[g] = 0;
     for (int w = fits ? nwords : 0; w < 8; ++w) words[w] = fits ? words[0] : 0;  // any word
   }
 #endif
@@ -231,18 +243,28 @@ void two_tap_lanes_of_row(D32 d32, const TwoTapLanes& t, const std::uint8_t* row
   for (std::size_t i = begin; i < end; i += N) {
     hn::Vec<D32> pairs;
 #if HWY_TARGET == HWY_AVX3_DL
-    const std::int32_t w = t.window[i / 16];
-    if (w >= 0) {
-      const __m512i lo_bytes = _mm512_loadu_si512(row + w),
-                    hi_bytes = _mm512_loadu_si512(row + w + 64);
+    constexpr __mmask64 kLowBytes = 0x5555555555555555ull;  // high bytes of the pairs: 0
+    const TwoTapLanes::Group form = t.group[i / 16];
+    const std::uint8_t* const window = row + t.window[i / 16];
+    if (form == TwoTapLanes::Group::window) {
       const __m512i idx = _mm512_loadu_si512(t.permute + 4 * i);
-      pairs = hn::Vec<D32>{
-          _mm512_maskz_permutex2var_epi8(0x5555555555555555ull, lo_bytes, idx, hi_bytes)};
-    } else if (w == TwoTapLanes::kWords) {
+      pairs = hn::Vec<D32>{_mm512_maskz_permutex2var_epi8(kLowBytes, _mm512_loadu_si512(window),
+                                                          idx, _mm512_loadu_si512(window + 64))};
+    } else if (form == TwoTapLanes::Group::wide_window) {
+      const __m512i idx = _mm512_loadu_si512(t.permute + 4 * i);
+      const __mmask64 upper = _mm512_movepi8_mask(idx);  // bit 7: the window's upper half
+      const __m512i lower_half =
+          _mm512_maskz_permutex2var_epi8(kLowBytes & ~upper, _mm512_loadu_si512(window), idx,
+                                         _mm512_loadu_si512(window + 64));
+      const __m512i upper_half =
+          _mm512_maskz_permutex2var_epi8(kLowBytes & upper, _mm512_loadu_si512(window + 128), idx,
+                                         _mm512_loadu_si512(window + 192));
+      pairs = hn::Vec<D32>{_mm512_or_si512(lower_half, upper_half)};
+    } else if (form == TwoTapLanes::Group::words) {
       const __m256i at = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(t.words + i / 2));
       const __m512i words = _mm512_i32gather_epi64(at, row, 1);
       const __m512i idx = _mm512_loadu_si512(t.permute + 4 * i);
-      pairs = hn::Vec<D32>{_mm512_maskz_permutexvar_epi8(0x5555555555555555ull, idx, words)};
+      pairs = hn::Vec<D32>{_mm512_maskz_permutexvar_epi8(kLowBytes, idx, words)};
     } else {
       pairs = gather_pairs(d32, t, row, i);
     }
