@@ -196,6 +196,22 @@ def json_lines(text: str) -> list[dict]:
     return out
 
 
+def cpu_busy(seconds: float = 2.0) -> float | None:
+    """Fraction of all CPUs busy over the next `seconds` (from /proc/stat; this process sleeps meanwhile).
+
+    Unlike the load average, which trails by a minute, this sees a build that has just ended as idle."""
+    def sample():
+        fields = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+        return sum(fields), fields[3] + (fields[4] if len(fields) > 4 else 0)  # total, idle + iowait
+    try:
+        total0, idle0 = sample()
+        time.sleep(seconds)
+        total1, idle1 = sample()
+    except (OSError, ValueError, IndexError):
+        return None
+    return 1.0 - (idle1 - idle0) / (total1 - total0) if total1 > total0 else None
+
+
 def machine_info() -> dict:
     info = {"hostname": platform.node(), "kernel": platform.release(), "python": sys.version.split()[0]}
     try:
@@ -214,6 +230,7 @@ def machine_info() -> dict:
                          if k.strip() in keep}
     info["cores"] = os.cpu_count()
     info["loadavg_start"] = os.getloadavg()
+    info["cpu_busy_start"] = cpu_busy()
     mem = Path("/proc/meminfo")
     if mem.exists():
         m = re.search(r"MemTotal:\s+(\d+)", mem.read_text())
@@ -711,12 +728,19 @@ def markdown(report: dict, args) -> str:
              "this file is rewritten whole by every run.")
     L.append("")
     la0, la1 = m.get("loadavg_start"), report.get("loadavg_end")
+    b0, b1 = m.get("cpu_busy_start"), report.get("cpu_busy_end")
     cores = m.get("cores") or 1  # (the report's own benchmarks load up to all cores: allowed for at the end)
-    if la0 and (la0[0] > 0.5 * cores or (la1 or la0)[0] > cores + 0.5):
-        L.append(f"> **The machine was busy while this ran** (load average {la0[0]:.1f} at the start, "
-                 f"{la1[0] if la1 else float('nan'):.1f} at the end, on {m.get('cores')} cores): absolute figures are "
-                 "low and noisy, ratios within one table less so. One-thread rows are per process-CPU second where "
-                 "noted. Re-run the command on a quiet machine before quoting numbers.")
+    if b0 is not None and b1 is not None:  # other work on the CPUs just before and just after the run
+        busy = max(b0, b1) > 0.25
+        seen = (f"{100 * b0:.0f}% of the CPUs busy in the 2 s before it, {100 * b1:.0f}% in the 2 s after; load "
+                f"average {la0[0]:.1f} and {la1[0]:.1f}")
+    else:  # a report.json from before cpu_busy: the load average alone
+        busy = bool(la0) and (la0[0] > 0.5 * cores or (la1 or la0)[0] > cores + 0.5)
+        seen = f"load average {la0[0]:.1f} at the start, {la1[0] if la1 else float('nan'):.1f} at the end" if la0 else ""
+    if busy:
+        L.append(f"> **The machine was busy while this ran** ({seen}, on {m.get('cores')} cores): absolute figures "
+                 "are low and noisy, ratios within one table less so. One-thread rows are per process-CPU second "
+                 "where noted. Re-run the command on a quiet machine before quoting numbers.")
         L.append("")
     if args.quick:
         L.append("> `--quick`: short settings (few repetitions, few photos); rough figures.")
@@ -1177,6 +1201,7 @@ def main() -> int:
     bw["runs"] = ok
     report["bandwidth"] = bw
     report["loadavg_end"] = os.getloadavg()
+    report["cpu_busy_end"] = cpu_busy()
     report["peer_ahead"] = find_ahead(report)
     report["seconds"] = time.time() - started
     report["plots"] = plots(report, docs)
