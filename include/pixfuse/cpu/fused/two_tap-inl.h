@@ -10,7 +10,9 @@
 //   windows     AVX3_DL: a 16-lane group whose samples lie within 128 bytes of the row is
 //               two loads and one byte permute (vpermt2b) that also widens the pairs;
 //               within 256 bytes (reductions up to ~18x for RGB), four loads and two
-//               permutes, each over its half of the window, merged
+//               permutes, each over its half of the window, merged. AVX3 (no byte
+//               permute): the same windows through the 16-bit permute (vpermt2w) of the
+//               words holding the samples, then a shift by 0 or 8 bits per lane
 //   words       AVX3_DL, a group past its window whose samples lie in at most eight 8-byte
 //               words: one 8-lane gather of the words (vpgatherdq) and the same byte
 //               permute (vpermb) over them. Half the loads of the 4-byte gather, whose
@@ -65,14 +67,16 @@ struct TwoTapLanes {
   std::uint32_t* lo;       // (split weights)
   // The bytes of a row the lanes read: 64-byte lines from span_begin.
   std::size_t span_begin = 0, span_lines = 0;
-#if HWY_TARGET == HWY_AVX3_DL
-  // Per group of 16 lanes: how it reads, the window's byte offset, the byte permutation
-  // that widens its lanes' sample pairs (64 bytes: over the window or over the words), and
-  // the words' byte offsets (8).
+#if HWY_TARGET == HWY_AVX3_DL || HWY_TARGET == HWY_AVX3
+  // Per group of 16 lanes: how it reads, the window's byte offset, the permutation that
+  // widens its lanes' sample pairs (64 bytes: byte indices over the window or the words on
+  // AVX3_DL; 16-bit word indices over the window on AVX3, with each sample's shift in its
+  // word, 0 or 8), and the words' byte offsets (8; AVX3_DL).
   enum class Group : std::uint8_t { window, wide_window, words, gather };
   Group* group;
   std::int32_t* window;
   std::uint8_t* permute;
+  std::uint16_t* word_shift;
   std::int32_t* words;
 #endif
 };
@@ -80,7 +84,7 @@ struct TwoTapLanes {
 // Bytes the tables of `padded` lanes need.
 inline std::size_t two_tap_table_bytes(std::size_t padded) {
   return padded * (6 * sizeof(std::int32_t)) +
-         (padded / 16 + 1) * (1 + sizeof(std::int32_t) + 64 + 8 * sizeof(std::int32_t)) + 384;
+         (padded / 16 + 1) * (1 + sizeof(std::int32_t) + 2 * 64 + 8 * sizeof(std::int32_t)) + 384;
 }
 
 // Lanes of output columns [x0, x1), C channels each, over rows of row_length pixels.
@@ -147,11 +151,12 @@ TwoTapLanes two_tap_lanes(D32 d32, const AxisTaps& X, int x0, int x1, int C, int
     t.hi[i] = t.hi[t.lanes - 1];
     t.lo[i] = t.lo[t.lanes - 1];
   }
-#if HWY_TARGET == HWY_AVX3_DL
+#if HWY_TARGET == HWY_AVX3_DL || HWY_TARGET == HWY_AVX3
   const std::size_t groups = t.padded / 16;
   t.group = reinterpret_cast<TwoTapLanes::Group*>(take(groups));
   t.window = reinterpret_cast<std::int32_t*>(take(groups * 4));
   t.permute = take(groups * 64);
+  t.word_shift = reinterpret_cast<std::uint16_t*>(take(groups * 64));
   t.words = reinterpret_cast<std::int32_t*>(take(groups * 32));
   for (std::size_t g = 0; g < groups; ++g) {
     // The byte of sample k of the group's lane i.
@@ -168,7 +173,8 @@ TwoTapLanes two_tap_lanes(D32 d32, const AxisTaps& X, int x0, int x1, int C, int
     std::int32_t* words = t.words + 8 * g;
     std::memset(perm, 0, 64);  // odd bytes stay 0: zeroed by the mask
     // A window's whole 64-byte loads from its start must stay inside the row. A byte's
-    // index within a wide window: bit 7 picks the half, bits 0-6 the byte within it.
+    // index within a wide window: bit 7 picks the half, bits 0-6 the byte within it (on
+    // AVX3 a word's index: bit 6 picks the half).
     bool windowed = false;
     for (const std::int64_t length : {128, 256}) {
       const std::int64_t start = std::min(lo, row_bytes - length);
@@ -176,13 +182,26 @@ TwoTapLanes two_tap_lanes(D32 d32, const AxisTaps& X, int x0, int x1, int C, int
       t.group[g] = length == 128 ? TwoTapLanes::Group::window : TwoTapLanes::Group::wide_window;
       t.window[g] = static_cast<std::int32_t>(start);
       for (std::size_t i = 0; i < 16; ++i)
-        for (int k = 0; k < 2; ++k)
-          perm[4 * i + 2 * static_cast<std::size_t>(k)] =
-              static_cast<std::uint8_t>(at(i, k) - start);
+        for (int k = 0; k < 2; ++k) {
+          const std::size_t slot = 2 * i + static_cast<std::size_t>(k);  // 16-bit slot
+          const auto byte = static_cast<std::uint16_t>(at(i, k) - start);
+#if HWY_TARGET == HWY_AVX3_DL
+          perm[2 * slot] = static_cast<std::uint8_t>(byte);
+#else
+          const auto word = static_cast<std::uint16_t>(byte / 2);
+          std::memcpy(perm + 2 * slot, &word, 2);
+          t.word_shift[32 * g + slot] = static_cast<std::uint16_t>(8 * (byte % 2));
+#endif
+        }
       windowed = true;
       break;
     }
     if (windowed) continue;
+#if HWY_TARGET == HWY_AVX3
+    t.group[g] = TwoTapLanes::Group::gather;  // the words need the byte permute
+    t.window[g] = 0;
+    continue;
+#endif
     // Else words: each lane's two bytes within one of at most 8 words inside the row,
     // taken in lane order (a lane's bytes are 0 to C bytes apart, and lanes go up the row).
     int nwords = 0;
@@ -243,7 +262,29 @@ void two_tap_lanes_of_row(D32 d32, const TwoTapLanes& t, const std::uint8_t* row
   const std::size_t N = hn::Lanes(d32);
   for (std::size_t i = begin; i < end; i += N) {
     hn::Vec<D32> pairs;
-#if HWY_TARGET == HWY_AVX3_DL
+#if HWY_TARGET == HWY_AVX3
+    const TwoTapLanes::Group form = t.group[i / 16];
+    const std::uint8_t* const window = row + t.window[i / 16];
+    if (form == TwoTapLanes::Group::gather) {
+      pairs = gather_pairs(d32, t, row, i);
+    } else {
+      const __m512i idx = _mm512_loadu_si512(t.permute + 4 * i);
+      __m512i words;
+      if (form == TwoTapLanes::Group::window) {
+        words = _mm512_permutex2var_epi16(_mm512_loadu_si512(window), idx,
+                                          _mm512_loadu_si512(window + 64));
+      } else {
+        const __mmask32 upper = _mm512_test_epi16_mask(idx, _mm512_set1_epi16(64));
+        words =
+            _mm512_or_si512(_mm512_maskz_permutex2var_epi16(~upper, _mm512_loadu_si512(window), idx,
+                                                            _mm512_loadu_si512(window + 64)),
+                            _mm512_maskz_permutex2var_epi16(upper, _mm512_loadu_si512(window + 128),
+                                                            idx, _mm512_loadu_si512(window + 192)));
+      }
+      const __m512i shifted = _mm512_srlv_epi16(words, _mm512_loadu_si512(t.word_shift + 2 * i));
+      pairs = hn::Vec<D32>{_mm512_and_si512(shifted, _mm512_set1_epi16(0xFF))};
+    }
+#elif HWY_TARGET == HWY_AVX3_DL
     constexpr __mmask64 kLowBytes = 0x5555555555555555ull;  // high bytes of the pairs: 0
     const TwoTapLanes::Group form = t.group[i / 16];
     const std::uint8_t* const window = row + t.window[i / 16];
