@@ -483,11 +483,12 @@ TEST_P(EveryTarget, TwoTapPlansEqualTheReference) {
 }
 
 // Big reductions without antialias (OpenCV's bilinear, nearest): a group of 16 lanes spans
-// more than its 128-byte window, so AVX3_DL reads its samples through a 256-byte window
-// (four loads, two byte permutes), past that as 8-byte words (one 8-lane gather and a
-// byte permute) where they fit in eight, else by the 4-byte gather (reductions 3x to 24x
-// take all four); rows of every channel count, a crop at the right edge (the last
-// windows and words end at the row's end).
+// more than its 128-byte window, so the AVX-512 targets read its samples through a
+// 256-byte window (four loads, two byte permutes on AVX3_DL, two 16-bit permutes on AVX3),
+// past that, on AVX3_DL, as 8-byte words (one 8-lane gather and a byte permute) where they
+// fit in eight, else by the 4-byte gather (reductions 3x to 24x take all of them); rows of
+// every channel count, a crop at the right edge (the last windows and words end at the
+// row's end).
 TEST_P(EveryTarget, TwoTapBigReductionsEqualTheReference) {
   using F = pf::Filter;
   std::mt19937 rng(20261205);
