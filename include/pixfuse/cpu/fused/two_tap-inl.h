@@ -13,6 +13,9 @@
 //               permutes, each over its half of the window, merged. AVX3 (no byte
 //               permute): the same windows through the 16-bit permute (vpermt2w) of the
 //               words holding the samples, then a shift by 0 or 8 bits per lane
+//   chunks      AVX2, SSE4, SSSE3: each 4 lanes (a 128-bit half) whose samples lie in at
+//               most two 8-byte chunks of the row (RGB: the two pixels they read, at any
+//               scale) are two 8-byte loads and one byte shuffle (pshufb)
 //   words       AVX3_DL, a group past its window whose samples lie in at most eight 8-byte
 //               words: one 8-lane gather of the words (vpgatherdq) and the same byte
 //               permute (vpermb) over them. Half the loads of the 4-byte gather, whose
@@ -79,11 +82,18 @@ struct TwoTapLanes {
   std::uint16_t* word_shift;
   std::int32_t* words;
 #endif
+#if HWY_TARGET == HWY_AVX2 || HWY_TARGET == HWY_SSE4 || HWY_TARGET == HWY_SSSE3
+  // Per vector: whether it reads chunks (else the gather); per 4 lanes: the two chunks'
+  // byte offsets and the byte shuffle (16 bytes) that widens the lanes' sample pairs.
+  std::uint8_t* chunked;
+  std::int32_t* chunk;
+  std::uint8_t* control;
+#endif
 };
 
 // Bytes the tables of `padded` lanes need.
 inline std::size_t two_tap_table_bytes(std::size_t padded) {
-  return padded * (6 * sizeof(std::int32_t)) +
+  return padded * (6 * sizeof(std::int32_t) + 3 * sizeof(std::int32_t)) +
          (padded / 16 + 1) * (1 + sizeof(std::int32_t) + 2 * 64 + 8 * sizeof(std::int32_t)) + 384;
 }
 
@@ -151,6 +161,40 @@ TwoTapLanes two_tap_lanes(D32 d32, const AxisTaps& X, int x0, int x1, int C, int
     t.hi[i] = t.hi[t.lanes - 1];
     t.lo[i] = t.lo[t.lanes - 1];
   }
+  // The byte of sample k of lane i.
+  auto sample_byte = [&](std::size_t i, int k) -> std::int64_t {
+    return t.read[t.one_word ? 0 : k][i] + t.shift[k][i] / 8;
+  };
+#if HWY_TARGET == HWY_AVX2 || HWY_TARGET == HWY_SSE4 || HWY_TARGET == HWY_SSSE3
+  const std::size_t vectors = t.padded / N;
+  t.chunked = take(vectors);
+  t.chunk = reinterpret_cast<std::int32_t*>(take(t.padded / 2 * 4));
+  t.control = take(t.padded * 4);
+  for (std::size_t v = 0; v < vectors; ++v) {
+    bool fits = row_bytes >= 8;
+    for (std::size_t first = v * N; first < (v + 1) * N && fits; first += 4) {
+      std::int32_t* chunk = t.chunk + first / 2;
+      std::uint8_t* control = t.control + 4 * first;
+      std::memset(control, 0x80, 16);  // 0x80: a zero byte (the pairs' high bytes)
+      int nchunks = 0;
+      for (std::size_t l = 0; l < 4 && fits; ++l)
+        for (int k = 0; k < 2; ++k) {
+          const std::int64_t b = sample_byte(first + l, k);
+          int c = 0;
+          while (c < nchunks && !(chunk[c] <= b && b < chunk[c] + 8)) ++c;
+          if (c == nchunks) {
+            fits = nchunks < 2;
+            if (!fits) break;
+            chunk[nchunks++] = static_cast<std::int32_t>(std::min(b, row_bytes - 8));
+          }
+          control[4 * l + 2 * static_cast<std::size_t>(k)] =
+              static_cast<std::uint8_t>(8 * c + (b - chunk[c]));
+        }
+      if (nchunks == 1) chunk[1] = chunk[0];
+    }
+    t.chunked[v] = fits ? 1 : 0;
+  }
+#endif
 #if HWY_TARGET == HWY_AVX3_DL || HWY_TARGET == HWY_AVX3
   const std::size_t groups = t.padded / 16;
   t.group = reinterpret_cast<TwoTapLanes::Group*>(take(groups));
@@ -159,10 +203,7 @@ TwoTapLanes two_tap_lanes(D32 d32, const AxisTaps& X, int x0, int x1, int C, int
   t.word_shift = reinterpret_cast<std::uint16_t*>(take(groups * 64));
   t.words = reinterpret_cast<std::int32_t*>(take(groups * 32));
   for (std::size_t g = 0; g < groups; ++g) {
-    // The byte of sample k of the group's lane i.
-    auto at = [&](std::size_t i, int k) -> std::int64_t {
-      return t.read[t.one_word ? 0 : k][16 * g + i] + t.shift[k][16 * g + i] / 8;
-    };
+    auto at = [&](std::size_t i, int k) { return sample_byte(16 * g + i, k); };
     std::int64_t lo = INT64_MAX, hi = -1;
     for (std::size_t i = 0; i < 16; ++i)
       for (int k = 0; k < 2; ++k) {
@@ -226,6 +267,7 @@ TwoTapLanes two_tap_lanes(D32 d32, const AxisTaps& X, int x0, int x1, int C, int
   }
 #endif
   (void)take;
+  (void)sample_byte;
   return t;
 }
 
@@ -241,6 +283,31 @@ HWY_INLINE hn::Vec<D32> gather_pairs(D32 d32, const TwoTapLanes& t, const std::u
   const auto p1 = hn::And(hn::Shr(w1, hn::LoadU(d32, t.shift[1] + i)), byte);
   return hn::Or(p0, hn::ShiftLeft<16>(p1));
 }
+
+#if HWY_TARGET == HWY_AVX2 || HWY_TARGET == HWY_SSE4 || HWY_TARGET == HWY_SSSE3
+// The sample pairs of lanes [i, i + N) of one row from their chunks (t.chunked).
+template <class D32>
+HWY_INLINE hn::Vec<D32> chunk_pairs(D32, const TwoTapLanes& t, const std::uint8_t* row,
+                                    std::size_t i) {
+  const std::int32_t* at = t.chunk + i / 2;
+  auto two_chunks = [&](std::size_t h) {  // the chunks of lanes [i + 4h, i + 4h + 4)
+    const __m128i first = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(row + at[2 * h]));
+    return _mm_castpd_si128(_mm_loadh_pd(_mm_castsi128_pd(first),
+                                         reinterpret_cast<const double*>(row + at[2 * h + 1])));
+  };
+#if HWY_TARGET == HWY_AVX2
+  const __m256i bytes =
+      _mm256_inserti128_si256(_mm256_castsi128_si256(two_chunks(0)), two_chunks(1), 1);
+  return hn::Vec<D32>{
+      _mm256_shuffle_epi8(bytes,
+                          _mm256_loadu_si256(reinterpret_cast<const __m256i*>(t.control + 4 * i)))};
+#else
+  return hn::Vec<D32>{
+      _mm_shuffle_epi8(two_chunks(0),
+                       _mm_loadu_si128(reinterpret_cast<const __m128i*>(t.control + 4 * i)))};
+#endif
+}
+#endif
 
 // Stores ring values (int32 lanes) as the ring's type.
 template <class Ring, class D32>
@@ -310,6 +377,8 @@ void two_tap_lanes_of_row(D32 d32, const TwoTapLanes& t, const std::uint8_t* row
     } else {
       pairs = gather_pairs(d32, t, row, i);
     }
+#elif HWY_TARGET == HWY_AVX2 || HWY_TARGET == HWY_SSE4 || HWY_TARGET == HWY_SSSE3
+    pairs = t.chunked[i / N] ? chunk_pairs(d32, t, row, i) : gather_pairs(d32, t, row, i);
 #else
     pairs = gather_pairs(d32, t, row, i);
 #endif
