@@ -97,6 +97,19 @@ inline std::size_t two_tap_table_bytes(std::size_t padded) {
          (padded / 16 + 1) * (1 + sizeof(std::int32_t) + 2 * 64 + 8 * sizeof(std::int32_t)) + 384;
 }
 
+// Which of the 8-byte words at words[0 .. n) holds bytes [a, b] of a row of row_bytes (>= 8)
+// bytes; where none does and n < max, a new one from a (or ending at the row's end) if it
+// reaches b. -1 when none can.
+inline int word_holding(std::int32_t* words, int& n, int max, std::int64_t a, std::int64_t b,
+                        std::int64_t row_bytes) {
+  for (int w = 0; w < n; ++w)
+    if (words[w] <= a && b < words[w] + 8) return w;
+  const std::int64_t from = std::min(a, row_bytes - 8);
+  if (n == max || b - from >= 8) return -1;
+  words[n] = static_cast<std::int32_t>(from);
+  return n++;
+}
+
 // Lanes of output columns [x0, x1), C channels each, over rows of row_length pixels.
 template <class D32>
 TwoTapLanes two_tap_lanes(D32 d32, const AxisTaps& X, int x0, int x1, int C, int row_length,
@@ -178,17 +191,13 @@ TwoTapLanes two_tap_lanes(D32 d32, const AxisTaps& X, int x0, int x1, int C, int
       std::memset(control, 0x80, 16);  // 0x80: a zero byte (the pairs' high bytes)
       int nchunks = 0;
       for (std::size_t l = 0; l < 4 && fits; ++l)
-        for (int k = 0; k < 2; ++k) {
+        for (int k = 0; k < 2 && fits; ++k) {
           const std::int64_t b = sample_byte(first + l, k);
-          int c = 0;
-          while (c < nchunks && !(chunk[c] <= b && b < chunk[c] + 8)) ++c;
-          if (c == nchunks) {
-            fits = nchunks < 2;
-            if (!fits) break;
-            chunk[nchunks++] = static_cast<std::int32_t>(std::min(b, row_bytes - 8));
-          }
-          control[4 * l + 2 * static_cast<std::size_t>(k)] =
-              static_cast<std::uint8_t>(8 * c + (b - chunk[c]));
+          const int c = word_holding(chunk, nchunks, 2, b, b, row_bytes);
+          fits = c >= 0;
+          if (fits)
+            control[4 * l + 2 * static_cast<std::size_t>(k)] =
+                static_cast<std::uint8_t>(8 * c + (b - chunk[c]));
         }
       if (nchunks == 1) chunk[1] = chunk[0];
     }
@@ -249,14 +258,9 @@ TwoTapLanes two_tap_lanes(D32 d32, const AxisTaps& X, int x0, int x1, int C, int
     bool fits = row_bytes >= 8;
     for (std::size_t i = 0; i < 16 && fits; ++i) {
       const std::int64_t a = std::min(at(i, 0), at(i, 1)), b = std::max(at(i, 0), at(i, 1));
-      int w = 0;
-      while (w < nwords && !(words[w] <= a && b < words[w] + 8)) ++w;
-      if (w == nwords) {
-        const std::int64_t from = std::min(a, row_bytes - 8);
-        fits = nwords < 8 && b - from < 8;
-        if (!fits) break;
-        words[nwords++] = static_cast<std::int32_t>(from);
-      }
+      const int w = word_holding(words, nwords, 8, a, b, row_bytes);
+      fits = w >= 0;
+      if (!fits) break;
       for (int k = 0; k < 2; ++k)
         perm[4 * i + 2 * static_cast<std::size_t>(k)] =
             static_cast<std::uint8_t>(8 * w + (at(i, k) - words[w]));
