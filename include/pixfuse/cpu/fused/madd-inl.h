@@ -42,15 +42,10 @@ HWY_INLINE __m512i vnni_dpwssd(__m512i acc, __m512i a, __m512i b) {
   asm("vpdpwssd %2, %1, %0" : "+v"(acc) : "v"(a), "vm"(b));
   return acc;
 }
-// The same with the weights read from memory (64 aligned bytes at w) by the instruction.
-HWY_INLINE __m512i vnni_dpwssd_at(__m512i acc, __m512i a, const std::uint32_t* w) {
-  asm("vpdpwssd %2, %1, %0" : "+v"(acc) : "v"(a), "m"(*reinterpret_cast<const __m512i*>(w)));
-  return acc;
-}
-// vpdpbusd: four unsigned bytes of `a` times the four signed bytes of the weights (64
-// aligned bytes at w) in the same int32 lane, summed into it (no saturation).
-HWY_INLINE __m512i vnni_dpbusd_at(__m512i acc, __m512i a, const std::int8_t* w) {
-  asm("vpdpbusd %2, %1, %0" : "+v"(acc) : "v"(a), "m"(*reinterpret_cast<const __m512i*>(w)));
+// vpdpbusd: four unsigned bytes of `a` times the four signed bytes of `w` in the same int32
+// lane, summed into it (no saturation).
+HWY_INLINE __m512i vnni_dpbusd(__m512i acc, __m512i a, __m512i w) {
+  asm("vpdpbusd %2, %1, %0" : "+v"(acc) : "v"(a), "v"(w));
   return acc;
 }
 #define PIXFUSE_HAVE_VNNI 1

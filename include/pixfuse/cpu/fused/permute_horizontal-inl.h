@@ -270,9 +270,8 @@ HWY_INLINE void split_planes(const std::uint8_t* const* rows, std::size_t S, con
                                               from2[u], index2[u], v2);
         };
         PIXFUSE_UNROLL  // constant u keeps the tables in registers
-        for (int u = 0; u < 3; ++u)
-          if (u < nused)
-            _mm512_storeu_si512(out + static_cast<std::size_t>(u) * plane, plane_of(u));
+            for (int u = 0; u < 3; ++u) if (u < nused)
+                _mm512_storeu_si512(out + static_cast<std::size_t>(u) * plane, plane_of(u));
       } else if constexpr (C == 1) {
         hn::StoreU(hn::LoadU(d8, p), d8, out);
       } else {
@@ -371,6 +370,9 @@ HWY_INLINE void group_sums(const PermuteTable& t, int g, const std::uint8_t* con
   for (int j = 0; j < n; ++j) {
     const std::size_t e = (e0 + static_cast<std::size_t>(j)) * 64;
     const __m512i idx = _mm512_load_si512(t.index + e);
+    __m512i weight[Digits];  // shared by the four rows: one load each, not four
+    PIXFUSE_UNROLL
+    for (int k = 0; k < Digits; ++k) weight[k] = _mm512_load_si512(t.digit[k] + e);
     PIXFUSE_UNROLL
     for (int r = 0; r < 4; ++r) {
       __m512i samples;
@@ -384,8 +386,7 @@ HWY_INLINE void group_sums(const PermuteTable& t, int g, const std::uint8_t* con
                                                  hi_half[1][r]);
       }
       PIXFUSE_UNROLL
-      for (int k = 0; k < Digits; ++k)
-        sum[k][r] = vnni_dpbusd_at(sum[k][r], samples, t.digit[k] + e);
+      for (int k = 0; k < Digits; ++k) sum[k][r] = vnni_dpbusd(sum[k][r], samples, weight[k]);
     }
   }
   // S0 + 256 S1 (+ 65536 S2): exact modulo 2^32, and the true sum lies inside int32
