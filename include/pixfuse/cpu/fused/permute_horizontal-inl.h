@@ -269,9 +269,12 @@ HWY_INLINE void split_planes(const std::uint8_t* const* rows, std::size_t S, con
           return _mm512_mask_permutexvar_epi8(_mm512_permutex2var_epi8(v0, index01[u], v1),
                                               from2[u], index2[u], v2);
         };
-        PIXFUSE_UNROLL  // constant u keeps the tables in registers
-            for (int u = 0; u < 3; ++u) if (u < nused)
-                _mm512_storeu_si512(out + static_cast<std::size_t>(u) * plane, plane_of(u));
+        // Constant u keeps the tables in registers.
+        PIXFUSE_UNROLL
+        for (int u = 0; u < 3; ++u) {
+          if (u < nused)
+            _mm512_storeu_si512(out + static_cast<std::size_t>(u) * plane, plane_of(u));
+        }
       } else if constexpr (C == 1) {
         hn::StoreU(hn::LoadU(d8, p), d8, out);
       } else {
