@@ -126,9 +126,10 @@ void run_u8_plan(const Plan& p, const AnyImageView& in, void* out, const int* us
     // RGB rows whose every channel is used are read as they are (C = 3 lanes per
     // column); other rows are split into the used channels' planes first. A group of 16
     // lanes reads one 128-byte window where it fits, else two (a permute more per step).
-    // Splitting costs less than a permute per step, so one window over planes comes
-    // before two in place (RGB rows from about 6.5x), and in place before planes with two
-    // (from about 7.5x): docs/PERFORMANCE_LOG.md, 2026-12-05 afternoon.
+    // In place with two windows comes before planes with one (RGB rows from about 6.5x):
+    // since each step's weights stay in registers for the four rows, the permute costs
+    // less than the split (docs/PERFORMANCE_LOG.md, 2026-12-06 day); planes with two
+    // windows take the downscales past in place's two (from about 9x).
     const bool readable =
         !src.premultiply && !src.transposed && (c == 1 || c == 3 || c == 4) && one_run(X.sources);
     const bool rgb =
@@ -140,12 +141,8 @@ void run_u8_plan(const Plan& p, const AnyImageView& in, void* out, const int* us
     auto planes_with = [&](int windows) {
       return readable && permute_table(X, b0, b1, 1, ~std::size_t{0}, windows, ws.tables, permute);
     };
-    in_place = in_place_with(1);
-    use_permute = in_place || planes_with(1);
-    if (!use_permute) {
-      in_place = in_place_with(2);
-      use_permute = in_place || planes_with(2);
-    }
+    in_place = in_place_with(1) || in_place_with(2);
+    use_permute = in_place || planes_with(1) || planes_with(2);
     if (use_permute && !in_place) {
       const std::size_t bytes = 4 * static_cast<std::size_t>(nused) * permute.plane;
       planes = ws.planes.get<std::uint8_t>(bytes);
