@@ -212,29 +212,45 @@ inline bool permute_table(const AxisTaps& X, int x0, int x1, int C, std::size_t 
   return true;
 }
 
-// Where each byte of a channel's plane (64 slots) lies in 192 bytes of interleaved RGB:
-// slot i of channel u is byte 3 i + u, in the first two vectors through `index01` (a
-// two-table permute), in the third through `index2` where `from2` has the bit. Two
-// permutes per plane instead of LoadInterleaved3's block shuffles, byte shuffles and
-// blends (about half the instructions; the split is a third of a big downscale's pass).
-struct RgbPlaneIndex {
-  alignas(64) std::uint8_t index01[3][64];
-  alignas(64) std::uint8_t index2[3][64];
-  std::uint64_t from2[3];
+// Three byte gathers (u = 0, 1, 2) from 192 bytes held in three vectors a, b, c: byte q of
+// gather u is byte source_byte(u, q) of a:b:c, taken from a or b through `first_two` (a
+// two-table permute), from c through `third` where `from_third` has the bit (a masked
+// permute): two permutes per 64 bytes. RGB channels to planes and RGB sums to pair rows
+// are two such gathers.
+struct ByteGather3 {
+  alignas(64) std::uint8_t first_two[3][64];
+  alignas(64) std::uint8_t third[3][64];
+  std::uint64_t from_third[3];
 
-  RgbPlaneIndex() : index01{}, index2{}, from2{} {
+  template <class SourceByte>
+  explicit ByteGather3(const SourceByte& source_byte) : first_two{}, third{}, from_third{} {
     for (int u = 0; u < 3; ++u)
-      for (int i = 0; i < 64; ++i) {
-        const int byte = 3 * i + u;
+      for (int q = 0; q < 64; ++q) {
+        const int byte = source_byte(u, q);
         if (byte >= 128) {
-          index2[u][i] = static_cast<std::uint8_t>(byte - 128);
-          from2[u] |= std::uint64_t{1} << i;
+          third[u][q] = static_cast<std::uint8_t>(byte - 128);
+          from_third[u] |= std::uint64_t{1} << q;
         } else {
-          index01[u][i] = static_cast<std::uint8_t>(byte);
+          first_two[u][q] = static_cast<std::uint8_t>(byte);
         }
       }
   }
 };
+
+// Gather u of a:b:c, its tables loaded (ByteGather3's first_two[u], from_third[u], third[u]).
+HWY_INLINE __m512i gather3(__m512i a, __m512i b, __m512i c, __m512i first_two, __mmask64 from_third,
+                           __m512i third) {
+  return _mm512_mask_permutexvar_epi8(_mm512_permutex2var_epi8(a, first_two, b), from_third, third,
+                                      c);
+}
+
+// Channel u's plane from 64 pixels of interleaved RGB: slot i is byte 3 i + u. Two
+// permutes per plane instead of LoadInterleaved3's block shuffles, byte shuffles and
+// blends (about half the instructions; the split is a third of a big downscale's pass).
+inline const ByteGather3& rgb_planes() {
+  static const ByteGather3 gather([](int u, int i) { return 3 * i + u; });
+  return gather;
+}
 
 // Four source rows' used channels as planes (channel u of row r at
 // planes + (r * nused + u) * plane), slots [0, S) from the rows' starts, chunk by chunk
@@ -247,14 +263,14 @@ HWY_INLINE void split_planes(const std::uint8_t* const* rows, std::size_t S, con
   bool all = nused == C;  // every channel, in order
   for (int u = 0; u < nused; ++u) all = all && used[u] == u;
   const std::size_t set = static_cast<std::size_t>(nused) * plane;
-  static const RgbPlaneIndex rgb;
-  __m512i index01[3] = {}, index2[3] = {};
-  __mmask64 from2[3] = {};
+  __m512i first_two[3] = {}, third[3] = {};
+  __mmask64 from_third[3] = {};
   if constexpr (C == 3) {
+    const ByteGather3& rgb = rgb_planes();
     for (int u = 0; u < nused; ++u) {
-      index01[u] = _mm512_load_si512(rgb.index01[used[u]]);
-      index2[u] = _mm512_load_si512(rgb.index2[used[u]]);
-      from2[u] = rgb.from2[used[u]];
+      first_two[u] = _mm512_load_si512(rgb.first_two[used[u]]);
+      third[u] = _mm512_load_si512(rgb.third[used[u]]);
+      from_third[u] = rgb.from_third[used[u]];
     }
   }
   auto chunk = [&](std::size_t k) HWY_ATTR {  // slots [k, k + 64) of every row
@@ -265,15 +281,12 @@ HWY_INLINE void split_planes(const std::uint8_t* const* rows, std::size_t S, con
       if constexpr (C == 3) {
         const __m512i v0 = _mm512_loadu_si512(p), v1 = _mm512_loadu_si512(p + 64),
                       v2 = _mm512_loadu_si512(p + 128);
-        auto plane_of = [&](int u) HWY_ATTR {
-          return _mm512_mask_permutexvar_epi8(_mm512_permutex2var_epi8(v0, index01[u], v1),
-                                              from2[u], index2[u], v2);
-        };
         // Constant u keeps the tables in registers.
         PIXFUSE_UNROLL
         for (int u = 0; u < 3; ++u) {
           if (u < nused)
-            _mm512_storeu_si512(out + static_cast<std::size_t>(u) * plane, plane_of(u));
+            _mm512_storeu_si512(out + static_cast<std::size_t>(u) * plane,
+                                gather3(v0, v1, v2, first_two[u], from_third[u], third[u]));
         }
       } else if constexpr (C == 1) {
         hn::StoreU(hn::LoadU(d8, p), d8, out);
@@ -455,30 +468,17 @@ HWY_INLINE void permute_four_rows(const PermuteTable& t, const std::uint8_t* con
   }
 }
 
-// Where each byte of a channel's two pair rows (16 columns: rows 0, 1 in bytes 0 .. 31,
-// rows 2, 3 in 32 .. 63, row 2m's byte first) lies in the packed sums of three groups of
-// interleaved RGB (pack_four_rows): group 0 or 1 through `index01` (a two-table permute),
-// group 2 through `index2` where `from2` has the bit.
-struct RgbPairRowIndex {
-  alignas(64) std::uint8_t index01[3][64];
-  alignas(64) std::uint8_t index2[3][64];
-  std::uint64_t from2[3];
-
-  RgbPairRowIndex() : index01{}, index2{}, from2{} {
-    for (int u = 0; u < 3; ++u)
-      for (int q = 0; q < 64; ++q) {
-        const int x = (q % 32) / 2, r = 2 * (q / 32) + q % 2;
-        const int lane = 3 * x + u, group = lane / 16, i = lane % 16;
-        const int byte = 16 * (i / 4) + 4 * r + i % 4;
-        if (group == 2) {
-          index2[u][q] = static_cast<std::uint8_t>(byte);
-          from2[u] |= std::uint64_t{1} << q;
-        } else {
-          index01[u][q] = static_cast<std::uint8_t>(64 * group + byte);
-        }
-      }
-  }
-};
+// Channel u's two pair rows (16 columns: rows 0, 1 in bytes 0 .. 31, rows 2, 3 in
+// 32 .. 63, row 2m's byte first) from the packed sums of three groups of interleaved RGB
+// (pack_four_rows), group k in the k-th vector.
+inline const ByteGather3& rgb_pair_rows() {
+  static const ByteGather3 gather([](int u, int q) {
+    const int x = (q % 32) / 2, r = 2 * (q / 32) + q % 2;
+    const int lane = 3 * x + u, group = lane / 16, i = lane % 16;
+    return 64 * group + 16 * (i / 4) + 4 * r + i % 4;
+  });
+  return gather;
+}
 
 // Four interleaved RGB rows (p[0 .. 3], from the first slot) through the horizontal pass
 // of all three channels, into each channel's two pair rows (out[u][0]: rows 0, 1;
@@ -489,7 +489,7 @@ template <int Digits, int Windows>
 HWY_INLINE void permute_four_rgb_rows(const PermuteTable& t, const std::uint8_t* const* p,
                                       int ncols, int precision, std::uint8_t* const (*out)[2],
                                       const std::uint8_t* const* next, std::size_t row_bytes) {
-  static const RgbPairRowIndex sort;
+  const ByteGather3& sort = rgb_pair_rows();
   const __m128i precision_count = _mm_cvtsi32_si128(precision);
   const __m512i half = _mm512_set1_epi32(1 << (precision - 1));
   const int triples = t.groups / 3;
@@ -508,10 +508,9 @@ HWY_INLINE void permute_four_rgb_rows(const PermuteTable& t, const std::uint8_t*
     const __mmask32 bytes = nx == 16 ? ~__mmask32{0} : (__mmask32{1} << (2 * nx)) - 1;
     PIXFUSE_UNROLL
     for (int u = 0; u < 3; ++u) {
-      __m512i rows =
-          _mm512_permutex2var_epi8(packed[0], _mm512_load_si512(sort.index01[u]), packed[1]);
-      rows = _mm512_mask_permutexvar_epi8(rows, sort.from2[u], _mm512_load_si512(sort.index2[u]),
-                                          packed[2]);
+      const __m512i rows =
+          gather3(packed[0], packed[1], packed[2], _mm512_load_si512(sort.first_two[u]),
+                  sort.from_third[u], _mm512_load_si512(sort.third[u]));
       const std::size_t at = 32 * static_cast<std::size_t>(k);
       if (nx == 16) {
         _mm256_storeu_si256(reinterpret_cast<__m256i*>(out[u][0] + at),
