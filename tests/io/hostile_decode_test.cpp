@@ -75,6 +75,37 @@ TEST(HostileDecode, ScanWithAnUndefinedHuffmanTableIsRefusedByTheStbPath) {
   }
 }
 
+// The entropy-coded data of a scan runs to the first marker that is not FF 00 (stuffing),
+// a restart marker or FF fill: counted byte for byte, whatever the run between FFs.
+TEST(JpegStructure, EntropyDataEndsAtTheFirstRealMarker) {
+  auto scan = [](const std::vector<unsigned char>& data, bool eoi) {
+    std::vector<unsigned char> b = {0xFF, 0xD8,                    // SOI
+                                    0xFF, 0xDA, 0x00, 0x08, 0x01,  // SOS: 1 component
+                                    0x01, 0x00, 0x00, 0x3F, 0x00};
+    b.insert(b.end(), data.begin(), data.end());
+    if (eoi) b.insert(b.end(), {0xFF, 0xD9});
+    return io::detail::read_jpeg_structure(b.data(), b.size());
+  };
+  std::vector<unsigned char> data(1000, 0x5A);
+  data[3] = 0xFF, data[4] = 0x00;                        // stuffed FF
+  data[100] = 0xFF, data[101] = 0xD3;                    // restart marker
+  data[500] = 0xFF, data[501] = 0xFF, data[502] = 0x00;  // fill, then stuffing
+  data[998] = 0xFF, data[999] = 0x00;
+  const io::detail::JpegStructure j = scan(data, true);
+  EXPECT_EQ(j.scans, 1);
+  EXPECT_EQ(j.entropy_bytes, 1000u);
+  // Without EOI the data runs to the end of the file; a lone FF last is data too.
+  EXPECT_EQ(scan(data, false).entropy_bytes, 1000u);
+  data.push_back(0xFF);
+  EXPECT_EQ(scan(data, false).entropy_bytes, 1001u);
+  // A second SOS after the data starts a second scan.
+  data.pop_back();
+  data.insert(data.end(), {0xFF, 0xDA, 0x00, 0x08, 0x01, 0x01, 0x00, 0x00, 0x3F, 0x00, 0x11, 0x22});
+  const io::detail::JpegStructure two = scan(data, true);
+  EXPECT_EQ(two.scans, 2);
+  EXPECT_EQ(two.entropy_bytes, 1002u);
+}
+
 // FF fill bytes before the SOI: not a JPEG for libjpeg and Pillow; it reached stb's JPEG
 // reader through the try-every-format loader, even in libjpeg-turbo builds.
 TEST(HostileDecode, FillBytesBeforeSoiAreNotAJpeg) {
