@@ -8,6 +8,7 @@
 //   fused/transpose-inl.h   source rows into column blocks (lanes = rows), and back
 //   fused/arithmetic-inl.h  each convention's accumulator types, weights and rounding
 //   fused/shape-inl.h       output extents, run-time or compile-time
+//   fused/ring-inl.h        the ring between the passes: filling the positions a row reads
 //   fused/horizontal-inl.h  the horizontal pass over a block of rows
 //   fused/vertical-inl.h    the vertical pass of each convention
 //   fused/convert-inl.h     float values to output elements (f32, f16, bf16, u8, i8)

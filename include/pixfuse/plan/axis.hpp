@@ -124,6 +124,12 @@ struct AxisTaps {
   PairedTaps paired;      // `fixed` regrouped for 16-bit multiply-add kernels (build_indices)
 
   bool is_padding(int o) const { return o < valid_begin || o >= valid_end; }
+  // Whether the valid outputs read the source in ascending order (false when the axis is
+  // mirrored): the drivers walk the outputs so that source rows are read once each.
+  bool ascending() const {
+    return !(valid_end - valid_begin > 1 && first[static_cast<std::size_t>(valid_begin)] >
+                                                first[static_cast<std::size_t>(valid_end - 1)]);
+  }
   int index(int o, int k) const {
     return std::clamp(first[static_cast<std::size_t>(o)] + k, clamp_begin, clamp_end - 1);
   }

@@ -29,6 +29,7 @@
 #include "pixfuse/cpu/fused/transpose-inl.h"
 #include "pixfuse/cpu/fused/arithmetic-inl.h"
 #include "pixfuse/cpu/fused/shape-inl.h"
+#include "pixfuse/cpu/fused/ring-inl.h"
 #include "pixfuse/cpu/fused/vertical-inl.h"
 #include "pixfuse/cpu/fused/store-inl.h"
 #include "pixfuse/cpu/fused/horizontal-inl.h"
@@ -124,25 +125,9 @@ void run_plan(const Plan& p, const AnyImageView& in, void* out) {
   // Output rows in the order their source rows advance (backwards when the rows are
   // mirrored); the ring holds the positions [lo, hi] an output row reads, computed R at
   // a time ahead of the travel.
-  const bool forward =
-      !(Y.valid_end - Y.valid_begin > 1 && Y.first[static_cast<std::size_t>(Y.valid_begin)] >
-                                               Y.first[static_cast<std::size_t>(Y.valid_end - 1)]);
+  const bool forward = Y.ascending();
   auto ensure = [&](int lo, int hi) {
-    for (;;) {
-      int missing = -1;
-      if (forward) {
-        for (int t = lo; t <= hi && missing < 0; ++t)
-          if (tags[t % ring_rows] != t) missing = t;
-      } else {
-        for (int t = hi; t >= lo && missing < 0; --t)
-          if (tags[t % ring_rows] != t) missing = t;
-      }
-      if (missing < 0) return;
-      const int first = forward ? missing : std::max(missing - static_cast<int>(R) + 1, 0);
-      const int last =
-          forward ? std::min(missing + static_cast<int>(R) - 1, nrow_sources - 1) : missing;
-      horizontal(first, last - first + 1);
-    }
+    ensure_ring(lo, hi, forward, static_cast<int>(R), nrow_sources, tags, ring_rows, horizontal);
   };
 
   const Mid** taps = ws.taps.get<const Mid*>(static_cast<std::size_t>(Y.max_taps) + 1);

@@ -31,6 +31,7 @@
 
 #include "pixfuse/cpu/fused/source-inl.h"
 #include "pixfuse/cpu/fused/shape-inl.h"
+#include "pixfuse/cpu/fused/ring-inl.h"
 #include "pixfuse/cpu/fused/store-inl.h"
 #include "pixfuse/cpu/fused/identity-inl.h"
 #include "pixfuse/cpu/fused/real_taps-inl.h"
@@ -119,9 +120,7 @@ void run_real(const Plan& p, const AnyImageView& in, void* out) {
 
   // Output rows in the order their source rows advance (backwards when the rows are
   // mirrored), so that rows are read, converted and resampled once each.
-  const bool forward =
-      !(Y.valid_end - Y.valid_begin > 1 && Y.first[static_cast<std::size_t>(Y.valid_begin)] >
-                                               Y.first[static_cast<std::size_t>(Y.valid_end - 1)]);
+  const bool forward = Y.ascending();
   const int ring_rows = Y.max_taps + static_cast<int>(L) + 1;
 
   detail::Workspace& ws = detail::Workspace::for_this_thread();
@@ -251,23 +250,8 @@ void run_real(const Plan& p, const AnyImageView& in, void* out) {
     for (int l = 0; l < n; ++l) tags[(t0 + l) % ring_rows] = t0 + l;
   };
   const int nrow_sources = static_cast<int>(Y.sources.size());
-  auto ensure = [&](int lo,
-                    int hi) {  // the ring holds positions [lo, hi], computed L at a time ahead
-    for (;;) {
-      int missing = -1;
-      if (forward) {
-        for (int t = lo; t <= hi && missing < 0; ++t)
-          if (tags[t % ring_rows] != t) missing = t;
-      } else {
-        for (int t = hi; t >= lo && missing < 0; --t)
-          if (tags[t % ring_rows] != t) missing = t;
-      }
-      if (missing < 0) return;
-      const int first = forward ? missing : std::max(missing - static_cast<int>(L) + 1, 0);
-      const int last =
-          forward ? std::min(missing + static_cast<int>(L) - 1, nrow_sources - 1) : missing;
-      horizontal(first, last - first + 1);
-    }
+  auto ensure = [&](int lo, int hi) {  // the ring holds positions [lo, hi], L at a time ahead
+    ensure_ring(lo, hi, forward, static_cast<int>(L), nrow_sources, tags, ring_rows, horizontal);
   };
   for (int step = 0; step < out_height; ++step) {
     const int y = forward ? step : out_height - 1 - step;

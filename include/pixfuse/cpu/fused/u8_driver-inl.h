@@ -225,9 +225,7 @@ void run_u8_plan(const Plan& p, const AnyImageView& in, void* out, const int* us
       if (tags[b % K] != b) horizontal(b);
   };
 
-  const bool forward =
-      !(Y.valid_end - Y.valid_begin > 1 && Y.first[static_cast<std::size_t>(Y.valid_begin)] >
-                                               Y.first[static_cast<std::size_t>(Y.valid_end - 1)]);
+  const bool forward = Y.ascending();
   const Ring** taps = ws.taps.get<const Ring*>(
       2 * static_cast<std::size_t>(std::max(Y.max_taps, Y.paired.max_pairs)) + 2);
   const int out_height = Shape::height(p);
@@ -368,9 +366,7 @@ void run_u8_rows(const Plan& p, const AnyImageView& in, void* out) {
       }
   };
 
-  const bool forward =
-      !(Y.valid_end - Y.valid_begin > 1 && Y.first[static_cast<std::size_t>(Y.valid_begin)] >
-                                               Y.first[static_cast<std::size_t>(Y.valid_end - 1)]);
+  const bool forward = Y.ascending();
   const Ring** taps = ws.taps.get<const Ring*>(
       2 * static_cast<std::size_t>(std::max(Y.max_taps, Y.paired.max_pairs)) + 2);
   const int out_height = Shape::height(p);
