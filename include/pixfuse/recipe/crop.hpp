@@ -34,25 +34,10 @@ struct static_effect<Crop> {
 // even (torchvision); a window larger than the image pads with zeros, (out - in) // 2
 // before and the rest after.
 template <std::size_t W = dynamic_extent, std::size_t H = dynamic_extent>
-struct CenterCrop : StageTag {
-  static_assert((W == dynamic_extent) == (H == dynamic_extent),
-                "both sizes static or both dynamic");
-  static_assert(W == dynamic_extent || (W > 0 && H > 0 && W <= detail::max_static_size &&
-                                        H <= detail::max_static_size),
-                "sizes are positive ints");
-  int width_value = detail::stored_size(W), height_value = detail::stored_size(H);
-  constexpr int width() const { return W != dynamic_extent ? static_cast<int>(W) : width_value; }
-  constexpr int height() const { return H != dynamic_extent ? static_cast<int>(H) : height_value; }
-};
+struct CenterCrop : StageTag, OutputExtents<W, H> {};
 
 template <std::size_t W, std::size_t H>
-struct static_effect<CenterCrop<W, H>> {
-  static constexpr StaticShape apply(StaticShape s) {
-    s.width = W;
-    s.height = H;
-    return s;
-  }
-};
+struct static_effect<CenterCrop<W, H>> : output_extents_effect<W, H> {};
 
 template <std::size_t W, std::size_t H>
 constexpr CenterCrop<W, H> center_crop() {

@@ -38,28 +38,14 @@ struct static_effect<Pad> {
 // right = int(round(dw + 0.1)), likewise top / bottom. The Plan reports the transform
 // (scale and offsets) so detections can be mapped back to the source image.
 template <std::size_t W = dynamic_extent, std::size_t H = dynamic_extent>
-struct Letterbox : StageTag, ResamplingSetters<Letterbox<W, H>> {
-  static_assert((W == dynamic_extent) == (H == dynamic_extent),
-                "both sizes static or both dynamic");
-  static_assert(W == dynamic_extent || (W > 0 && H > 0 && W <= detail::max_static_size &&
-                                        H <= detail::max_static_size),
-                "sizes are positive ints");
-  int width_value = detail::stored_size(W), height_value = detail::stored_size(H);
+struct Letterbox : StageTag, OutputExtents<W, H>, ResamplingSetters<Letterbox<W, H>> {
   float value = 114.0f;
   bool scaleup = true;
   Resampling how;
-  constexpr int width() const { return W != dynamic_extent ? static_cast<int>(W) : width_value; }
-  constexpr int height() const { return H != dynamic_extent ? static_cast<int>(H) : height_value; }
 };
 
 template <std::size_t W, std::size_t H>
-struct static_effect<Letterbox<W, H>> {
-  static constexpr StaticShape apply(StaticShape s) {
-    s.width = W;
-    s.height = H;
-    return s;
-  }
-};
+struct static_effect<Letterbox<W, H>> : output_extents_effect<W, H> {};
 
 template <std::size_t W, std::size_t H>
 Letterbox<W, H> letterbox(float pad_value = 114.0f) {

@@ -11,26 +11,12 @@
 namespace pixfuse {
 
 template <std::size_t W = dynamic_extent, std::size_t H = dynamic_extent>
-struct Resize : StageTag, ResamplingSetters<Resize<W, H>> {
-  static_assert((W == dynamic_extent) == (H == dynamic_extent),
-                "both sizes static or both dynamic");
-  static_assert(W == dynamic_extent || (W > 0 && H > 0 && W <= detail::max_static_size &&
-                                        H <= detail::max_static_size),
-                "sizes are positive ints");
-  int width_value = detail::stored_size(W), height_value = detail::stored_size(H);
+struct Resize : StageTag, OutputExtents<W, H>, ResamplingSetters<Resize<W, H>> {
   Resampling how;
-  constexpr int width() const { return W != dynamic_extent ? static_cast<int>(W) : width_value; }
-  constexpr int height() const { return H != dynamic_extent ? static_cast<int>(H) : height_value; }
 };
 
 template <std::size_t W, std::size_t H>
-struct static_effect<Resize<W, H>> {
-  static constexpr StaticShape apply(StaticShape s) {
-    s.width = W;
-    s.height = H;
-    return s;
-  }
-};
+struct static_effect<Resize<W, H>> : output_extents_effect<W, H> {};
 
 // Resize to W x H, fixed at compile time.
 template <std::size_t W, std::size_t H>

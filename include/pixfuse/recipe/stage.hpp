@@ -52,4 +52,30 @@ struct static_effect {
   static constexpr StaticShape apply(StaticShape s) { return s; }
 };
 
+// The W x H output of a stage (resize, center crop, letterbox), as std::mdspan's extents:
+// both sizes template arguments, or both dynamic_extent and given at run time
+// (width_value, height_value).
+template <std::size_t W, std::size_t H>
+struct OutputExtents {
+  static_assert((W == dynamic_extent) == (H == dynamic_extent),
+                "both sizes static or both dynamic");
+  static_assert(W == dynamic_extent || (W > 0 && H > 0 && W <= detail::max_static_size &&
+                                        H <= detail::max_static_size),
+                "sizes are positive ints");
+  int width_value = detail::stored_size(W), height_value = detail::stored_size(H);
+  constexpr int width() const { return W != dynamic_extent ? static_cast<int>(W) : width_value; }
+  constexpr int height() const { return H != dynamic_extent ? static_cast<int>(H) : height_value; }
+};
+
+// The static shape after a stage of OutputExtents<W, H>: that size (still dynamic_extent
+// for run-time sizes).
+template <std::size_t W, std::size_t H>
+struct output_extents_effect {
+  static constexpr StaticShape apply(StaticShape s) {
+    s.width = W;
+    s.height = H;
+    return s;
+  }
+};
+
 }  // namespace pixfuse
