@@ -16,7 +16,8 @@
 #   cmake/install-deps.sh --fuzz     + clang-14 and its libFuzzer runtime (the fuzz preset)
 #   cmake/install-deps.sh --format   + clang-format 14 (cmake/check-format.sh, CI's format check)
 #   cmake/install-deps.sh --report   + everything bench/report/report.py compares against:
-#                                    the --bench group, stb_image_resize, and two Python venvs
+#                                    the --bench group, stb_image_resize, valgrind and perf
+#                                    (instructions per pixel), and two Python venvs
 #                                    (PyPI): /opt/pfx-venv (torch, torchvision, jax[cpu], and the
 #                                    end-to-end peers pyvips, simplejpeg and DALI, on top
 #                                    of Debian's numpy/Pillow/OpenCV/matplotlib) and
@@ -47,7 +48,8 @@ for arg in "$@"; do
     # --- report group (bench/report/report.py) ---
     --report) report=true
               packages+=(python3 python3-numpy python3-pil python3-opencv libopencv-dev python3-matplotlib
-                         python3-venv python3-dev libstb-dev libjpeg-dev zlib1g-dev) ;;
+                         python3-venv python3-dev libstb-dev libjpeg-dev zlib1g-dev
+                         valgrind linux-perf) ;;
     # --- end report group ---
     # --- python group (python/: the nanobind module and its pytest suite) ---
     --python) python=true

@@ -25,6 +25,8 @@ Steps, each in its own process, on the same inputs and thread counts:
   6. bench/peers/peers.py: the ImageNet recipe on decoded photos (pixfuse per target,
      OpenCV C++ and Python, Pillow, Pillow-SIMD, torchvision), direct 224, YOLO
   7. jit_bench (if built) and bench/e2e/e2e.py (if present): end to end from JPEG files
+  8. bench/report/instructions.py: instructions per output pixel (callgrind on AVX2 and
+     SSE4; perf counters for AVX-512 where the machine has them), now and before issue 10
 A peer that cannot run is a row saying "missing" and why.
 """
 from __future__ import annotations
@@ -41,6 +43,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+import instructions  # bench/report/instructions.py
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve()
@@ -913,6 +917,9 @@ def markdown(report: dict, args) -> str:
         L.append(f"{e2e['status']}.")
     L.append("")
 
+    L.append("## Instructions per output pixel (callgrind)")
+    L.append("")
+    L.extend(instructions.markdown(report.get("instructions") or {"status": "not measured in this run"}))
     L.append("## What bounds each workload")
     L.append("")
     L.extend(BOUNDS_TEXT)
@@ -1072,7 +1079,7 @@ def main() -> int:
     ap.add_argument("--py-repeats", type=int, default=7, help="timed calls per Python case (median)")
     ap.add_argument("--bw-repeats", type=int, default=21)
     ap.add_argument("--max-images", type=int, default=0, help="photos for peers.py (0: all)")
-    ap.add_argument("--skip", default="", help="steps to skip: seeds,python,stages,peers,jit,e2e")
+    ap.add_argument("--skip", default="", help="steps to skip: seeds,python,stages,peers,jit,e2e,instructions")
     ap.add_argument("--quick", action="store_true", help="short settings for development")
     ap.add_argument("--clock", choices=("cpu", "wall"), default="cpu",
                     help="one-thread rows per process-CPU second (default) or per wall second; rows with "
@@ -1193,6 +1200,8 @@ def main() -> int:
     report["jit"] = {"rows": jrows, "status": jstatus}
     edata, estatus = run_e2e(args) if "e2e" not in skip else (None, "skipped")
     report["e2e"] = {"data": edata, "status": estatus}
+    report["instructions"] = (instructions.measure(Path(args.build_dir), work / "instructions", log=log)
+                              if "instructions" not in skip else {"status": "skipped"})
 
     if bw_runs[0].get("status") == "ok":
         bw_runs.append(run_bandwidth(args))
