@@ -205,8 +205,7 @@ def markdown(data: dict) -> list[str]:
     L.append("")
     L.append("Fewer instructions is the means, not the goal: on AVX2 the two-tap rows (OpenCV bilinear) counted 25 "
              "per pixel with 8-lane gathers and count more since 9c4baaf reads samples with two loads and a pshufb, "
-             "which runs 1.3-1.6x faster on Zen 5 (PERFORMANCE_LOG.md); the SSE4 target has no fast path for "
-             "rotated (EXIF) inputs.")
+             "which runs 1.3-1.6x faster on Zen 5 (PERFORMANCE_LOG.md).")
     L.append("")
     errors = sorted({f"{t}: {d['error']}" for r in data["rows"] for side in ("now", "before")
                      for t, d in r[side].items() if "error" in d and (t in targets or t not in data["perf_targets"])})

@@ -319,7 +319,9 @@ TEST_P(EveryTarget, PillowHorizontalPassesEqualTheReference) {
 // whole vectors (the permute path's 128-byte windows, loaded under a mask at a row's end)
 // must not touch it, nor the two-tap path's 8-byte words. Pillow downscales, and OpenCV's
 // bilinear without antialias, of RGB, gray and RGBA rows across the window bound, widths
-// that end mid-vector, a crop at the right edge: the reference's bytes, no fault.
+// that end mid-vector, a crop at the right edge, and EXIF-rotated inputs (whose upright rows
+// are stored columns, read R at a time by the transposing pair fill): the reference's
+// bytes, no fault.
 TEST_P(EveryTarget, ImagesEndingBeforeAnUnmappedPageAreReadInside) {
   std::mt19937 rng(20261205);
   const auto page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
@@ -352,9 +354,19 @@ TEST_P(EveryTarget, ImagesEndingBeforeAnUnmappedPageAreReadInside) {
             ++checked;
           }
         }
+        // Upright h x w: the vertical pass shrinks the stored columns by `scale`.
+        for (pf::Orientation o : {pf::Orientation::transpose, pf::Orientation::rotate_90_cw,
+                                  pf::Orientation::rotate_90_ccw}) {
+          pf::DynamicRecipe r;
+          r.add(pf::resize(4, std::max(1, static_cast<int>(w / scale))).compat(pf::Compat::pil));
+          r.add(pf::cast(pf::DType::u8));
+          const pf::Plan plan = pf::make_plan(r, pf::InputShape::of(view, o));
+          expect_reference_bytes(plan, view, GetParam());
+          ++checked;
+        }
         munmap(memory, mapped);
       }
-  EXPECT_EQ(checked, 3 * 3 * 5 * 2 * 2);
+  EXPECT_EQ(checked, 3 * 3 * 5 * (2 * 2 + 3));
 }
 
 // The store of u8 conventions computes each value map without division where the plan

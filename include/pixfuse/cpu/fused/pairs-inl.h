@@ -199,7 +199,6 @@ std::size_t fill_pairs_rows(D32 d32, const Source<std::uint8_t>& src, const Pair
 template <class D32>
 bool fill_pairs_transposed(D32 d32, const Source<std::uint8_t>& src, const PairBlock& b) {
   constexpr std::size_t R = hn::MaxLanes(d32);
-  static_assert(R >= 8, "LoadInterleaved of at least 8 bytes");
   if (static_cast<std::size_t>(b.nrows) != R ||
       b.rows[R - 1] != b.rows[0] + static_cast<int>(R) - 1)
     return false;
@@ -245,9 +244,7 @@ void fill_pairs(D32 d32, const Source<std::uint8_t>& src, const PairBlock& b, in
       else if (src.channels == 3) m = fill_pairs_rows<3>(d32, src, b, row_length);
       else if (src.channels == 4) m = fill_pairs_rows<4>(d32, src, b, row_length);
     }
-    if constexpr (R >= 8) {
-      if (!src.premultiply && src.transposed && fill_pairs_transposed(d32, src, b)) return;
-    }
+    if (!src.premultiply && src.transposed && fill_pairs_transposed(d32, src, b)) return;
   }
 #else
   (void)d32;
