@@ -134,7 +134,8 @@ def measure(build_dir: Path, work: Path, log=print) -> dict:
                                     else perf_count(exe, workload, w, h, t))
             log(f"  instructions {workload} {t}: now {row['now'][t]}, before {row['before'].get(t)}")
         rows.append(row)
-    return {"status": "ok", "baseline": BASELINE, "baseline_status": why, "runs": RUNS,
+    head = subprocess.run(["git", "-C", str(ROOT), "describe", "--always", "--dirty"], capture_output=True, text=True)
+    return {"status": "ok", "commit": head.stdout.strip() or "?", "baseline": BASELINE, "baseline_status": why, "runs": RUNS,
             "callgrind_targets": cg, "perf_targets": pf, "avx512_targets": avx512, "rows": rows}
 
 
@@ -164,7 +165,8 @@ def markdown(data: dict) -> list[str]:
     L.append(f"Instructions executed per output pixel (all channels) inside the plan's run, {data['runs']} runs "
              f"of `bench/probe` on its synthetic photo, counted by callgrind (deterministic: load does not change "
              f"them). **before**: the same probe compiled against the headers of {base} (main before issue 10's "
-             f"16-bit multiply-add kernels, two-tap path and f32 float modes); **now**: this checkout. Valgrind runs "
+             f"16-bit multiply-add kernels, two-tap path and f32 float modes); **now**: this checkout "
+             f"({data.get('commit', '?')}). Valgrind runs "
              f"up to AVX2, so the AVX-512 targets need hardware counters (`perf stat -e instructions:u`): "
              f"{avx512_counts(data, counted)}. "
              f"\"same output\": the output's byte sums are equal before and now (the u8 conventions are bit-exact "
