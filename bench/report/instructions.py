@@ -134,8 +134,9 @@ def measure(build_dir: Path, work: Path, log=print) -> dict:
                                     else perf_count(exe, workload, w, h, t))
             log(f"  instructions {workload} {t}: now {row['now'][t]}, before {row['before'].get(t)}")
         rows.append(row)
-    head = subprocess.run(["git", "-C", str(ROOT), "describe", "--always", "--dirty"], capture_output=True, text=True)
-    return {"status": "ok", "commit": head.stdout.strip() or "?", "baseline": BASELINE, "baseline_status": why, "runs": RUNS,
+    head = (subprocess.run(["git", "-C", str(ROOT), "describe", "--always", "--dirty"], capture_output=True,
+                           text=True).stdout.strip() if shutil.which("git") else "")
+    return {"status": "ok", "commit": head or "?", "baseline": BASELINE, "baseline_status": why, "runs": RUNS,
             "callgrind_targets": cg, "perf_targets": pf, "avx512_targets": avx512, "rows": rows}
 
 
