@@ -20,6 +20,7 @@
 #include "pixfuse/plan/plan.hpp"
 
 #include "pixfuse/cpu/reference.hpp"
+#include "pixfuse/cpu/value_form.hpp"
 #include "pixfuse/run.hpp"
 
 // Batches: plans cached per shape, images mapped over a batch on a caller-owned executor,

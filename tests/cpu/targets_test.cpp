@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "every_target.hpp"
+#include "pixfuse/cpu/value_form.hpp"
 #include "pixfuse/plan/region.hpp"
 
 namespace {
@@ -370,10 +371,11 @@ TEST_P(EveryTarget, ImagesEndingBeforeAnUnmappedPageAreReadInside) {
 }
 
 // The store of u8 conventions computes each value map without division where the plan
-// found that form equal to its table on all 256 values (Plan::division_free), and
-// otherwise gathers the table or divides: every way gives the reference's bytes, for the
-// recipes users run (torchvision's and CLIP's constants, / 255, none), two-step maps
-// (never division-free), every output dtype and layout, channel counts 1, 3 and 4.
+// found that form equal to its table on all 256 values (Plan::division_free), by gathering
+// the table, or by dividing, in the order of the CPU's costs (cpu/value_form.hpp) or as
+// set_value_form asks: every way gives the reference's bytes, for the recipes users run
+// (torchvision's and CLIP's constants, / 255, none), two-step maps (never division-free),
+// every output dtype and layout, channel counts 1, 3 and 4.
 TEST_P(EveryTarget, U8StoreEqualsTheReferenceWithAndWithoutDivisions) {
   std::mt19937 rng(20261204);
   auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
@@ -417,18 +419,23 @@ TEST_P(EveryTarget, U8StoreEqualsTheReferenceWithAndWithoutDivisions) {
       pf::run_reference(plan, img.view(),
                         pf::AnyTensorView(want.data(), plan.out_dtype, plan.layout,
                                           plan.output_shape()));
-      for (bool allowed : {true, false}) {
-        pf::Plan p = plan;
-        p.division_free = p.division_free && allowed;
-        std::vector<unsigned char> got(bytes, 0xCD);
-        pf::run(p, img.view(),
-                pf::AnyTensorView(got.data(), p.out_dtype, p.layout, p.output_shape()));
-        EXPECT_EQ(want, got) << GetParam() << ": " << describe(p)
-                             << (p.division_free ? ", division-free" : ", with the table");
-        ++checked;
-      }
+      for (bool allowed : {true, false})
+        for (pf::ValueForm form : {pf::ValueForm::automatic, pf::ValueForm::division_free,
+                                   pf::ValueForm::gather, pf::ValueForm::divisions}) {
+          pf::Plan p = plan;
+          p.division_free = p.division_free && allowed;
+          pf::set_value_form(form);
+          std::vector<unsigned char> got(bytes, 0xCD);
+          pf::run(p, img.view(),
+                  pf::AnyTensorView(got.data(), p.out_dtype, p.layout, p.output_shape()));
+          pf::set_value_form(pf::ValueForm::automatic);
+          EXPECT_EQ(want, got) << GetParam() << ": " << describe(p)
+                               << (p.division_free ? ", division-free" : ", with the table")
+                               << ", form " << static_cast<int>(form);
+          ++checked;
+        }
     }
-  EXPECT_EQ(checked, 120);
+  EXPECT_EQ(checked, 480);
   EXPECT_EQ(division_free, 48);
 }
 

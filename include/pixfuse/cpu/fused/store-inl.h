@@ -9,6 +9,7 @@
 #include <cstring>
 #include "pixfuse/core/error.hpp"
 #include "pixfuse/core/layout_mapping.hpp"
+#include "pixfuse/cpu/value_form.hpp"
 #include "pixfuse/plan/division_free.hpp"
 #include "pixfuse/plan/plan.hpp"
 #include "pixfuse/plan/premultiply.hpp"
@@ -117,9 +118,6 @@ HWY_INLINE hn::Vec<DF> mapped(DF df, const ChannelMap m, const V* values, std::s
   else v = hn::ConvertTo(df, load_n(di, values, lanes));
   return map_values(df, m, v);
 }
-
-// How RowStore::row_u8_as computes a value map on whole vectors (the plan's table, every way).
-enum class ValueForm { division_free, gather, steps };
 
 // One output row (all channels) into the tensor, in the plan's layout and dtype: padding
 // left of x0 and right of x1, the channels' values between.
@@ -286,21 +284,23 @@ struct RowStore {
     int x = x0;
 #if !HWY_HAVE_SCALABLE && HWY_TARGET != HWY_SCALAR
     // Whole vectors of pixels: split into channels (u8), then a vector at a time through
-    // the value map in floats, computed in one of three ways that all give the plan's table:
+    // the value map in floats, computed in one of three ways that all give the plan's table
+    // (cpu/value_form.hpp, which orders them by the CPU's costs):
     // - without division (plan/division_free.hpp: multiply-adds, where the plan found them
     //   equal to the table on every u8 value and the target fuses multiply-adds);
     // - gathered from the table (32-bit outputs on targets with a gather instruction);
     // - the map's one step (or none) as the table computes it: one multiply (or divide),
     //   subtract and divide per channel.
-    // Costs per vector on AVX-512: vdivps ~10 cycles each, a gather of 16 lanes ~8, the
-    // five multiply-adds ~3.
 #if HWY_TARGET == HWY_AVX2 || HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL
     constexpr bool can_gather = sizeof(S) == 4;
 #else
     constexpr bool can_gather = false;
 #endif
-    const bool division_free = HWY_NATIVE_FMA && p.division_free;
-    const bool gather = can_gather && !division_free;
+#if HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL
+    constexpr bool avx512 = true;
+#else
+    constexpr bool avx512 = false;
+#endif
     bool one_step = true;
     int divides = 0;
     for (int c = 0; c < Cout; ++c) {
@@ -308,8 +308,11 @@ struct RowStore {
       one_step = one_step && m.steps.size() <= 1;
       divides += !m.steps.empty() && m.steps[0].divide;
     }
-    if ((C == 1 || C == 3 || C == 4) &&
-        (division_free || gather || (one_step && (divides == 0 || divides == Cout))) &&
+    const ValueForm form =
+        ::pixfuse::detail::store_form(HWY_NATIVE_FMA && p.division_free, can_gather,
+                                      one_step && (divides == 0 || divides == Cout), avx512);
+    const bool division_free = form == ValueForm::division_free;
+    if ((C == 1 || C == 3 || C == 4) && form != ValueForm::automatic &&
         (planar || Cout == 1 || Cout == 3 || Cout == 4)) {
       const hn::ScalableTag<std::uint8_t> d8;
       const hn::ScalableTag<float> df;
@@ -346,7 +349,7 @@ struct RowStore {
       alignas(64) std::uint8_t tail[4 * N8];
       const std::uint8_t* from[4];  // per source channel: N8 values from column x
       // The form is a template argument of the loop, so that no vector tests it.
-      auto columns = [&](auto form) HWY_ATTR {
+      auto columns = [&](auto tag) HWY_ATTR {
         for (; x < x1; x += N8) {
           const int n = std::min(N8, x1 - x);
           if (C == 1) {
@@ -380,13 +383,13 @@ struct RowStore {
           auto value = [&](int c, int q) HWY_ATTR {
             const auto u = hn::PromoteTo(di, hn::LoadU(d8f, from[source[c]] + q));
             auto v = hn::ConvertTo(df, u);
-            if constexpr (decltype(form)::value == ValueForm::division_free) {
+            if constexpr (decltype(tag)::value == ValueForm::division_free) {
               // DivisionFreeMap::apply, a vector at a time
               auto r = hn::Mul(v, k[c]);
               v = hn::Sub(hn::MulAdd(hn::NegMulAdd(r, divisor[c], v), correction[c], r), mean[c]);
               r = hn::Mul(v, reciprocal[c]);
               return to_storage<T>(df, hn::MulAdd(hn::NegMulAdd(r, inv[c], v), reciprocal[c], r));
-            } else if constexpr (decltype(form)::value == ValueForm::gather) {
+            } else if constexpr (decltype(tag)::value == ValueForm::gather) {
               return hn::GatherIndex(ds, table[c], u);
             } else {
               v = divides ? hn::Div(v, k[c]) : hn::Mul(v, k[c]);
@@ -422,13 +425,18 @@ struct RowStore {
           }
         }
       };
-      if (division_free) {
-        if constexpr (HWY_NATIVE_FMA)
-          columns(std::integral_constant<ValueForm, ValueForm::division_free>());
-      } else if (gather) {
-        if constexpr (can_gather) columns(std::integral_constant<ValueForm, ValueForm::gather>());
-      } else {
-        columns(std::integral_constant<ValueForm, ValueForm::steps>());
+      switch (form) {
+        case ValueForm::division_free:
+          if constexpr (HWY_NATIVE_FMA)
+            columns(std::integral_constant<ValueForm, ValueForm::division_free>());
+          break;
+        case ValueForm::gather:
+          if constexpr (can_gather) columns(std::integral_constant<ValueForm, ValueForm::gather>());
+          break;
+        case ValueForm::divisions:
+          columns(std::integral_constant<ValueForm, ValueForm::divisions>());
+          break;
+        case ValueForm::automatic: break;  // not a form: excluded above
       }
     }
 #endif
