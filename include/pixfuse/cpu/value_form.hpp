@@ -63,8 +63,7 @@ namespace detail {
 // The form the store takes, given which ones it can use for the plan at hand on this target:
 // the one asked for (set_value_form) if usable, else the first usable in this CPU's order;
 // `automatic` if none is (the store then reads the table a value at a time).
-inline ValueForm store_form(bool division_free_ok, bool gather_ok, bool divisions_ok,
-                            bool avx512) {
+inline ValueForm store_form(bool division_free_ok, bool gather_ok, bool divisions_ok, bool avx512) {
   const auto usable = [&](ValueForm f) {
     switch (f) {
       case ValueForm::division_free: return division_free_ok;
@@ -78,7 +77,7 @@ inline ValueForm store_form(bool division_free_ok, bool gather_ok, bool division
   if (usable(asked)) return asked;
   const bool zen5 = amd_zen5_or_later();
   const ValueForm default_order[] = {ValueForm::division_free, ValueForm::gather,
-                                   ValueForm::divisions};
+                                     ValueForm::divisions};
   const ValueForm zen5_avx512_order[] = {ValueForm::divisions, ValueForm::division_free,
                                          ValueForm::gather};
   const ValueForm zen5_order[] = {ValueForm::division_free, ValueForm::divisions,
