@@ -41,6 +41,16 @@ pixfuse-prep --threads 1. All threads (--threads N, default the CPUs this proces
 use): the Python peers run as N worker processes (a multiprocessing pool, created before the
 clock starts, each worker one-threaded: what a DataLoader does), DALI with num_threads=N,
 pixfuse-prep --threads N.
+
+Two measures of what is not pixfuse-prep's to change:
+  pixfuse-prep exact, N processes of 1 thread: N pixfuse-prep --threads 1 at once, each on
+                  its share of the files (split by pixel count, largest first), time = the
+                  slowest one's total_s. Independent processes share nothing but the
+                  machine, so N threads / 1 thread cannot be expected above N processes /
+                  1 thread: this is the machine's own ceiling for the threads' scaling.
+  decode floors:  pixfuse-prep's decode_s (read, header check, libjpeg-turbo decode) of its
+                  one-thread runs, beside the time a target ratio allows in all: when the
+                  decoder alone needs more, no preprocessing can reach the ratio.
 """
 from __future__ import annotations
 
@@ -172,19 +182,48 @@ def dali_pipeline(files: list[Path], threads: int):
     return p
 
 
-def run_prep(prep: str, photos: Path, out: Path, threads: int, flags: list[str]) -> tuple[float, float | None]:
-    """pixfuse-prep's own total_s and its peak resident memory in MiB (its --time JSON:
-    VmHWM; the ru_maxrss this process could read would include this process's own pages,
-    which a forked child counts until it execs)."""
-    cmd = [prep, "--preset", "imagenet", str(photos), "-o", str(out), "--time", "--quiet", "--no-progress",
-           "--threads", str(threads)] + flags
-    r = subprocess.run(cmd, capture_output=True, text=True)
-    if r.returncode != 0:
-        sys.exit(f"{' '.join(cmd)} failed ({r.returncode}): {r.stderr}")
-    t = json.loads(r.stdout.strip().splitlines()[-1])
+def prep_cmd(prep: str, photos: Path, out: Path, threads: int, flags: list[str]) -> list[str]:
+    return [prep, "--preset", "imagenet", str(photos), "-o", str(out), "--time", "--quiet", "--no-progress",
+            "--threads", str(threads)] + flags
+
+
+def prep_times(cmd: list[str], r: subprocess.CompletedProcess | tuple[int, str, str]) -> dict:
+    """The --time JSON of a finished pixfuse-prep; exits on a failure."""
+    code, out, err = (r.returncode, r.stdout, r.stderr) if isinstance(r, subprocess.CompletedProcess) else r
+    if code != 0:
+        sys.exit(f"{' '.join(cmd)} failed ({code}): {err}")
+    t = json.loads(out.strip().splitlines()[-1])
     if t["failed"]:
-        sys.exit(f"pixfuse-prep reported {t['failed']} failures: {r.stderr}")
-    return t["total_s"], t.get("peak_rss_mib")
+        sys.exit(f"pixfuse-prep reported {t['failed']} failures: {err}")
+    return t
+
+
+def run_prep(prep: str, photos: Path, out: Path, threads: int, flags: list[str]) -> dict:
+    """pixfuse-prep's --time JSON: its own total_s, decode_s, and peak_rss_mib, its peak
+    resident memory (VmHWM; the ru_maxrss this process could read would include this
+    process's own pages, which a forked child counts until it execs)."""
+    cmd = prep_cmd(prep, photos, out, threads, flags)
+    return prep_times(cmd, subprocess.run(cmd, capture_output=True, text=True))
+
+
+def run_prep_processes(prep: str, shares: list[Path], outs: list[Path], flags: list[str]) -> float:
+    """One pixfuse-prep --threads 1 per share, all at once; the slowest one's total_s."""
+    cmds = [prep_cmd(prep, share, out, 1, flags) for share, out in zip(shares, outs)]
+    procs = [subprocess.Popen(c, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for c in cmds]
+    outputs = [p.communicate() for p in procs]
+    done = [(p.returncode, o, e) for p, (o, e) in zip(procs, outputs)]
+    return max(prep_times(c, d)["total_s"] for c, d in zip(cmds, done))
+
+
+def split_by_pixels(files: list[Path], sizes: dict, n: int) -> list[list[Path]]:
+    """n shares of about equal pixel count: largest first, each to the lightest share."""
+    shares: list[list[Path]] = [[] for _ in range(n)]
+    load = [0] * n
+    for f in sorted(files, key=lambda f: -sizes[f][0] * sizes[f][1]):
+        i = load.index(min(load))
+        shares[i].append(f)
+        load[i] += sizes[f][0] * sizes[f][1]
+    return shares
 
 
 def find_prep() -> str:
@@ -264,19 +303,32 @@ def main() -> None:
                 except Exception as e:  # noqa: BLE001
                     skipped["DALI CPU pipeline"] = f"{type(e).__name__}: {e}"
         rss: dict[str, list[float]] = {}
+        decode_s: dict[str, list[float]] = {}
         prep_modes = {"exact": [], "exact --no-region-decode": ["--no-region-decode"],
                       "--fast-decode": ["--fast-decode"], "--fast-decode=pil": ["--fast-decode=pil"]}
         for label, flags in prep_modes.items():
             for t in (1, N):
                 key = f"pixfuse-prep {label}, {threads_text(t)}"
-                rss[key] = []
+                rss[key], decode_s[key] = [], []
 
                 def go(flags=flags, t=t, key=key) -> float:
-                    s, m = run_prep(prep, photos, out, t, flags)
-                    if m is not None:
-                        rss[key].append(m)
-                    return s
+                    times = run_prep(prep, photos, out, t, flags)
+                    if times.get("peak_rss_mib") is not None:
+                        rss[key].append(times["peak_rss_mib"])
+                    decode_s[key].append(times["decode_s"])
+                    return times["total_s"]
                 configs[key] = go
+        if N > 1:  # the machine's ceiling for N threads: N independent one-thread processes
+            shares, share_outs = [], []
+            for i, part in enumerate(split_by_pixels(files, sizes, N)):
+                share = Path(tmp) / f"share{i}"
+                share.mkdir()
+                for f in part:
+                    (share / f.name).symlink_to(f.resolve())
+                shares.append(share)
+                share_outs.append(Path(tmp) / f"share{i}.npy")
+            configs[f"pixfuse-prep exact, {N} processes of 1 thread"] = (
+                lambda: run_prep_processes(prep, shares, share_outs, []))
         if args.only:
             wanted = [w.strip() for w in args.only.split(";") if w.strip()]
             configs = {k: v for k, v in configs.items() if any(w in k for w in wanted)}
@@ -342,6 +394,10 @@ def main() -> None:
         f"--fast-decode=pil / Pillow+draft, {N} threads vs {N} processes":
             ratio(f"pixfuse-prep --fast-decode=pil, {threads_text(N)}", f"Pillow+draft, {N} processes"),
         f"exact {N} threads / 1 thread": ratio(f"pixfuse-prep exact, {threads_text(N)}", "pixfuse-prep exact, 1 thread"),
+        f"exact {N} processes of 1 thread / 1 thread (this machine's ceiling for the line above)":
+            ratio(f"pixfuse-prep exact, {N} processes of 1 thread", "pixfuse-prep exact, 1 thread"),
+        f"exact {N} threads / {N} processes of 1 thread":
+            ratio(f"pixfuse-prep exact, {threads_text(N)}", f"pixfuse-prep exact, {N} processes of 1 thread"),
     }
     for label, a, b in (("exact / Pillow", "pixfuse-prep exact", "Pillow"),
                         ("--fast-decode=pil / Pillow+draft", "pixfuse-prep --fast-decode=pil", "Pillow+draft"),
@@ -352,10 +408,21 @@ def main() -> None:
     ratios = {k: v for k, v in ratios.items() if v is not None}
     for k, v in ratios.items():
         print(f"  {k:62} {v:5.2f}x")
+    # The decoder's share against what each one-thread target allows in all.
+    floors = {}
+    for ours, peer, target in (("pixfuse-prep exact, 1 thread", "Pillow, 1 thread", 3.0),
+                               ("pixfuse-prep --fast-decode=pil, 1 thread", "Pillow+draft, 1 thread", 1.5)):
+        if ours in med and peer in med and decode_s.get(ours):
+            floors[f"{ours} vs {peer} x{target:g}"] = {
+                "total_s": med[ours], "decode_s": statistics.median(decode_s[ours]),
+                "allowed_s": med[peer] / target}
+    for k, v in floors.items():
+        print(f"  {k}: decode {v['decode_s']:.3f} s of {v['total_s']:.3f} s; the target allows "
+              f"{v['allowed_s']:.3f} s in all")
     if args.json:
         Path(args.json).write_text(json.dumps({
             "images": len(files), "mean_mp": mean_mp, "threads": N, "load": load, "median_s": med, "img_per_s": rate,
-            "peak_rss_mib": peak, "cpu_ms_per_img": cpu_ms, "ratios": ratios, "max_abs_diff": diffs, "skipped": skipped, "runs_s": times},
+            "peak_rss_mib": peak, "cpu_ms_per_img": cpu_ms, "ratios": ratios, "decode_floors": floors, "max_abs_diff": diffs, "skipped": skipped, "runs_s": times},
             indent=1))
 
 

@@ -910,6 +910,16 @@ def markdown(report: dict, args) -> str:
         L.append("")
         for k, val in d.get("ratios", {}).items():
             L.append(f"- {k}: **{val:.2f}x**")
+        floors = d.get("decode_floors") or {}
+        if floors:
+            L.append("")
+            L.append("What the decoder alone takes (pixfuse-prep's `decode_s`: read, header check, "
+                     "libjpeg-turbo decode), against the time a one-thread target ratio allows in all:")
+            L.append("")
+            L.append("| run vs peer, target | total | decode alone | the target allows |")
+            L.append("|---|---:|---:|---:|")
+            for k, v in floors.items():
+                L.append(f"| {k} | {v['total_s']:.3f} s | {v['decode_s']:.3f} s | {v['allowed_s']:.3f} s |")
     elif e2e.get("data"):
         d = e2e["data"]
         L.append("```\n" + json.dumps(d, indent=1)[:6000] + "\n```")
