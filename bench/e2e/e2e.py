@@ -33,8 +33,9 @@ memory (pixfuse-prep also writes it to a .npy).
                   also --no-region-decode), --fast-decode (pixfuse's 2x-margin DCT rule) and
                   --fast-decode=pil (Pillow's draft rule: the Pillow+draft tensor, bit for
                   bit). Time: its own total_s (--time): scan, read, decode, preprocess,
-                  write the .npy; process start-up excluded, as for the Python peers. Its
-                  peak resident memory: peak_rss_mib of --time (VmHWM).
+                  write the .npy; process start-up excluded, as for the Python peers; the
+                  previous repeat's .npy is removed before, untimed. Its peak resident
+                  memory: peak_rss_mib of --time (VmHWM).
 
 One thread: everything in this process, one thread (OMP/BLAS/OpenCV/libvips/DALI at one);
 pixfuse-prep --threads 1. All threads (--threads N, default the CPUs this process may
@@ -201,13 +202,20 @@ def prep_times(cmd: list[str], r: subprocess.CompletedProcess | tuple[int, str, 
 def run_prep(prep: str, photos: Path, out: Path, threads: int, flags: list[str]) -> dict:
     """pixfuse-prep's --time JSON: its own total_s, decode_s, and peak_rss_mib, its peak
     resident memory (VmHWM; the ru_maxrss this process could read would include this
-    process's own pages, which a forked child counts until it execs)."""
+    process's own pages, which a forked child counts until it execs).
+
+    The previous run's .npy is removed first, untimed: replacing a file frees its pages
+    in the rename (20-55 ms for these 41 MB here), a cost of running the benchmark again,
+    not of the job; the peers keep their tensors in memory."""
+    out.unlink(missing_ok=True)
     cmd = prep_cmd(prep, photos, out, threads, flags)
     return prep_times(cmd, subprocess.run(cmd, capture_output=True, text=True))
 
 
 def run_prep_processes(prep: str, shares: list[Path], outs: list[Path], flags: list[str]) -> float:
     """One pixfuse-prep --threads 1 per share, all at once; the slowest one's total_s."""
+    for out in outs:
+        out.unlink(missing_ok=True)  # as in run_prep
     cmds = [prep_cmd(prep, share, out, 1, flags) for share, out in zip(shares, outs)]
     procs = [subprocess.Popen(c, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for c in cmds]
     outputs = [p.communicate() for p in procs]
