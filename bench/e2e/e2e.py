@@ -188,9 +188,8 @@ def prep_cmd(prep: str, photos: Path, out: Path, threads: int, flags: list[str])
             "--threads", str(threads)] + flags
 
 
-def prep_times(cmd: list[str], r: subprocess.CompletedProcess | tuple[int, str, str]) -> dict:
-    """The --time JSON of a finished pixfuse-prep; exits on a failure."""
-    code, out, err = (r.returncode, r.stdout, r.stderr) if isinstance(r, subprocess.CompletedProcess) else r
+def prep_times(cmd: list[str], code: int, out: str, err: str) -> dict:
+    """The --time JSON of a finished pixfuse-prep (exit code, stdout, stderr); exits on a failure."""
     if code != 0:
         sys.exit(f"{' '.join(cmd)} failed ({code}): {err}")
     t = json.loads(out.strip().splitlines()[-1])
@@ -209,7 +208,8 @@ def run_prep(prep: str, photos: Path, out: Path, threads: int, flags: list[str])
     not of the job; the peers keep their tensors in memory."""
     out.unlink(missing_ok=True)
     cmd = prep_cmd(prep, photos, out, threads, flags)
-    return prep_times(cmd, subprocess.run(cmd, capture_output=True, text=True))
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    return prep_times(cmd, r.returncode, r.stdout, r.stderr)
 
 
 def run_prep_processes(prep: str, shares: list[Path], outs: list[Path], flags: list[str]) -> float:
@@ -218,9 +218,8 @@ def run_prep_processes(prep: str, shares: list[Path], outs: list[Path], flags: l
         out.unlink(missing_ok=True)  # as in run_prep
     cmds = [prep_cmd(prep, share, out, 1, flags) for share, out in zip(shares, outs)]
     procs = [subprocess.Popen(c, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for c in cmds]
-    outputs = [p.communicate() for p in procs]
-    done = [(p.returncode, o, e) for p, (o, e) in zip(procs, outputs)]
-    return max(prep_times(c, d)["total_s"] for c, d in zip(cmds, done))
+    outputs = [p.communicate() for p in procs]  # waits: returncode is set after this
+    return max(prep_times(c, p.returncode, o, e)["total_s"] for c, p, (o, e) in zip(cmds, procs, outputs))
 
 
 def split_by_pixels(files: list[Path], sizes: dict, n: int) -> list[list[Path]]:
