@@ -47,6 +47,31 @@ HWY_INLINE hn::Vec<D> finish(D d, hn::Vec<D> v) {
   }
 }
 
+// The lines of n rows of len floats, asked for into L1 one row after the other, a few at
+// a time. In address order the hardware prefetcher follows the same stream; asked for
+// side by side (line k of every row, then line k + 1) the seeds' workload ran 1-18%
+// slower (docs/PERFORMANCE_LOG.md, 2026-12-06 evening).
+class RowLines {
+ public:
+  RowLines(const float* const* rows, int n, std::size_t len) : rows_(rows), n_(n), len_(len) {}
+  void prefetch(std::size_t lines) {
+    for (; lines > 0 && row_ < n_; --lines) {
+      hwy::Prefetch(rows_[row_] + at_);
+      at_ += kLine;
+      if (at_ >= len_) at_ = 0, ++row_;
+    }
+  }
+  void prefetch_rest() { prefetch(static_cast<std::size_t>(n_) * ((len_ + kLine - 1) / kLine)); }
+
+ private:
+  static constexpr std::size_t kLine = 64 / sizeof(float);
+  const float* const* rows_;
+  int n_;
+  std::size_t len_;
+  int row_ = 0;
+  std::size_t at_ = 0;
+};
+
 // out[i] = sum over j < n of rows[j][i] * w[j], for i in [0, len); zeros when n == 0.
 // The rows of `ahead` (nahead of them, the next output row's new source rows) are
 // prefetched alongside, so that their memory latency overlaps this row's arithmetic.
@@ -62,10 +87,13 @@ void vertical_row(D d, const float* const* rows, const float* w, int n, std::siz
   }
   // Eight vectors at a time (each row pointer and weight read once per eight; 8
   // accumulators fit the 16 registers of AVX2 / SSE4 too).
-  constexpr std::size_t kLine = 64 / sizeof(float);
+  // As many lines per eight vectors as the row covers, so the next row's are all asked
+  // for by the end of this one.
+  RowLines next(ahead, nahead, len);
+  const std::size_t lines_per_step =
+      (static_cast<std::size_t>(nahead) * 8 * N * sizeof(float) + 63) / 64;
   for (; i + 8 * N <= len; i += 8 * N) {
-    for (int a = 0; a < nahead; ++a)
-      for (std::size_t k = 0; k < 8 * N; k += kLine) hwy::Prefetch(ahead[a] + i + k);
+    next.prefetch(lines_per_step);
     const float* r = rows[0] + i;
     const auto w0 = hn::Set(d, w[0]);
     auto a0 = hn::Mul(hn::LoadU(d, r), w0), a1 = hn::Mul(hn::LoadU(d, r + N), w0);
@@ -93,8 +121,7 @@ void vertical_row(D d, const float* const* rows, const float* w, int n, std::siz
     hn::StoreU(finish<F>(d, a6), d, out + i + 6 * N);
     hn::StoreU(finish<F>(d, a7), d, out + i + 7 * N);
   }
-  for (int a = 0; a < nahead; ++a)
-    for (std::size_t k = i; k < len; k += kLine) hwy::Prefetch(ahead[a] + k);
+  next.prefetch_rest();
   for (; i < len; i += N) {
     const std::size_t lanes = std::min(N, len - i);
     auto acc = hn::Mul(load_n(d, rows[0] + i, lanes), hn::Set(d, w[0]));
