@@ -48,9 +48,9 @@ HWY_INLINE hn::Vec<D> finish(D d, hn::Vec<D> v) {
 }
 
 // The lines of n rows of len floats, asked for into L1 one row after the other, a few at
-// a time. In address order the hardware prefetcher follows the same stream; asked for
-// side by side (line k of every row, then line k + 1) the seeds' workload ran 1-18%
-// slower (docs/PERFORMANCE_LOG.md, 2026-12-06 evening).
+// a time. In this address order the seeds' workload from DRAM ran 3-10% faster than with
+// line k of every row asked for side by side, and 1-6% slower from cache (more
+// instructions); docs/PERFORMANCE_LOG.md, 2026-12-06 evening.
 class RowLines {
  public:
   RowLines(const float* const* rows, int n, std::size_t len) : rows_(rows), n_(n), len_(len) {}
