@@ -1,7 +1,8 @@
 // pixfuse against OpenCV, in one process, on decoded photos, one thread.
 //
 //   build/bench/bench/peers_bench [--photos=DIR] [--max_images=N] [--targets=avx2,scalar]
-//                                 [--dump_dir=DIR] [--allow_mismatch] [benchmark flags]
+//                                 [--dump_dir=DIR] [--allow_mismatch] [--prefetch=auto|l1|l2]
+//                                 [benchmark flags]
 //
 // DIR holds the JPEG photo set of bench/peers/photos.py (default: $PIXFUSE_BENCH_PHOTOS, else
 // build/bench-photos/photos under the current directory or the source tree). Every photo is
@@ -13,7 +14,9 @@
 // of source pixels some output depends on; image_MB/img is the whole decoded image). Both are
 // per second of process CPU time (MeasureProcessCPUTime: steadier than wall time on a busy
 // machine, and equal to it on a quiet one for one thread); the JSON output
-// (--benchmark_format=json) has the wall-clock real_time beside cpu_time.
+// (--benchmark_format=json) has the wall-clock real_time beside cpu_time. --prefetch forces
+// the cache level the kernels stream rows into (pixfuse::set_prefetch_level; auto: by CPU
+// vendor).
 //
 // Pipelines (all produce NCHW f32, RGB order, one image at a time):
 //   imagenet_pil/pixfuse:<target>/{warm,lowering}  presets::imagenet(): PIL bilinear (antialiased)
@@ -507,7 +510,13 @@ Options parse_own_flags(int& argc, char** argv) {
     else if (const char* v3 = value("--targets")) o.targets = split(v3);
     else if (const char* v4 = value("--dump_dir")) o.dump_dir = v4;
     else if (a == "--allow_mismatch") o.allow_mismatch = true;
-    else argv[w++] = argv[r];
+    else if (const char* v5 = value("--prefetch")) {
+      const std::string level = v5;
+      if (level == "auto") pf::set_prefetch_level(pf::PrefetchLevel::automatic);
+      else if (level == "l1") pf::set_prefetch_level(pf::PrefetchLevel::l1);
+      else if (level == "l2") pf::set_prefetch_level(pf::PrefetchLevel::l2);
+      else die("--prefetch: expected auto, l1 or l2, got " + level);
+    } else argv[w++] = argv[r];
   }
   argc = w;
   return o;

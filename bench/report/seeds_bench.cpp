@@ -8,6 +8,7 @@
 //   build/bench/bench/seeds_bench [--sizes=512x512,384x384] [--batches=8,16,32]
 //       [--threads=1,2] [--targets=avx2,scalar] [--impls=pixfuse,stb,opencv_linear,opencv_area]
 //       [--repetitions=5] [--min_time=0.2] [--dump_dir=DIR] [--seed=0]
+//       [--prefetch=auto|l1|l2]
 //
 // pixfuse's recipe is what `jax.image.resize(img, (224, 224, 3), "linear")` (antialiased
 // triangle, half-pixel) followed by `(x - mean) / std` and HWC -> CHW computes:
@@ -26,8 +27,10 @@
 //   batch as many times as fits --min_time), img_s_cpu (per process-CPU second), the
 //   min/max, bytes_in / bytes_out per image; and check lines: every pixfuse target against
 //   the scalar reference (max |diff|), stb and OpenCV against pixfuse (information: other
-//   semantics). --dump_dir writes the first 4 inputs of the first size and pixfuse's scalar
-//   outputs for them (seeds_input.npy, seeds_pixfuse.npy) so the Python peers check theirs.
+//   semantics). --prefetch forces the cache level the kernels stream rows into
+//   (pixfuse::set_prefetch_level; auto: by CPU vendor). --dump_dir writes the first 4 inputs of the
+//   first size and pixfuse's scalar outputs for them (seeds_input.npy, seeds_pixfuse.npy) so the
+//   Python peers check theirs.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -132,6 +135,12 @@ Options parse(int argc, char** argv) {
       o.dump_dir = v8;
     } else if (const char* v9 = val("--seed=")) {
       o.seed = static_cast<unsigned>(std::atoi(v9));
+    } else if (const char* v10 = val("--prefetch=")) {
+      const std::string level = v10;
+      if (level == "auto") pf::set_prefetch_level(pf::PrefetchLevel::automatic);
+      else if (level == "l1") pf::set_prefetch_level(pf::PrefetchLevel::l1);
+      else if (level == "l2") pf::set_prefetch_level(pf::PrefetchLevel::l2);
+      else die("--prefetch: expected auto, l1 or l2, got " + level);
     } else {
       die("unknown argument " + a +
           " (see the comment at the top of bench/report/seeds_bench.cpp)");

@@ -20,6 +20,7 @@
 #include "pixfuse/plan/plan.hpp"
 
 #include "pixfuse/cpu/reference.hpp"
+#include "pixfuse/cpu/prefetch_level.hpp"
 #include "pixfuse/cpu/value_form.hpp"
 #include "pixfuse/run.hpp"
 

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "every_target.hpp"
+#include "pixfuse/cpu/prefetch_level.hpp"
 #include "pixfuse/cpu/value_form.hpp"
 #include "pixfuse/plan/region.hpp"
 
@@ -705,6 +706,40 @@ TEST_P(EveryTarget, FloatConventionsOnEveryShapeClass) {
             8 * 8 * 3 * 2 + 2 * 2);  // the seeds' shape: jax f32 linear and lanczos3, 3 channels
   EXPECT_GT(vertical_first, 20);
   EXPECT_GT(upscales, 80);
+}
+
+// The rows streamed from memory are asked for ahead of use into L1 or L2
+// (cpu/prefetch_level.hpp): the float vertical pass (the seeds' workload, read in place)
+// and the two-tap path's downscale from a photo-sized row give the reference's bytes at
+// either level and at the automatic one.
+TEST_P(EveryTarget, EveryPrefetchLevelGivesTheReferenceBytes) {
+  std::mt19937 rng(20261206);
+  const Image seeds(pf::DType::f32, 512, 512, 3, 0, rng);
+  const Image photo(pf::DType::u8, 1500, 700, 3, 0, rng);
+  pf::DynamicRecipe seeds_recipe;
+  seeds_recipe.add(pf::resize(224, 224).compat(pf::Compat::jax))
+      .add(pf::normalize(1.0f, {0.485f, 0.456f, 0.406f}, {0.229f, 0.224f, 0.225f}))
+      .add(pf::layout(pf::Layout::nchw))
+      .add(pf::cast(pf::DType::f32));
+  pf::DynamicRecipe direct_recipe;
+  direct_recipe.add(pf::resize(224, 224).compat(pf::Compat::opencv).antialias(false))
+      .add(pf::layout(pf::Layout::nchw))
+      .add(pf::cast(pf::DType::f32));
+  const pf::Plan seeds_plan = pf::make_plan(seeds_recipe, pf::InputShape::of(seeds.view()));
+  const pf::Plan direct_plan = pf::make_plan(direct_recipe, pf::InputShape::of(photo.view()));
+  ASSERT_TRUE(seeds_plan.vertical_first) << describe(seeds_plan);
+  ASSERT_TRUE(direct_plan.x.paired.two_tap) << describe(direct_plan);
+  int checked = 0;
+  for (pf::PrefetchLevel level :
+       {pf::PrefetchLevel::l1, pf::PrefetchLevel::l2, pf::PrefetchLevel::automatic}) {
+    pf::set_prefetch_level(level);
+    EXPECT_EQ(pf::prefetch_level(), level);
+    expect_reference_bytes(seeds_plan, seeds.view(), GetParam());
+    expect_reference_bytes(direct_plan, photo.view(), GetParam());
+    checked += 2;
+  }
+  pf::set_prefetch_level(pf::PrefetchLevel::automatic);
+  EXPECT_EQ(checked, 6);
 }
 
 INSTANTIATE_TEST_SUITE_P(Targets, EveryTarget, ::testing::ValuesIn(pf::available_targets()),

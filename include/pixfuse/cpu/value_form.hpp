@@ -14,12 +14,7 @@
 
 #include <atomic>
 
-#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
-#include <cpuid.h>
-#define PIXFUSE_HAVE_CPUID 1
-#else
-#define PIXFUSE_HAVE_CPUID 0
-#endif
+#include "pixfuse/cpu/cpu_vendor.hpp"
 
 namespace pixfuse {
 
@@ -31,20 +26,8 @@ inline std::atomic<int> value_form_asked{static_cast<int>(ValueForm::automatic)}
 
 // AMD family 1Ah (Zen 5) or later: a divider that keeps up with 512-bit vectors, slow gathers.
 inline bool amd_zen5_or_later() {
-#if PIXFUSE_HAVE_CPUID
-  static const bool yes = [] {
-    unsigned a = 0, b = 0, c = 0, d = 0;
-    if (!__get_cpuid(0, &a, &b, &c, &d)) return false;
-    const bool amd = b == 0x68747541u && d == 0x69746e65u && c == 0x444d4163u;  // AuthenticAMD
-    if (!amd || !__get_cpuid(1, &a, &b, &c, &d)) return false;
-    unsigned family = (a >> 8) & 0xFu;
-    if (family == 0xFu) family += (a >> 20) & 0xFFu;
-    return family >= 0x1Au;
-  }();
-  return yes;
-#else
-  return false;
-#endif
+  const CpuId id = cpu_id();
+  return id.vendor == CpuVendor::amd && id.family >= 0x1Au;
 }
 
 }  // namespace detail

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstring>
 
+#include "pixfuse/cpu/prefetch_level.hpp"
 #include "pixfuse/plan/detail/no_contract.hpp"
 
 #if defined(PIXFUSE_CPU_FUSED_LANES_INL_H_) == defined(HWY_TARGET_TOGGLE)
@@ -74,6 +75,17 @@ HWY_INLINE void prefetch_l2(const void* p) {
 #else
   hwy::Prefetch(static_cast<const unsigned char*>(p));
 #endif
+}
+
+// The line at p into L2 or L1: where rows streamed from memory are asked for ahead of use,
+// the level this CPU reads them fastest from DRAM into (cpu/prefetch_level.hpp).
+template <bool IntoL2>
+HWY_INLINE void prefetch_stream(const void* p) {
+  if constexpr (IntoL2) {
+    prefetch_l2(p);
+  } else {
+    hwy::Prefetch(static_cast<const unsigned char*>(p));
+  }
 }
 
 }  // namespace fused

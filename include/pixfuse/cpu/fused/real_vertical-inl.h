@@ -47,27 +47,32 @@ HWY_INLINE hn::Vec<D> finish(D d, hn::Vec<D> v) {
   }
 }
 
-// The lines of n rows of len floats, asked for into L1 one row after the other, a few at
-// a time. In this address order the seeds' workload from DRAM ran 3-10% faster than with
-// line k of every row asked for side by side, and 1-6% slower from cache (more
-// instructions); docs/PERFORMANCE_LOG.md, 2026-12-06 evening.
+// The lines of n rows of len floats, asked for one row after the other, a few at a time,
+// into the level cpu/prefetch_level.hpp picks. In this address order the seeds' workload
+// from DRAM ran 3-10% faster than with line k of every row asked for side by side, and
+// 1-6% slower from cache (more instructions); docs/PERFORMANCE_LOG.md, 2026-12-06 evening.
 class RowLines {
  public:
-  RowLines(const float* const* rows, int n, std::size_t len) : rows_(rows), n_(n), len_(len) {}
-  void prefetch(std::size_t lines) {
+  RowLines(const float* const* rows, int n, std::size_t len)
+      : rows_(rows), n_(n), len_(len), into_l2_(::pixfuse::detail::stream_prefetch_into_l2()) {}
+  void prefetch(std::size_t lines) { into_l2_ ? walk<true>(lines) : walk<false>(lines); }
+  void prefetch_rest() { prefetch(static_cast<std::size_t>(n_) * ((len_ + kLine - 1) / kLine)); }
+
+ private:
+  template <bool IntoL2>
+  void walk(std::size_t lines) {
     for (; lines > 0 && row_ < n_; --lines) {
-      hwy::Prefetch(rows_[row_] + at_);
+      prefetch_stream<IntoL2>(rows_[row_] + at_);
       at_ += kLine;
       if (at_ >= len_) at_ = 0, ++row_;
     }
   }
-  void prefetch_rest() { prefetch(static_cast<std::size_t>(n_) * ((len_ + kLine - 1) / kLine)); }
 
- private:
   static constexpr std::size_t kLine = 64 / sizeof(float);
   const float* const* rows_;
   int n_;
   std::size_t len_;
+  bool into_l2_;
   int row_ = 0;
   std::size_t at_ = 0;
 };

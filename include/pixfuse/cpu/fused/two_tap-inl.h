@@ -409,14 +409,13 @@ void two_tap_lanes_of_row(D32 d32, const TwoTapLanes& t, const std::uint8_t* row
 // so each started with misses to memory. Spread over the row, not issued at once: a burst
 // of ~150 prefetches fills the miss buffers and stalls the loads of the row at hand (25%
 // slower where the image sat in L3); every 32 lanes (a few lines each) rather than every 8
-// vectors (direct224 from DRAM +15% on AVX-512, 3% slower from L3). Into L1 (prefetcht0),
-// not L2: on AMD's Zen 5 that keeps more lines in flight (direct224 from DRAM +11%), and
-// the rows of a few KB fit in L1.
-template <Arithmetic A, bool Split, class D32>
-void two_tap_row(D32 d32, const TwoTapLanes& t, const std::uint8_t* row, int shift, int precision,
-                 typename Narrow<A>::Ring* out, const std::uint8_t* ahead = nullptr) {
-  if (!ahead)
-    return two_tap_lanes_of_row<A, Split>(d32, t, row, shift, precision, out, 0, t.padded);
+// vectors (direct224 from DRAM +15% on AVX-512, 3% slower from L3). Into the level
+// cpu/prefetch_level.hpp picks: L1 on AMD's Zen 5 (direct224 from DRAM +11% over L2), L2
+// on Intel.
+template <Arithmetic A, bool Split, bool IntoL2, class D32>
+void two_tap_row_prefetching(D32 d32, const TwoTapLanes& t, const std::uint8_t* row, int shift,
+                             int precision, typename Narrow<A>::Ring* out,
+                             const std::uint8_t* ahead) {
   // Lanes between prefetches: 2 AVX-512 vectors, whole vectors on any target (powers of 2).
   const std::size_t block = std::max<std::size_t>(32, hn::Lanes(d32));
   // Lines due after `end` lanes: ceil(end * span_lines / padded), kept without a division
@@ -426,9 +425,19 @@ void two_tap_row(D32 d32, const TwoTapLanes& t, const std::uint8_t* row, int shi
   for (std::size_t i = 0; i < t.padded; i += block) {
     const std::size_t end = std::min(t.padded, i + block);
     for (owed += (end - i) * t.span_lines; owed >= t.padded; owed -= t.padded, next += 64)
-      hwy::Prefetch(next);
+      prefetch_stream<IntoL2>(next);
     two_tap_lanes_of_row<A, Split>(d32, t, row, shift, precision, out, i, end);
   }
+}
+
+template <Arithmetic A, bool Split, class D32>
+void two_tap_row(D32 d32, const TwoTapLanes& t, const std::uint8_t* row, int shift, int precision,
+                 typename Narrow<A>::Ring* out, const std::uint8_t* ahead = nullptr) {
+  if (!ahead)
+    return two_tap_lanes_of_row<A, Split>(d32, t, row, shift, precision, out, 0, t.padded);
+  if (::pixfuse::detail::stream_prefetch_into_l2())
+    return two_tap_row_prefetching<A, Split, true>(d32, t, row, shift, precision, out, ahead);
+  two_tap_row_prefetching<A, Split, false>(d32, t, row, shift, precision, out, ahead);
 }
 
 }  // namespace fused
