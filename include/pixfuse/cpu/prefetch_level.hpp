@@ -1,10 +1,10 @@
 // Which cache level the kernels ask for the source rows they stream from memory next (the
 // float vertical pass's next output row, the two-tap path's row after next). Either gives
 // the same bits; the speed from DRAM differs between CPUs:
-//   l1  prefetcht0: on AMD Zen 5, direct 224 ran 6-10% and the seeds' workload on AVX-512
-//       7-10% faster than with l2 (on AVX2 there, 2-6% slower)
+//   l1  prefetcht0: on AMD Zen 5, direct 224 ran 5-11% and the seeds' workload on AVX-512
+//       3-14% faster than with l2 (on AVX2 there, up to 10% slower)
 //   l2  prefetcht1 (prfm pldl2keep on Arm): on an Intel Xeon (AVX-512 FP16), the seeds'
-//       workload ran 7-21% and direct 224 2-18% faster than with l1
+//       workload ran 7-22% and direct 224 2-22% faster than with l1
 // (docs/PERFORMANCE_LOG.md, 2026-12-06 night). Intel CPUs take l2, all others l1 (Arm
 // unmeasured). The Pillow path's paced prefetch (permute_horizontal-inl.h) always asks for
 // L2: no difference between the levels was seen there.
