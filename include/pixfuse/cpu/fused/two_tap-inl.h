@@ -410,7 +410,7 @@ void two_tap_lanes_of_row(D32 d32, const TwoTapLanes& t, const std::uint8_t* row
 // of ~150 prefetches fills the miss buffers and stalls the loads of the row at hand (25%
 // slower where the image sat in L3); every 32 lanes (a few lines each) rather than every 8
 // vectors (direct224 from DRAM +15% on AVX-512, 3% slower from L3). Into the level
-// cpu/prefetch_level.hpp picks: L1 on AMD's Zen 5 (direct224 from DRAM +11% over L2), L2
+// cpu/prefetch_level.hpp picks: L1 on AMD's Zen 5 (direct224 from DRAM +5-11% over L2), L2
 // on Intel.
 template <Arithmetic A, bool Split, bool IntoL2, class D32>
 void two_tap_row_prefetching(D32 d32, const TwoTapLanes& t, const std::uint8_t* row, int shift,
