@@ -54,6 +54,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -511,11 +512,11 @@ Options parse_own_flags(int& argc, char** argv) {
     else if (const char* v4 = value("--dump_dir")) o.dump_dir = v4;
     else if (a == "--allow_mismatch") o.allow_mismatch = true;
     else if (const char* v5 = value("--prefetch")) {
-      const std::string level = v5;
-      if (level == "auto") pf::set_prefetch_level(pf::PrefetchLevel::automatic);
-      else if (level == "l1") pf::set_prefetch_level(pf::PrefetchLevel::l1);
-      else if (level == "l2") pf::set_prefetch_level(pf::PrefetchLevel::l2);
-      else die("--prefetch: expected auto, l1 or l2, got " + level);
+      try {
+        pf::set_prefetch_level(std::string_view(v5));
+      } catch (const pf::Error& e) {
+        die(std::string("--prefetch: ") + e.what());
+      }
     } else argv[w++] = argv[r];
   }
   argc = w;

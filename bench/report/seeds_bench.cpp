@@ -44,6 +44,7 @@
 #include <random>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -136,11 +137,11 @@ Options parse(int argc, char** argv) {
     } else if (const char* v9 = val("--seed=")) {
       o.seed = static_cast<unsigned>(std::atoi(v9));
     } else if (const char* v10 = val("--prefetch=")) {
-      const std::string level = v10;
-      if (level == "auto") pf::set_prefetch_level(pf::PrefetchLevel::automatic);
-      else if (level == "l1") pf::set_prefetch_level(pf::PrefetchLevel::l1);
-      else if (level == "l2") pf::set_prefetch_level(pf::PrefetchLevel::l2);
-      else die("--prefetch: expected auto, l1 or l2, got " + level);
+      try {
+        pf::set_prefetch_level(std::string_view(v10));
+      } catch (const pf::Error& e) {
+        die(std::string("--prefetch: ") + e.what());
+      }
     } else {
       die("unknown argument " + a +
           " (see the comment at the top of bench/report/seeds_bench.cpp)");

@@ -742,6 +742,24 @@ TEST_P(EveryTarget, EveryPrefetchLevelGivesTheReferenceBytes) {
   EXPECT_EQ(checked, 6);
 }
 
+// The level by name, as the benches' --prefetch spells it; anything else names the choices
+// and leaves the level as it was.
+TEST(PrefetchLevel, ByName) {
+  pf::set_prefetch_level("l2");
+  EXPECT_EQ(pf::prefetch_level(), pf::PrefetchLevel::l2);
+  pf::set_prefetch_level("l1");
+  EXPECT_EQ(pf::prefetch_level(), pf::PrefetchLevel::l1);
+  try {
+    pf::set_prefetch_level("l3");
+    ADD_FAILURE() << "no error for l3";
+  } catch (const pf::Error& e) {
+    EXPECT_EQ(std::string(e.what()), "prefetch level: expected auto, l1 or l2, got l3");
+  }
+  EXPECT_EQ(pf::prefetch_level(), pf::PrefetchLevel::l1);
+  pf::set_prefetch_level("auto");
+  EXPECT_EQ(pf::prefetch_level(), pf::PrefetchLevel::automatic);
+}
+
 INSTANTIATE_TEST_SUITE_P(Targets, EveryTarget, ::testing::ValuesIn(pf::available_targets()),
                          [](const ::testing::TestParamInfo<std::string>& i) { return i.param; });
 

@@ -11,7 +11,10 @@
 #pragma once
 
 #include <atomic>
+#include <string>
+#include <string_view>
 
+#include "pixfuse/core/error.hpp"
 #include "pixfuse/cpu/cpu_vendor.hpp"
 
 namespace pixfuse {
@@ -25,6 +28,14 @@ inline std::atomic<int> prefetch_level_asked{static_cast<int>(PrefetchLevel::aut
 // Forces a level (tests, benchmarks); `automatic` (the default) picks it by this CPU's vendor.
 inline void set_prefetch_level(PrefetchLevel level) {
   detail::prefetch_level_asked.store(static_cast<int>(level), std::memory_order_relaxed);
+}
+// The same by name, as command lines spell it: "auto", "l1" or "l2". Throws pixfuse::Error
+// naming the choices otherwise.
+inline void set_prefetch_level(std::string_view name) {
+  if (name == "auto") return set_prefetch_level(PrefetchLevel::automatic);
+  if (name == "l1") return set_prefetch_level(PrefetchLevel::l1);
+  if (name == "l2") return set_prefetch_level(PrefetchLevel::l2);
+  throw Error("prefetch level", "auto, l1 or l2", std::string(name));
 }
 inline PrefetchLevel prefetch_level() {
   return static_cast<PrefetchLevel>(detail::prefetch_level_asked.load(std::memory_order_relaxed));

@@ -57,6 +57,10 @@ class RowLines {
       : rows_(rows), n_(n), len_(len), into_l2_(::pixfuse::detail::stream_prefetch_into_l2()) {}
   void prefetch(std::size_t lines) { into_l2_ ? walk<true>(lines) : walk<false>(lines); }
   void prefetch_rest() { prefetch(static_cast<std::size_t>(n_) * ((len_ + kLine - 1) / kLine)); }
+  // The lines that `elements` floats of every row take, rounded up.
+  std::size_t lines_for(std::size_t elements) const {
+    return (static_cast<std::size_t>(n_) * elements + kLine - 1) / kLine;
+  }
 
  private:
   template <bool IntoL2>
@@ -95,8 +99,7 @@ void vertical_row(D d, const float* const* rows, const float* w, int n, std::siz
   // As many lines per eight vectors as the row covers, so the next row's are all asked
   // for by the end of this one.
   RowLines next(ahead, nahead, len);
-  const std::size_t lines_per_step =
-      (static_cast<std::size_t>(nahead) * 8 * N * sizeof(float) + 63) / 64;
+  const std::size_t lines_per_step = next.lines_for(8 * N);
   for (; i + 8 * N <= len; i += 8 * N) {
     next.prefetch(lines_per_step);
     const float* r = rows[0] + i;
