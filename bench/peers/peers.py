@@ -3,7 +3,7 @@
 
     /opt/pfx-venv/bin/python bench/peers/peers.py [--repeats 5] [--cpp-repetitions 3]
         [--photos build/bench-photos/photos] [--bench build/bench/bench/peers_bench]
-        [--bandwidth build/bench/bench/bandwidth] [--targets avx2,scalar] [--max-images N]
+        [--bandwidth build/bench/bench/bandwidth] [--targets avx2,scalar] [--max-mp X] [--max-images N]
         [--json build/bench-results/peers.json] [--no-install]
 
 What it runs, in this order, each in its own process:
@@ -76,12 +76,21 @@ def crop_offset(size: int, out: int = 224) -> int:
     return int(round((size - out) / 2.0))
 
 
-def load_rgb(photos: Path, max_images: int):
-    import cv2
-
+def select_photos(photos: Path, max_images: int, max_mp: float) -> list[Path]:
+    """The set's JPEGs in name order; over max_mp megapixels skipped (0: any size), then the first
+    max_images (0: all). peers_bench's --max_megapixels / --max_images choose the same."""
     files = sorted(p for p in photos.iterdir() if p.suffix.lower() in (".jpg", ".jpeg"))
+    if max_mp:
+        files = [f for f in files if (lambda wh: wh[0] * wh[1])(jpeg_size(f)) <= max_mp * 1e6]
     if max_images:
         files = files[:max_images]
+    return files
+
+
+def load_rgb(photos: Path, max_images: int, max_mp: float = 0):
+    import cv2
+
+    files = select_photos(photos, max_images, max_mp)
     out = []
     for f in files:
         bgr = cv2.imread(str(f), cv2.IMREAD_COLOR | cv2.IMREAD_IGNORE_ORIENTATION)
@@ -182,7 +191,7 @@ def worker(args) -> int:
     import numpy as np
 
     factory, dump_name, bound = WORKERS[args.worker]
-    photos = load_rgb(Path(args.photos), args.max_images)
+    photos = load_rgb(Path(args.photos), args.max_images, args.max_mp)
     prepare, run, info = factory()
     inputs = [prepare(rgb) for _, rgb in photos]
     source_bytes = sum(rgb.size for _, rgb in photos)
@@ -335,6 +344,8 @@ def run_cpp(binary: Path | None, args, photos: Path, dump_dir: Path) -> tuple[li
         cmd.append(f"--targets={args.targets}")
     if args.max_images:
         cmd.append(f"--max_images={args.max_images}")
+    if args.max_mp:
+        cmd.append(f"--max_megapixels={args.max_mp}")
     if args.cpp_filter:
         cmd.append(f"--benchmark_filter={args.cpp_filter}")
     env = dict(os.environ, **THREAD_ENV)
@@ -371,6 +382,8 @@ def run_python_peer(name: str, python: str, args, photos: Path, dump_dir: Path) 
            "--dump-dir", dump_dir]
     if args.max_images:
         cmd += ["--max-images", args.max_images]
+    if args.max_mp:
+        cmd += ["--max-mp", args.max_mp]
     env = dict(os.environ, **THREAD_ENV)
     try:
         r = run_cmd(cmd, timeout=3600, env=env)
@@ -490,7 +503,8 @@ def build_table(cpp_rows, py_results, bw, context):
 def markdown(rows, bw, meta) -> str:
     out = []
     n, mean_mb = meta["images"], meta["source_bytes"] / meta["images"] / 1e6
-    out.append(f"Photo set: {n} JPEG photos, mean {meta['mean_mp']:.2f} MP ({mean_mb:.2f} MB of RGB each), "
+    which = f" (those of at most {meta['max_mp']:g} MP)" if meta.get("max_mp") else ""
+    out.append(f"Photo set: {n} JPEG photos{which}, mean {meta['mean_mp']:.2f} MP ({mean_mb:.2f} MB of RGB each), "
                f"decoded once with OpenCV imread; one thread; median of {meta['repeats']} passes (Python) / "
                f"{meta['cpp_repetitions']} repetitions (C++); img/s per process CPU second.")
     if bw.get("status") == "ok":
@@ -541,6 +555,8 @@ def main() -> int:
     ap.add_argument("--targets", default="", help="pixfuse targets, comma-separated (default: all available)")
     ap.add_argument("--peers", default=",".join(WORKERS), help="Python peers to run")
     ap.add_argument("--max-images", type=int, default=0, help="use only the first N photos (a quick run)")
+    ap.add_argument("--max-mp", type=float, default=0,
+                    help="skip photos over X megapixels (3.2: the set's 37 photos of issue 10's size)")
     ap.add_argument("--json", type=Path, default=ROOT / "build" / "bench-results" / "peers.json")
     ap.add_argument("--no-install", action="store_true", help="do not create the Pillow-SIMD venv")
     ap.add_argument("--pillow-simd-python", help="a Python whose PIL is Pillow-SIMD (default: the venv "
@@ -559,9 +575,11 @@ def main() -> int:
         r = subprocess.run([sys.executable, str(HERE.parent / "photos.py"), "--out", str(photos.parent)])
         if r.returncode != 0:
             return r.returncode
-    files = sorted(p for p in photos.iterdir() if p.suffix.lower() in (".jpg", ".jpeg"))
-    if args.max_images:
-        files = files[:args.max_images]
+    if args.max_mp < 0:
+        raise SystemExit(f"--max-mp: expected a positive number of megapixels, got {args.max_mp}")
+    files = select_photos(photos, args.max_images, args.max_mp)
+    if not files:
+        raise SystemExit(f"peers: no photo of at most {args.max_mp} MP in {photos}")
 
     bw_binary = find_binary(args.bandwidth, "bandwidth")
     bw_runs = [run_bandwidth(bw_binary)]
@@ -606,7 +624,7 @@ def main() -> int:
             res["status"] = f"failed: decoded {res['source_bytes']} bytes, expected {source_bytes}"
     meta = {"images": len(files), "source_bytes": source_bytes,
             "mean_mp": sum(w * h for w, h in sizes) / len(sizes) / 1e6, "repeats": args.repeats,
-            "cpp_repetitions": args.cpp_repetitions}
+            "cpp_repetitions": args.cpp_repetitions, "max_mp": args.max_mp}
     rows = build_table(cpp_rows, py_results, bw, cpp_meta.get("context", {}))
     table = markdown(rows, bw, meta)
     print(table)

@@ -1,11 +1,14 @@
 // pixfuse against OpenCV, in one process, on decoded photos, one thread.
 //
-//   build/bench/bench/peers_bench [--photos=DIR] [--max_images=N] [--targets=avx2,scalar]
+//   build/bench/bench/peers_bench [--photos=DIR] [--max_megapixels=X] [--max_images=N]
+//                                 [--targets=avx2,scalar]
 //                                 [--dump_dir=DIR] [--allow_mismatch] [--prefetch=auto|l1|l2]
 //                                 [benchmark flags]
 //
 // DIR holds the JPEG photo set of bench/peers/photos.py (default: $PIXFUSE_BENCH_PHOTOS, else
-// build/bench-photos/photos under the current directory or the source tree). Every photo is
+// build/bench-photos/photos under the current directory or the source tree), in name order;
+// --max_megapixels=X skips photos over X MP (e.g. 3.2: the set's photos of issue 10's size,
+// 1.56 MP on average), then --max_images=N keeps the first N. Every photo is
 // decoded once, before any timing, with cv::imread (libjpeg-turbo) into packed RGB u8, and
 // every pipeline below reads the same buffers. One benchmark iteration runs a pipeline over
 // the whole set, one image after another, into a preallocated output. `img/s` is images per
@@ -92,6 +95,7 @@ struct Photo {
 struct Options {
   std::string photos;
   int max_images = 0;
+  double max_megapixels = 0;         // 0: any size
   std::vector<std::string> targets;  // empty: all of pixfuse::available_targets()
   std::string dump_dir;
   bool allow_mismatch = false;
@@ -132,13 +136,14 @@ void load_photos(const Options& opt) {
     if (e.is_regular_file() && (ext == ".jpg" || ext == ".jpeg")) files.push_back(e.path());
   }
   std::sort(files.begin(), files.end());
-  if (opt.max_images > 0 && files.size() > static_cast<std::size_t>(opt.max_images))
-    files.resize(static_cast<std::size_t>(opt.max_images));
   if (files.empty()) die("no .jpg files in " + dir);
   for (const fs::path& f : files) {
+    if (opt.max_images > 0 && g_photos.size() == static_cast<std::size_t>(opt.max_images)) break;
     // Same decode as bench/peers/peers.py: cv2.imread(IMREAD_COLOR | IMREAD_IGNORE_ORIENTATION).
     cv::Mat bgr = cv::imread(f.string(), cv::IMREAD_COLOR | cv::IMREAD_IGNORE_ORIENTATION);
     if (bgr.empty()) die("cannot decode " + f.string());
+    if (opt.max_megapixels > 0 && static_cast<double>(bgr.total()) > opt.max_megapixels * 1e6)
+      continue;
     Photo p;
     p.name = f.stem().string();
     cv::cvtColor(bgr, p.rgb, cv::COLOR_BGR2RGB);
@@ -146,6 +151,9 @@ void load_photos(const Options& opt) {
     g_source_bytes += p.source_bytes();
     g_photos.push_back(std::move(p));
   }
+  if (g_photos.empty())
+    die("no photo of at most " + std::to_string(opt.max_megapixels) + " MP (--max_megapixels) in " +
+        dir);
   double mp = 0;
   for (const Photo& p : g_photos) mp += p.rgb.total() / 1e6;
   std::fprintf(stderr, "photos: %zu from %s, mean %.2f MP, %.2f GB decoded RGB\n", g_photos.size(),
@@ -508,7 +516,13 @@ Options parse_own_flags(int& argc, char** argv) {
     };
     if (const char* v = value("--photos")) o.photos = v;
     else if (const char* v2 = value("--max_images")) o.max_images = std::atoi(v2);
-    else if (const char* v3 = value("--targets")) o.targets = split(v3);
+    else if (const char* v6 = value("--max_megapixels")) {
+      char* end = nullptr;
+      o.max_megapixels = std::strtod(v6, &end);
+      if (end == v6 || *end != '\0' || !(o.max_megapixels > 0))
+        die(std::string("--max_megapixels: expected a positive number of megapixels, got '") + v6 +
+            "'");
+    } else if (const char* v3 = value("--targets")) o.targets = split(v3);
     else if (const char* v4 = value("--dump_dir")) o.dump_dir = v4;
     else if (a == "--allow_mismatch") o.allow_mismatch = true;
     else if (const char* v5 = value("--prefetch")) {

@@ -23,7 +23,8 @@ Steps, each in its own process, on the same inputs and thread counts:
      against pixfuse's output for the same inputs
   5. stages_bench: fused vs separate passes per target, normalise beside loops / xsimd / Eigen
   6. bench/peers/peers.py: the ImageNet recipe on decoded photos (pixfuse per target,
-     OpenCV C++ and Python, Pillow, Pillow-SIMD, torchvision), direct 224, YOLO
+     OpenCV C++ and Python, Pillow, Pillow-SIMD, torchvision), direct 224, YOLO; then again
+     on the set's photos of at most 3.2 MP (issue 10's size): the ImageNet and direct 224 rows
   7. jit_bench (if built) and bench/e2e/e2e.py (if present): end to end from JPEG files
   8. bench/report/instructions.py: instructions per output pixel (callgrind on AVX2 and
      SSE4; perf counters for AVX-512 where the machine has them), now and before issue 10
@@ -354,8 +355,16 @@ def run_stages(args) -> tuple[list[dict], str]:
     return rows, "ok"
 
 
-def run_peers(args, simd_python: str | None) -> tuple[dict | None, str]:
-    out = Path(args.work) / "peers.json"
+# Issue 10's photos: its bars were set on photos of 1.7 MP on average; the set's photos of at
+# most 3.2 MP (37, mean 1.56 MP) match that. A second, shorter peers.py run: the ImageNet
+# recipe's exact and aliased rows, direct 224, and the antialiasing Python peers.
+ISSUE_SIZE_MP = 3.2
+ISSUE_SIZE_CPP = "imagenet_pil/pixfuse:.*/warm|imagenet/opencv:linear|direct224/(pixfuse:.*/warm|opencv)"
+ISSUE_SIZE_PEERS = "pillow,pillow-simd,torchvision,opencv-linear"
+
+
+def run_peers(args, simd_python: str | None, issue_size: bool = False) -> tuple[dict | None, str]:
+    out = Path(args.work) / ("peers_issue_size.json" if issue_size else "peers.json")
     cmd = [args.python, ROOT / "bench/peers/peers.py", "--json", out,
            "--repeats", args.py_repeats, "--cpp-repetitions", args.repetitions, "--cpp-min-time", args.min_time,
            "--bench", Path(args.build_dir) / "bench/peers_bench", "--bandwidth", Path(args.build_dir) / "bench/bandwidth"]
@@ -363,7 +372,11 @@ def run_peers(args, simd_python: str | None) -> tuple[dict | None, str]:
         cmd += ["--pillow-simd-python", simd_python]
     else:
         cmd += ["--no-install"]
-    if args.max_images:
+    if issue_size:
+        cmd += ["--max-mp", ISSUE_SIZE_MP, "--cpp-filter", ISSUE_SIZE_CPP, "--peers", ISSUE_SIZE_PEERS]
+        if args.quick:
+            cmd += ["--max-images", 8]
+    elif args.max_images:
         cmd += ["--max-images", args.max_images]
     if args.targets:
         cmd += ["--targets", args.targets]
@@ -855,6 +868,24 @@ def markdown(report: dict, args) -> str:
     else:
         L.append(f"peers.py: {report.get('peers_status')}")
     L.append("")
+    small = report.get("peers_issue_size")
+    if isinstance(small, dict) and small.get("markdown"):
+        L.append(f"### The same on photos of issue 10's size (the set's photos of at most {ISSUE_SIZE_MP:g} MP)")
+        L.append("")
+        big = ((peers or {}).get("photos") or {}).get("mean_mp") if isinstance(peers, dict) else None
+        L.append("Issue 10 set its bars on photos of 1.7 MP on average" +
+                 (f"; the set above averages {big:.2f} MP" if big else "") +
+                 ". The bigger the photo, the more an aliased resize gains: it reads only the rows and columns "
+                 "it samples, whatever the photo's size, where an antialiased one reads every pixel under the "
+                 "crop. A second `peers.py` run on the set's smaller photos "
+                 f"(`--max-mp {ISSUE_SIZE_MP:g}`), with the exact and aliased ImageNet rows, direct 224 and "
+                 "the antialiasing Python peers:")
+        L.append("")
+        L.append(small["markdown"].replace("\n### ", "\n#### "))
+        L.append("")
+    elif report.get("peers_issue_size_status") not in (None, "skipped"):
+        L.append(f"peers.py on photos of issue 10's size: {report.get('peers_issue_size_status')}")
+        L.append("")
 
     L.append("## Stages: fused vs separate passes, normalise beside loops / xsimd / Eigen")
     L.append("")
@@ -974,16 +1005,25 @@ def summary_lines(report: dict) -> list[str]:
                    f"{ref['target']} **{ref['img_s']:.0f} img/s**; peers (pixfuse's speed-up over each in brackets; "
                    f"OpenCV without antialias is a different output): " + ", ".join(parts) +
                    (f". The seeds' own JAX figure: {SEEDS_JAX_IMG_S} img/s." if t == 1 else "."))
-    peers = report.get("peers")
-    if isinstance(peers, dict):
+    for key, where in (("peers", "photos"), ("peers_issue_size", f"photos of at most {ISSUE_SIZE_MP:g} MP")):
+        peers = report.get(key)
+        if not isinstance(peers, dict):
+            continue
         rows = [r for r in peers.get("rows", []) if r.get("status") == "ok" and r["recipe"] == "imagenet"]
         px = [r for r in rows if r.get("key") == "imagenet_pil/pixfuse" and r.get("mode") == "warm"]
         if px:
             best = max(px, key=lambda r: r["img_s"])
             parts = [f"{r['impl'].split(' (')[0]} {r['img_s']:.0f} (x{best['img_s'] / r['img_s']:.1f})"
                      for r in rows if r["key"] in ("py:pillow", "py:pillow-simd", "py:torchvision")]
-            out.append(f"- ImageNet recipe on photos (PIL-exact output, 1 thread): pixfuse {best['target']} "
-                       f"**{best['img_s']:.0f} img/s**; " + ", ".join(parts) + ".")
+            cv = [r for r in rows if r["key"] == "imagenet/opencv:linear"]
+            aliased = (f"; OpenCV C++ INTER_LINEAR + blob (aliased, another output) {cv[0]['img_s']:.0f}: pixfuse "
+                       f"x{best['img_s'] / cv[0]['img_s']:.2f}" if cv else "")
+            mean = (peers.get("photos") or {}).get("mean_mp")
+            size = f", mean {mean:.2f} MP" if mean else ""
+            frac = best.get("roofline")
+            roof = f" ({100 * frac:.1f}% of the read roofline)" if frac else ""
+            out.append(f"- ImageNet recipe on {where}{size} (PIL-exact output, 1 thread): pixfuse {best['target']} "
+                       f"**{best['img_s']:.0f} img/s**{roof}; " + ", ".join(parts) + aliased + ".")
     n = len(report.get("peer_ahead", []))
     out.append(f"- Cases where a peer is faster: {n} (listed under 'Where a peer is ahead of pixfuse')." if n else
                "- No peer is faster than pixfuse on any workload in this run.")
@@ -1080,11 +1120,13 @@ def find_ahead(report: dict) -> list[str]:
         out.append(f"seeds' workload (f32 → 224): {LABELS[impl]} is faster than "
                    f"{LABELS[same_impl].format(t='').replace('pixfuse  ', 'pixfuse ')} (same output) in {len(cases)} of "
                    f"{len(combos)} configurations, x{cases[0][0]:.2f} to x{cases[-1][0]:.2f} (worst: {cases[-1][1]} img/s)")
-    peers = report.get("peers")
-    if isinstance(peers, dict):
+    for key, where in (("peers", "photos"), ("peers_issue_size", f"photos of at most {ISSUE_SIZE_MP:g} MP")):
+        peers = report.get(key)
+        if not isinstance(peers, dict):
+            continue
         for r in peers.get("rows", []):
             if r.get("status") == "ok" and not r.get("target") and r.get("vs_pixfuse") and r["vs_pixfuse"] > 1.0:
-                out.append(f"photos, {r['recipe']}: {r['impl']} {r['img_s']:.0f} img/s = x{r['vs_pixfuse']:.2f} "
+                out.append(f"{where}, {r['recipe']}: {r['impl']} {r['img_s']:.0f} img/s = x{r['vs_pixfuse']:.2f} "
                            f"the best pixfuse target with the same output")
     e2e = (report.get("e2e") or {}).get("data") or {}
     rate = e2e.get("img_per_s") or {}
@@ -1237,9 +1279,12 @@ def main() -> int:
     report["stages"] = {"rows": st_rows, "status": st_status}
     if "peers" not in skip:
         peers, pstatus = run_peers(args, simd[0])
+        small, sstatus = run_peers(args, simd[0], issue_size=True)
     else:
         peers, pstatus = None, "skipped"
+        small, sstatus = None, "skipped"
     report["peers"], report["peers_status"] = peers, pstatus
+    report["peers_issue_size"], report["peers_issue_size_status"] = small, sstatus
     jrows, jstatus = run_jit_bench(args) if "jit" not in skip else ([], "skipped")
     report["jit"] = {"rows": jrows, "status": jstatus}
     edata, estatus = run_e2e(args) if "e2e" not in skip else (None, "skipped")
