@@ -1,6 +1,8 @@
 // How fast one thread reads the crop of a batch of photos, row by row (one stream, as the
 // `bandwidth` roofline reads) or in blocks of R rows a window at a time (R streams, as the
-// kernels' fills and two-tap rows read): whether the roofline is a ceiling for them.
+// kernels' fills and two-tap rows read), and blocks of 4 rows while the next block's lines
+// are asked for into L2, a few per window (the Pillow permute path's pattern, PacedPrefetch
+// in cpu/fused/permute_horizontal-inl.h): whether the roofline is a ceiling for them.
 //
 //   build/bench/bench/read_patterns [IMAGES=37] [WIDTH=1536] [HEIGHT=1024]
 //
@@ -68,13 +70,29 @@ int main(int argc, char** argv) {
     std::memset(image.back().get(), i + 1, stride * static_cast<std::size_t>(height));
   }
   Reader reader;
-  // rows == 1: row after row; else blocks of `rows` rows, 192-byte windows across them.
+  const std::size_t lines = (crop_bytes + 63) / 64 + 1, windows = crop_bytes / 192;
+  // rows == 1: row after row; rows > 1: blocks of `rows` rows, 192-byte windows across
+  // them; rows == -4: blocks of 4 so, the next block's lines into L2 paced by the windows.
   auto pass = [&](int rows) {
     for (const auto& img : image) {
       const unsigned char* base =
           img.get() + static_cast<std::size_t>(y0) * stride + static_cast<std::size_t>(x0) * 3;
       if (rows == 1) {
         for (int y = 0; y < crop_h; ++y) reader.read(base + y * stride, crop_bytes);
+        continue;
+      }
+      if (rows == -4) {
+        for (int b = 0; b < crop_h; b += 4) {
+          const unsigned char* next[4];
+          for (int r = 0; r < 4; ++r) next[r] = base + std::min(b + 4 + r, crop_h - 1) * stride;
+          std::size_t line = 0, w = 0;
+          for (std::size_t x = 0; x + 192 <= crop_bytes; x += 192, ++w) {
+            for (const std::size_t to = lines * (w + 1) / windows; line < to; ++line)
+              for (int r = 0; r < 4; ++r) __builtin_prefetch(next[r] + 64 * line, 0, 2);
+            for (int l = b; l < std::min(crop_h, b + 4); ++l)
+              reader.read(base + l * stride + x, 192);
+          }
+        }
         continue;
       }
       for (int b = 0; b < crop_h; b += rows)
@@ -86,7 +104,7 @@ int main(int argc, char** argv) {
   const double bytes = static_cast<double>(crop_bytes) * crop_h * images;
   std::printf("read_patterns: %d images of %dx%dx3, crop %dx%d (%.1f MB of crop)\n", images, width,
               height, crop_w, crop_h, bytes / 1e6);
-  for (int rows : {1, 4, 8, 16}) {
+  for (int rows : {1, 4, 8, 16, -4}) {
     double best = 1e30;
     for (int r = 0; r < 7; ++r) {
       const auto t0 = std::chrono::steady_clock::now();
@@ -95,6 +113,8 @@ int main(int argc, char** argv) {
                       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     }
     if (rows == 1) std::printf("  row by row:         %6.2f GB/s\n", bytes / best / 1e9);
+    else if (rows < 0)
+      std::printf("  blocks of  4 rows, the next 4 into L2: %6.2f GB/s\n", bytes / best / 1e9);
     else std::printf("  blocks of %2d rows:  %6.2f GB/s\n", rows, bytes / best / 1e9);
   }
   return reader.total() == 42 ? 1 : 0;  // keeps the loads
