@@ -81,7 +81,7 @@ def select_photos(photos: Path, max_images: int, max_mp: float) -> list[Path]:
     max_images (0: all). peers_bench's --max_megapixels / --max_images choose the same."""
     files = sorted(p for p in photos.iterdir() if p.suffix.lower() in (".jpg", ".jpeg"))
     if max_mp:
-        files = [f for f in files if (lambda wh: wh[0] * wh[1])(jpeg_size(f)) <= max_mp * 1e6]
+        files = [f for f in files if megapixels(f) <= max_mp]
     if max_images:
         files = files[:max_images]
     return files
@@ -256,6 +256,11 @@ def jpeg_size(path: Path) -> tuple[int, int]:
             return int.from_bytes(data[i + 7:i + 9], "big"), int.from_bytes(data[i + 5:i + 7], "big")
         i += 2 + length
     raise SystemExit(f"{path}: no JPEG frame header")
+
+
+def megapixels(path: Path) -> float:
+    w, h = jpeg_size(path)
+    return w * h / 1e6
 
 
 def run_cmd(cmd, timeout=None, env=None) -> subprocess.CompletedProcess:
