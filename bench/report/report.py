@@ -361,6 +361,17 @@ def run_stages(args) -> tuple[list[dict], str]:
 ISSUE_SIZE_MP = 3.2
 ISSUE_SIZE_CPP = "imagenet_pil/pixfuse:.*/warm|imagenet/opencv:linear|direct224/(pixfuse:.*/warm|opencv)"
 ISSUE_SIZE_PEERS = "pillow,pillow-simd,torchvision,opencv-linear"
+# The two peers.py runs in the report: (its key in report.json, the photos it measured).
+PHOTO_RUNS = (("peers", "photos"), ("peers_issue_size", f"photos of at most {ISSUE_SIZE_MP:g} MP"))
+
+
+def best_pil_row(peers) -> dict | None:
+    """The fastest pixfuse target's ImageNet pil row (plans cached) of a peers.py run, if any."""
+    if not isinstance(peers, dict):
+        return None
+    px = [r for r in peers.get("rows", []) if r.get("status") == "ok" and r.get("recipe") == "imagenet"
+          and r.get("key") == "imagenet_pil/pixfuse" and r.get("mode") == "warm"]
+    return max(px, key=lambda r: r["img_s"]) if px else None
 
 
 def run_peers(args, simd_python: str | None, issue_size: bool = False) -> tuple[dict | None, str]:
@@ -872,7 +883,7 @@ def markdown(report: dict, args) -> str:
     if isinstance(small, dict) and small.get("markdown"):
         L.append(f"### The same on photos of issue 10's size (the set's photos of at most {ISSUE_SIZE_MP:g} MP)")
         L.append("")
-        big = ((peers or {}).get("photos") or {}).get("mean_mp") if isinstance(peers, dict) else None
+        big = (peers.get("photos") or {}).get("mean_mp") if isinstance(peers, dict) else None
         L.append("Issue 10 set its bars on photos of 1.7 MP on average" +
                  (f"; the set above averages {big:.2f} MP" if big else "") +
                  ". The bigger the photo, the more an aliased resize gains: it reads only the rows and columns "
@@ -1005,14 +1016,11 @@ def summary_lines(report: dict) -> list[str]:
                    f"{ref['target']} **{ref['img_s']:.0f} img/s**; peers (pixfuse's speed-up over each in brackets; "
                    f"OpenCV without antialias is a different output): " + ", ".join(parts) +
                    (f". The seeds' own JAX figure: {SEEDS_JAX_IMG_S} img/s." if t == 1 else "."))
-    for key, where in (("peers", "photos"), ("peers_issue_size", f"photos of at most {ISSUE_SIZE_MP:g} MP")):
+    for key, where in PHOTO_RUNS:
         peers = report.get(key)
-        if not isinstance(peers, dict):
-            continue
-        rows = [r for r in peers.get("rows", []) if r.get("status") == "ok" and r["recipe"] == "imagenet"]
-        px = [r for r in rows if r.get("key") == "imagenet_pil/pixfuse" and r.get("mode") == "warm"]
-        if px:
-            best = max(px, key=lambda r: r["img_s"])
+        best = best_pil_row(peers)
+        if best:
+            rows = [r for r in peers.get("rows", []) if r.get("status") == "ok" and r["recipe"] == "imagenet"]
             parts = [f"{r['impl'].split(' (')[0]} {r['img_s']:.0f} (x{best['img_s'] / r['img_s']:.1f})"
                      for r in rows if r["key"] in ("py:pillow", "py:pillow-simd", "py:torchvision")]
             cv = [r for r in rows if r["key"] == "imagenet/opencv:linear"]
@@ -1071,13 +1079,8 @@ def bounds_lines(report: dict) -> list[str]:
     ref = best_pixfuse(seeds_rows(report.get("seeds", {}).get("results", []), 512, 512, 32, 1))
     if ref:
         seeds_frac = roof_frac(ref, bw, 1)
-    pil_frac = None
-    peers = report.get("peers")
-    if isinstance(peers, dict):
-        px = [r for r in peers.get("rows", []) if r.get("status") == "ok" and r.get("recipe") == "imagenet"
-              and r.get("key") == "imagenet_pil/pixfuse" and r.get("mode") == "warm"]
-        if px:
-            pil_frac = max(px, key=lambda r: r["img_s"]).get("roofline")
+    best_pil = best_pil_row(report.get("peers"))
+    pil_frac = best_pil.get("roofline") if best_pil else None
     return [line.format(seeds_bound=bound_words(seeds_frac, "copy roofline (batch 32)"),
                         pil_bound=bound_words(pil_frac, "read roofline (the best target)"))
             for line in BOUNDS_TEXT]
@@ -1120,7 +1123,7 @@ def find_ahead(report: dict) -> list[str]:
         out.append(f"seeds' workload (f32 → 224): {LABELS[impl]} is faster than "
                    f"{LABELS[same_impl].format(t='').replace('pixfuse  ', 'pixfuse ')} (same output) in {len(cases)} of "
                    f"{len(combos)} configurations, x{cases[0][0]:.2f} to x{cases[-1][0]:.2f} (worst: {cases[-1][1]} img/s)")
-    for key, where in (("peers", "photos"), ("peers_issue_size", f"photos of at most {ISSUE_SIZE_MP:g} MP")):
+    for key, where in PHOTO_RUNS:
         peers = report.get(key)
         if not isinstance(peers, dict):
             continue
