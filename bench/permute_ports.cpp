@@ -1,7 +1,8 @@
 // permute_ports: what the permute path's multiply-add loop costs per step, by loop shape.
 // The loop (cpu/fused/permute_horizontal-inl.h) does, per step and each of four rows, one
-// two-table byte permute (vpermt2b) of the row's 128-byte window and some VNNI
-// multiply-adds with weights read from memory. Two shapes compute Pillow's exact sums:
+// two-table byte permute (vpermt2b) of the row's 128-byte window, or one or two one-table
+// permutes (vpermb) of 64-byte windows, and some VNNI multiply-adds with weights read from
+// memory. Two shapes compute Pillow's exact sums:
 //   pairs   two samples per permute as zero-extended int16, the 22-bit weights in two
 //           11-bit halves: 2 vpdpwssd per permute (1 where weights fit int16)
 //   quads   four samples per permute as bytes, the weights as three signed base-256
@@ -53,6 +54,16 @@ alignas(64) unsigned char weights[64];
   "vmovdqa64 %%zmm24, %%zmm2" #r "\n vpermt2b %%zmm25, %%zmm28, %%zmm2" #r "%{%%k1%}%{z%}\n"
 #define PERMUTE(r) "vmovdqa64 %%zmm24, %%zmm2" #r "\n vpermt2b %%zmm25, %%zmm28, %%zmm2" #r "\n"
 #define MADD(op, r, acc) op " (%%rax), %%zmm2" #r ", %%zmm" #acc "\n"
+// The 64-byte windows' permutes: one vpermb, or two (the second merged under mask k1).
+#define PERMUTE_ONE(r) "vpermb %%zmm24, %%zmm28, %%zmm2" #r "\n"
+#define PERMUTE_TWO(r) PERMUTE_ONE(r) "vpermb %%zmm25, %%zmm28, %%zmm2" #r "%{%%k1%}\n"
+// clang-format off
+#define QUADS_THREE(PERMUTE_ROW)                                                      \
+  PERMUTE_ROW(0) MADD("vpdpbusd", 0, 0) MADD("vpdpbusd", 0, 1) MADD("vpdpbusd", 0, 2)  \
+  PERMUTE_ROW(1) MADD("vpdpbusd", 1, 3) MADD("vpdpbusd", 1, 4) MADD("vpdpbusd", 1, 5)  \
+  PERMUTE_ROW(2) MADD("vpdpbusd", 2, 6) MADD("vpdpbusd", 2, 7) MADD("vpdpbusd", 2, 8)  \
+  PERMUTE_ROW(3) MADD("vpdpbusd", 3, 9) MADD("vpdpbusd", 3, 10) MADD("vpdpbusd", 3, 11)
+// clang-format on
 
 __attribute__((target("avx512f,avx512bw,avx512vbmi,avx512vnni"))) void measure() {
   // A dependent chain of adds: one cycle each, so ns per cycle at the clock the loops run.
@@ -75,13 +86,10 @@ __attribute__((target("avx512f,avx512bw,avx512vbmi,avx512vnni"))) void measure()
   PORTS_TIME(pairs_int16,
              PERMUTE_Z(0) MADD("vpdpwssd", 0, 0) PERMUTE_Z(1) MADD("vpdpwssd", 1, 2) PERMUTE_Z(2)
                  MADD("vpdpwssd", 2, 4) PERMUTE_Z(3) MADD("vpdpwssd", 3, 6));
-  double quads_three;
-  PORTS_TIME(quads_three,
-             PERMUTE(0) MADD("vpdpbusd", 0, 0) MADD("vpdpbusd", 0, 1) MADD("vpdpbusd", 0, 2)
-                 PERMUTE(1) MADD("vpdpbusd", 1, 3) MADD("vpdpbusd", 1, 4) MADD("vpdpbusd", 1, 5)
-                     PERMUTE(2) MADD("vpdpbusd", 2, 6) MADD("vpdpbusd", 2, 7) MADD("vpdpbusd", 2, 8)
-                         PERMUTE(3) MADD("vpdpbusd", 3, 9) MADD("vpdpbusd", 3, 10)
-                             MADD("vpdpbusd", 3, 11));
+  double quads_three, quads_one_narrow, quads_two_narrow;
+  PORTS_TIME(quads_three, QUADS_THREE(PERMUTE));
+  PORTS_TIME(quads_one_narrow, QUADS_THREE(PERMUTE_ONE));
+  PORTS_TIME(quads_two_narrow, QUADS_THREE(PERMUTE_TWO));
   double quads_two;
   PORTS_TIME(quads_two, PERMUTE(0) MADD("vpdpbusd", 0, 0) MADD("vpdpbusd", 0, 1) PERMUTE(1)
                             MADD("vpdpbusd", 1, 3) MADD("vpdpbusd", 1, 4) PERMUTE(2)
@@ -110,6 +118,8 @@ __attribute__((target("avx512f,avx512bw,avx512vbmi,avx512vnni"))) void measure()
   };
   row("pairs, 22-bit: 4 x (vpermt2b{z} + 2 vpdpwssd)", pairs_split, 2);
   row("quads, 22-bit: 4 x (vpermt2b + 3 vpdpbusd)", quads_three, 4);
+  row("quads, 22-bit: 4 x (vpermb + 3 vpdpbusd)", quads_one_narrow, 4);
+  row("quads, 22-bit: 4 x (2 vpermb + 3 vpdpbusd)", quads_two_narrow, 4);
   row("pairs, int16:  4 x (vpermt2b{z} + 1 vpdpwssd)", pairs_int16, 2);
   row("quads, int16:  4 x (vpermt2b + 2 vpdpbusd)", quads_two, 4);
   std::printf("single instructions, cycles each (independent): vpermt2b %.2f, vpermb %.2f, "

@@ -278,7 +278,9 @@ TEST_P(EveryTarget, U8ConventionsEqualTheReference) {
 // RGB rows as they are (every channel used; windows at the row's end load under a mask)
 // or from channel planes (1 or 4 channels, a subset, or RGB downscaled past the in-place
 // windows), planes with a window per half group up to about 14x, and the transposing
-// form otherwise. Scales on both sides of those bounds and well past them, source widths below and
+// form otherwise; within those, one or two windows of 64 bytes (one-table permutes) up to
+// about 2.3x and 5.5x for RGB in place, 3.7x and 7x for planes, else of 128 bytes. Scales
+// on both sides of those bounds and well past them, source widths below and
 // across the 64-pixel chunks the rows are split in and the 128-byte windows, output widths
 // with partial groups, mirrored and transposed orientations, bicubic, alpha dropped (a
 // subset of the channels) or premultiplied, and a crop at the right edge: the reference's
@@ -286,7 +288,8 @@ TEST_P(EveryTarget, U8ConventionsEqualTheReference) {
 TEST_P(EveryTarget, PillowHorizontalPassesEqualTheReference) {
   std::mt19937 rng(20261205);
   int checked = 0;
-  const double scales[] = {1.3, 2.0, 3.7, 6.5, 7.0, 7.4, 8.0, 12.5, 14.0, 15.0, 20.0, 40.0};
+  const double scales[] = {1.3, 2.0, 2.6,  3.7,  5.0,  5.8,  6.5, 7.0,
+                           7.4, 8.0, 12.5, 14.0, 15.0, 20.0, 40.0};
   const int source_widths[] = {23, 64, 130, 251, 700};
   for (double scale : scales)
     for (int w : source_widths)
@@ -314,7 +317,7 @@ TEST_P(EveryTarget, PillowHorizontalPassesEqualTheReference) {
           ++checked;
         }
       }
-  EXPECT_EQ(checked, 12 * 5 * 3 * 4);
+  EXPECT_EQ(checked, 15 * 5 * 3 * 4);
 }
 
 // An image whose last row ends at the last byte before an unmapped page: kernels that load

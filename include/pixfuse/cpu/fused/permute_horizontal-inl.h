@@ -5,7 +5,9 @@
 // 16 output values go in one vector: their windows of samples lie within 128 bytes of a
 // row (downscales up to about 7x; two windows of 8 lanes each reach about 14x), so VBMI's
 // two-table byte permute (vpermt2b) fetches, for quad step j, samples 4j .. 4j + 3 of
-// every lane's column as the four bytes of its int32 lane, and VNNI's vpdpbusd multiplies
+// every lane's column as the four bytes of its int32 lane (windows within 64 bytes take
+// the one-table vpermb instead, which costs half: two of them, one per 8 lanes, still
+// cost less than one vpermt2b), and VNNI's vpdpbusd multiplies
 // them by the weights' signed base-256 digits (a 22-bit Pillow weight is three:
 // q = d0 + 256 d1 + 65536 d2), one sum per digit, recombined as S0 + 256 S1 + 65536 S2:
 // the same integer sums as the transposing path (so the same bits). Four samples per
@@ -60,21 +62,23 @@ namespace hn = hwy::HWY_NAMESPACE;
 #define PIXFUSE_HAVE_PERMUTE_HORIZONTAL 1
 
 // The run's tables: per group g of 16 lanes (from x0) and quad step j < steps[g], at entry
-// (g * max_steps + j): 64 byte indices into the group's 128-byte window (from byte
+// (g * max_steps + j): 64 byte indices into the group's window of `width` bytes (from byte
 // window[g] of a row; lane i = bytes 4i .. 4i + 3, samples 4j .. 4j + 3 of its column) and,
 // in the same layout, each sample's weight as `digits` signed bytes (digit[k]: the k-th
 // base-256 digit). Lane i of group g is output value 16 g + i of the row, column
 // (16 g + i) / C and channel (16 g + i) % C: C = 1 for channel planes, C = 3 for
 // interleaved RGB rows read as they are.
 //
-// Downscales past a 128-byte window per group split each group in two: lanes 0 .. 7 read
+// Downscales past one window per group split each group in two: lanes 0 .. 7 read
 // window[2 g] and lanes 8 .. 15 window[2 g + 1] (each index byte counts from its half's
 // window), two permutes per step instead of one: up to about 8x for RGB rows in place,
-// 14x for planes.
+// 14x for planes (128-byte windows); 5.5x and 7x with 64-byte ones, whose two one-table
+// permutes cost less than one two-table permute (docs/PERFORMANCE_LOG.md, 2026-12-07).
 struct PermuteTable {
   int groups = 0, max_steps = 0;
   int digits = 0;       // per weight: 2 (torchvision's int16 weights) or 3 (Pillow's 22-bit)
   int windows = 1;      // per group: 1, or 2 (a window per half of the lanes)
+  int width = 128;      // bytes per window: 128 (two-table permutes) or 64 (one-table)
   int masked_from = 0;  // groups from here load their windows under load_mask (row's end)
   const std::int32_t* window = nullptr;  // `windows` per group
   const std::int32_t* steps = nullptr;
@@ -91,11 +95,12 @@ struct PermuteTable {
 
 // Builds the tables for output columns [x0, x1), C values per column (lanes as above), in
 // `memory`; a row holds row_bytes readable bytes (windows reaching past them load under a
-// mask), each group reads `windows` (1 or 2) of them. Groups come in threes for C = 3 (16
-// columns). False if some window exceeds 128 bytes, or a weight needs more than three
-// digits (the caller tries another form then, or the transposing path).
+// mask), each group reads `windows` (1 or 2) of them, `width` (64 or 128) bytes each.
+// Groups come in threes for C = 3 (16 columns). False if some window exceeds `width`
+// bytes, or a weight needs more than three digits (the caller tries another form then, or
+// the transposing path).
 inline bool permute_table(const AxisTaps& X, int x0, int x1, int C, std::size_t row_bytes,
-                          int windows, detail::ScratchBuffer& memory, PermuteTable& t) {
+                          int windows, int width, detail::ScratchBuffer& memory, PermuteTable& t) {
   const PairedTaps& P = X.paired;
   if (x1 <= x0 || P.max_digit_count <= 0) return false;
   // Filters with negative lobes (bicubic, lanczos) measured 7-25% slower here than on
@@ -117,7 +122,7 @@ inline bool permute_table(const AxisTaps& X, int x0, int x1, int C, std::size_t 
     }
   };
   // A window: from the least first weight's slot of its lanes (mirrored plans run
-  // backwards) to their greatest last one, at most 128 bytes.
+  // backwards) to their greatest last one, at most `width` bytes.
   auto first_slot = [&](const int* column, int n) {
     std::int32_t f = P.digit_first[static_cast<std::size_t>(column[0])];
     for (int i = 1; i < n; ++i) f = std::min(f, P.digit_first[static_cast<std::size_t>(column[i])]);
@@ -131,7 +136,7 @@ inline bool permute_table(const AxisTaps& X, int x0, int x1, int C, std::size_t 
       const std::int32_t f = first_slot(column + lanes * w, lanes);
       for (int i = lanes * w; i < lanes * (w + 1); ++i) {
         const auto o = static_cast<std::size_t>(column[i]);
-        if (C * (P.digit_first[o] - f + P.digit_count[o] - 1) + channel[i] > 127) return false;
+        if (C * (P.digit_first[o] - f + P.digit_count[o] - 1) + channel[i] >= width) return false;
       }
     }
   }
@@ -140,6 +145,7 @@ inline bool permute_table(const AxisTaps& X, int x0, int x1, int C, std::size_t 
   t.digits = digits;
   t.groups = groups;
   t.windows = windows;
+  t.width = width;
   t.max_steps = (P.max_digit_count + 3) / 4;
   const auto G = static_cast<std::size_t>(t.groups);
   const auto W = G * static_cast<std::size_t>(windows);
@@ -194,13 +200,14 @@ inline bool permute_table(const AxisTaps& X, int x0, int x1, int C, std::size_t 
     // none): the last row of an image may end there.
     for (int v = g * windows; v < (g + 1) * windows; ++v) {
       const auto w = static_cast<std::size_t>(window[v]);
-      const std::size_t inside = row_bytes > w ? std::min<std::size_t>(row_bytes - w, 128) : 0;
+      const auto wide = static_cast<std::size_t>(width);
+      const std::size_t inside = row_bytes > w ? std::min(row_bytes - w, wide) : 0;
       auto first_bits = [](std::size_t n) {
         return n >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << n) - 1;
       };
       masks[2 * static_cast<std::size_t>(v)] = first_bits(inside);
       masks[2 * static_cast<std::size_t>(v) + 1] = first_bits(inside > 64 ? inside - 64 : 0);
-      if (inside < 128) t.masked_from = std::min(t.masked_from, g);
+      if (inside < wide) t.masked_from = std::min(t.masked_from, g);
     }
   }
   t.window = window;
@@ -350,11 +357,12 @@ HWY_INLINE void store_four_rows(const __m512i* rounded, int nx, std::uint8_t* ou
 // The rounded sums of group g for four rows (p[0 .. 3]: planes of one channel, or
 // interleaved rows) into rounded[0 .. 3], arithmetic-shifted by `precision`. Four rows
 // share each step's indices and weights and keep 4 * Digits multiply-add chains in flight.
-// Windows = t.windows.
-template <int Digits, int Windows>
+// Windows = t.windows, Width = t.width.
+template <int Digits, int Windows, int Width>
 HWY_INLINE void group_sums(const PermuteTable& t, int g, const std::uint8_t* const* p,
                            __m128i precision_count, __m512i half, __m512i* rounded) {
-  __m512i lo_half[Windows][4], hi_half[Windows][4], sum[Digits][4];
+  constexpr bool wide = Width == 128;  // a window in two vectors: two-table permutes
+  __m512i lo_half[Windows][4], hi_half[Windows][4] = {}, sum[Digits][4];
   PIXFUSE_UNROLL
   for (int v = 0; v < Windows; ++v) {
     const std::size_t at = static_cast<std::size_t>(g * Windows + v);
@@ -363,14 +371,14 @@ HWY_INLINE void group_sums(const PermuteTable& t, int g, const std::uint8_t* con
       PIXFUSE_UNROLL
       for (int r = 0; r < 4; ++r) {
         lo_half[v][r] = _mm512_loadu_si512(p[r] + w);
-        hi_half[v][r] = _mm512_loadu_si512(p[r] + w + 64);
+        if constexpr (wide) hi_half[v][r] = _mm512_loadu_si512(p[r] + w + 64);
       }
     } else {
       const __mmask64 m0 = t.load_mask[2 * at], m1 = t.load_mask[2 * at + 1];
       PIXFUSE_UNROLL
       for (int r = 0; r < 4; ++r) {
         lo_half[v][r] = _mm512_maskz_loadu_epi8(m0, p[r] + w);
-        hi_half[v][r] = _mm512_maskz_loadu_epi8(m1, p[r] + w + 64);
+        if constexpr (wide) hi_half[v][r] = _mm512_maskz_loadu_epi8(m1, p[r] + w + 64);
       }
     }
   }
@@ -392,7 +400,13 @@ HWY_INLINE void group_sums(const PermuteTable& t, int g, const std::uint8_t* con
     PIXFUSE_UNROLL
     for (int r = 0; r < 4; ++r) {
       __m512i samples;
-      if constexpr (Windows == 1) {
+      if constexpr (!wide && Windows == 1) {
+        samples = _mm512_permutexvar_epi8(idx, lo_half[0][r]);
+      } else if constexpr (!wide) {
+        // Lanes 8 .. 15 from the second window, over the first's.
+        samples = _mm512_mask_permutexvar_epi8(_mm512_permutexvar_epi8(idx, lo_half[0][r]),
+                                               0xFFFFFFFF00000000ull, idx, lo_half[1][r]);
+      } else if constexpr (Windows == 1) {
         samples = _mm512_permutex2var_epi8(lo_half[0][r], idx, hi_half[0][r]);
       } else {
         // Lanes 0 .. 7 from the first window, keeping the others' indices for the second.
@@ -422,12 +436,17 @@ HWY_INLINE void with_digits(const PermuteTable& t, const F& f) {
   else f(std::integral_constant<int, 2>{});
 }
 
-// Calls f(digits, windows) with both as std::integral_constant (t.digits, t.windows).
+// Calls f(digits, windows, width) with each as std::integral_constant (t.digits,
+// t.windows, t.width).
 template <class F>
 HWY_INLINE void with_digits_and_windows(const PermuteTable& t, const F& f) {
   with_digits(t, [&](auto digits) HWY_ATTR {
-    if (t.windows == 2) f(digits, std::integral_constant<int, 2>{});
-    else f(digits, std::integral_constant<int, 1>{});
+    auto with_width = [&](auto windows) HWY_ATTR {
+      if (t.width == 64) f(digits, windows, std::integral_constant<int, 64>{});
+      else f(digits, windows, std::integral_constant<int, 128>{});
+    };
+    if (t.windows == 2) with_width(std::integral_constant<int, 2>{});
+    else with_width(std::integral_constant<int, 1>{});
   });
 }
 
@@ -453,7 +472,7 @@ struct PacedPrefetch {
 // Four planes of one channel (p[0 .. 3]) through the horizontal pass, into two pair rows:
 // rows 0, 1 into out0 and rows 2, 3 into out1 (column x at 2 (x - x0)); group g is
 // prefetch step first_step + g.
-template <int Digits, int Windows>
+template <int Digits, int Windows, int Width>
 HWY_INLINE void permute_four_rows(const PermuteTable& t, const std::uint8_t* const* p, int ncols,
                                   int precision, std::uint8_t* out0, std::uint8_t* out1,
                                   const PacedPrefetch& ahead, std::size_t first_step) {
@@ -462,7 +481,7 @@ HWY_INLINE void permute_four_rows(const PermuteTable& t, const std::uint8_t* con
   for (int g = 0; g < t.groups; ++g) {
     ahead.step(first_step + static_cast<std::size_t>(g));
     __m512i h[4];
-    group_sums<Digits, Windows>(t, g, p, precision_count, half, h);
+    group_sums<Digits, Windows, Width>(t, g, p, precision_count, half, h);
     store_four_rows(h, std::min(16, ncols - 16 * g), out0 + 32 * static_cast<std::size_t>(g),
                     out1 + 32 * static_cast<std::size_t>(g));
   }
@@ -485,7 +504,7 @@ inline const ByteGather3& rgb_pair_rows() {
 // out[u][1]: rows 2, 3). Reading the rows as they are saves splitting them into planes
 // (a third of the pass): lanes are output values instead of columns, three groups make
 // 16 columns, and two byte permutes per channel sort them into the channel's rows.
-template <int Digits, int Windows>
+template <int Digits, int Windows, int Width>
 HWY_INLINE void permute_four_rgb_rows(const PermuteTable& t, const std::uint8_t* const* p,
                                       int ncols, int precision, std::uint8_t* const (*out)[2],
                                       const std::uint8_t* const* next, std::size_t row_bytes) {
@@ -501,7 +520,7 @@ HWY_INLINE void permute_four_rgb_rows(const PermuteTable& t, const std::uint8_t*
     PIXFUSE_UNROLL
     for (int m = 0; m < 3; ++m) {
       __m512i h[4];
-      group_sums<Digits, Windows>(t, 3 * k + m, p, precision_count, half, h);
+      group_sums<Digits, Windows, Width>(t, 3 * k + m, p, precision_count, half, h);
       packed[m] = pack_four_rows(h);
     }
     const int nx = std::min(16, ncols - 16 * k);
@@ -556,7 +575,7 @@ void permute_h_block(const PermuteTable& t, const Source<std::uint8_t>& src, int
                      const int* used, int nused, int ncols, int precision,
                      std::uint8_t* const* pair_rows, std::uint8_t* planes) {
   const std::size_t set = static_cast<std::size_t>(nused) * t.plane;  // one row's planes
-  with_digits_and_windows(t, [&](auto digits, auto windows) HWY_ATTR {
+  with_digits_and_windows(t, [&](auto digits, auto windows, auto width) HWY_ATTR {
     for_four_rows(src, first_column, rows, nrows, nlisted, R,
                   [&](std::size_t m, const std::uint8_t* const* four,
                       const std::uint8_t* const* next) HWY_ATTR {
@@ -567,7 +586,8 @@ void permute_h_block(const PermuteTable& t, const Source<std::uint8_t>& src, int
                       const std::size_t off = static_cast<std::size_t>(u) * t.plane;
                       const std::uint8_t* p[4] = {planes + off, planes + set + off,
                                                   planes + 2 * set + off, planes + 3 * set + off};
-                      permute_four_rows<decltype(digits)::value, decltype(windows)::value>(
+                      permute_four_rows<decltype(digits)::value, decltype(windows)::value,
+                                        decltype(width)::value>(
                           t, p, ncols, precision,
                           pair_rows[static_cast<std::size_t>(u) * (R / 2) + m],
                           pair_rows[static_cast<std::size_t>(u) * (R / 2) + m + 1], ahead,
@@ -583,7 +603,7 @@ inline void permute_h_block_rgb(const PermuteTable& t, const Source<std::uint8_t
                                 int first_column, std::size_t S, const int* rows, int nrows,
                                 int nlisted, std::size_t R, int ncols, int precision,
                                 std::uint8_t* const* pair_rows) {
-  with_digits_and_windows(t, [&](auto digits, auto windows) HWY_ATTR {
+  with_digits_and_windows(t, [&](auto digits, auto windows, auto width) HWY_ATTR {
     for_four_rows(src, first_column, rows, nrows, nlisted, R,
                   [&](std::size_t m, const std::uint8_t* const* four,
                       const std::uint8_t* const* next) HWY_ATTR {
@@ -591,8 +611,9 @@ inline void permute_h_block_rgb(const PermuteTable& t, const Source<std::uint8_t
                                                      {pair_rows[R / 2 + m],
                                                       pair_rows[R / 2 + m + 1]},
                                                      {pair_rows[R + m], pair_rows[R + m + 1]}};
-                    permute_four_rgb_rows<decltype(digits)::value, decltype(windows)::value>(
-                        t, four, ncols, precision, out, next, 3 * S);
+                    permute_four_rgb_rows<decltype(digits)::value, decltype(windows)::value,
+                                          decltype(width)::value>(t, four, ncols, precision, out,
+                                                                  next, 3 * S);
                   });
   });
 }

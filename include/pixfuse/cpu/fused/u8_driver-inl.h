@@ -125,24 +125,26 @@ void run_u8_plan(const Plan& p, const AnyImageView& in, void* out, const int* us
     const int c = in.channels;
     // RGB rows whose every channel is used are read as they are (C = 3 lanes per
     // column); other rows are split into the used channels' planes first. A group of 16
-    // lanes reads one 128-byte window where it fits, else two (a permute more per step).
-    // In place with two windows comes before planes with one (RGB rows from about 6.5x):
-    // since each step's weights stay in registers for the four rows, the permute costs
-    // less than the split (docs/PERFORMANCE_LOG.md, 2026-12-06 day); planes with two
+    // lanes reads the cheapest windows that hold its samples: one of 64 bytes (one vpermb
+    // per step), two of 64 (two), one of 128 (one vpermt2b, which costs two vpermb), two
+    // of 128. In place with two windows comes before planes with one (RGB rows from about
+    // 6.5x): since each step's weights stay in registers for the four rows, the permute
+    // costs less than the split (docs/PERFORMANCE_LOG.md, 2026-12-06 day); planes with two
     // windows take the downscales past in place's two (from about 9x).
     const bool readable =
         !src.premultiply && !src.transposed && (c == 1 || c == 3 || c == 4) && one_run(X.sources);
     const bool rgb =
         readable && c == 3 && nused == 3 && used[0] == 0 && used[1] == 1 && used[2] == 2;
     const int b0 = Shape::begin(x0), b1 = Shape::end(x1);
-    auto in_place_with = [&](int windows) {
-      return rgb && permute_table(X, b0, b1, 3, 3 * X.sources.size(), windows, ws.tables, permute);
+    auto cheapest = [&](int C, std::size_t row_bytes) {
+      constexpr int kForms[4][2] = {{1, 64}, {2, 64}, {1, 128}, {2, 128}};  // windows, width
+      for (const auto& form : kForms)
+        if (permute_table(X, b0, b1, C, row_bytes, form[0], form[1], ws.tables, permute))
+          return true;
+      return false;
     };
-    auto planes_with = [&](int windows) {
-      return readable && permute_table(X, b0, b1, 1, ~std::size_t{0}, windows, ws.tables, permute);
-    };
-    in_place = in_place_with(1) || in_place_with(2);
-    use_permute = in_place || planes_with(1) || planes_with(2);
+    in_place = rgb && cheapest(3, 3 * X.sources.size());
+    use_permute = in_place || (readable && cheapest(1, ~std::size_t{0}));
     if (use_permute && !in_place) {
       const std::size_t bytes = 4 * static_cast<std::size_t>(nused) * permute.plane;
       planes = ws.planes.get<std::uint8_t>(bytes);
