@@ -279,7 +279,7 @@ TEST_P(EveryTarget, U8ConventionsEqualTheReference) {
 // or from channel planes (1 or 4 channels, a subset, or RGB downscaled past the in-place
 // windows), planes with a window per half group up to about 14x, and the transposing
 // form otherwise; within those, one or two windows of 64 bytes (one-table permutes) up to
-// about 2.3x and 5.5x for RGB in place, 3.7x and 7x for planes, else of 128 bytes. Scales
+// about 3x and 4.2x for RGB in place, 3.7x and 7x for planes, else of 128 bytes. Scales
 // on both sides of those bounds and well past them, source widths below and
 // across the 64-pixel chunks the rows are split in and the 128-byte windows, output widths
 // with partial groups, mirrored and transposed orientations, bicubic, alpha dropped (a

@@ -72,7 +72,7 @@ namespace hn = hwy::HWY_NAMESPACE;
 // Downscales past one window per group split each group in two: lanes 0 .. 7 read
 // window[2 g] and lanes 8 .. 15 window[2 g + 1] (each index byte counts from its half's
 // window), two permutes per step instead of one: up to about 8x for RGB rows in place,
-// 14x for planes (128-byte windows); 5.5x and 7x with 64-byte ones, whose two one-table
+// 14x for planes (128-byte windows); about 4.2x and 7x with 64-byte ones, whose two one-table
 // permutes cost less than one two-table permute (docs/PERFORMANCE_LOG.md, 2026-12-07).
 struct PermuteTable {
   int groups = 0, max_steps = 0;
