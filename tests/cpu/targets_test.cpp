@@ -320,6 +320,47 @@ TEST_P(EveryTarget, PillowHorizontalPassesEqualTheReference) {
   EXPECT_EQ(checked, 15 * 5 * 3 * 4);
 }
 
+// The u8 conventions' vertical pass over pair rows has a second form on AVX3_DL: two
+// pairs of ring rows at a time, four rows per lane times the weights' byte digits
+// (cpu/fused/narrow_vertical-inl.h), 64 and then 32 columns a step, the rest as before.
+// Vertical scales from enlargements (2 taps, one pair or two) to 40x (odd and even pair
+// counts, a missing last pair), Pillow's 22-bit weights (three digits) with and without
+// negative lobes and torchvision's 16-bit ones (two), output widths on both sides of 32
+// and 64, 1 and 3 channels, u8 and f32 outputs: the reference's bytes on every target.
+TEST_P(EveryTarget, U8VerticalPassesEqualTheReference) {
+  std::mt19937 rng(20261207);
+  int checked = 0;
+  const double scales[] = {0.4, 0.9, 1.5, 2.0, 2.7, 3.3, 4.0, 5.5, 9.0, 17.0, 40.0};
+  const int out_widths[] = {31, 32, 33, 63, 64, 65, 97, 150};
+  struct Convention {
+    pf::Compat compat;
+    pf::Filter filter;
+  };
+  const Convention conventions[] = {{pf::Compat::pil, pf::Filter::bilinear},
+                                    {pf::Compat::pil, pf::Filter::bicubic},
+                                    {pf::Compat::pil, pf::Filter::lanczos3},
+                                    {pf::Compat::torchvision, pf::Filter::bilinear}};
+  for (double scale : scales)
+    for (int ow : out_widths)
+      for (const Convention& k : conventions) {
+        const int c = (ow + checked) % 2 == 0 ? 3 : 1;
+        const int oh = 5 + (ow % 3);
+        const int h = std::max(2, static_cast<int>(oh * scale + 0.5));
+        const int w = ow + (ow % 4);
+        const Image img(pf::DType::u8, w, h, c, 0, rng);
+        pf::DynamicRecipe r;
+        r.add(pf::resize(ow, oh).filter(k.filter).compat(k.compat));
+        const bool bytes = ow % 2 == 1;
+        if (!bytes) r.add(pf::normalize(pf::over(255.0f), {0.485f}, {0.229f}));
+        r.add(pf::layout(pf::Layout::nchw));
+        r.add(pf::cast(bytes ? pf::DType::u8 : pf::DType::f32));
+        const pf::Plan plan = pf::make_plan(r, pf::InputShape::of(img.view()));
+        expect_reference_bytes(plan, img.view(), GetParam());
+        ++checked;
+      }
+  EXPECT_EQ(checked, 11 * 8 * 4);
+}
+
 // An image whose last row ends at the last byte before an unmapped page: kernels that load
 // whole vectors (the permute path's 128-byte windows, loaded under a mask at a row's end)
 // must not touch it, nor the two-tap path's 8-byte words. Pillow downscales, and OpenCV's

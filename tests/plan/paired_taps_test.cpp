@@ -84,6 +84,22 @@ std::string check_axis(const pf::AxisTaps& a) {
       if (t.byte_digits == 2 && d[2][s] != 0)
         return "a third digit where byte_digits is 2, output " + std::to_string(o);
     }
+    // pair digits: the pairs' weights two pairs to an entry, four slots of a digit per
+    // word (byte j: slot 2 first + 4 i + j), 0 past the last pair.
+    if (t.max_quads != (t.max_pairs + 1) / 2) return "max_quads";
+    const std::uint32_t* e = t.pair_digit_row(o);
+    for (int i = 0; i < t.max_quads; ++i)
+      for (int j = 0; j < 4; ++j) {
+        std::int64_t q = 0;
+        for (int k = 0; k < 3; ++k)
+          q += (std::int64_t{1} << (8 * k)) *
+               static_cast<std::int8_t>(static_cast<std::uint8_t>(e[3 * i + k] >> (8 * j)));
+        const int slot = 2 * t.first[u] + 4 * i + j;
+        const auto it = by_slot.find(slot);
+        const bool inside = slot < 2 * (t.first[u] + t.count[u]);
+        if (q != (inside && it != by_slot.end() ? it->second : 0))
+          return "pair digits of output " + std::to_string(o) + " slot " + std::to_string(slot);
+      }
     if (!t.two_tap) continue;
     // two_tap: base, base + 1 inside the clamp range, carrying every nonzero weight.
     const int b = t.base[u];

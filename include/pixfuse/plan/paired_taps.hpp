@@ -19,6 +19,11 @@
 //             its first to its last nonzero weight, not from a pair boundary: four
 //             samples per multiply-add, and a window starting one slot early would cost
 //             a step whenever the count is a multiple of four.
+//   pair digits  the same digits over the pairs taken two by two (pairs first[o] + 2 i
+//             and + 2 i + 1, a missing last pair weighing 0): byte j of pair_digits'
+//             entry (o, i, k) is digit k of slot 2 first[o] + 4 i + j. For kernels whose
+//             samples come as pair rows (the vertical pass): two pair rows interleaved by
+//             16-bit words give four slots per 32-bit lane.
 //
 // Exactness. Every integer convention's pass is acc = sum_k q_k * s_k (+ a rounding term)
 // in exact integers (the reference kernels use int64). The kernels compute it as
@@ -61,7 +66,9 @@ struct PairedTaps {
   int byte_digits = 0;    // digits every weight fits (2 or 3), 0 when three do not suffice
   std::vector<std::int32_t> digit_first, digit_count;  // per output: its nonzero weights' slots
   int max_digit_count = 0;
-  std::vector<std::int8_t> digits;  // out_size * 3 rows of quad_slots() (see digit_row)
+  std::vector<std::int8_t> digits;         // out_size * 3 rows of quad_slots() (see digit_row)
+  int max_quads = 0;                       // pairs two by two: (max_pairs + 1) / 2
+  std::vector<std::uint32_t> pair_digits;  // out_size * max_quads * 3 (when byte_digits > 0)
 
   // Slots per digit row: max_digit_count rounded up to whole quads (four samples per lane).
   std::size_t quad_slots() const { return 4 * static_cast<std::size_t>((max_digit_count + 3) / 4); }
@@ -69,6 +76,12 @@ struct PairedTaps {
   const std::int8_t* digit_row(int o, int k) const {
     return digits.data() +
            (static_cast<std::size_t>(o) * 3 + static_cast<std::size_t>(k)) * quad_slots();
+  }
+
+  // Output o's pair digits: entry 3 i + k holds digit k of slots 2 first[o] + 4 i .. + 3.
+  const std::uint32_t* pair_digit_row(int o) const {
+    return pair_digits.data() +
+           static_cast<std::size_t>(o) * 3 * static_cast<std::size_t>(max_quads);
   }
 
   // The packed lane of weights (a, b): a in the low 16 bits, b in the high 16 bits.
@@ -214,6 +227,22 @@ inline PairedTaps make_paired_taps(int out_size, int valid_begin, int valid_end,
     }
   }
   t.byte_digits = needed <= 3 ? needed : 0;
+  if (t.byte_digits > 0) {
+    t.max_quads = (t.max_pairs + 1) / 2;
+    const auto M = static_cast<std::size_t>(t.max_quads);
+    t.pair_digits.assign(O * M * 3, 0);
+    for (int o = valid_begin; o < valid_end; ++o) {
+      const auto u = static_cast<std::size_t>(o);
+      const auto slots = 2 * static_cast<std::size_t>(t.count[u]);
+      for (std::size_t j = 0; j < slots; ++j) {
+        std::int8_t d[3];
+        split_bytes(dense[u * P * 2 + j], d);
+        for (std::size_t k = 0; k < 3; ++k)
+          t.pair_digits[(u * M + j / 4) * 3 + k] |=
+              static_cast<std::uint32_t>(static_cast<std::uint8_t>(d[k])) << (8 * (j % 4));
+      }
+    }
+  }
 
   // Two adjacent source indices per output?
   if (clamp_end - clamp_begin < 2) return t;

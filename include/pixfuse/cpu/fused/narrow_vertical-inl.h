@@ -3,7 +3,8 @@
 //
 //   fixed_u8       ring rows in aligned pairs (positions 2m, 2m + 1, PairedTaps of the y
 //                  axis), widened to int16 pairs and multiply-added as the horizontal pass
-//                  does; + 2^(p-1) >> p, clamped
+//                  does; + 2^(p-1) >> p, clamped. On AVX3_DL (VNNI) two pairs at a time
+//                  as four u8 rows per lane times the weights' byte digits (vpdpbusd)
 //   opencv_linear  int16 lanes: per tap the high half of weight * (sum >> 4) (pmulhw), + 2
 //                  >> 2 (VResizeLinearVec_32s8u's arithmetic, tap by tap as OpenCV rounds
 //                  each product)
@@ -86,12 +87,92 @@ void vertical_u8_pairs(const AxisTaps& Y, int y, const std::uint8_t* const* rows
   }
 }
 
+#if HWY_TARGET == HWY_AVX3_DL && PIXFUSE_HAVE_VNNI
+// fixed_u8 over pair rows on VNNI, 32 H columns a step from x while they last; returns
+// where it stopped. Pair rows 2i and 2i + 1 interleaved by 16-bit words put four ring
+// rows of a column in each int32 lane, so one vpdpbusd per weight digit multiplies four
+// taps (PairedTaps' pair digits): about two thirds of the two vpdpwssd and one widening
+// per pair. The word interleave works within 128-bit blocks (columns 8b .. 8b + 3 in the
+// low vector, 8b + 4 .. 8b + 7 in the high one), and packing the two vectors' sums to
+// int16 puts them back in column order.
+template <int Digits, int H>
+HWY_INLINE int vertical_u8_quad_steps(const PairedTaps& P, int y,
+                                      const std::uint8_t* const* pair_rows, int x, int x1,
+                                      int precision, std::uint8_t* values) {
+  const int n = P.count[static_cast<std::size_t>(y)];
+  const std::uint32_t* w = P.pair_digit_row(y);
+  const __m128i shift = _mm_cvtsi32_si128(precision);
+  const __m512i half = _mm512_set1_epi32(1 << (precision - 1));
+  for (; x + 32 * H <= x1; x += 32 * H) {
+    __m512i sum[Digits][2 * H];  // [digit][low and high vector of each 32 columns]
+    PIXFUSE_UNROLL
+    for (int v = 0; v < 2 * H; ++v) {
+      sum[0][v] = half;  // the rounding term: the same total modulo 2^32
+      PIXFUSE_UNROLL
+      for (int k = 1; k < Digits; ++k) sum[k][v] = _mm512_setzero_si512();
+    }
+    for (int i = 0; 2 * i < n; ++i) {
+      // A missing last pair weighs 0: read the one before again.
+      const std::uint8_t* a = pair_rows[2 * i] + 2 * static_cast<std::size_t>(x);
+      const std::uint8_t* b =
+          pair_rows[std::min(2 * i + 1, n - 1)] + 2 * static_cast<std::size_t>(x);
+      __m512i weight[Digits];
+      PIXFUSE_UNROLL
+      for (int k = 0; k < Digits; ++k)
+        weight[k] = _mm512_set1_epi32(static_cast<int>(w[3 * i + k]));
+      PIXFUSE_UNROLL
+      for (int h = 0; h < H; ++h) {
+        const __m512i ra = _mm512_loadu_si512(a + 64 * h), rb = _mm512_loadu_si512(b + 64 * h);
+        const __m512i low = _mm512_unpacklo_epi16(ra, rb), high = _mm512_unpackhi_epi16(ra, rb);
+        PIXFUSE_UNROLL
+        for (int k = 0; k < Digits; ++k) {
+          sum[k][2 * h] = vnni_dpbusd(sum[k][2 * h], low, weight[k]);
+          sum[k][2 * h + 1] = vnni_dpbusd(sum[k][2 * h + 1], high, weight[k]);
+        }
+      }
+    }
+    PIXFUSE_UNROLL
+    for (int h = 0; h < H; ++h) {
+      __m512i rounded[2];
+      PIXFUSE_UNROLL
+      for (int v = 0; v < 2; ++v) {
+        __m512i total =
+            _mm512_add_epi32(sum[0][2 * h + v], _mm512_slli_epi32(sum[1][2 * h + v], 8));
+        if constexpr (Digits == 3)
+          total = _mm512_add_epi32(total, _mm512_slli_epi32(sum[2][2 * h + v], 16));
+        rounded[v] = _mm512_sra_epi32(total, shift);
+      }
+      // Clamped to [0, 255] as DemoteTo does: signed to int16, then 0 .. 255.
+      const __m512i words =
+          _mm512_max_epi16(_mm512_packs_epi32(rounded[0], rounded[1]), _mm512_setzero_si512());
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(values + x + 32 * h),
+                          _mm512_cvtusepi16_epi8(words));
+    }
+  }
+  return x;
+}
+#endif
+
 // fixed_u8 from paired ring rows: pair_rows[j] holds the rows of pair j of output row y
 // byte-interleaved (already offset so that [2x] is column x).
 template <bool Split, class Shape, class Out>
 void vertical_u8_pair_rows(const AxisTaps& Y, int y, const std::uint8_t* const* pair_rows,
                            int begin, int end, Out* values) {
-  const int x0 = Shape::begin(begin), x1 = Shape::end(end);
+  int x0 = Shape::begin(begin);
+  const int x1 = Shape::end(end);
+#if HWY_TARGET == HWY_AVX3_DL && PIXFUSE_HAVE_VNNI
+  if constexpr (std::is_same_v<Out, std::uint8_t>) {
+    const PairedTaps& Q = Y.paired;
+    const int p = Y.precision_bits;
+    if (Q.byte_digits == 3) {
+      x0 = vertical_u8_quad_steps<3, 2>(Q, y, pair_rows, x0, x1, p, values);
+      x0 = vertical_u8_quad_steps<3, 1>(Q, y, pair_rows, x0, x1, p, values);
+    } else if (Q.byte_digits == 2) {
+      x0 = vertical_u8_quad_steps<2, 2>(Q, y, pair_rows, x0, x1, p, values);
+      x0 = vertical_u8_quad_steps<2, 1>(Q, y, pair_rows, x0, x1, p, values);
+    }
+  }
+#endif
   const hn::ScalableTag<std::int32_t> d;
   const int N = static_cast<int>(hn::Lanes(d));
   const PairedTaps& P = Y.paired;
