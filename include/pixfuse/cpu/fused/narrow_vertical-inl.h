@@ -131,6 +131,7 @@ HWY_INLINE int vertical_u8_quad_steps(const PairedTaps& P, int y,
         }
       }
     }
+    __m512i words[H];  // column order, signed saturated to int16
     PIXFUSE_UNROLL
     for (int h = 0; h < H; ++h) {
       __m512i rounded[2];
@@ -142,11 +143,18 @@ HWY_INLINE int vertical_u8_quad_steps(const PairedTaps& P, int y,
           total = _mm512_add_epi32(total, _mm512_slli_epi32(sum[2][2 * h + v], 16));
         rounded[v] = _mm512_sra_epi32(total, shift);
       }
-      // Clamped to [0, 255] as DemoteTo does: signed to int16, then 0 .. 255.
-      const __m512i words =
-          _mm512_max_epi16(_mm512_packs_epi32(rounded[0], rounded[1]), _mm512_setzero_si512());
-      _mm256_storeu_si256(reinterpret_cast<__m256i*>(values + x + 32 * h),
-                          _mm512_cvtusepi16_epi8(words));
+      words[h] = _mm512_packs_epi32(rounded[0], rounded[1]);
+    }
+    // Clamped to [0, 255] as DemoteTo does (signed, then unsigned saturation).
+    if constexpr (H == 2) {
+      // The pack interleaves the halves' 128-bit blocks; a qword permute sorts them.
+      const __m512i bytes = _mm512_permutexvar_epi64(_mm512_setr_epi64(0, 2, 4, 6, 1, 3, 5, 7),
+                                                     _mm512_packus_epi16(words[0], words[1]));
+      _mm512_storeu_si512(values + x, bytes);
+    } else {
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(values + x),
+                          _mm512_cvtusepi16_epi8(
+                              _mm512_max_epi16(words[0], _mm512_setzero_si512())));
     }
   }
   return x;
