@@ -68,7 +68,7 @@ struct PairedTaps {
   int max_digit_count = 0;
   std::vector<std::int8_t> digits;         // out_size * 3 rows of quad_slots() (see digit_row)
   int max_quads = 0;                       // pairs two by two: (max_pairs + 1) / 2
-  std::vector<std::uint32_t> pair_digits;  // out_size * max_quads * 3 (when byte_digits > 0)
+  std::vector<std::uint32_t> pair_digits;  // out_size * max_quads * 3 (used when byte_digits > 0)
 
   // Slots per digit row: max_digit_count rounded up to whole quads (four samples per lane).
   std::size_t quad_slots() const { return 4 * static_cast<std::size_t>((max_digit_count + 3) / 4); }
@@ -216,6 +216,10 @@ inline PairedTaps make_paired_taps(int out_size, int valid_begin, int valid_end,
   }
   const std::size_t Q = t.quad_slots();
   t.digits.assign(O * 3 * Q, 0);
+  // The same digits by pair slot (2 first + s), four to a word: pair_digits.
+  t.max_quads = (t.max_pairs + 1) / 2;
+  const auto M = static_cast<std::size_t>(t.max_quads);
+  t.pair_digits.assign(O * M * 3, 0);
   int needed = 2;
   for (int o = valid_begin; o < valid_end; ++o) {
     const auto u = static_cast<std::size_t>(o);
@@ -223,26 +227,15 @@ inline PairedTaps make_paired_taps(int out_size, int valid_begin, int valid_end,
     for (std::size_t j = 0; j < static_cast<std::size_t>(t.digit_count[u]); ++j) {
       std::int8_t d[3];
       needed = std::max(needed, split_bytes(dense[u * P * 2 + lead + j], d));
-      for (std::size_t k = 0; k < 3; ++k) t.digits[(u * 3 + k) * Q + j] = d[k];
-    }
-  }
-  t.byte_digits = needed <= 3 ? needed : 0;
-  if (t.byte_digits > 0) {
-    t.max_quads = (t.max_pairs + 1) / 2;
-    const auto M = static_cast<std::size_t>(t.max_quads);
-    t.pair_digits.assign(O * M * 3, 0);
-    for (int o = valid_begin; o < valid_end; ++o) {
-      const auto u = static_cast<std::size_t>(o);
-      const auto slots = 2 * static_cast<std::size_t>(t.count[u]);
-      for (std::size_t j = 0; j < slots; ++j) {
-        std::int8_t d[3];
-        split_bytes(dense[u * P * 2 + j], d);
-        for (std::size_t k = 0; k < 3; ++k)
-          t.pair_digits[(u * M + j / 4) * 3 + k] |=
-              static_cast<std::uint32_t>(static_cast<std::uint8_t>(d[k])) << (8 * (j % 4));
+      const std::size_t s = lead + j;
+      for (std::size_t k = 0; k < 3; ++k) {
+        t.digits[(u * 3 + k) * Q + j] = d[k];
+        t.pair_digits[(u * M + s / 4) * 3 + k] |=
+            static_cast<std::uint32_t>(static_cast<std::uint8_t>(d[k])) << (8 * (s % 4));
       }
     }
   }
+  t.byte_digits = needed <= 3 ? needed : 0;
 
   // Two adjacent source indices per output?
   if (clamp_end - clamp_begin < 2) return t;

@@ -168,26 +168,24 @@ void vertical_u8_pair_rows(const AxisTaps& Y, int y, const std::uint8_t* const* 
                            int begin, int end, Out* values) {
   int x0 = Shape::begin(begin);
   const int x1 = Shape::end(end);
+  const PairedTaps& P = Y.paired;
+  const int precision = Y.precision_bits;
 #if HWY_TARGET == HWY_AVX3_DL && PIXFUSE_HAVE_VNNI
   if constexpr (std::is_same_v<Out, std::uint8_t>) {
-    const PairedTaps& Q = Y.paired;
-    const int p = Y.precision_bits;
-    if (Q.byte_digits == 3) {
-      x0 = vertical_u8_quad_steps<3, 2>(Q, y, pair_rows, x0, x1, p, values);
-      x0 = vertical_u8_quad_steps<3, 1>(Q, y, pair_rows, x0, x1, p, values);
-    } else if (Q.byte_digits == 2) {
-      x0 = vertical_u8_quad_steps<2, 2>(Q, y, pair_rows, x0, x1, p, values);
-      x0 = vertical_u8_quad_steps<2, 1>(Q, y, pair_rows, x0, x1, p, values);
+    if (P.byte_digits == 3) {
+      x0 = vertical_u8_quad_steps<3, 2>(P, y, pair_rows, x0, x1, precision, values);
+      x0 = vertical_u8_quad_steps<3, 1>(P, y, pair_rows, x0, x1, precision, values);
+    } else if (P.byte_digits == 2) {
+      x0 = vertical_u8_quad_steps<2, 2>(P, y, pair_rows, x0, x1, precision, values);
+      x0 = vertical_u8_quad_steps<2, 1>(P, y, pair_rows, x0, x1, precision, values);
     }
   }
 #endif
   const hn::ScalableTag<std::int32_t> d;
   const int N = static_cast<int>(hn::Lanes(d));
-  const PairedTaps& P = Y.paired;
   const int n = P.count[static_cast<std::size_t>(y)];
   const std::uint32_t* hi = P.hi_row(y);
   const std::uint32_t* lo = Split ? P.lo_row(y) : nullptr;
-  const int precision = Y.precision_bits;
   const auto round = hn::Set(d, 1 << (precision - 1));
   // 2 lanes bytes (the pairs of `lanes` columns) as int32 lanes of two int16.
   auto load = [&](const std::uint8_t* at, std::size_t lanes) HWY_ATTR {
