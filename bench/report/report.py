@@ -652,7 +652,10 @@ def plots(report: dict, docs: Path) -> list[str]:
     axes[0].axvline(SEEDS_JAX_IMG_S, color="#1f77b4", ls="--", lw=1)
     axes[0].text(SEEDS_JAX_IMG_S, -0.9, f" seeds' JAX figure ({SEEDS_JAX_IMG_S} img/s)", fontsize=6, color="#1f77b4")
     if photo_rows:
-        bars(axes[1], photo_rows, "ImageNet eval recipe on decoded photos, 1 thread")
+        shown = (peers.get("photos") or {}) if isinstance(peers, dict) else {}
+        photo_set = (f"{shown['images']} photos of {shown['mean_mp']:.2f} MP mean"
+                     if shown.get("images") and shown.get("mean_mp") else "decoded photos")
+        bars(axes[1], photo_rows, f"ImageNet eval recipe, 1 thread\n{photo_set}")
     else:
         axes[1].set_axis_off()
     fig.tight_layout()
